@@ -1,0 +1,34 @@
+# Two commands for a fresh machine: `make run` and `make test`. `make help` lists the rest.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: help run test lint bench db-upgrade drift-check clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(BIN)/.installed ## migrate, seed demo data on an empty database, serve on http://127.0.0.1:$(PORT)
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: $(BIN)/.installed ## the whole suite (DATABASE_URL selects the database; browser tests need Chromium)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(BIN)/.installed ## ruff
+	$(BIN)/ruff check .
+
+bench: $(BIN)/.installed ## benchmarks: ratios against a baseline taken in the same run
+	$(BIN)/python -m bench.run
+
+clean: ## remove the virtual environment and the development database
+	rm -rf $(VENV) instance/*.sqlite3

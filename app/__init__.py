@@ -1,0 +1,67 @@
+"""Application factory."""
+
+import logging
+import os
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import build_config
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=os.path.join(ROOT, "templates"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(build_config(app.instance_path, config))
+    if app.config["TRUSTED_PROXY_HOPS"]:
+        # Only the configured number of proxies is trusted, so a spoofed X-Forwarded-For
+        # cannot give a client a fresh rate-limit bucket.
+        hops = app.config["TRUSTED_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
+    babel.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+
+    from app import sqlite_pragmas  # noqa: F401 - registers the SQLite connect hook
+    from app.auth.session import init_session_handling
+
+    # The idle-timeout check must run before CSRFProtect's own before_request hook, so that a
+    # POST arriving after expiry is kept (stashed) instead of being rejected as a CSRF failure.
+    init_session_handling(app)
+    csrf.init_app(app)
+
+    _register_blueprints(app)
+    from app import errors, security_headers, template_helpers
+
+    errors.init_app(app)
+    security_headers.init_app(app)
+    template_helpers.init_app(app)
+    from app.cli import register_cli
+
+    register_cli(app)
+
+    from questionnaires import load_index
+
+    load_index(app.config.get("INDEX_VERSION", "2019-07"))  # validate the index at start-up
+    logging.getLogger(__name__).debug("app created (%s)", app.config["APP_ENV"])
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.assessments.views import bp as assessments_bp
+    from app.auth.views import bp as auth_bp
+    from app.companies.views import bp as companies_bp
+    from app.main import bp as main_bp
+
+    for bp in (main_bp, auth_bp, companies_bp, assessments_bp):
+        app.register_blueprint(bp)

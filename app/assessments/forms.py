@@ -1,0 +1,102 @@
+"""Step forms are generated from the index definition: one set of four fields per item.
+
+WTForms validates and checks CSRF; the level pickers are drawn by template macros
+(templates/components/levels.html), which is several times faster than WTForms widgets.
+"""
+
+import re
+import unicodedata
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from wtforms.validators import Length, Optional, Regexp, ValidationError
+
+from app.models.assessment import EVIDENCE_MAX
+
+LEVEL_PATTERN = re.compile(r"\A[0-5]\Z")  # ASCII only: "٣" or "３" are not levels
+FIELD_NAME = re.compile(
+    r"\Aitem-(?P<item>[0-9]+(?:-[0-9]+)?)-(?P<part>current|target|evidence|action)\Z"
+)
+PARTS = ("current", "target", "evidence", "action")
+LEVEL_ERROR = "0〜5のレベルから選択してください。"
+
+
+def field_name(item_id: str, part: str) -> str:
+    return f"item-{item_id}-{part}"
+
+
+def _no_control_chars(_form, field):
+    # PostgreSQL text cannot hold NUL, and other control characters have no place in prose.
+    if field.data and any(
+        unicodedata.category(c) == "Cc" and c not in "\r\n\t" for c in field.data
+    ):
+        raise ValidationError("使用できない制御文字が含まれています。")
+
+
+def _text_field(label):
+    return TextAreaField(
+        label,
+        validators=[
+            Optional(),
+            Length(max=EVIDENCE_MAX, message=f"{EVIDENCE_MAX}文字以内で入力してください。"),
+            _no_control_chars,
+        ],
+        filters=[lambda v: unicodedata.normalize("NFC", v) if v else v],
+    )
+
+
+def step_form_class(step):
+    """A FlaskForm class for one questionnaire step (cached per step by the caller)."""
+    attrs = {"version": HiddenField(validators=[Regexp(r"\A[0-9]{1,9}\Z")])}
+    for item_id in step.item_ids:
+        for part in ("current", "target"):
+            attrs[field_name(item_id, part)] = StringField(
+                validators=[Optional(), Regexp(LEVEL_PATTERN, message=LEVEL_ERROR)]
+            )
+        attrs[field_name(item_id, "evidence")] = _text_field("根拠・エビデンス")
+        attrs[field_name(item_id, "action")] = _text_field("今後のアクション")
+    return type(f"StepForm_{step.id.replace('-', '_')}", (FlaskForm,), attrs)
+
+
+def posted_values(form, step) -> dict[str, dict]:
+    """{item_id: {"current": int|None, "target": int|None, "evidence": str, "action": str}}."""
+    values = {}
+    for item_id in step.item_ids:
+        row = {}
+        for part in ("current", "target"):
+            raw = form[field_name(item_id, part)].data
+            row[part] = int(raw) if raw not in (None, "") else None
+        for part in ("evidence", "action"):
+            row[part] = (form[field_name(item_id, part)].data or "").strip()
+        values[item_id] = row
+    return values
+
+
+def tampering_problems(formdata, step) -> list[str]:
+    """Field names for items outside this step, and duplicated fields, are refused outright."""
+    problems = []
+    allowed = {field_name(i, p) for i in step.item_ids for p in PARTS}
+    for key in formdata:
+        if key.startswith("item-") and key not in allowed:
+            problems.append(f"この画面にない項目が送信されました: {key[:40]}")
+        elif (key in allowed or key == "version") and len(formdata.getlist(key)) > 1:
+            problems.append(f"同じ項目に複数の値が送信されました: {key[:40]}")
+    return problems
+
+
+class ProfileConfirmForm(FlaskForm):
+    pass
+
+
+class SubmitForm(FlaskForm):
+    version = HiddenField(validators=[Regexp(r"\A[0-9]{1,9}\Z")])
+    confirm_lower_targets = BooleanField("目標値が現在値を下回る項目があることを確認しました")
+
+
+class StartForm(FlaskForm):
+    fiscal_year = StringField(validators=[Regexp(r"\A[0-9]{4}\Z")])
+    prefill = BooleanField("前回提出した回答を引き継ぐ", default=True)
+
+
+class ReopenForm(FlaskForm):
+    version = HiddenField(validators=[Regexp(r"\A[0-9]{1,9}\Z")])

@@ -1,0 +1,146 @@
+"""The results page's view model: stored scores, last year's, and IPA's national figures."""
+
+from dataclasses import dataclass
+
+from app import charts
+from app.assessments import services
+from questionnaires import reference
+from scoring import ScoreCard
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    label: str
+    current: float | None
+    target: float | None
+    gap: float | None
+    previous_current: float | None
+    change: float | None
+    national_current: float | None = None
+    national_target: float | None = None
+
+
+@dataclass(frozen=True)
+class Results:
+    card: ScoreCard
+    previous_year: int | None
+    national: object | None
+    overall: Row
+    frameworks: list[Row]
+    groups: list[Row]
+    items: list[Row]
+    radar: charts.Radar
+
+
+def latest_national_average():
+    """The newest IPA data year that published both a current and a target mean."""
+    rows = [
+        n
+        for n in reference.ipa_national_averages()
+        if n.current_mean is not None and n.target_mean is not None
+    ]
+    return max(rows, key=lambda n: n.data_year) if rows else None
+
+
+def build_results(assessment) -> Results:
+    index = services.index_of(assessment)
+    card = ScoreCard.from_dict(assessment.scores)
+    prev = services.previous_scorecard(assessment)
+    prev_assessment = services.last_submitted(
+        assessment.company_id, before_year=assessment.fiscal_year
+    )
+    national = latest_national_average()
+    delta = card.delta
+
+    def stat_row(key, label, stat, prev_stat, change, nat_current=None, nat_target=None):
+        return Row(
+            key,
+            label,
+            stat.current_mean,
+            stat.target_mean,
+            stat.gap,
+            prev_stat.current_mean if prev_stat else None,
+            change.current if change else None,
+            nat_current,
+            nat_target,
+        )
+
+    overall = stat_row(
+        "all",
+        "全35項目",
+        card.overall,
+        prev.overall if prev else None,
+        delta.overall if delta else None,
+        national.current_mean if national else None,
+        national.target_mean if national else None,
+    )
+    frameworks = []
+    for fw in index.frameworks:
+        nat = national.frameworks.get(fw.id) if national else None
+        frameworks.append(
+            stat_row(
+                fw.id,
+                fw.name,
+                card.frameworks[fw.id],
+                prev.frameworks.get(fw.id) if prev else None,
+                delta.frameworks.get(fw.id) if delta else None,
+                nat.current_mean if nat else None,
+                nat.target_mean if nat else None,
+            )
+        )
+    groups = [
+        stat_row(
+            g.id,
+            f"{g.id} {g.title}",
+            card.groups[g.id],
+            prev.groups.get(g.id) if prev else None,
+            delta.groups.get(g.id) if delta else None,
+        )
+        for g in index.groups
+    ]
+    items = []
+    for item in index.items:
+        score = card.items[item.id]
+        prev_item = prev.items.get(item.id) if prev else None
+        change = delta.items.get(item.id) if delta else None
+        items.append(
+            Row(
+                item.id,
+                f"{item.id} {item.title}",
+                score.current,
+                score.target,
+                score.gap,
+                prev_item.current if prev_item else None,
+                change.current if change else None,
+            )
+        )
+    series = [
+        ("current", "現在値", [r.current for r in groups]),
+        ("target", "目標値", [r.target for r in groups]),
+    ]
+    if prev:
+        series.append(
+            (
+                "previous",
+                f"{prev_assessment.fiscal_year}年度の現在値",
+                [r.previous_current for r in groups],
+            )
+        )
+    ref = None
+    if national:
+        ref = (
+            f"全国平均 現在値 {national.current_mean:.2f}（IPA {national.data_year}年度データ）",
+            national.current_mean,
+        )
+    radar = charts.radar([g.id for g in index.groups], series, ref)
+    return Results(
+        card,
+        prev_assessment.fiscal_year if prev else None,
+        national,
+        overall,
+        frameworks,
+        groups,
+        items,
+        radar,
+    )

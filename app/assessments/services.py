@@ -1,0 +1,445 @@
+"""The questionnaire's operations: start, save a step, submit, reopen. Each owns one commit.
+
+Concurrency rules:
+- a step save carries the version of the step it was loaded at; a save against a newer version
+  is a conflict (two tabs, or two people), reported with both sets of values, never silently lost;
+- submit moves the assessment from draft to submitted with a conditional UPDATE, so a double
+  submit records one submission.
+"""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+
+from app.audit import record
+from app.extensions import db
+from app.models import Answer, Assessment, AssessmentRevision, StashedPost, StepState
+from app.models._time import utcnow
+from questionnaires import load_index
+from scoring import SCORING_VERSION, ScoreCard, score_assessment, structure_from_index
+
+PROFILE_STEP = "profile"
+REVIEW_STEP = "review"
+
+
+class AssessmentLocked(Exception):
+    """The assessment is submitted (read-only)."""
+
+
+class IncompleteAssessment(ValueError):
+    pass
+
+
+@dataclass
+class Conflict:
+    """A step save that lost a race: what the other save stored, per item that differs."""
+
+    their_values: dict[str, dict]
+    saved_by_id: int | None
+    saved_at: object
+    current_version: int
+
+
+@dataclass(frozen=True)
+class StepStatus:
+    id: str
+    title: str
+    answered: int
+    total: int
+    saved: bool
+
+    @property
+    def complete(self) -> bool:
+        return self.saved and self.answered == self.total
+
+
+@dataclass
+class Overview:
+    assessments: list
+    current_fiscal_year: int
+    current: Assessment | None
+    last_submitted: Assessment | None
+    history: list = field(default_factory=list)
+
+
+def index_of(assessment: Assessment):
+    return load_index(assessment.index_version)
+
+
+def answers_by_item(assessment: Assessment) -> dict[str, Answer]:
+    rows = db.session.scalars(db.select(Answer).where(Answer.assessment_id == assessment.id))
+    return {a.item_id: a for a in rows}
+
+
+def answer_values(answer: Answer | None) -> dict:
+    if answer is None:
+        return {"current": None, "target": None, "evidence": "", "action": ""}
+    return {
+        "current": answer.current_level,
+        "target": answer.target_level,
+        "evidence": answer.evidence or "",
+        "action": answer.action or "",
+    }
+
+
+def is_answered(answer: Answer | None) -> bool:
+    return (
+        answer is not None and answer.current_level is not None and answer.target_level is not None
+    )
+
+
+def step_statuses(assessment: Assessment, answers=None) -> list[StepStatus]:
+    index = index_of(assessment)
+    answers = answers if answers is not None else answers_by_item(assessment)
+    saved = {s.step_id for s in assessment.step_states}
+    statuses = [
+        StepStatus(
+            PROFILE_STEP,
+            "会社情報の確認",
+            int(assessment.profile_confirmed_at is not None),
+            1,
+            assessment.profile_confirmed_at is not None,
+        )
+    ]
+    for step in index.steps:
+        answered = sum(is_answered(answers.get(i)) for i in step.item_ids)
+        statuses.append(
+            StepStatus(step.id, step.title, answered, len(step.item_ids), step.id in saved)
+        )
+    return statuses
+
+
+def first_incomplete_step(assessment: Assessment) -> str:
+    for status in step_statuses(assessment):
+        if not status.complete:
+            return status.id
+    return REVIEW_STEP
+
+
+def step_sequence(assessment: Assessment) -> list[str]:
+    return [PROFILE_STEP, *(s.id for s in index_of(assessment).steps), REVIEW_STEP]
+
+
+def neighbour_step(assessment: Assessment, step_id: str, offset: int) -> str | None:
+    seq = step_sequence(assessment)
+    pos = seq.index(step_id) + offset
+    return seq[pos] if 0 <= pos < len(seq) else None
+
+
+def step_version(assessment: Assessment, step_id: str) -> int:
+    state = db.session.get(StepState, (assessment.id, step_id))
+    return state.version if state else 0
+
+
+# --- starting ---------------------------------------------------------------------------------
+
+
+def last_submitted(company_id: int, before_year: int | None = None) -> Assessment | None:
+    query = db.select(Assessment).where(
+        Assessment.company_id == company_id, Assessment.status == "submitted"
+    )
+    if before_year is not None:
+        query = query.where(Assessment.fiscal_year < before_year)
+    return db.session.scalars(query.order_by(Assessment.fiscal_year.desc()).limit(1)).first()
+
+
+def company_overview(company) -> Overview:
+    from app.companies.fiscal import fiscal_year_of, today_jst
+
+    fy = fiscal_year_of(today_jst(), company.fiscal_year_start_month)
+    assessments = db.session.scalars(
+        db.select(Assessment)
+        .where(Assessment.company_id == company.id)
+        .order_by(Assessment.fiscal_year.desc())
+    ).all()
+    current = next((a for a in assessments if a.fiscal_year == fy), None)
+    return Overview(
+        assessments=assessments,
+        current_fiscal_year=fy,
+        current=current,
+        last_submitted=next((a for a in assessments if a.status == "submitted"), None),
+    )
+
+
+def start_assessment(
+    company, fiscal_year: int, user, *, prefill: bool, index_version: str
+) -> Assessment:
+    """Create the company's assessment for a fiscal year (or return the existing one)."""
+    existing = db.session.scalar(
+        db.select(Assessment).where(
+            Assessment.company_id == company.id, Assessment.fiscal_year == fiscal_year
+        )
+    )
+    if existing:
+        return existing
+    assessment = Assessment(
+        company_id=company.id, fiscal_year=fiscal_year, index_version=index_version
+    )
+    source = last_submitted(company.id, before_year=fiscal_year) if prefill else None
+    if source is not None and source.index_version == index_version:
+        assessment.prefilled_from_id = source.id
+        for old in answers_by_item(source).values():
+            assessment.answers.append(
+                Answer(
+                    item_id=old.item_id,
+                    current_level=old.current_level,
+                    target_level=old.target_level,
+                    evidence=old.evidence,
+                    action=old.action,
+                    updated_by_id=user.id,
+                )
+            )
+    db.session.add(assessment)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same year was started in another tab a moment ago
+        db.session.rollback()
+        return db.session.scalar(
+            db.select(Assessment).where(
+                Assessment.company_id == company.id, Assessment.fiscal_year == fiscal_year
+            )
+        )
+    record(
+        "assessment_started",
+        company_id=company.id,
+        details={
+            "assessment_id": assessment.id,
+            "fiscal_year": fiscal_year,
+            "prefilled_from": assessment.prefilled_from_id,
+        },
+    )
+    db.session.commit()
+    return assessment
+
+
+def confirm_profile(assessment: Assessment) -> None:
+    _lock_draft(assessment)
+    assessment.profile_confirmed_at = utcnow()
+    db.session.commit()
+
+
+# --- saving a step ----------------------------------------------------------------------------
+
+
+def _lock_draft(assessment: Assessment) -> None:
+    """Take the assessment row's write lock and make sure it is still a draft."""
+    result = db.session.execute(
+        update(Assessment)
+        .where(Assessment.id == assessment.id, Assessment.status == "draft")
+        .values(status="draft")
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise AssessmentLocked()
+
+
+def save_step(
+    assessment: Assessment, step, values: dict[str, dict], expected_version: int, user
+) -> Conflict | None:
+    """Store one step's answers atomically; None on success, a Conflict if someone saved first."""
+    _lock_draft(assessment)
+    now = utcnow()
+    if expected_version == 0:
+        db.session.add(
+            StepState(
+                assessment_id=assessment.id,
+                step_id=step.id,
+                version=1,
+                saved_at=now,
+                saved_by_id=user.id,
+            )
+        )
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            return _conflict(assessment, step)
+    else:
+        bumped = db.session.execute(
+            update(StepState)
+            .where(
+                StepState.assessment_id == assessment.id,
+                StepState.step_id == step.id,
+                StepState.version == expected_version,
+            )
+            .values(version=StepState.version + 1, saved_at=now, saved_by_id=user.id)
+            .execution_options(synchronize_session=False)
+        )
+        if bumped.rowcount != 1:
+            db.session.rollback()
+            return _conflict(assessment, step)
+    existing = answers_by_item(assessment)
+    for item_id in step.item_ids:
+        row = values[item_id]
+        answer = existing.get(item_id)
+        if answer is None:
+            answer = Answer(assessment_id=assessment.id, item_id=item_id)
+            db.session.add(answer)
+        answer.current_level, answer.target_level = row["current"], row["target"]
+        answer.evidence, answer.action = row["evidence"], row["action"]
+        answer.updated_at, answer.updated_by_id = now, user.id
+    db.session.execute(
+        db.delete(StashedPost).where(
+            StashedPost.assessment_id == assessment.id,
+            StashedPost.step_id == step.id,
+            (StashedPost.user_id == user.id) | StashedPost.user_id.is_(None),
+        )
+    )
+    db.session.commit()
+    db.session.expire(assessment)
+    return None
+
+
+def _conflict(assessment: Assessment, step) -> Conflict:
+    state = db.session.get(StepState, (assessment.id, step.id))
+    answers = answers_by_item(assessment)
+    return Conflict(
+        their_values={i: answer_values(answers.get(i)) for i in step.item_ids},
+        saved_by_id=state.saved_by_id if state else None,
+        saved_at=state.saved_at if state else None,
+        current_version=state.version if state else 0,
+    )
+
+
+# --- submit and reopen ------------------------------------------------------------------------
+
+
+def missing_items(assessment: Assessment, answers=None) -> list:
+    index = index_of(assessment)
+    answers = answers if answers is not None else answers_by_item(assessment)
+    return [item for item in index.items if not is_answered(answers.get(item.id))]
+
+
+def lower_targets(assessment: Assessment, answers=None) -> list:
+    index = index_of(assessment)
+    answers = answers if answers is not None else answers_by_item(assessment)
+    return [
+        item
+        for item in index.items
+        if is_answered(answers.get(item.id))
+        and answers[item.id].target_level < answers[item.id].current_level
+    ]
+
+
+def previous_scorecard(assessment: Assessment) -> ScoreCard | None:
+    """Last year's stored scores, when they were made with the same index version."""
+    prev = last_submitted(assessment.company_id, before_year=assessment.fiscal_year)
+    if prev is None or prev.index_version != assessment.index_version or not prev.scores:
+        return None
+    return ScoreCard.from_dict(prev.scores)
+
+
+def submit(assessment: Assessment, expected_version: int, user) -> bool:
+    """Submit once. Returns False if it was already submitted (a double submit)."""
+    result = db.session.execute(
+        update(Assessment)
+        .where(
+            Assessment.id == assessment.id,
+            Assessment.status == "draft",
+            Assessment.version == expected_version,
+        )
+        .values(
+            status="submitted",
+            version=Assessment.version + 1,
+            submitted_at=utcnow(),
+            submitted_by_id=user.id,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        return False
+    answers = answers_by_item(assessment)
+    missing = missing_items(assessment, answers)
+    if missing:
+        db.session.rollback()
+        raise IncompleteAssessment([m.id for m in missing])
+    structure = structure_from_index(index_of(assessment))
+    card = score_assessment(
+        structure,
+        {i: (a.current_level, a.target_level) for i, a in answers.items()},
+        previous=previous_scorecard(assessment),
+    )
+    db.session.execute(
+        update(Assessment)
+        .where(Assessment.id == assessment.id)
+        .values(scores=card.to_dict(), scoring_version=SCORING_VERSION)
+        .execution_options(synchronize_session=False)
+    )
+    record(
+        "submit",
+        company_id=assessment.company_id,
+        details={"assessment_id": assessment.id, "fiscal_year": assessment.fiscal_year},
+    )
+    db.session.commit()
+    db.session.expire(assessment)
+    return True
+
+
+def reopen(assessment: Assessment, expected_version: int, user) -> bool:
+    """Back to draft; the submitted answers and scores are kept as a numbered revision."""
+    result = db.session.execute(
+        update(Assessment)
+        .where(
+            Assessment.id == assessment.id,
+            Assessment.status == "submitted",
+            Assessment.version == expected_version,
+        )
+        .values(status="draft", version=Assessment.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        return False
+    db.session.refresh(assessment)
+    number = 1 + (
+        db.session.scalar(
+            db.select(db.func.max(AssessmentRevision.number)).where(
+                AssessmentRevision.assessment_id == assessment.id
+            )
+        )
+        or 0
+    )
+    db.session.add(
+        AssessmentRevision(
+            assessment_id=assessment.id,
+            number=number,
+            index_version=assessment.index_version,
+            submitted_at=assessment.submitted_at,
+            submitted_by_id=assessment.submitted_by_id,
+            answers=[
+                {"item_id": a.item_id, **answer_values(a)}
+                for a in sorted(answers_by_item(assessment).values(), key=lambda a: a.id)
+            ],
+            scores=assessment.scores,
+            scoring_version=assessment.scoring_version,
+            reopened_by_id=user.id,
+        )
+    )
+    assessment.scores = None
+    assessment.scoring_version = None
+    assessment.submitted_at = None
+    assessment.submitted_by_id = None
+    record(
+        "reopen",
+        company_id=assessment.company_id,
+        details={"assessment_id": assessment.id, "revision": number},
+    )
+    db.session.commit()
+    return True
+
+
+def find_stash(assessment: Assessment, step_id: str, user, session_stash_id: str | None):
+    """A stashed POST for this step that this user may see: their own, or the anonymous one
+    whose id this browser session holds."""
+    query = db.select(StashedPost).where(
+        StashedPost.assessment_id == assessment.id, StashedPost.step_id == step_id
+    )
+    owned = StashedPost.user_id == user.id
+    if session_stash_id:
+        owned = owned | ((StashedPost.id == session_stash_id) & StashedPost.user_id.is_(None))
+    return db.session.scalars(
+        query.where(owned).order_by(StashedPost.created_at.desc()).limit(1)
+    ).first()

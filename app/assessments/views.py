@@ -1,0 +1,291 @@
+"""Questionnaire routes: thin (parse, load-and-authorise, call a service, render or redirect)."""
+
+from functools import lru_cache
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+
+from app.access import can, get_assessment_or_404, get_company_or_404
+from app.assessments import services
+from app.assessments.forms import (
+    ProfileConfirmForm,
+    ReopenForm,
+    StartForm,
+    SubmitForm,
+    posted_values,
+    step_form_class,
+    tampering_problems,
+)
+from app.assessments.results import build_results
+from app.companies.services import profile_facts
+from app.guards import roles_required
+
+bp = Blueprint("assessments", __name__)
+
+VIEWERS = ("member", "advisor")
+
+
+@lru_cache(maxsize=64)
+def _form_class(index_version: str, step_id: str):
+    from questionnaires import load_index
+
+    return step_form_class(load_index(index_version).step(step_id))
+
+
+@bp.route("/companies/<int:company_id>/assessments", methods=["POST"])
+@roles_required("member")
+def start(company_id):
+    company = get_company_or_404(company_id, "edit")
+    form = StartForm()
+    if not form.validate():
+        abort(400)
+    assessment = services.start_assessment(
+        company,
+        int(form.fiscal_year.data),
+        current_user,
+        prefill=form.prefill.data,
+        index_version=current_app.config.get("INDEX_VERSION", "2019-07"),
+    )
+    return redirect(url_for("assessments.resume", assessment_id=assessment.id))
+
+
+@bp.route("/assessments/<int:assessment_id>")
+@roles_required(*VIEWERS)
+def resume(assessment_id):
+    assessment = get_assessment_or_404(assessment_id, "view")
+    if assessment.status == "submitted":
+        return redirect(url_for("assessments.results", assessment_id=assessment.id))
+    if not can(current_user, "edit", assessment.company_id):
+        return redirect(url_for("assessments.review", assessment_id=assessment.id))
+    step_id = services.first_incomplete_step(assessment)
+    if step_id == services.REVIEW_STEP:
+        return redirect(url_for("assessments.review", assessment_id=assessment.id))
+    return redirect(url_for("assessments.step", assessment_id=assessment.id, step_id=step_id))
+
+
+def _common(assessment, answers=None):
+    return {
+        "assessment": assessment,
+        "company": assessment.company,
+        "index": services.index_of(assessment),
+        "statuses": services.step_statuses(assessment, answers),
+        "can_edit": can(current_user, "edit", assessment.company_id),
+        "editable": assessment.status == "draft"
+        and can(current_user, "edit", assessment.company_id),
+    }
+
+
+@bp.route("/assessments/<int:assessment_id>/steps/profile", methods=["GET", "POST"])
+@roles_required(*VIEWERS)
+def profile_step(assessment_id):
+    assessment = get_assessment_or_404(assessment_id, "view")
+    form = ProfileConfirmForm()
+    if request.method == "POST":
+        if not can(current_user, "edit", assessment.company_id):
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                services.confirm_profile(assessment)
+            except services.AssessmentLocked:
+                return _locked(assessment)
+            return _after_save(assessment, services.PROFILE_STEP)
+    return render_template(
+        "assessments/profile_step.html",
+        form=form,
+        facts=profile_facts(assessment.company),
+        **_common(assessment),
+    )
+
+
+@bp.route("/assessments/<int:assessment_id>/steps/<step_id>", methods=["GET", "POST"])
+@roles_required(*VIEWERS)
+def step(assessment_id, step_id):
+    assessment = get_assessment_or_404(assessment_id, "view")
+    index = services.index_of(assessment)
+    if step_id == services.PROFILE_STEP:
+        return redirect(url_for("assessments.profile_step", assessment_id=assessment.id))
+    if not index.has_step(step_id):
+        abort(404)
+    step_def = index.step(step_id)
+    form = _form_class(assessment.index_version, step_id)()
+    notice, conflict, status = None, None, 200
+    answers = services.answers_by_item(assessment)
+    values = {i: services.answer_values(answers.get(i)) for i in step_def.item_ids}
+    if request.method == "POST":
+        if not can(current_user, "edit", assessment.company_id):
+            abort(403)
+        if assessment.status != "draft":
+            return _locked(assessment)
+        problems = tampering_problems(request.form, step_def)
+        valid = not problems and form.validate_on_submit()
+        values = _form_values(form, step_def)
+        if problems:
+            notice, status = problems, 400
+        elif not valid:
+            notice, status = (
+                ["入力内容にエラーがあります。各項目のメッセージを確認してください。"],
+                400,
+            )
+        else:
+            try:
+                conflict = services.save_step(
+                    assessment,
+                    step_def,
+                    posted_values(form, step_def),
+                    int(form.version.data),
+                    current_user,
+                )
+            except services.AssessmentLocked:
+                return _locked(assessment)
+            if conflict is None:
+                return _after_save(assessment, step_id)
+            status = 409
+            form.version.data = str(conflict.current_version)
+    else:
+        form.version.data = str(services.step_version(assessment, step_id))
+        stash = services.find_stash(assessment, step_id, current_user, session.get("stash_id"))
+        if stash is not None and can(current_user, "edit", assessment.company_id):
+            values = _stash_values(stash.payload, step_def, values)
+            notice = [
+                "前回保存できなかった入力内容を復元しました。内容を確認して保存してください。"
+            ]
+    return render_template(
+        "assessments/step.html",
+        form=form,
+        step=step_def,
+        values=values,
+        notice=notice,
+        conflict=conflict,
+        previous_step=services.neighbour_step(assessment, step_id, -1),
+        **_common(assessment, answers),
+    ), status
+
+
+def _form_values(form, step_def):
+    values = {}
+    for item_id in step_def.item_ids:
+        values[item_id] = {
+            p: form[f"item-{item_id}-{p}"].data or ("" if p in ("evidence", "action") else None)
+            for p in ("current", "target", "evidence", "action")
+        }
+        values[item_id]["errors"] = {
+            p: form[f"item-{item_id}-{p}"].errors
+            for p in ("current", "target", "evidence", "action")
+        }
+    return values
+
+
+def _stash_values(payload, step_def, fallback):
+    values = {}
+    for item_id in step_def.item_ids:
+        row = dict(fallback[item_id])
+        for part in ("current", "target", "evidence", "action"):
+            key = f"item-{item_id}-{part}"
+            if key in payload:
+                row[part] = str(payload[key])[:4000]
+        values[item_id] = row
+    return values
+
+
+def _after_save(assessment, step_id):
+    choice = request.form.get("nav", "next")
+    if choice == "save_exit":
+        flash("保存しました。続きはいつでも再開できます。", "success")
+        return redirect(url_for("companies.dashboard", company_id=assessment.company_id))
+    target = services.neighbour_step(assessment, step_id, -1 if choice == "back" else 1)
+    if target == services.REVIEW_STEP or target is None:
+        return redirect(url_for("assessments.review", assessment_id=assessment.id))
+    if target == services.PROFILE_STEP:
+        return redirect(url_for("assessments.profile_step", assessment_id=assessment.id))
+    return redirect(url_for("assessments.step", assessment_id=assessment.id, step_id=target))
+
+
+def _locked(assessment):
+    flash(
+        "この診断は提出済みのため変更できません。変更するには「再編集」を選んでください。",
+        "warning",
+    )
+    return redirect(url_for("assessments.results", assessment_id=assessment.id)), 303
+
+
+@bp.route("/assessments/<int:assessment_id>/review")
+@roles_required(*VIEWERS)
+def review(assessment_id):
+    assessment = get_assessment_or_404(assessment_id, "view")
+    answers = services.answers_by_item(assessment)
+    form = SubmitForm(version=str(assessment.version))
+    return render_template(
+        "assessments/review.html",
+        form=form,
+        answers=answers,
+        missing=services.missing_items(assessment, answers),
+        lower=services.lower_targets(assessment, answers),
+        **_common(assessment, answers),
+    )
+
+
+@bp.route("/assessments/<int:assessment_id>/submit", methods=["POST"])
+@roles_required("member")
+def submit(assessment_id):
+    assessment = get_assessment_or_404(assessment_id, "edit")
+    form = SubmitForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if assessment.status == "submitted":
+        flash("この診断は既に提出されています。", "info")
+        return redirect(url_for("assessments.results", assessment_id=assessment.id))
+    if services.lower_targets(assessment) and not form.confirm_lower_targets.data:
+        flash(
+            "目標値が現在値を下回る項目があります。確認のチェックを入れてから提出してください。",
+            "warning",
+        )
+        return redirect(url_for("assessments.review", assessment_id=assessment.id))
+    try:
+        submitted = services.submit(assessment, int(form.version.data), current_user)
+    except services.IncompleteAssessment:
+        flash("未回答の項目があるため提出できません。", "warning")
+        return redirect(url_for("assessments.review", assessment_id=assessment.id))
+    if submitted:
+        flash("提出しました。診断結果をご確認ください。", "success")
+    else:
+        flash("この診断は既に提出されているか、他の画面で更新されています。", "info")
+    return redirect(url_for("assessments.results", assessment_id=assessment.id))
+
+
+@bp.route("/assessments/<int:assessment_id>/results")
+@roles_required(*VIEWERS)
+def results(assessment_id):
+    assessment = get_assessment_or_404(assessment_id, "view")
+    if assessment.status != "submitted" or not assessment.scores:
+        flash("診断結果は提出後に表示されます。", "info")
+        return redirect(url_for("assessments.review", assessment_id=assessment.id))
+    return render_template(
+        "assessments/results.html",
+        results=build_results(assessment),
+        reopen_form=ReopenForm(version=str(assessment.version)),
+        **_common(assessment),
+    )
+
+
+@bp.route("/assessments/<int:assessment_id>/reopen", methods=["POST"])
+@roles_required("member")
+def reopen(assessment_id):
+    assessment = get_assessment_or_404(assessment_id, "edit")
+    form = ReopenForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if services.reopen(assessment, int(form.version.data), current_user):
+        flash("再編集できる状態に戻しました。提出済みの内容は履歴に残っています。", "success")
+        return redirect(url_for("assessments.review", assessment_id=assessment.id))
+    flash("この診断は既に再編集中か、他の画面で更新されています。", "info")
+    return redirect(url_for("assessments.resume", assessment_id=assessment.id))

@@ -1,0 +1,25 @@
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from app.auth.passwords import MAX_LENGTH
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("メールアドレス", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("パスワード", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+
+
+class SignupForm(FlaskForm):
+    display_name = StringField("お名前", validators=[DataRequired(), Length(max=100)])
+    email = EmailField(
+        "メールアドレス",
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+    )
+    password = PasswordField(
+        "パスワード（12文字以上）", validators=[DataRequired(), Length(max=MAX_LENGTH)]
+    )
+    password_confirm = PasswordField(
+        "パスワード（確認）",
+        validators=[DataRequired(), EqualTo("password", message="パスワードが一致しません。")],
+    )

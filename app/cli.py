@@ -1,0 +1,122 @@
+"""Command-line tools: `flask --app wsgi seed-demo`, `flask --app wsgi users ...`."""
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.extensions import db
+from app.models import Membership, User
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option(
+    "--role", type=click.Choice(["member", "advisor", "bureau", "admin"]), default="member"
+)
+@click.option("--name", "display_name", default="")
+@click.option("--organisation", default=None, help="Advisor's organisation name.")
+@click.option("--company", "company_id", type=int, default=None)
+@click.option("--company-role", type=click.Choice(["owner", "editor", "viewer"]), default=None)
+@click.option(
+    "--bureau", "bureau_code", default=None, help="Bureau code (e.g. kanto) or 'national'."
+)
+def create_user_command(
+    email, password, role, display_name, organisation, company_id, company_role, bureau_code
+):
+    from app.auth.users import UserError, create_user
+    from app.models import Company
+    from questionnaires import reference
+
+    if (company_id is None) != (company_role is None):
+        raise click.UsageError("--company and --company-role go together")
+    if company_id is not None and role != "member":
+        raise click.UsageError("only members belong to a company")
+    if role == "bureau":
+        valid = {b.code for b in reference.bureaus()} | {"national"}
+        if bureau_code not in valid:
+            raise click.UsageError(f"--bureau must be one of {sorted(valid)}")
+    elif bureau_code:
+        raise click.UsageError("--bureau is only for bureau staff")
+    if company_id is not None and db.session.get(Company, company_id) is None:
+        raise click.UsageError(f"no company with id {company_id}")
+    try:
+        user = create_user(
+            email,
+            password,
+            role=role,
+            display_name=display_name,
+            organisation=organisation,
+            bureau_code=bureau_code,
+        )
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if company_id is not None:
+        db.session.add(Membership(company_id=company_id, user_id=user.id, role=company_role))
+    db.session.commit()
+    click.echo(f"created user {user.id} <{user.email}> role={user.role}")
+
+
+@users_cli.command("list")
+def list_users_command():
+    for user in db.session.scalars(db.select(User).order_by(User.id)):
+        state = "disabled" if user.is_disabled else "active"
+        click.echo(f"{user.id}\t{user.email}\t{user.role}\t{user.bureau_code or ''}\t{state}")
+
+
+@users_cli.command("disable")
+@click.option("--email", required=True)
+def disable_user_command(email):
+    from app.auth.users import end_all_sessions, find_user
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException("no such user")
+    user.is_disabled = True
+    end_all_sessions(user)
+    db.session.commit()
+    click.echo(f"disabled {user.email}")
+
+
+@users_cli.command("set-role")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(["member", "advisor", "bureau", "admin"]), required=True)
+@click.option("--bureau", "bureau_code", default=None)
+def set_role_command(email, role, bureau_code):
+    from app.audit import record
+    from app.auth.users import end_all_sessions, find_user
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException("no such user")
+    if role != "member" and db.session.scalar(
+        db.select(Membership.id).where(Membership.user_id == user.id)
+    ):
+        raise click.ClickException("remove the user's company memberships first")
+    old = user.role
+    user.role, user.bureau_code = role, bureau_code if role == "bureau" else None
+    end_all_sessions(user)
+    record("role_change", user_id=user.id, details={"from": old, "to": role, "via": "cli"})
+    db.session.commit()
+    click.echo(f"{user.email}: {old} -> {role}")
+
+
+@click.command("seed-demo")
+def seed_demo_command():
+    """Demo accounts and data, only on an empty database and never in production."""
+    from app.demo import seed_demo
+
+    if current_app.config["APP_ENV"] == "production":
+        raise click.ClickException("seed-demo is refused when APP_ENV=production")
+    if db.session.scalar(db.select(db.func.count(User.id))):
+        click.echo("database not empty: demo data not seeded")
+        return
+    for line in seed_demo():
+        click.echo(line)
+
+
+def register_cli(app):
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo_command)

@@ -1,0 +1,72 @@
+"""Company profile pages and the company dashboard."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from app.access import get_company_or_404, member_company_ids
+from app.assessments import services as assessment_services
+from app.companies.forms import CompanyForm
+from app.companies.services import (
+    DuplicateCorporateNumber,
+    create_company,
+    profile_facts,
+    update_company,
+)
+from app.extensions import db
+from app.guards import roles_required
+from app.models import Company
+
+bp = Blueprint("companies", __name__, url_prefix="/companies")
+
+
+@bp.route("/")
+@roles_required("member")
+def mine():
+    ids = member_company_ids(current_user)
+    companies = db.session.scalars(
+        db.select(Company).where(Company.id.in_(ids)).order_by(Company.name)
+    ).all()
+    if len(companies) == 1:
+        return redirect(url_for("companies.dashboard", company_id=companies[0].id))
+    return render_template("companies/mine.html", companies=companies)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required("member")
+def new():
+    form = CompanyForm()
+    if form.validate_on_submit():
+        try:
+            company = create_company(form, current_user)
+        except DuplicateCorporateNumber as exc:
+            form.corporate_number.errors.append(str(exc))
+        else:
+            flash("会社情報を登録しました。", "success")
+            return redirect(url_for("companies.dashboard", company_id=company.id))
+    return render_template("companies/form.html", form=form, company=None)
+
+
+@bp.route("/<int:company_id>")
+@roles_required("member", "advisor")
+def dashboard(company_id):
+    company = get_company_or_404(company_id, "view")
+    overview = assessment_services.company_overview(company)
+    return render_template(
+        "companies/dashboard.html", company=company, facts=profile_facts(company), overview=overview
+    )
+
+
+@bp.route("/<int:company_id>/edit", methods=["GET", "POST"])
+@roles_required("member")
+def edit(company_id):
+    company = get_company_or_404(company_id, "edit")
+    form = CompanyForm(obj=company)
+    if form.validate_on_submit():
+        try:
+            update_company(form, company)
+        except DuplicateCorporateNumber as exc:
+            form.corporate_number.errors.append(str(exc))
+        else:
+            flash("会社情報を更新しました。", "success")
+            return redirect(url_for("companies.dashboard", company_id=company.id))
+    return render_template("companies/form.html", form=form, company=company)

@@ -1,0 +1,74 @@
+"""Configuration read from the environment. See the README's table of variables."""
+
+import os
+from datetime import timedelta
+
+DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - only ever used with APP_ENV=development/test
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the configuration is unsafe or incomplete."""
+
+
+def _default_sqlite_url(instance_path: str) -> str:
+    return "sqlite:///" + os.path.join(instance_path, "dx.sqlite3")
+
+
+def normalise_database_url(url: str) -> str:
+    # Plain postgresql:// URLs would pick psycopg2; this project ships psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def build_config(instance_path: str, overrides: dict | None = None) -> dict:
+    env = os.environ
+    app_env = (overrides or {}).get("APP_ENV") or env.get("APP_ENV", "development")
+    production = app_env == "production"
+    secret = env.get("SECRET_KEY")
+    if not secret:
+        if production:
+            raise ConfigError("SECRET_KEY must be set when APP_ENV=production")
+        secret = DEV_SECRET
+    redis_url = env.get("REDIS_URL")
+    cfg = {
+        "APP_ENV": app_env,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(
+            env.get("DATABASE_URL") or _default_sqlite_url(instance_path)
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # CSRF tokens are tied to the session instead of expiring after an hour, so a user
+        # who spends a long time on one step does not lose it (see the design notes).
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_NAME": "__Host-session" if production else "session",
+        "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+        # Absolute session lifetime; the idle timeout is enforced in auth/session.py.
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "SESSION_IDLE_SECONDS": int(env.get("SESSION_IDLE_SECONDS", 30 * 60)),
+        "SESSION_WARNING_SECONDS": int(env.get("SESSION_WARNING_SECONDS", 2 * 60)),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_LIMITS": env.get("LOGIN_LIMITS", "10 per 15 minutes"),
+        "BABEL_DEFAULT_LOCALE": "ja",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
+        "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if production else "log"),
+        "SMTP_HOST": env.get("SMTP_HOST", "localhost"),
+        "SMTP_PORT": int(env.get("SMTP_PORT", 25)),
+        "SMTP_USER": env.get("SMTP_USER"),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD"),
+        "SMTP_STARTTLS": env.get("SMTP_STARTTLS", "1") == "1",
+        "MAIL_FROM": env.get("MAIL_FROM", "no-reply@dx-suishin.invalid"),
+        "HSTS": production,
+        "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", 0)),
+    }
+    if overrides:
+        cfg.update(overrides)
+    if production and cfg.get("DEBUG"):
+        raise ConfigError("DEBUG must be off when APP_ENV=production")
+    return cfg

@@ -1,0 +1,14 @@
+"""Where each role lands after login: one table, extended as role-specific pages appear."""
+
+from flask import url_for
+
+HOME_ENDPOINTS = {
+    "member": "companies.mine",
+    "advisor": "main.account",
+    "bureau": "main.account",
+    "admin": "main.account",
+}
+
+
+def home_for_role(user) -> str:
+    return url_for(HOME_ENDPOINTS.get(user.role, "main.account"))

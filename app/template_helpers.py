@@ -1,0 +1,33 @@
+"""Values and filters every template may use."""
+
+from flask import current_app
+from flask_babel import format_datetime
+from flask_login import current_user
+
+
+def fmt_score(value) -> str:
+    """Scores are shown with two decimals, as IPA reports them; a missing value is a dash."""
+    return "—" if value is None else f"{value:.2f}"
+
+
+def fmt_delta(value) -> str:
+    if value is None:
+        return "比較不可"
+    return f"{value:+.2f}"
+
+
+def init_app(app):
+    app.jinja_env.filters["score"] = fmt_score
+    app.jinja_env.filters["delta"] = fmt_delta
+    app.jinja_env.filters["datetime"] = lambda v: (
+        format_datetime(v, "yyyy/MM/dd HH:mm") if v else "—"
+    )
+
+    @app.context_processor
+    def session_timing():
+        if not current_user.is_authenticated:
+            return {}
+        return {
+            "session_idle_seconds": current_app.config["SESSION_IDLE_SECONDS"],
+            "session_warning_seconds": current_app.config["SESSION_WARNING_SECONDS"],
+        }

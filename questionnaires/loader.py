@@ -1,0 +1,515 @@
+"""Load and validate index definition files (``dx-suishin-shihyo/<version>.yaml``).
+
+A version is just a file: adding ``2026-02.yaml`` next to ``2019-07.yaml`` makes
+``load_index("2026-02")`` work without code changes. Every file is validated completely before
+any object is built; all problems found are reported together in one IndexDefinitionError whose
+message names the file and the offending item, step, level, framework or KPI id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from questionnaires.model import (
+    ITEM_KINDS,
+    VALUE_TYPES,
+    Framework,
+    Index,
+    Item,
+    KpiExample,
+    KpiGroup,
+    Level,
+    Step,
+)
+
+DEFINITIONS_DIR = Path(__file__).resolve().parent / "dx-suishin-shihyo"
+DEFAULT_VERSION = "2019-07"
+LEVEL_VALUES = (0, 1, 2, 3, 4, 5)
+QUESTION_STATUSES = ("verified", "unverified")
+
+# Ids end up in URLs, form field names and database rows: keep them plain.
+_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
+_VERSION_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,31}")
+
+_SECTIONS_REQUIRED = ("meta", "frameworks", "levels", "items", "steps")
+_SECTIONS_OPTIONAL = ("kpi_groups", "kpi_examples")
+_META_KEYS = (("index_id", "version_id", "title", "source"), ("publisher", "published", "notes"))
+_FRAMEWORK_KEYS = (("id", "name", "item_count"), ("ipa_label", "indicator_group"))
+_LEVEL_KEYS = (("value", "name", "description"), ("source",))
+_ITEM_KEYS = (
+    ("id", "kind", "framework", "category", "title", "question_status"),
+    (
+        "parent",
+        "subcategory",
+        "question",
+        "question_unverified",
+        "number_status",
+        "category_status",
+        "subcategory_status",
+        "notes",
+    ),
+)
+_STEP_KEYS = (("id", "title", "items"), ())
+_KPI_GROUP_KEYS = (("id", "name", "framework"), ("guidance",))
+_KPI_EXAMPLE_KEYS = (
+    ("id", "group", "category", "name", "value_type", "description"),
+    ("unit", "scale", "note"),
+)
+
+
+class IndexDefinitionError(ValueError):
+    """An index definition file is missing, unreadable or inconsistent."""
+
+    def __init__(self, path: Path | str, problems: Iterable[str]) -> None:
+        self.path = str(path)
+        self.problems = tuple(problems)
+        listing = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(f"{self.path}: invalid index definition:\n{listing}")
+
+
+class UnknownVersionError(LookupError):
+    """No definition file exists for the requested index version."""
+
+
+def available_versions() -> tuple[str, ...]:
+    """Every version with a definition file, sorted (oldest first for date-like ids)."""
+    return tuple(sorted(path.stem for path in DEFINITIONS_DIR.glob("*.yaml")))
+
+
+def load_index(version: str | None = None, *, path: Path | str | None = None) -> Index:
+    """Return the validated index for ``version`` (default DEFAULT_VERSION).
+
+    Packaged versions are cached for the life of the process. ``path`` loads an arbitrary
+    file instead (uncached; meant for tests and for checking a new file before release).
+    """
+    if path is not None:
+        if version is not None:
+            raise TypeError("pass either a version or a path, not both")
+        return _load_file(Path(path))
+    return _load_version(DEFAULT_VERSION if version is None else version)
+
+
+@lru_cache(maxsize=16)  # a handful of versions at most
+def _load_version(version: str) -> Index:
+    if not _VERSION_PATTERN.fullmatch(version) or version not in available_versions():
+        raise UnknownVersionError(
+            f"unknown index version {version!r}; available: {', '.join(available_versions())}"
+        )
+    path = DEFINITIONS_DIR / f"{version}.yaml"
+    index = _load_file(path)
+    if index.version_id != version:
+        raise IndexDefinitionError(
+            path, [f"meta: version_id {index.version_id!r} does not match the file name"]
+        )
+    return index
+
+
+def _load_file(path: Path) -> Index:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IndexDefinitionError(path, [f"cannot read the file: {exc}"]) from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise IndexDefinitionError(path, [f"malformed YAML: {exc}"]) from exc
+    return _Builder(path).build(data)
+
+
+class _Abort(Exception):
+    """Internal: the file is too broken to check any further."""
+
+
+class _Builder:
+    """Validates the parsed YAML of one file and builds the Index from it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problems: list[str] = []
+
+    # -- reporting -----------------------------------------------------------------------
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}")
+
+    def abort(self, where: str, message: str) -> _Abort:
+        self.problem(where, message)
+        return _Abort()
+
+    # -- entry point ---------------------------------------------------------------------
+    def build(self, data: Any) -> Index:
+        try:
+            index = self._build(data)
+        except _Abort:
+            index = None
+        if index is None:
+            raise IndexDefinitionError(self.path, self.problems)
+        return index
+
+    def _build(self, data: Any) -> Index | None:
+        """The Index, or None when a problem was recorded."""
+        if not isinstance(data, dict):
+            raise self.abort("file", "the top level must be a mapping of sections")
+        self.check_keys("file", data, _SECTIONS_REQUIRED, _SECTIONS_OPTIONAL, what="section")
+        for section in _SECTIONS_REQUIRED:
+            if section not in data:
+                raise _Abort()
+        meta = self.record("meta", data["meta"], _META_KEYS)
+        if meta is None:
+            raise _Abort()
+        lists = {
+            section: self.section_list(section, data.get(section, []))
+            for section in _SECTIONS_REQUIRED[1:] + _SECTIONS_OPTIONAL
+        }
+
+        frameworks = self.frameworks(lists["frameworks"])
+        levels = self.levels(lists["levels"])
+        items = self.items(lists["items"], frameworks)
+        steps, step_of = self.steps(lists["steps"], items)
+        self.framework_counts(frameworks, items)
+        kpi_groups = self.kpi_groups(lists["kpi_groups"], frameworks)
+        kpi_examples = self.kpi_examples(lists["kpi_examples"], kpi_groups)
+        header = {key: self.text("meta", meta, key) for key in ("index_id", "version_id", "title")}
+        source = self.text("meta", meta, "source")
+        publisher = self.text("meta", meta, "publisher", nullable=True)
+        self.text_list("meta", meta, "notes")
+        published = self.date_text("meta", meta, "published")
+        if self.problems:
+            return None
+
+        return Index(
+            version_id=header["version_id"],
+            title=header["title"],
+            source=source,
+            frameworks=tuple(
+                Framework(
+                    id=fid,
+                    name=fw["name"],
+                    ipa_label=fw["ipa_label"],
+                    item_ids=tuple(i for i, item in items.items() if item["framework"] == fid),
+                )
+                for fid, fw in frameworks.items()
+            ),
+            levels=tuple(Level(**levels[value]) for value in sorted(levels)),
+            items=tuple(
+                Item(
+                    id=item_id,
+                    parent_id=item["parent"],
+                    kind=item["kind"],
+                    framework_id=item["framework"],
+                    category=item["category"],
+                    subcategory=item["subcategory"],
+                    title=item["title"],
+                    question=item["question"],
+                    question_verified=item["question_status"] == "verified",
+                    question_unverified=item["question_unverified"],
+                    step_id=step_of[item_id],
+                )
+                for item_id, item in items.items()
+            ),
+            steps=tuple(
+                Step(id=sid, title=title, item_ids=ids) for sid, (title, ids) in steps.items()
+            ),
+            kpi_groups=tuple(
+                KpiGroup(gid, g["name"], g["framework"], g["guidance"])
+                for gid, g in kpi_groups.items()
+            ),
+            kpi_examples=tuple(KpiExample(id=eid, **e) for eid, e in kpi_examples.items()),
+            index_id=header["index_id"],
+            publisher=publisher,
+            published=published,
+        )
+
+    # -- generic readers -------------------------------------------------------------------
+    def check_keys(
+        self,
+        where: str,
+        raw: dict,
+        required: tuple[str, ...],
+        optional: tuple[str, ...],
+        what: str = "key",
+    ) -> bool:
+        missing = [key for key in required if key not in raw]
+        unknown = sorted(str(key) for key in raw if key not in required + optional)
+        if missing:
+            self.problem(where, f"missing {what}(s): {', '.join(missing)}")
+        if unknown:
+            self.problem(where, f"unknown {what}(s): {', '.join(unknown)}")
+        return not missing
+
+    def section_list(self, section: str, raw: Any) -> list:
+        if not isinstance(raw, list):
+            raise self.abort(section, "must be a list")
+        return raw
+
+    def record(self, where: str, raw: Any, keys: tuple[tuple[str, ...], ...]) -> dict | None:
+        """A mapping with all required keys present, or None (problem recorded)."""
+        if not isinstance(raw, dict):
+            self.problem(where, "must be a mapping")
+            return None
+        required, optional = keys
+        return raw if self.check_keys(where, raw, required, optional) else None
+
+    def entries(
+        self, section: str, raw_list: list, keys: tuple[tuple[str, ...], ...], label: str
+    ) -> Iterable[tuple[str, str, dict]]:
+        """Yield (id, where, record) for each well-formed entry with a fresh, valid id."""
+        seen: set[str] = set()
+        for position, raw in enumerate(raw_list):
+            raw_id = raw.get("id") if isinstance(raw, dict) else None
+            where = f"{label} '{raw_id}'" if isinstance(raw_id, str) else f"{section}[{position}]"
+            rec = self.record(where, raw, keys)
+            if rec is None:
+                continue
+            entry_id = self.ident(where, rec, "id")
+            if entry_id is None:
+                continue
+            if entry_id in seen:
+                self.problem(where, f"duplicate {label} id")
+                continue
+            seen.add(entry_id)
+            yield entry_id, where, rec
+
+    def text(self, where: str, rec: dict, key: str, nullable: bool = False) -> Any:
+        value = rec.get(key)
+        if value is None and nullable:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.problem(where, f"'{key}' must be a non-empty string")
+            return None
+        return value
+
+    def ident(self, where: str, rec: dict, key: str, nullable: bool = False) -> Any:
+        value = rec.get(key)
+        if value is None and nullable:
+            return None
+        if not isinstance(value, str) or not _ID_PATTERN.fullmatch(value):
+            self.problem(
+                where,
+                f"'{key}' must be a quoted id of letters, digits, '-' or '_' (got {value!r})",
+            )
+            return None
+        return value
+
+    def integer(self, where: str, rec: dict, key: str) -> Any:
+        value = rec.get(key)
+        if not isinstance(value, int) or isinstance(value, bool):
+            self.problem(where, f"'{key}' must be an integer (got {value!r})")
+            return None
+        return value
+
+    def text_list(self, where: str, rec: dict, key: str) -> tuple[str, ...] | None:
+        value = rec.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.problem(where, f"'{key}' must be a list of non-empty strings")
+            return None
+        return tuple(value)
+
+    def date_text(self, where: str, rec: dict, key: str) -> str | None:
+        value = rec.get(key)
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return self.text(where, rec, key, nullable=True)
+
+    # -- sections ------------------------------------------------------------------------
+    def frameworks(self, raw_list: list) -> dict[str, dict]:
+        frameworks = {}
+        for fid, where, rec in self.entries("frameworks", raw_list, _FRAMEWORK_KEYS, "framework"):
+            frameworks[fid] = {
+                "name": self.text(where, rec, "name"),
+                "ipa_label": self.text(where, rec, "ipa_label", nullable=True),
+                "item_count": self.integer(where, rec, "item_count"),
+            }
+            self.text(where, rec, "indicator_group", nullable=True)
+        if not frameworks:
+            self.problem("frameworks", "at least one framework is required")
+        return frameworks
+
+    def levels(self, raw_list: list) -> dict[int, dict]:
+        levels: dict[int, dict] = {}
+        for position, raw in enumerate(raw_list):
+            where = f"levels[{position}]"
+            rec = self.record(where, raw, _LEVEL_KEYS)
+            if rec is None:
+                continue
+            value = self.integer(where, rec, "value")
+            if value is None:
+                continue
+            where = f"level {value}"
+            if value not in LEVEL_VALUES:
+                self.problem(where, f"level values must be {LEVEL_VALUES[0]}..{LEVEL_VALUES[-1]}")
+                continue
+            if value in levels:
+                self.problem(where, "duplicate level")
+                continue
+            levels[value] = {
+                "value": value,
+                "name": self.text(where, rec, "name"),
+                "description": self.text(where, rec, "description"),
+            }
+            self.text(where, rec, "source", nullable=True)
+        for value in LEVEL_VALUES:
+            if value not in levels:
+                self.problem(f"level {value}", "missing (levels must be exactly 0..5)")
+        return levels
+
+    def items(self, raw_list: list, frameworks: dict[str, dict]) -> dict[str, dict]:
+        items: dict[str, dict] = {}
+        for item_id, where, rec in self.entries("items", raw_list, _ITEM_KEYS, "item"):
+            items[item_id] = {
+                "where": where,
+                "kind": rec["kind"],
+                "framework": self.ident(where, rec, "framework"),
+                "parent": self.ident(where, rec, "parent", nullable=True),
+                "category": self.text(where, rec, "category"),
+                "subcategory": self.text(where, rec, "subcategory", nullable=True),
+                "title": self.text(where, rec, "title"),
+                "question_status": rec["question_status"],
+                "question": self.text(where, rec, "question", nullable=True),
+                "question_unverified": self.text(where, rec, "question_unverified", nullable=True),
+            }
+            for key in ("number_status", "category_status", "subcategory_status", "notes"):
+                self.text(where, rec, key, nullable=True)
+        if not items:
+            self.problem("items", "at least one item is required")
+        position = {item_id: n for n, item_id in enumerate(items)}
+        for item_id in items:
+            self.item_rules(item_id, items, position, frameworks)
+        return items
+
+    def item_rules(
+        self,
+        item_id: str,
+        items: dict[str, dict],
+        position: dict[str, int],
+        frameworks: dict[str, dict],
+    ) -> None:
+        item = items[item_id]
+        where, kind, parent_id = item["where"], item["kind"], item["parent"]
+        if kind not in ITEM_KINDS:
+            self.problem(where, f"kind must be one of {', '.join(ITEM_KINDS)} (got {kind!r})")
+        if item["framework"] is not None and item["framework"] not in frameworks:
+            self.problem(where, f"unknown framework '{item['framework']}'")
+        if kind == "KQ" and parent_id is not None:
+            self.problem(where, "a key question (KQ) must not have a parent")
+        if kind == "SQ" and parent_id is None:
+            self.problem(where, "a sub-question (SQ) needs a parent key question")
+        if kind == "SQ" and parent_id is not None:
+            parent = items.get(parent_id)
+            if parent is None:
+                self.problem(where, f"unknown parent '{parent_id}'")
+            elif parent["kind"] != "KQ":
+                self.problem(where, f"parent '{parent_id}' is not a key question (KQ)")
+            elif parent["framework"] != item["framework"]:
+                self.problem(where, f"parent '{parent_id}' belongs to another framework")
+            elif position[parent_id] > position[item_id]:
+                self.problem(where, f"must come after its parent '{parent_id}'")
+
+        status = item["question_status"]
+        if status not in QUESTION_STATUSES:
+            self.problem(where, f"question_status must be one of {', '.join(QUESTION_STATUSES)}")
+        elif status == "verified":
+            if item["question"] is None:
+                self.problem(where, "a verified item needs its question text")
+            if item["question_unverified"] is not None:
+                self.problem(where, "a verified item must not carry question_unverified")
+        elif item["question"] is not None:
+            self.problem(
+                where,
+                "an unverified item must keep question null (put the text in question_unverified)",
+            )
+
+    def steps(
+        self, raw_list: list, items: dict[str, dict]
+    ) -> tuple[dict[str, tuple[str, tuple[str, ...]]], dict[str, str]]:
+        steps: dict[str, tuple[str, tuple[str, ...]]] = {}
+        step_of: dict[str, str] = {}
+        for sid, where, rec in self.entries("steps", raw_list, _STEP_KEYS, "step"):
+            title = self.text(where, rec, "title")
+            member_ids = rec["items"]
+            if not isinstance(member_ids, list) or not member_ids:
+                self.problem(where, "'items' must be a non-empty list of item ids")
+                continue
+            for item_id in member_ids:
+                if not isinstance(item_id, str):
+                    self.problem(where, f"item ids must be quoted strings (got {item_id!r})")
+                elif item_id not in items:
+                    self.problem(where, f"unknown item '{item_id}'")
+                elif step_of.get(item_id) == sid:
+                    self.problem(where, f"lists item '{item_id}' twice")
+                elif item_id in step_of:
+                    self.problem(
+                        f"item '{item_id}'",
+                        f"appears in more than one step ('{step_of[item_id]}' and '{sid}')",
+                    )
+                else:
+                    step_of[item_id] = sid
+            steps[sid] = (title, tuple(member_ids))
+        for item_id in items:
+            if item_id not in step_of:
+                self.problem(f"item '{item_id}'", "is in no step")
+        return steps, step_of
+
+    def framework_counts(self, frameworks: dict[str, dict], items: dict[str, dict]) -> None:
+        for fid, framework in frameworks.items():
+            actual = sum(1 for item in items.values() if item["framework"] == fid)
+            expected = framework["item_count"]
+            if expected is not None and expected != actual:
+                self.problem(
+                    f"framework '{fid}'", f"item_count is {expected} but {actual} items use it"
+                )
+
+    def kpi_groups(self, raw_list: list, frameworks: dict[str, dict]) -> dict[str, dict]:
+        groups = {}
+        for gid, where, rec in self.entries("kpi_groups", raw_list, _KPI_GROUP_KEYS, "kpi group"):
+            framework = self.ident(where, rec, "framework")
+            if framework is not None and framework not in frameworks:
+                self.problem(where, f"unknown framework '{framework}'")
+            groups[gid] = {
+                "name": self.text(where, rec, "name"),
+                "framework": framework,
+                "guidance": self.text_list(where, rec, "guidance"),
+            }
+        return groups
+
+    def kpi_examples(self, raw_list: list, groups: dict[str, dict]) -> dict[str, dict]:
+        examples = {}
+        for eid, where, rec in self.entries(
+            "kpi_examples", raw_list, _KPI_EXAMPLE_KEYS, "kpi example"
+        ):
+            group_id = self.ident(where, rec, "group")
+            if group_id is not None and group_id not in groups:
+                self.problem(where, f"unknown kpi group '{group_id}'")
+            value_type = rec["value_type"]
+            if value_type not in VALUE_TYPES:
+                self.problem(where, f"value_type must be one of {', '.join(VALUE_TYPES)}")
+            examples[eid] = {
+                "group_id": group_id,
+                "category": self.text(where, rec, "category"),
+                "name": self.text(where, rec, "name"),
+                "unit": self.text(where, rec, "unit", nullable=True),
+                "value_type": value_type,
+                "scale": self.scale(where, rec, ordered=value_type == "ordered"),
+                "description": self.text(where, rec, "description"),
+                "note": self.text(where, rec, "note", nullable=True),
+            }
+        return examples
+
+    def scale(self, where: str, rec: dict, ordered: bool) -> tuple[str, ...] | None:
+        if rec.get("scale") is None:
+            if ordered:
+                self.problem(where, "an ordered value_type needs a scale (best option first)")
+            return None
+        if not ordered:
+            self.problem(where, "only an ordered value_type may have a scale")
+            return None
+        scale = self.text_list(where, rec, "scale")
+        if scale is not None and (len(scale) < 2 or len(set(scale)) != len(scale)):
+            self.problem(where, "a scale needs at least two distinct options")
+        return scale

@@ -1,0 +1,236 @@
+"""Frozen value objects describing one version of the DX推進指標.
+
+Instances are built by :mod:`questionnaires.loader`, which validates the data file first; the
+classes themselves only hold data and offer lookups. Everything is immutable, so one loaded
+index can be shared by every request and every worker thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal, TypeVar
+
+ItemKind = Literal["KQ", "SQ"]
+ITEM_KINDS: tuple[str, ...] = ("KQ", "SQ")
+
+ValueType = Literal[
+    "number", "percent", "yen", "people", "count", "days", "times", "ratio", "ordered"
+]
+VALUE_TYPES: tuple[str, ...] = (
+    "number",
+    "percent",
+    "yen",
+    "people",
+    "count",
+    "days",
+    "times",
+    "ratio",
+    "ordered",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Framework:
+    """One of the two halves of the qualitative index (経営 / ITシステム)."""
+
+    id: str
+    name: str
+    ipa_label: str | None
+    item_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """A generic maturity level (0..5) shared by every item."""
+
+    value: int
+    name: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A qualitative item: a key question (KQ) or one of its sub-questions (SQ).
+
+    ``question`` holds the official wording only; it is None when no verified text exists.
+    ``question_unverified`` is a recollection kept for reviewers and must never be shown as
+    the official question.
+    """
+
+    id: str
+    parent_id: str | None
+    kind: ItemKind
+    framework_id: str
+    category: str
+    subcategory: str | None
+    title: str
+    question: str | None
+    question_verified: bool
+    question_unverified: str | None
+    step_id: str
+
+    @property
+    def is_key_question(self) -> bool:
+        return self.kind == "KQ"
+
+    @property
+    def group_id(self) -> str:
+        """The id of the key question this item belongs to (its own id for a KQ)."""
+        return self.id if self.parent_id is None else self.parent_id
+
+
+@dataclass(frozen=True, slots=True)
+class ItemGroup:
+    """A key question followed by its sub-questions, in definition order."""
+
+    id: str
+    title: str
+    framework_id: str
+    item_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One page of the answering flow."""
+
+    id: str
+    title: str
+    item_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class KpiGroup:
+    id: str
+    name: str
+    framework_id: str
+    guidance: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class KpiExample:
+    """An example quantitative indicator; companies define their own KPIs from these.
+
+    ``scale`` is set only for ``value_type == "ordered"`` and lists the options best first.
+    """
+
+    id: str
+    group_id: str
+    category: str
+    name: str
+    unit: str | None
+    value_type: ValueType
+    scale: tuple[str, ...] | None
+    description: str
+    note: str | None
+
+
+_T = TypeVar("_T")
+
+
+def _find(objects: tuple[_T, ...], key: object, attr: str = "id") -> _T:
+    for obj in objects:
+        if getattr(obj, attr) == key:
+            return obj
+    raise KeyError(key)
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """A complete, validated index version.
+
+    ``index_id``, ``publisher`` and ``published`` are optional metadata. Lookups by id raise
+    KeyError for unknown ids.
+    """
+
+    version_id: str
+    title: str
+    source: str
+    frameworks: tuple[Framework, ...]
+    levels: tuple[Level, ...]
+    items: tuple[Item, ...]
+    steps: tuple[Step, ...]
+    kpi_groups: tuple[KpiGroup, ...]
+    kpi_examples: tuple[KpiExample, ...]
+    index_id: str | None = None
+    publisher: str | None = None
+    published: str | None = None
+    _items_by_id: Mapping[str, Item] = field(init=False, repr=False, compare=False)
+    _groups: tuple[ItemGroup, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Derived state; the dataclass is frozen, hence object.__setattr__.
+        object.__setattr__(
+            self, "_items_by_id", MappingProxyType({item.id: item for item in self.items})
+        )
+        members: dict[str, list[str]] = {}
+        for item in self.items:
+            members.setdefault(item.group_id, []).append(item.id)
+        groups = tuple(
+            ItemGroup(item.id, item.title, item.framework_id, tuple(members[item.id]))
+            for item in self.items
+            if item.is_key_question
+        )
+        object.__setattr__(self, "_groups", groups)
+
+    # -- items -------------------------------------------------------------------------
+    def item(self, item_id: str) -> Item:
+        return self._items_by_id[item_id]
+
+    def has_item(self, item_id: str) -> bool:
+        return item_id in self._items_by_id
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        return tuple(self._items_by_id)
+
+    @property
+    def groups(self) -> tuple[ItemGroup, ...]:
+        return self._groups
+
+    def group(self, group_id: str) -> ItemGroup:
+        return _find(self._groups, group_id)
+
+    def framework(self, framework_id: str) -> Framework:
+        return _find(self.frameworks, framework_id)
+
+    def items_in_framework(self, framework_id: str) -> tuple[Item, ...]:
+        return tuple(self.item(item_id) for item_id in self.framework(framework_id).item_ids)
+
+    # -- levels ------------------------------------------------------------------------
+    @property
+    def level_values(self) -> tuple[int, ...]:
+        return tuple(level.value for level in self.levels)
+
+    def level(self, value: int) -> Level:
+        return _find(self.levels, value, attr="value")
+
+    # -- steps -------------------------------------------------------------------------
+    def step(self, step_id: str) -> Step:
+        return _find(self.steps, step_id)
+
+    def has_step(self, step_id: str) -> bool:
+        return any(step.id == step_id for step in self.steps)
+
+    def items_in_step(self, step_id: str) -> tuple[Item, ...]:
+        return tuple(self.item(item_id) for item_id in self.step(step_id).item_ids)
+
+    def next_step(self, step_id: str) -> Step | None:
+        position = self.steps.index(self.step(step_id)) + 1
+        return self.steps[position] if position < len(self.steps) else None
+
+    def previous_step(self, step_id: str) -> Step | None:
+        position = self.steps.index(self.step(step_id)) - 1
+        return self.steps[position] if position >= 0 else None
+
+    # -- KPI examples ------------------------------------------------------------------
+    def kpi_group(self, group_id: str) -> KpiGroup:
+        return _find(self.kpi_groups, group_id)
+
+    def kpi_example(self, example_id: str) -> KpiExample:
+        return _find(self.kpi_examples, example_id)
+
+    def kpi_examples_in_group(self, group_id: str) -> tuple[KpiExample, ...]:
+        self.kpi_group(group_id)  # KeyError for an unknown group
+        return tuple(e for e in self.kpi_examples if e.group_id == group_id)
