@@ -162,3 +162,18 @@ def login(client):
         return c
 
     return do_login
+
+
+@pytest.fixture()
+def owner_with_assessment(make_user, make_company, login, db):
+    """An owner logged in through `client`, with a company and this year's draft assessment."""
+    from app.assessments import services
+    from questionnaires import DEFAULT_VERSION
+
+    owner = make_user(email="owner@example.jp")
+    company = make_company(owner)
+    assessment = services.start_assessment(
+        company, 2026, owner, prefill=False, index_version=DEFAULT_VERSION
+    )
+    login(owner.email)
+    return owner, company, assessment

@@ -28,11 +28,20 @@ def migration_app(tmp_path):
             conn.execute(text(f"CREATE SCHEMA {schema}"))
         engine.dispose()
         options = {"connect_args": {"options": f"-csearch_path={schema}"}}
-        app = create_app({"APP_ENV": "test", "SQLALCHEMY_DATABASE_URI": url,
-                          "SQLALCHEMY_ENGINE_OPTIONS": options})
+        app = create_app(
+            {
+                "APP_ENV": "test",
+                "SQLALCHEMY_DATABASE_URI": url,
+                "SQLALCHEMY_ENGINE_OPTIONS": options,
+            }
+        )
     else:
-        app = create_app({"APP_ENV": "test",
-                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'migrations.sqlite3'}"})
+        app = create_app(
+            {
+                "APP_ENV": "test",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'migrations.sqlite3'}",
+            }
+        )
     with app.app_context():
         yield app
         db.session.remove()

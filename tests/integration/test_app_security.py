@@ -1,0 +1,155 @@
+"""Cross-cutting rules: every view has a guard, headers on every response, safe config."""
+
+import re
+
+import pytest
+
+from app import create_app
+from app.config import ConfigError
+from app.safe_redirect import safe_next_url
+from tests.conftest import PASSWORD, csrf_from
+
+
+def test_every_endpoint_has_an_access_guard(app):
+    missing = [
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if endpoint != "static" and not getattr(view, "access_guard", None)
+    ]
+    assert missing == [], f"views without a guard: {missing}"
+
+
+def test_security_headers_on_pages_errors_and_static(client, make_user, login):
+    user = make_user()
+    login(user.email)
+    for url in (
+        "/",
+        "/login",
+        "/companies/",
+        "/no-such-page",
+        "/static/css/app.css",
+        "/session/status",
+    ):
+        response = client.get(url)
+        h = response.headers
+        assert "frame-ancestors 'none'" in h["Content-Security-Policy"], url
+        assert "script-src 'self'" in h["Content-Security-Policy"]
+        assert h["X-Content-Type-Options"] == "nosniff"
+        assert h["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert client.get("/companies/").headers["Cache-Control"] == "no-store"
+
+
+def test_session_cookie_flags(client, make_user):
+    user = make_user()
+    page = client.get("/login")
+    response = client.post(
+        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_from(page)}
+    )
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app(
+            {"APP_ENV": "production", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3"}
+        )
+
+
+def test_production_refuses_debug(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    with pytest.raises(ConfigError, match="DEBUG"):
+        create_app({"APP_ENV": "production", "DEBUG": True})
+
+
+def test_production_cookies_are_secure(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    app = create_app({"APP_ENV": "production"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"
+    response = app.test_client().get("/login")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "https://evil.example",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "https:evil.example",
+        "/ok\r\nx",
+    ],
+)
+def test_next_parameter_cannot_leave_the_site(target):
+    assert safe_next_url(target) is None
+
+
+def test_next_parameter_keeps_local_paths():
+    assert safe_next_url("/assessments/1/steps/vision") == "/assessments/1/steps/vision"
+
+
+def test_login_redirects_only_to_local_next(client, make_user):
+    user = make_user()
+    page = client.get("/login?next=//evil.example/x")
+    response = client.post(
+        "/login?next=//evil.example/x",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_from(page)},
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_unknown_email_and_wrong_password_get_the_same_answer(client, make_user):
+    user = make_user()
+    page = client.get("/login")
+    token = csrf_from(page)
+    wrong = client.post(
+        "/login", data={"email": user.email, "password": "wrong password!!", "csrf_token": token}
+    )
+    unknown = client.post(
+        "/login",
+        data={"email": "nobody@example.jp", "password": "wrong password!!", "csrf_token": token},
+    )
+    assert wrong.status_code == unknown.status_code == 200
+
+    def page_text(response):
+        # Only the typed e-mail and the per-render CSRF signature may differ.
+        html = response.get_data(as_text=True)
+        html = html.replace("nobody@example.jp", "").replace(user.email, "")
+        return re.sub(r'(name="csrf_token"[^>]*value=|data-csrf=)"[^"]+"', "", html)
+
+    assert page_text(wrong) == page_text(unknown)
+    assert "メールアドレスまたはパスワードが正しくありません。" in page_text(wrong)
+
+
+def test_login_is_throttled_per_account_even_from_rotating_addresses(client, make_user):
+    user = make_user()
+    token = csrf_from(client.get("/login"))
+    statuses = []
+    for n in range(12):
+        response = client.post(
+            "/login",
+            data={"email": user.email, "password": "nope nope nope", "csrf_token": token},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{n}"},
+            headers={"X-Forwarded-For": f"192.0.2.{n}"},
+        )
+        statuses.append(response.status_code)
+    assert statuses[:10] == [200] * 10 and statuses[10:] == [429, 429]
+    # Even the right password is throttled now, so guessing gains nothing.
+    response = client.post(
+        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 429
+
+
+def test_session_status_does_not_extend_and_extend_does(app, client, make_user, login):
+    user = make_user()
+    login(user.email)
+    status = client.get("/session/status").get_json()
+    assert status["authenticated"] is True and 0 < status["expires_in"] <= 1800
+    token = csrf_from(client.get("/account"))
+    extended = client.post("/session/extend", headers={"X-CSRFToken": token}).get_json()
+    assert extended["expires_in"] >= status["expires_in"]
+    assert client.post("/session/extend").status_code == 400  # no CSRF token
