@@ -13,8 +13,9 @@ bureau staff see aggregates only, administrators manage accounts, not answers.
 Loaders return 404 for anything the user may not see, so ids are never confirmed.
 """
 
-from flask import abort
+from flask import abort, g
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Assessment, Company, Membership
@@ -28,9 +29,21 @@ NO_ACTIONS: frozenset[str] = frozenset()
 
 
 def company_actions(user, company_id: int) -> frozenset[str]:
-    """The set of actions ``user`` may take on the company ``company_id``."""
+    """The set of actions ``user`` may take on the company ``company_id``.
+
+    Computed once per request and company (views ask several times); never cached across
+    requests, so a removed member or a revoked grant loses access on the very next request.
+    """
     if user is None or not user.is_authenticated:
         return NO_ACTIONS
+    cache = g.setdefault("_company_actions", {})
+    key = (user.id, company_id)
+    if key not in cache:
+        cache[key] = _lookup_actions(user, company_id)
+    return cache[key]
+
+
+def _lookup_actions(user, company_id: int) -> frozenset[str]:
     if user.role == "member":
         role = db.session.scalar(
             db.select(Membership.role).where(
@@ -67,7 +80,7 @@ def get_company_or_404(company_id: int, action: str = "view") -> Company:
 
 
 def get_assessment_or_404(assessment_id: int, action: str = "view") -> Assessment:
-    assessment = db.session.get(Assessment, assessment_id)
+    assessment = db.session.get(Assessment, assessment_id, options=[joinedload(Assessment.company)])
     if assessment is None or not can(current_user, action, assessment.company_id):
         _deny(assessment.company_id if assessment else None, action)
     return assessment

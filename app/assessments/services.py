@@ -128,7 +128,7 @@ def neighbour_step(assessment: Assessment, step_id: str, offset: int) -> str | N
 
 
 def step_version(assessment: Assessment, step_id: str) -> int:
-    state = db.session.get(StepState, (assessment.id, step_id))
+    state = next((s for s in assessment.step_states if s.step_id == step_id), None)
     return state.version if state else 0
 
 
@@ -432,14 +432,17 @@ def reopen(assessment: Assessment, expected_version: int, user) -> bool:
 
 
 def find_stash(assessment: Assessment, step_id: str, user, session_stash_id: str | None):
-    """A stashed POST for this step that this user may see: their own, or the anonymous one
-    whose id this browser session holds."""
-    query = db.select(StashedPost).where(
-        StashedPost.assessment_id == assessment.id, StashedPost.step_id == step_id
-    )
-    owned = StashedPost.user_id == user.id
-    if session_stash_id:
-        owned = owned | ((StashedPost.id == session_stash_id) & StashedPost.user_id.is_(None))
-    return db.session.scalars(
-        query.where(owned).order_by(StashedPost.created_at.desc()).limit(1)
-    ).first()
+    """The stashed POST this browser session points at, if it is for this step and belongs to
+    this user (or was stashed anonymously). Every stash is remembered in the session that
+    made it (see auth/session.py), so pages without one cost no query."""
+    if not session_stash_id:
+        return None
+    stash = db.session.get(StashedPost, session_stash_id)
+    if (
+        stash is None
+        or stash.assessment_id != assessment.id
+        or stash.step_id != step_id
+        or stash.user_id not in (None, user.id)
+    ):
+        return None
+    return stash

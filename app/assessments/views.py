@@ -117,7 +117,6 @@ def step(assessment_id, step_id):
     if not index.has_step(step_id):
         abort(404)
     step_def = index.step(step_id)
-    form = _form_class(assessment.index_version, step_id)()
     notice, conflict, status = None, None, 200
     answers = services.answers_by_item(assessment)
     values = {i: services.answer_values(answers.get(i)) for i in step_def.item_ids}
@@ -126,23 +125,24 @@ def step(assessment_id, step_id):
             abort(403)
         if assessment.status != "draft":
             return _locked(assessment)
+        # The form class is only needed to validate a POST; GET renders from plain values.
+        form = _form_class(assessment.index_version, step_id)()
         problems = tampering_problems(request.form, step_def)
         valid = not problems and form.validate_on_submit()
         values = _form_values(form, step_def)
+        version = form.version.data
         if problems:
             notice, status = problems, 400
         elif not valid:
-            notice, status = (
-                ["入力内容にエラーがあります。各項目のメッセージを確認してください。"],
-                400,
-            )
+            notice = ["入力内容にエラーがあります。各項目のメッセージを確認してください。"]
+            status = 400
         else:
             try:
                 conflict = services.save_step(
                     assessment,
                     step_def,
                     posted_values(form, step_def),
-                    int(form.version.data),
+                    int(version),
                     current_user,
                 )
             except services.AssessmentLocked:
@@ -150,9 +150,9 @@ def step(assessment_id, step_id):
             if conflict is None:
                 return _after_save(assessment, step_id)
             status = 409
-            form.version.data = str(conflict.current_version)
+            version = str(conflict.current_version)
     else:
-        form.version.data = str(services.step_version(assessment, step_id))
+        version = str(services.step_version(assessment, step_id))
         stash = services.find_stash(assessment, step_id, current_user, session.get("stash_id"))
         if stash is not None and can(current_user, "edit", assessment.company_id):
             values = _stash_values(stash.payload, step_def, values)
@@ -161,9 +161,9 @@ def step(assessment_id, step_id):
             ]
     return render_template(
         "assessments/step.html",
-        form=form,
         step=step_def,
         values=values,
+        version=version,
         notice=notice,
         conflict=conflict,
         previous_step=services.neighbour_step(assessment, step_id, -1),

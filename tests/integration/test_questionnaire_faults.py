@@ -161,30 +161,29 @@ def test_post_after_idle_timeout_is_kept_and_offered_back(app, client, db, owner
     assert db.session.scalar(db.select(db.func.count(StashedPost.id))) == 0
 
 
-def test_stash_is_not_offered_to_another_user(app, client, db, owner_with_assessment, make_user):
+def test_stash_is_not_offered_to_another_user_in_the_same_browser(
+    app, client, db, owner_with_assessment, add_member, make_user
+):
     owner, company, assessment = owner_with_assessment
-    url = f"/assessments/{assessment.id}/steps/{STEP.id}"
-    db.session.add(
-        StashedPost(
-            id="x" * 43,
-            user_id=owner.id,
-            assessment_id=assessment.id,
-            step_id=STEP.id,
-            payload={"item-1-evidence": "社外秘"},
-        )
-    )
-    db.session.commit()
-    from app.models import Membership
-
     editor = make_user(email="editor@example.jp")
-    db.session.add(Membership(company_id=company.id, user_id=editor.id, role="editor"))
-    db.session.commit()
-    other = app.test_client()
-    page = other.get("/login")
-    other.post(
-        "/login", data={"email": editor.email, "password": PASSWORD, "csrf_token": csrf_from(page)}
+    add_member(company, editor, "editor")
+    url = f"/assessments/{assessment.id}/steps/{STEP.id}"
+    page = client.get(url)
+    app.config["SESSION_IDLE_SECONDS"] = 1
+    try:
+        time.sleep(1.5)
+        client.post(url, data=step_payload(STEP, 3, 5, evidence="社外秘の根拠", page=page))
+    finally:
+        app.config["SESSION_IDLE_SECONDS"] = 1800
+    assert db.session.scalar(db.select(db.func.count(StashedPost.id))) == 1
+    # A colleague logs in on the same browser: the owner's stashed text is not shown to them.
+    login_page = client.get("/login")
+    client.post(
+        "/login",
+        data={"email": editor.email, "password": PASSWORD, "csrf_token": csrf_from(login_page)},
     )
-    assert "社外秘" not in other.get(url).get_data(as_text=True)
+    html = client.get(url).get_data(as_text=True)
+    assert "社外秘の根拠" not in html and "復元しました" not in html
 
 
 def test_session_cookie_replayed_after_logout_is_refused(app, client, owner_with_assessment):
