@@ -210,3 +210,26 @@ def test_login_issues_a_new_session(app, client, make_user):
     attacker = app.test_client()
     attacker.set_cookie("session", before)
     assert attacker.get("/companies/").status_code == 302
+
+
+def test_a_step_open_for_two_hours_still_saves(client, db, owner_with_assessment, monkeypatch):
+    """CSRF tokens are tied to the session, not to the hour Flask-WTF allows by default."""
+    import flask_wtf.csrf
+    import itsdangerous
+
+    class TwoHoursAgoSigner(itsdangerous.TimestampSigner):
+        def get_timestamp(self):
+            return int(time.time()) - 2 * 3600
+
+    class OldTokenSerializer(itsdangerous.URLSafeTimedSerializer):
+        default_signer = TwoHoursAgoSigner
+
+    _, _, assessment = owner_with_assessment
+    url = f"/assessments/{assessment.id}/steps/{STEP.id}"
+    monkeypatch.setattr(flask_wtf.csrf, "URLSafeTimedSerializer", OldTokenSerializer)
+    page = client.get(url)  # the token is signed two hours in the past
+    assert page.status_code == 200, page.headers.get("Location")
+    monkeypatch.undo()
+    response = client.post(url, data=step_payload(STEP, 2, 3, page=page))
+    assert response.status_code == 302
+    assert _levels(db, "1") == (2, 3)
