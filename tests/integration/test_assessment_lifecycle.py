@@ -85,6 +85,8 @@ def test_reopen_keeps_the_submitted_version_in_history(client, db, make_user, ma
     revision = db.session.scalar(db.select(AssessmentRevision))
     assert revision.number == 1 and revision.scores["overall"]["current_mean"] == 1.0
     assert len(revision.answers) == 35 and revision.answers[0]["current"] == 1
+    review = client.get(f"/assessments/{assessment.id}/review").get_data(as_text=True)
+    assert "提出履歴" in review and "第1版" in review
     # A second reopen with the stale version changes nothing.
     client.post(
         f"/assessments/{assessment.id}/reopen",
