@@ -19,6 +19,8 @@ class Row:
     change: float | None
     national_current: float | None = None
     national_target: float | None = None
+    current_median: float | None = None
+    target_median: float | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ def build_results(assessment) -> Results:
             change.current if change else None,
             nat_current,
             nat_target,
+            stat.current_median,
+            stat.target_median,
         )
 
     overall = stat_row(

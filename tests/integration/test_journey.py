@@ -131,6 +131,9 @@ def test_company_journey_end_to_end(client, db):
 
     html = client.get(f"/assessments/{assessment.id}/results").get_data(as_text=True)
     assert "2.63" in html  # 92/35 = 2.628...
+    assert (
+        "3.00 / 4.00" in html
+    )  # overall medians: 27 of 35 items at 3 (current), all targets 4 or 3
     assert "<svg" in html and "全国平均" in html and "IPA 2024年度" in html
     # read-only after submit
     page = client.get(url)
