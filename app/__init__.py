@@ -52,16 +52,25 @@ def create_app(config: dict | None = None) -> Flask:
 
     from questionnaires import load_index
 
-    load_index(app.config.get("INDEX_VERSION", "2019-07"))  # validate the index at start-up
+    load_index(app.config["INDEX_VERSION"])  # validate the index at start-up
     logging.getLogger(__name__).debug("app created (%s)", app.config["APP_ENV"])
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.admin.views import bp as admin_bp
+    from app.advisors.views import bp as advisors_bp
     from app.assessments.views import bp as assessments_bp
+    from app.auth.account_views import bp as account_bp
     from app.auth.views import bp as auth_bp
     from app.companies.views import bp as companies_bp
+    from app.kpis.views import bp as kpis_bp
     from app.main import bp as main_bp
+    from app.members.views import bp as members_bp
+    from app.reports.views import bp as reports_bp
 
-    for bp in (main_bp, auth_bp, companies_bp, assessments_bp):
+    for bp in (main_bp, auth_bp, companies_bp, assessments_bp, members_bp, advisors_bp):
         app.register_blueprint(bp)
+    for bp in (account_bp, reports_bp, admin_bp):
+        app.register_blueprint(bp)
+    app.register_blueprint(kpis_bp)

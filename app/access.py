@@ -10,11 +10,14 @@ Company members get actions from their membership role. Advisors get ``view`` (a
 only through an active grant. Bureau staff and administrators get nothing on a single company:
 bureau staff see aggregates only, administrators manage accounts, not answers.
 
-Loaders return 404 for anything the user may not see, so ids are never confirmed.
+Loaders answer 404 for anything the user may not see, so ids are never confirmed, and 403 when
+the user may see the company but not take the action (a viewer posting an answer): that confirms
+nothing the user does not already know.
 """
 
 from flask import abort, g
 from flask_login import current_user
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -26,6 +29,19 @@ MEMBER_ACTIONS = {
     "viewer": frozenset({"view"}),
 }
 NO_ACTIONS: frozenset[str] = frozenset()
+
+# Every company page runs these. Built once with the ids as parameters, since building a
+# statement and its cache key per request cost more than SQLite's own work on one row; the
+# plain table columns keep the role look-up on SQLAlchemy's Core path (no ORM loading step).
+_members = Membership.__table__.c
+_MEMBER_ROLE = select(_members.role).where(
+    _members.company_id == bindparam("company_id"), _members.user_id == bindparam("user_id")
+)
+_ASSESSMENT = (
+    select(Assessment)
+    .options(joinedload(Assessment.company))
+    .where(Assessment.id == bindparam("assessment_id"))
+)
 
 
 def company_actions(user, company_id: int) -> frozenset[str]:
@@ -45,11 +61,7 @@ def company_actions(user, company_id: int) -> frozenset[str]:
 
 def _lookup_actions(user, company_id: int) -> frozenset[str]:
     if user.role == "member":
-        role = db.session.scalar(
-            db.select(Membership.role).where(
-                Membership.company_id == company_id, Membership.user_id == user.id
-            )
-        )
+        role = db.session.scalar(_MEMBER_ROLE, {"company_id": company_id, "user_id": user.id})
         return MEMBER_ACTIONS.get(role, NO_ACTIONS)
     if user.role == "advisor":
         from app.advisors.grants import advisor_actions  # issue 3: advisor grants
@@ -75,19 +87,25 @@ def member_company_ids(user) -> list[int]:
 def get_company_or_404(company_id: int, action: str = "view") -> Company:
     company = db.session.get(Company, company_id)
     if company is None or not can(current_user, action, company_id):
-        _deny(company_id, action)
+        deny(company_id if company else None, action)
     return company
 
 
 def get_assessment_or_404(assessment_id: int, action: str = "view") -> Assessment:
-    assessment = db.session.get(Assessment, assessment_id, options=[joinedload(Assessment.company)])
+    assessment = db.session.scalar(_ASSESSMENT, {"assessment_id": assessment_id})
     if assessment is None or not can(current_user, action, assessment.company_id):
-        _deny(assessment.company_id if assessment else None, action)
+        deny(assessment.company_id if assessment else None, action)
     return assessment
 
 
-def _deny(company_id, action):
+def deny(company_id: int | None, action: str, **details):
+    """Record the refusal, then answer 403 if the user may see the company, else 404."""
     from app.audit import record
 
-    record("access_denied", details={"company_id": company_id, "action": action}, commit=True)
+    # Kept out of the company's own audit log (no company_id column): it would show owners
+    # who probed their ids, which is the operators' business, not theirs.
+    details = {"company_id": company_id, "action": action, **details}
+    record("access_denied", details=details, commit=True)
+    if company_id is not None and can(current_user, "view", company_id):
+        abort(403)
     abort(404)

@@ -28,18 +28,12 @@ def create_user_command(
 ):
     from app.auth.users import UserError, create_user
     from app.models import Company
-    from questionnaires import reference
 
     if (company_id is None) != (company_role is None):
         raise click.UsageError("--company and --company-role go together")
     if company_id is not None and role != "member":
         raise click.UsageError("only members belong to a company")
-    if role == "bureau":
-        valid = {b.code for b in reference.bureaus()} | {"national"}
-        if bureau_code not in valid:
-            raise click.UsageError(f"--bureau must be one of {sorted(valid)}")
-    elif bureau_code:
-        raise click.UsageError("--bureau is only for bureau staff")
+    _check_bureau_option(role, bureau_code)
     if company_id is not None and db.session.get(Company, company_id) is None:
         raise click.UsageError(f"no company with id {company_id}")
     try:
@@ -59,6 +53,17 @@ def create_user_command(
     click.echo(f"created user {user.id} <{user.email}> role={user.role}")
 
 
+def _check_bureau_option(role, bureau_code):
+    from questionnaires import reference
+
+    if role == "bureau":
+        valid = {b.code for b in reference.bureaus()} | {"national"}
+        if bureau_code not in valid:
+            raise click.UsageError(f"--bureau must be one of {sorted(valid)}")
+    elif bureau_code:
+        raise click.UsageError("--bureau is only for bureau staff")
+
+
 @users_cli.command("list")
 def list_users_command():
     for user in db.session.scalars(db.select(User).order_by(User.id)):
@@ -69,6 +74,7 @@ def list_users_command():
 @users_cli.command("disable")
 @click.option("--email", required=True)
 def disable_user_command(email):
+    from app.audit import record
     from app.auth.users import end_all_sessions, find_user
 
     user = find_user(email)
@@ -76,6 +82,7 @@ def disable_user_command(email):
         raise click.ClickException("no such user")
     user.is_disabled = True
     end_all_sessions(user)
+    record("user_disabled", details={"target_user_id": user.id, "via": "cli"})
     db.session.commit()
     click.echo(f"disabled {user.email}")
 
@@ -88,6 +95,7 @@ def set_role_command(email, role, bureau_code):
     from app.audit import record
     from app.auth.users import end_all_sessions, find_user
 
+    _check_bureau_option(role, bureau_code)
     user = find_user(email)
     if user is None:
         raise click.ClickException("no such user")

@@ -3,6 +3,8 @@
 import os
 from datetime import timedelta
 
+from questionnaires import DEFAULT_VERSION
+
 DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - only ever used with APP_ENV=development/test
 
 
@@ -54,7 +56,13 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_WARNING_SECONDS": int(env.get("SESSION_WARNING_SECONDS", 2 * 60)),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Throttles in flask-limiter's notation; see the README's table for what each covers.
         "LOGIN_LIMITS": env.get("LOGIN_LIMITS", "10 per 15 minutes"),
+        "INVITE_LIMITS": env.get("INVITE_LIMITS", "20 per hour"),
+        "GRANT_LIMITS": env.get("GRANT_LIMITS", "30 per hour"),
+        "REPORT_EXPORT_LIMITS": env.get("REPORT_EXPORT_LIMITS", "60 per hour"),
+        # The index version new assessments and KPI catalogues use.
+        "INDEX_VERSION": env.get("INDEX_VERSION", DEFAULT_VERSION),
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
         "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if production else "log"),
@@ -66,9 +74,18 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAIL_FROM": env.get("MAIL_FROM", "no-reply@dx-suishin.invalid"),
         "HSTS": production,
         "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", 0)),
+        # Origin used in links sent by e-mail (e.g. https://dx.example.jp), so a forged Host
+        # header cannot point a password-reset link at another site.
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL"),
     }
     if overrides:
         cfg.update(overrides)
     if production and cfg.get("DEBUG"):
         raise ConfigError("DEBUG must be off when APP_ENV=production")
+    if production and cfg["MAIL_BACKEND"] != "smtp":
+        # The log backend keeps one-time links in memory and in the log, and delivers nothing.
+        raise ConfigError("MAIL_BACKEND must be smtp when APP_ENV=production")
+    if production and not (cfg.get("PUBLIC_BASE_URL") or "").startswith("https://"):
+        # Without it, reset and invitation links would be built from the request's Host header.
+        raise ConfigError("PUBLIC_BASE_URL must be an https:// origin when APP_ENV=production")
     return cfg

@@ -1,29 +1,48 @@
-"""Demo data for `make run`: a company with last year's submitted assessment and a draft."""
+"""Demo data for `make run`: a company with the last two years' submitted assessments and three
+quantitative indicators, its members, an advisor it granted access to, a staff account of its
+regional bureau, and an administrator."""
 
+from app.advisors.services import grant_access
 from app.assessments import services
 from app.auth.users import create_user
 from app.companies.fiscal import fiscal_year_of, today_jst
 from app.extensions import db
+from app.kpis import services as kpi_services
+from app.kpis.forms import IndicatorInput
+from app.kpis.value_types import parse_value
 from app.models import Company, Membership
-from questionnaires import DEFAULT_VERSION, load_index
+from questionnaires import DEFAULT_VERSION, load_index, reference
 
 DEMO_PASSWORD = "sakura-demo-passphrase"  # noqa: S105 - documented demo credential, dev only
 DEMO_ACCOUNTS = (
     ("owner@demo.example", "member", "山田 太郎（オーナー）"),
     ("editor@demo.example", "member", "佐藤 花子（編集者）"),
     ("viewer@demo.example", "member", "鈴木 一郎（閲覧者）"),
+    ("advisor@demo.example", "advisor", "高橋 美咲（支援者）"),
+    ("bureau@demo.example", "bureau", "伊藤 健（経済産業局）"),
+    ("admin@demo.example", "admin", "渡辺 直子（管理者）"),
 )
+ADVISOR_ORGANISATION = "さくら地域支援センター"
+COMPANY_PREFECTURE = "13"  # 東京都; the bureau account belongs to this prefecture's bureau
 
 
 def seed_demo() -> list[str]:
+    bureau_code = reference.bureau_for_prefecture(COMPANY_PREFECTURE).code
     users = {
-        email: create_user(email, DEMO_PASSWORD, role=role, display_name=name)
+        email: create_user(
+            email,
+            DEMO_PASSWORD,
+            role=role,
+            display_name=name,
+            organisation=ADVISOR_ORGANISATION if role == "advisor" else None,
+            bureau_code=bureau_code if role == "bureau" else None,
+        )
         for email, role, name in DEMO_ACCOUNTS
     }
     company = Company(
         name="さくら精機株式会社",
         corporate_number="7123456789012",
-        prefecture_code="13",
+        prefecture_code=COMPANY_PREFECTURE,
         jsic_division="E",
         sme_sector="manufacturing_and_other",
         employees=120,
@@ -40,22 +59,65 @@ def seed_demo() -> list[str]:
     db.session.commit()
 
     owner = users["owner@demo.example"]
+    grant_access(company, "advisor@demo.example", "comment", owner)  # read + comment; commits
+    this_year = fiscal_year_of(today_jst(), company.fiscal_year_start_month)
+    for year, lift in ((this_year - 2, 0), (this_year - 1, 1)):
+        _submit_assessment(company, owner, year, lift)
+    _seed_indicators(company, owner, first_year=this_year - 2)
+    return [f"demo account: {email} / {DEMO_PASSWORD}" for email, _, _ in DEMO_ACCOUNTS]
+
+
+def _submit_assessment(company, owner, year: int, lift: int) -> None:
+    """A submitted year; ``lift`` raises the current levels, so the second year shows progress."""
     index = load_index(DEFAULT_VERSION)
-    last_year = fiscal_year_of(today_jst(), company.fiscal_year_start_month) - 1
     assessment = services.start_assessment(
-        company, last_year, owner, prefill=False, index_version=DEFAULT_VERSION
+        company, year, owner, prefill=False, index_version=DEFAULT_VERSION
     )
     services.confirm_profile(assessment)
     for n, step in enumerate(index.steps):
-        values = {
-            item_id: {
-                "current": (n + k) % 3,
+        values = {}
+        for k, item_id in enumerate(step.item_ids):
+            current = min(5, (n + k) % 3 + lift * (k % 2))
+            values[item_id] = {
+                "current": current,
                 "target": min(5, (n + k) % 3 + 2),
                 "evidence": "デモデータ",
                 "action": "",
             }
-            for k, item_id in enumerate(step.item_ids)
-        }
         services.save_step(assessment, step, values, 0, owner)
     services.submit(assessment, assessment.version, owner)
-    return [f"demo account: {email} / {DEMO_PASSWORD}" for email, _, _ in DEMO_ACCOUNTS]
+
+
+# (example id, name, definition, value type, unit, scale, baseline, target, actual next year)
+DEMO_INDICATORS = (
+    ("QI-02", "DX人材（事業）の数", "DX推進室の所属者と社内研修の修了者の合計（年度末）",
+     "people", "人", None, "3", "15", "6"),
+    (None, "受注処理の電子化率", "受注件数のうちEDI・Web受注で処理した件数の割合（年度合計）",
+     "percent", "%", None, "20", "80", "35"),
+    ("QI-05", "データ鮮度（売上データ）", "売上データの締め（確定）処理の頻度",
+     "ordered", None, ["リアルタイム", "日次", "週次", "月次"], "月次", "日次", "週次"),
+)  # fmt: skip
+
+
+def _seed_indicators(company, owner, first_year: int) -> None:
+    for example, name, definition, kind, unit, scale, base, target, actual in DEMO_INDICATORS:
+        indicator = kpi_services.create_indicator(
+            company,
+            IndicatorInput(
+                name=name,
+                definition=definition,
+                value_type=kind,
+                unit=unit,
+                scale=scale,
+                direction="higher",
+                baseline_year=first_year,
+                baseline_value=parse_value(base, kind, scale),
+                target_year=first_year + 3,
+                target_value=parse_value(target, kind, scale),
+                example_id=example,
+            ),
+            owner,
+        )
+        kpi_services.save_values(
+            indicator, {first_year + 1: parse_value(actual, kind, scale)}, owner
+        )

@@ -7,6 +7,7 @@ normalised with NFKC; any other script's digits are rejected.
 
 import re
 import unicodedata
+from decimal import Decimal
 
 from wtforms import StringField
 from wtforms.validators import ValidationError
@@ -50,3 +51,68 @@ class StrictIntegerField(StringField):
             raise ValidationError(f"{self.minimum:,}以上の値を入力してください。")
         if self.maximum is not None and self.number > self.maximum:
             raise ValidationError(f"{self.maximum:,}以下の値を入力してください。")
+
+
+_DECIMAL = re.compile(r"\A(?P<sign>-?)(?P<int>[0-9]+)(?:\.(?P<frac>[0-9]+))?\Z")
+MAX_SIGNIFICANT_DIGITS = 15  # a double keeps 15 digits, so SQLite's REAL storage stays exact
+
+
+def parse_decimal_text(raw: str | Decimal | int | None, places: int = 6) -> Decimal | None:
+    """None for an empty value; ValueError for anything but a plain ASCII decimal after NFKC.
+
+    "１２３" and "1,234.5" are accepted; "٣", "1e3", "NaN", "Infinity", more than 15 digits
+    or more than ``places`` decimal places are not.
+    """
+    if raw is None:
+        return None
+    if isinstance(raw, Decimal | int) and not isinstance(raw, bool):
+        return Decimal(raw)  # a value loaded from the database, not typed
+    text = unicodedata.normalize("NFKC", raw).strip().replace(",", "")
+    if text == "":
+        return None
+    match = _DECIMAL.match(text)
+    if not match:
+        raise ValueError(raw)
+    digits = match["int"].lstrip("0") + (match["frac"] or "").rstrip("0")
+    if len(digits) > MAX_SIGNIFICANT_DIGITS:
+        raise ValueError(raw)
+    if match["frac"] and len(match["frac"].rstrip("0")) > places:
+        raise ValueError(raw)
+    return Decimal(text)
+
+
+class StrictDecimalField(StringField):
+    """An optional decimal with bounds; '' means no value. ``integer`` refuses fractions."""
+
+    def __init__(
+        self,
+        label=None,
+        validators=None,
+        minimum=None,
+        maximum=None,
+        integer=False,
+        places=6,
+        **kwargs,
+    ):
+        super().__init__(label, validators, **kwargs)
+        self.minimum, self.maximum = minimum, maximum
+        self.integer, self.places = integer, places
+        self.number: Decimal | None = None
+
+    def pre_validate(self, form):
+        self.number = None
+        try:
+            number = parse_decimal_text(self.data, self.places)
+        except ValueError:
+            raise ValidationError(
+                f"半角の数値で入力してください（15桁以内、小数点以下{self.places}桁まで）。"
+            ) from None
+        if number is None:
+            return
+        if self.integer and number != number.to_integral_value():
+            raise ValidationError("整数で入力してください。")
+        if self.minimum is not None and number < self.minimum:
+            raise ValidationError(f"{self.minimum:,}以上の値を入力してください。")
+        if self.maximum is not None and number > self.maximum:
+            raise ValidationError(f"{self.maximum:,}以下の値を入力してください。")
+        self.number = number

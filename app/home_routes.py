@@ -4,9 +4,9 @@ from flask import url_for
 
 HOME_ENDPOINTS = {
     "member": "companies.mine",
-    "advisor": "main.account",
-    "bureau": "main.account",
-    "admin": "main.account",
+    "advisor": "advisors.clients",
+    "bureau": "reports.index",
+    "admin": "admin.users",
 }
 
 

@@ -1,4 +1,4 @@
-"""Home page routing and the session keep-alive endpoints used by static/js/session.js."""
+"""Home page routing and the session keep-alive endpoints used by static/js/app.js."""
 
 import time
 

@@ -1,6 +1,6 @@
 """Values and filters every template may use."""
 
-from flask import current_app
+from flask import current_app, request, url_for
 from flask_babel import format_datetime
 from flask_login import current_user
 
@@ -16,7 +16,20 @@ def fmt_delta(value) -> str:
     return f"{value:+.2f}"
 
 
+def fixed_url(endpoint: str, **values) -> str:
+    """url_for for the links that are the same on every page (header, static files): built
+    once per app and script root instead of about ten times per request. Only for constant
+    arguments; per-request values (ids) would make the cache grow without bound."""
+    cache = current_app.extensions.setdefault("fixed_urls", {})
+    key = (request.script_root, endpoint, *sorted(values.items()))
+    url = cache.get(key)
+    if url is None:
+        url = cache[key] = url_for(endpoint, **values)
+    return url
+
+
 def init_app(app):
+    app.jinja_env.globals["fixed_url"] = fixed_url
     app.jinja_env.filters["score"] = fmt_score
     app.jinja_env.filters["delta"] = fmt_delta
     app.jinja_env.filters["datetime"] = lambda v: (

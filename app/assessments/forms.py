@@ -88,9 +88,15 @@ class ProfileConfirmForm(FlaskForm):
     pass
 
 
+CONFIRM_LOWER_TARGETS = "目標値が現在値を下回る項目があることを確認しました"
+
+
+# Validates the review page's submit form, which is drawn as plain markup (review.html).
+# The hidden version fields carry a label that is never shown: for an unlabelled field WTForms
+# asks its translations for one, and Flask-WTF loads those from disk on each request.
 class SubmitForm(FlaskForm):
-    version = HiddenField(validators=[Regexp(r"\A[0-9]{1,9}\Z")])
-    confirm_lower_targets = BooleanField("目標値が現在値を下回る項目があることを確認しました")
+    version = HiddenField("版", validators=[Regexp(r"\A[0-9]{1,9}\Z")])
+    confirm_lower_targets = BooleanField(CONFIRM_LOWER_TARGETS)
 
 
 class StartForm(FlaskForm):
@@ -99,4 +105,4 @@ class StartForm(FlaskForm):
 
 
 class ReopenForm(FlaskForm):
-    version = HiddenField(validators=[Regexp(r"\A[0-9]{1,9}\Z")])
+    version = HiddenField("版", validators=[Regexp(r"\A[0-9]{1,9}\Z")])

@@ -9,7 +9,7 @@ Concurrency rules:
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import record
@@ -72,6 +72,46 @@ def answers_by_item(assessment: Assessment) -> dict[str, Answer]:
     return {a.item_id: a for a in rows}
 
 
+# The pages read these on every GET. Built once with the id as a parameter, since building a
+# statement and its cache key per request cost more than SQLite's own work on these rows; the
+# plain table columns keep them on SQLAlchemy's Core path (no ORM loading step).
+_answers, _step_states = Answer.__table__.c, StepState.__table__.c
+_ANSWER_ROWS = select(
+    _answers.item_id,
+    _answers.current_level,
+    _answers.target_level,
+    _answers.evidence,
+    _answers.action,
+).where(_answers.assessment_id == bindparam("assessment_id"))
+_STEP_VERSIONS = select(_step_states.step_id, _step_states.version).where(
+    _step_states.assessment_id == bindparam("assessment_id")
+)
+_revisions = AssessmentRevision.__table__.c
+_REVISIONS_NEWEST_FIRST = (
+    select(_revisions.number, _revisions.submitted_at, _revisions.reopened_at, _revisions.scores)
+    .where(_revisions.assessment_id == bindparam("assessment_id"))
+    .order_by(_revisions.number.desc())
+)
+
+
+def answer_rows(assessment: Assessment) -> dict:
+    """Read-only rows with the Answer attributes the pages show, by item id (no ORM objects
+    to build; saving works on answers_by_item())."""
+    rows = db.session.execute(_ANSWER_ROWS, {"assessment_id": assessment.id})
+    return {row.item_id: row for row in rows}
+
+
+def step_versions(assessment: Assessment) -> dict[str, int]:
+    """{step_id: version} of the steps saved so far."""
+    rows = db.session.execute(_STEP_VERSIONS, {"assessment_id": assessment.id})
+    return {step_id: version for step_id, version in rows}
+
+
+def revisions_newest_first(assessment: Assessment) -> list:
+    """Rows with the number, dates and scores of each earlier submission, for display."""
+    return list(db.session.execute(_REVISIONS_NEWEST_FIRST, {"assessment_id": assessment.id}))
+
+
 def answer_values(answer: Answer | None) -> dict:
     if answer is None:
         return {"current": None, "target": None, "evidence": "", "action": ""}
@@ -89,10 +129,10 @@ def is_answered(answer: Answer | None) -> bool:
     )
 
 
-def step_statuses(assessment: Assessment, answers=None) -> list[StepStatus]:
+def step_statuses(assessment: Assessment, answers=None, versions=None) -> list[StepStatus]:
     index = index_of(assessment)
-    answers = answers if answers is not None else answers_by_item(assessment)
-    saved = {s.step_id for s in assessment.step_states}
+    answers = answers if answers is not None else answer_rows(assessment)
+    saved = versions if versions is not None else step_versions(assessment)
     statuses = [
         StepStatus(
             PROFILE_STEP,
@@ -125,11 +165,6 @@ def neighbour_step(assessment: Assessment, step_id: str, offset: int) -> str | N
     seq = step_sequence(assessment)
     pos = seq.index(step_id) + offset
     return seq[pos] if 0 <= pos < len(seq) else None
-
-
-def step_version(assessment: Assessment, step_id: str) -> int:
-    state = next((s for s in assessment.step_states if s.step_id == step_id), None)
-    return state.version if state else 0
 
 
 # --- starting ---------------------------------------------------------------------------------

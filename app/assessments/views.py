@@ -7,6 +7,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -18,6 +19,7 @@ from flask_login import current_user
 from app.access import can, get_assessment_or_404, get_company_or_404
 from app.assessments import services
 from app.assessments.forms import (
+    CONFIRM_LOWER_TARGETS,
     ProfileConfirmForm,
     ReopenForm,
     StartForm,
@@ -26,6 +28,7 @@ from app.assessments.forms import (
     step_form_class,
     tampering_problems,
 )
+from app.assessments.fragments import fragments
 from app.assessments.results import build_results
 from app.companies.services import profile_facts
 from app.guards import roles_required
@@ -33,6 +36,7 @@ from app.guards import roles_required
 bp = Blueprint("assessments", __name__)
 
 VIEWERS = ("member", "advisor")
+NO_ERRORS = {"current": (), "target": (), "evidence": (), "action": ()}
 
 
 @lru_cache(maxsize=64)
@@ -54,7 +58,7 @@ def start(company_id):
         int(form.fiscal_year.data),
         current_user,
         prefill=form.prefill.data,
-        index_version=current_app.config.get("INDEX_VERSION", "2019-07"),
+        index_version=current_app.config["INDEX_VERSION"],
     )
     return redirect(url_for("assessments.resume", assessment_id=assessment.id))
 
@@ -73,12 +77,37 @@ def resume(assessment_id):
     return redirect(url_for("assessments.step", assessment_id=assessment.id, step_id=step_id))
 
 
-def _common(assessment, answers=None):
+@bp.app_template_global()
+def flow_urls(assessment) -> dict[str, str]:
+    """URLs of the pages of an assessment's flow: the profile, each step, "kpis" and "review"
+    (progress panel, review page). Built once per request; the step links differ only in the
+    step id, so url_for runs once for them and the ids (slugs from the index) are filled in.
+    One url_for per link had been a tenth of these pages' cost.
+    """
+    cache = g.setdefault("_flow_urls", {})
+    if assessment.id not in cache:
+        marker, aid = "__step__", assessment.id
+        pattern = url_for("assessments.step", assessment_id=aid, step_id=marker)
+        urls = {s.id: pattern.replace(marker, s.id) for s in services.index_of(assessment).steps}
+        urls[services.PROFILE_STEP] = url_for("assessments.profile_step", assessment_id=aid)
+        urls["kpis"] = url_for("kpis.assessment_step", assessment_id=aid)
+        urls[services.REVIEW_STEP] = url_for("assessments.review", assessment_id=aid)
+        cache[aid] = urls
+    return cache[assessment.id]
+
+
+@bp.app_template_global()
+def progress_totals(statuses) -> tuple[int, int]:
+    """(answered, total) items over the questionnaire steps (statuses[0] is the profile)."""
+    return sum(s.answered for s in statuses[1:]), sum(s.total for s in statuses[1:])
+
+
+def _common(assessment, answers=None, versions=None):
     return {
         "assessment": assessment,
         "company": assessment.company,
         "index": services.index_of(assessment),
-        "statuses": services.step_statuses(assessment, answers),
+        "statuses": services.step_statuses(assessment, answers, versions),
         "can_edit": can(current_user, "edit", assessment.company_id),
         "editable": assessment.status == "draft"
         and can(current_user, "edit", assessment.company_id),
@@ -118,7 +147,7 @@ def step(assessment_id, step_id):
         abort(404)
     step_def = index.step(step_id)
     notice, conflict, status = None, None, 200
-    answers = services.answers_by_item(assessment)
+    answers, versions = services.answer_rows(assessment), None
     values = {i: services.answer_values(answers.get(i)) for i in step_def.item_ids}
     if request.method == "POST":
         if not can(current_user, "edit", assessment.company_id):
@@ -152,22 +181,26 @@ def step(assessment_id, step_id):
             status = 409
             version = str(conflict.current_version)
     else:
-        version = str(services.step_version(assessment, step_id))
+        versions = services.step_versions(assessment)
+        version = str(versions.get(step_id, 0))
         stash = services.find_stash(assessment, step_id, current_user, session.get("stash_id"))
         if stash is not None and can(current_user, "edit", assessment.company_id):
             values = _stash_values(stash.payload, step_def, values)
             notice = [
                 "前回保存できなかった入力内容を復元しました。内容を確認して保存してください。"
             ]
+    for row in values.values():
+        row.setdefault("errors", NO_ERRORS)  # the template reads every part's errors
     return render_template(
         "assessments/step.html",
         step=step_def,
+        items=fragments(index).steps[step_id],
         values=values,
         version=version,
         notice=notice,
         conflict=conflict,
         previous_step=services.neighbour_step(assessment, step_id, -1),
-        **_common(assessment, answers),
+        **_common(assessment, answers, versions),
     ), status
 
 
@@ -222,14 +255,17 @@ def _locked(assessment):
 @roles_required(*VIEWERS)
 def review(assessment_id):
     assessment = get_assessment_or_404(assessment_id, "view")
-    answers = services.answers_by_item(assessment)
-    form = SubmitForm(version=str(assessment.version))
+    answers = services.answer_rows(assessment)
+    lower = services.lower_targets(assessment, answers)
     return render_template(
         "assessments/review.html",
-        form=form,
+        confirm_lower_label=CONFIRM_LOWER_TARGETS,
         answers=answers,
+        fragments=fragments(services.index_of(assessment)),
         missing=services.missing_items(assessment, answers),
-        lower=services.lower_targets(assessment, answers),
+        lower=lower,
+        lower_ids={item.id for item in lower},
+        revisions=services.revisions_newest_first(assessment),
         **_common(assessment, answers),
     )
 
@@ -272,6 +308,7 @@ def results(assessment_id):
     return render_template(
         "assessments/results.html",
         results=build_results(assessment),
+        revisions=services.revisions_newest_first(assessment),
         reopen_form=ReopenForm(version=str(assessment.version)),
         **_common(assessment),
     )

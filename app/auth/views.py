@@ -13,6 +13,7 @@ from flask import (
 from flask_login import current_user, logout_user
 
 from app.audit import record
+from app.auth import totp
 from app.auth.forms import LoginForm, SignupForm
 from app.auth.users import (
     UserError,
@@ -55,6 +56,10 @@ def signup():
             record("signup", user_id=user.id)
             start_session(user)
             db.session.commit()
+            next_url = safe_next_url(request.args.get("next"))
+            if next_url:  # e.g. back to the invitation link that sent the user here
+                flash("アカウントを作成しました。", "success")
+                return redirect(next_url)
             flash("アカウントを作成しました。続いて会社情報を登録してください。", "success")
             return redirect(url_for("companies.new"))
     return render_template("auth/signup.html", form=form)
@@ -77,6 +82,10 @@ def login():
                 commit=True,
             )
             form.password.errors.append(LOGIN_FAILED)
+        elif totp.enabled(user):  # password right; not logged in until the code is too
+            totp.begin_pending_login(user, safe_next_url(request.args.get("next")))
+            record("login_password_ok", user_id=user.id, commit=True)
+            return redirect(url_for("account.login_2fa"))
         else:
             start_session(user)
             record("login", user_id=user.id)

@@ -3,7 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from app.access import get_company_or_404, member_company_ids
+from app.access import can, get_company_or_404, member_company_ids
 from app.assessments import services as assessment_services
 from app.companies.forms import CompanyForm
 from app.companies.services import (
@@ -52,7 +52,12 @@ def dashboard(company_id):
     company = get_company_or_404(company_id, "view")
     overview = assessment_services.company_overview(company)
     return render_template(
-        "companies/dashboard.html", company=company, facts=profile_facts(company), overview=overview
+        "companies/dashboard.html",
+        company=company,
+        facts=profile_facts(company),
+        overview=overview,
+        can_edit=can(current_user, "edit", company.id),
+        can_manage=can(current_user, "manage", company.id),
     )
 
 

@@ -1,18 +1,30 @@
 """The relational schema shared by all features. Import models from here."""
 
+from app.models.advisor import AdvisorGrant
 from app.models.assessment import Answer, Assessment, AssessmentRevision, StashedPost, StepState
 from app.models.audit import AuditEvent
+from app.models.comment import Comment
 from app.models.company import Company, Membership
+from app.models.invitation import Invitation
+from app.models.kpi import Indicator, IndicatorValue, TargetRevision
+from app.models.password_reset import PasswordResetToken
 from app.models.user import User
 
 __all__ = [
+    "AdvisorGrant",
     "Answer",
     "Assessment",
     "AssessmentRevision",
     "AuditEvent",
+    "Comment",
     "Company",
+    "Indicator",
+    "IndicatorValue",
+    "Invitation",
     "Membership",
+    "PasswordResetToken",
     "StashedPost",
     "StepState",
+    "TargetRevision",
     "User",
 ]

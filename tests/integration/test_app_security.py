@@ -49,6 +49,14 @@ def test_session_cookie_flags(client, make_user):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
+@pytest.fixture()
+def production_env(monkeypatch):
+    """What a production start needs; each test takes one piece away."""
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://dx.example.jp")
+    return monkeypatch
+
+
 def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ConfigError, match="SECRET_KEY"):
@@ -57,14 +65,35 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
         )
 
 
-def test_production_refuses_debug(monkeypatch, tmp_path):
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+def test_production_refuses_debug(production_env, tmp_path):
     with pytest.raises(ConfigError, match="DEBUG"):
         create_app({"APP_ENV": "production", "DEBUG": True})
 
 
-def test_production_cookies_are_secure(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+@pytest.mark.parametrize("backend", ["log", "pigeon", ""])
+def test_production_refuses_a_mail_backend_other_than_smtp(production_env, backend):
+    # The log backend keeps one-time links in the in-memory outbox and delivers nothing.
+    monkeypatch = production_env
+    monkeypatch.setenv("MAIL_BACKEND", backend)
+    with pytest.raises(ConfigError, match="MAIL_BACKEND"):
+        create_app({"APP_ENV": "production"})
+    monkeypatch.delenv("MAIL_BACKEND")
+    with pytest.raises(ConfigError, match="MAIL_BACKEND"):
+        create_app({"APP_ENV": "production", "MAIL_BACKEND": backend})
+    assert create_app({"APP_ENV": "production"}).config["MAIL_BACKEND"] == "smtp"
+
+
+@pytest.mark.parametrize("url", [None, "", "http://dx.example.jp"])
+def test_production_refuses_to_start_without_an_https_public_base_url(production_env, url):
+    if url is None:
+        production_env.delenv("PUBLIC_BASE_URL")
+    else:
+        production_env.setenv("PUBLIC_BASE_URL", url)
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
+        create_app({"APP_ENV": "production"})
+
+
+def test_production_cookies_are_secure(production_env):
     app = create_app({"APP_ENV": "production"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"

@@ -110,7 +110,7 @@ def test_viewer_reads_but_cannot_write(client, db, make_user, make_company, add_
 
     response = client.post(url, data=step_payload(INDEX.steps[0], 1, 1, page=page))
     assert response.status_code == 403
-    assert client.get(f"/companies/{company.id}/edit").status_code == 404
+    assert client.get(f"/companies/{company.id}/edit").status_code == 403
 
 
 def test_key_questions_are_marked_and_unverified_wording_flagged(client, owner_with_assessment):

@@ -1,0 +1,1 @@
+"""Administration: user accounts (create staff, disable, change role) and index versions."""

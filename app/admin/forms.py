@@ -1,0 +1,45 @@
+"""Admin forms. Choices are fixed lists, so a posted value outside them is refused."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from app.admin.services import ROLE_LABELS, STAFF_ROLES, bureau_choices
+
+
+def _bureau_field():
+    return SelectField(
+        "管轄（経済産業局の職員のみ）",
+        choices=[SelectChoice("", "（なし）"), *(SelectChoice(*c) for c in bureau_choices())],
+        validators=[Optional()],
+        default="",
+    )
+
+
+class CreateUserForm(FlaskForm):
+    email = EmailField(
+        "メールアドレス",
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+    )
+    display_name = StringField("お名前", validators=[DataRequired(), Length(max=100)])
+    role = SelectField(
+        "種別",
+        choices=[SelectChoice(r, ROLE_LABELS[r]) for r in STAFF_ROLES],
+        validators=[DataRequired()],
+    )
+    organisation = StringField("所属（任意）", validators=[Optional(), Length(max=200)])
+    bureau_code = _bureau_field()
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(
+        "種別",
+        choices=[SelectChoice(r, label) for r, label in ROLE_LABELS.items()],
+        validators=[DataRequired()],
+    )
+    bureau_code = _bureau_field()
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token is posted."""

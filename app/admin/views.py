@@ -1,0 +1,182 @@
+"""Admin pages: thin views over app/admin/services.py. Every change is a POST with CSRF."""
+
+import re
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from app.admin import services
+from app.admin.forms import ActionForm, CreateUserForm, RoleForm
+from app.extensions import db
+from app.guards import roles_required
+from app.models import User
+from questionnaires import available_versions, load_index
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+PAGE = re.compile(r"\A[1-9][0-9]{0,5}\Z")
+DISABLED_MESSAGE = "アカウントを無効にしました。ログイン中のセッションも終了しました。"
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/")
+@roles_required("admin")
+def users():
+    query = request.args.get("q", "").strip()[:100]
+    raw_page = request.args.get("page", "1")
+    page = int(raw_page) if PAGE.match(raw_page) else 1
+    rows, total = services.search_users(query, page)
+    return render_template(
+        "admin/users.html",
+        rows=rows,
+        total=total,
+        query=query,
+        page=page,
+        pages=max(1, -(-total // services.PAGE_SIZE)),
+        roles=services.ROLE_LABELS,
+        bureau_label=services.bureau_label,
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required("admin")
+def new_user():
+    form = CreateUserForm()
+    if form.validate_on_submit():
+        try:
+            user, mailed = services.create_staff_user(
+                form.email.data,
+                form.display_name.data,
+                form.role.data,
+                form.organisation.data,
+                form.bureau_code.data,
+            )
+        except services.AdminError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            if mailed:
+                flash(f"{user.email} を作成し、パスワード設定用のリンクを送信しました。", "success")
+            else:
+                flash("アカウントを作成しましたが、メールを送信できませんでした。", "warning")
+            return redirect(url_for("admin.user", user_id=user.id))
+    status = 400 if form.errors else 200
+    return render_template("admin/new_user.html", form=form), status
+
+
+@bp.route("/users/<int:user_id>")
+@roles_required("admin")
+def user(user_id):
+    target = _user_or_404(user_id)
+    return _render_user(target, RoleForm(role=target.role, bureau_code=target.bureau_code or ""))
+
+
+def _render_user(target, role_form, status=200):
+    return render_template(
+        "admin/user.html",
+        target=target,
+        companies=services.company_count(target),
+        role_form=role_form,
+        action_form=ActionForm(),
+        roles=services.ROLE_LABELS,
+        bureau_label=services.bureau_label,
+    ), status
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+@roles_required("admin")
+def change_role(user_id):
+    target = _user_or_404(user_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            services.change_role(
+                current_user, target, form.role.data, form.bureau_code.data or None
+            )
+        except services.AdminError as exc:
+            form.role.errors.append(str(exc))
+        else:
+            flash("種別を変更しました。対象のユーザーは再ログインが必要です。", "success")
+            return redirect(url_for("admin.user", user_id=target.id))
+    return _render_user(target, form, 400)
+
+
+@bp.route("/users/<int:user_id>/disable", methods=["POST"])
+@roles_required("admin")
+def disable(user_id):
+    return _set_disabled(user_id, True, DISABLED_MESSAGE)
+
+
+@bp.route("/users/<int:user_id>/enable", methods=["POST"])
+@roles_required("admin")
+def enable(user_id):
+    return _set_disabled(user_id, False, "アカウントを有効にしました。")
+
+
+def _set_disabled(user_id, disabled, message):
+    target = _user_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.set_disabled(current_user, target, disabled)
+    except services.AdminError as exc:
+        flash(str(exc), "warning")
+    else:
+        flash(message, "success")
+    return redirect(url_for("admin.user", user_id=target.id))
+
+
+@bp.route("/users/<int:user_id>/clear-2fa", methods=["POST"])
+@roles_required("admin")
+def clear_two_factor(user_id):
+    target = _user_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.clear_two_factor(current_user, target)
+    except services.AdminError as exc:
+        flash(str(exc), "warning")
+    else:
+        flash("2段階認証を解除しました。本人に再設定を依頼してください。", "success")
+    return redirect(url_for("admin.user", user_id=target.id))
+
+
+@bp.route("/users/<int:user_id>/send-reset", methods=["POST"])
+@roles_required("admin")
+def send_reset(user_id):
+    target = _user_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        mailed = services.send_reset_link(target)
+    except services.AdminError as exc:
+        flash(str(exc), "warning")
+    else:
+        if mailed:
+            flash("パスワード設定用のリンクを送信しました。", "success")
+        else:
+            flash("メールを送信できませんでした。", "warning")
+    return redirect(url_for("admin.user", user_id=target.id))
+
+
+@bp.route("/versions")
+@roles_required("admin")
+def versions():
+    indexes = [load_index(v) for v in available_versions()]
+    return render_template(
+        "admin/versions.html", indexes=indexes, default=current_app.config["INDEX_VERSION"]
+    )

@@ -1,0 +1,241 @@
+"""Account security pages: the login's second step (TOTP), forgotten password, password change,
+and turning two-factor authentication on and off."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, logout_user
+
+from app.audit import record
+from app.auth import reset, totp
+from app.auth.account_forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    ResetPasswordForm,
+    TotpDisableForm,
+    TotpEnableForm,
+    TotpLoginForm,
+)
+from app.auth.passwords import verify_password
+from app.auth.users import end_all_sessions, normalise_email, start_session
+from app.extensions import db, limiter
+from app.guards import login_required, public
+from app.safe_redirect import safe_next_url
+
+bp = Blueprint("account", __name__)
+
+SETUP_LOST = "設定の途中の情報が見つかりません。表示中の新しい設定キーで登録し直してください。"
+WRONG_CODE = "確認コードが正しくないか、既に使用されています。新しいコードを入力してください。"
+WRONG_PASSWORD = "現在のパスワードが正しくありません。"  # noqa: S105 - a message
+
+
+def _limit():
+    return current_app.config["LOGIN_LIMITS"]
+
+
+def _pending_key() -> str:
+    return f"2fa-pending:{totp.pending_user_id()}"
+
+
+def _forgot_key() -> str:
+    return "forgot:" + normalise_email(request.form.get("email", ""))
+
+
+def _user_key() -> str:
+    return f"account:{current_user.id}"
+
+
+# -- login, second step ------------------------------------------------------------------------
+
+
+@bp.route("/login/2fa", methods=["GET", "POST"])
+@public
+@limiter.limit(_limit, methods=["POST"])
+@limiter.limit(_limit, methods=["POST"], key_func=_pending_key)
+def login_2fa():
+    pending = totp.pending_login()
+    if pending is None:
+        flash("もう一度メールアドレスとパスワードでログインしてください。", "info")
+        return redirect(url_for("auth.login"))
+    user, next_url = pending
+    form = TotpLoginForm()
+    if form.validate_on_submit():
+        if totp.consume_code(user, form.code.data):
+            start_session(user)
+            record("login", user_id=user.id, details={"second_factor": "totp"})
+            db.session.commit()
+            return redirect(safe_next_url(next_url) or url_for("main.home"))
+        db.session.rollback()
+        record("login_2fa_failed", user_id=user.id, commit=True)
+        form.code.errors.append(WRONG_CODE)
+    return render_template("auth/login_2fa.html", form=form), 400 if form.errors else 200
+
+
+# -- forgotten password ------------------------------------------------------------------------
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+@limiter.limit(_limit, methods=["POST"])
+@limiter.limit(_limit, methods=["POST"], key_func=_forgot_key)
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        reset.request_reset(form.email.data)
+        # The same redirect for every address, so the answer does not reveal an account.
+        return redirect(url_for("account.forgot_password_sent"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/password/forgot/sent")
+@public
+def forgot_password_sent():
+    return render_template("auth/forgot_password_sent.html")
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(_limit, methods=["POST"])
+def reset_password(token):
+    try:
+        reset.check_token(token)
+    except reset.ResetError as exc:
+        return _no_referrer(render_template("auth/reset_invalid.html", message=str(exc)), 400)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset.reset_password(token, form.password.data)
+        except reset.ResetError as exc:
+            return _no_referrer(render_template("auth/reset_invalid.html", message=str(exc)), 400)
+        except reset.PasswordError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            logout_user()
+            session.clear()
+            flash("パスワードを再設定しました。新しいパスワードでログインしてください。", "success")
+            return redirect(url_for("auth.login"))
+    status = 400 if form.errors else 200
+    return _no_referrer(render_template("auth/reset_password.html", form=form), status)
+
+
+def _no_referrer(body, status):
+    # The URL holds the token: never send it on, not even to our own pages.
+    return body, status, {"Referrer-Policy": "no-referrer"}
+
+
+# -- password change ---------------------------------------------------------------------------
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_limit, methods=["POST"], key_func=_user_key)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            reset.change_password(user, form.current_password.data, form.password.data)
+        except reset.PasswordError as exc:
+            form[exc.field].errors.append(str(exc))
+        else:
+            start_session(user)  # other sessions ended with the version bump; this one goes on
+            db.session.commit()
+            reset.notify_password_changed(user)
+            flash("パスワードを変更しました。ほかの端末でのログインは終了しました。", "success")
+            return redirect(url_for("main.account"))
+    status = 400 if form.errors else 200
+    return render_template("auth/change_password.html", form=form), status
+
+
+# -- two-factor authentication -----------------------------------------------------------------
+
+
+def _two_factor_user():
+    user = current_user._get_current_object()
+    # Members have no use for it; a member who still has it on may turn it off.
+    if not (totp.eligible(user) or totp.enabled(user)):
+        abort(404)
+    return user
+
+
+def _render_two_factor(user, enable_form=None, disable_form=None, status=200):
+    secret = None
+    if not totp.enabled(user):
+        secret = session.get(totp.SETUP_KEY)
+        if not secret:
+            secret = session[totp.SETUP_KEY] = totp.new_secret()
+    return render_template(
+        "auth/two_factor.html",
+        enabled=totp.enabled(user),
+        secret=totp.grouped(secret) if secret else None,
+        uri=totp.provisioning_uri(user.email, secret) if secret else None,
+        enable_form=enable_form or TotpEnableForm(formdata=None),
+        disable_form=disable_form or TotpDisableForm(formdata=None),
+    ), status
+
+
+@bp.route("/account/2fa")
+@login_required
+def two_factor():
+    return _render_two_factor(_two_factor_user())
+
+
+@bp.route("/account/2fa/enable", methods=["POST"])
+@login_required
+@limiter.limit(_limit, key_func=_user_key)
+def two_factor_enable():
+    user = _two_factor_user()
+    form = TotpEnableForm()
+    if totp.enabled(user):
+        return redirect(url_for("account.two_factor"))
+    secret = session.get(totp.SETUP_KEY)
+    if not secret:
+        form.code.errors = [SETUP_LOST]
+    elif form.validate_on_submit():
+        if not verify_password(user.password_hash, form.current_password.data):
+            form.current_password.errors.append(WRONG_PASSWORD)
+        elif not totp.enable(user, secret, form.code.data):
+            form.code.errors.append(WRONG_CODE)
+        else:
+            end_all_sessions(user)
+            record("totp_enabled", user_id=user.id)
+            start_session(user)
+            db.session.commit()
+            flash("2段階認証を有効にしました。次回のログインから確認コードが必要です。", "success")
+            return redirect(url_for("main.account"))
+        record("totp_change_failed", user_id=user.id, details={"action": "enable"}, commit=True)
+    return _render_two_factor(user, enable_form=form, status=400)
+
+
+@bp.route("/account/2fa/disable", methods=["POST"])
+@login_required
+@limiter.limit(_limit, key_func=_user_key)
+def two_factor_disable():
+    user = _two_factor_user()
+    form = TotpDisableForm()
+    if not totp.enabled(user):
+        return redirect(url_for("account.two_factor"))
+    if form.validate_on_submit():
+        if not verify_password(user.password_hash, form.current_password.data):
+            form.current_password.errors.append(WRONG_PASSWORD)
+        elif not totp.consume_code(user, form.code.data):
+            form.code.errors.append(WRONG_CODE)
+        else:
+            totp.disable(user)
+            end_all_sessions(user)
+            record("totp_disabled", user_id=user.id)
+            start_session(user)
+            db.session.commit()
+            flash("2段階認証を無効にしました。", "success")
+            return redirect(url_for("main.account"))
+        db.session.rollback()
+        record("totp_change_failed", user_id=user.id, details={"action": "disable"}, commit=True)
+    return _render_two_factor(user, disable_form=form, status=400)

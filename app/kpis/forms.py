@@ -1,0 +1,257 @@
+"""KPI forms. WTForms checks CSRF and the single fields; the value checks depend on the value
+type chosen in the same form (or stored on the indicator), so they run in ``validate``."""
+
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from app.form_fields import StrictIntegerField
+from app.kpis.value_types import VALUE_TYPES, BadValue, parse_scale, parse_value, unit_for
+from app.models.kpi import KPI_DEFINITION_MAX, KPI_NAME_MAX, KPI_UNIT_MAX
+
+FIRST_YEAR = 2000
+MAX_CYCLE_YEARS = 10  # a target further than ten years out is not a "three-year" target
+REASON_MAX = 1000
+DIRECTION_CHOICES = [
+    SelectChoice("higher", "大きいほど良い"),
+    SelectChoice("lower", "小さいほど良い"),
+]
+
+
+def _no_control_chars(_form, field):
+    if field.data and any(
+        unicodedata.category(c) == "Cc" and c not in "\r\n\t" for c in field.data
+    ):
+        raise ValidationError("使用できない制御文字が含まれています。")
+
+
+def normalise_name(text: str | None) -> str:
+    """The name as stored: NFC with single spaces (full-width brackets stay as typed)."""
+    return " ".join(unicodedata.normalize("NFC", text or "").split())
+
+
+def name_key(text: str | None) -> str:
+    """The key for duplicate checks: 'ＤＸ人材' and 'DX人材', 'dx' and 'DX' are the same name."""
+    return " ".join(unicodedata.normalize("NFKC", text or "").casefold().split())
+
+
+def _nfc(text):
+    return unicodedata.normalize("NFC", text) if text else text
+
+
+@dataclass(frozen=True)
+class IndicatorInput:
+    name: str
+    definition: str
+    value_type: str
+    unit: str | None
+    scale: list[str] | None
+    direction: str
+    baseline_year: int
+    baseline_value: Decimal
+    target_year: int | None = None
+    target_value: Decimal | None = None
+    example_id: str | None = None
+
+
+class IndicatorEditForm(FlaskForm):
+    """The indicator's definition; the target is changed only through a recorded revision."""
+
+    example_id = HiddenField()
+    name = StringField(
+        "指標名",
+        validators=[
+            DataRequired("指標名を入力してください。"),
+            Length(max=KPI_NAME_MAX, message=f"{KPI_NAME_MAX}文字以内で入力してください。"),
+            _no_control_chars,
+        ],
+    )
+    definition = TextAreaField(
+        "自社での定義（算出方法・対象範囲）",
+        validators=[
+            DataRequired("自社での定義を入力してください（指標の定義は各社が定めます）。"),
+            Length(
+                max=KPI_DEFINITION_MAX, message=f"{KPI_DEFINITION_MAX}文字以内で入力してください。"
+            ),
+            _no_control_chars,
+        ],
+        filters=[_nfc],
+    )
+    value_type = SelectField(
+        "値の種類",
+        choices=[SelectChoice(t.id, t.label) for t in VALUE_TYPES.values()],
+        default="number",
+    )
+    unit = StringField(
+        "単位（「数値」のとき）",
+        validators=[
+            Optional(),
+            Length(max=KPI_UNIT_MAX, message=f"{KPI_UNIT_MAX}文字以内で入力してください。"),
+            _no_control_chars,
+        ],
+    )
+    scale = TextAreaField(
+        "選択肢（「段階」のとき。1行に1つ、良い順に）",
+        validators=[_no_control_chars, Length(max=1000, message="長すぎます。")],
+        render_kw={"rows": 5},
+    )
+    direction = RadioField("望ましい方向", choices=DIRECTION_CHOICES, default="higher")
+    baseline_year = StrictIntegerField(
+        "基準年度", validators=[DataRequired("基準年度を入力してください。")]
+    )
+    baseline_value = StringField("基準値（基準年度の実績）")
+
+    def __init__(self, *args, current_year: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current_year = current_year
+        self.result: IndicatorInput | None = None
+        self.scale_labels: list[str] | None = None
+
+    def _check_value(self, field, what) -> Decimal | None:
+        """Parse ``field`` with the value type and scale chosen in this form."""
+        if self.value_type.data == "ordered" and self.scale_labels is None:
+            return None  # the scale itself is wrong; its error is shown
+        try:
+            value = parse_value(field.data, self.value_type.data, self.scale_labels)
+        except BadValue as exc:
+            field.errors.append(str(exc))
+            return None
+        if value is None:
+            field.errors.append(f"{what}を入力してください。")
+        return value
+
+    def _common(self) -> dict | None:
+        """The fields shared by create and edit, or None (with field errors) if any is wrong."""
+        value_type = self.value_type.data
+        self.scale_labels = None
+        scale_ok = True
+        if value_type == "ordered":
+            try:
+                self.scale_labels = parse_scale(self.scale.data)
+            except BadValue as exc:
+                self.scale.errors.append(str(exc))
+                scale_ok = False
+        year = self.baseline_year.number
+        if year is not None and not FIRST_YEAR <= year <= self.current_year:
+            self.baseline_year.errors.append(
+                f"{FIRST_YEAR}年度から{self.current_year}年度までの年度を入力してください。"
+            )
+            year = None
+        baseline = self._check_value(self.baseline_value, "基準値")
+        if not scale_ok or baseline is None or year is None:
+            return None
+        return {
+            "name": normalise_name(self.name.data),
+            "definition": self.definition.data.strip(),
+            "value_type": value_type,
+            "unit": unit_for(value_type, normalise_name(self.unit.data)),
+            "scale": self.scale_labels,
+            # An ordered scale is ranked best-highest (P8), so higher is always better.
+            "direction": "higher" if value_type == "ordered" else self.direction.data,
+            "baseline_year": year,
+            "baseline_value": baseline,
+            "example_id": self.example_id.data or None,
+        }
+
+    def validate(self, extra_validators=None):
+        if not super().validate(extra_validators):
+            return False
+        common = self._common()
+        if common is None:
+            return False
+        self.result = IndicatorInput(**common)
+        return True
+
+
+class IndicatorForm(IndicatorEditForm):
+    target_year = StrictIntegerField("目標年度（空欄なら基準年度の3年後）")
+    target_value = StringField("目標値")
+
+    def validate(self, extra_validators=None):
+        if not FlaskForm.validate(self, extra_validators):
+            return False
+        common = self._common()
+        target_year = check_target_year(self.target_year, self.baseline_year.number)
+        target = self._check_value(self.target_value, "目標値")
+        if common is None or target is None or target_year is None:
+            return False
+        self.result = IndicatorInput(**common, target_year=target_year, target_value=target)
+        return True
+
+
+def check_target_year(field, baseline_year: int | None) -> int | None:
+    """Default baseline + 3; must be after the baseline year and at most ten years on."""
+    if baseline_year is None:
+        return None
+    year = field.number if field.number is not None else baseline_year + 3
+    if year <= baseline_year:
+        field.errors.append(
+            f"目標年度は基準年度（{baseline_year}年度）より後の年度にしてください。"
+        )
+        return None
+    if year > baseline_year + MAX_CYCLE_YEARS:
+        field.errors.append(f"目標年度は基準年度から{MAX_CYCLE_YEARS}年以内にしてください。")
+        return None
+    return year
+
+
+def parse_target(field, indicator, missing_message: str):
+    """The field's value in the indicator's value type, or None with an error on the field."""
+    try:
+        target = parse_value(field.data, indicator.value_type, indicator.scale)
+    except BadValue as exc:
+        field.errors.append(str(exc))
+        return None
+    if target is None:
+        field.errors.append(missing_message)
+    return target
+
+
+class ReviseTargetForm(FlaskForm):
+    target_value = StringField("新しい目標値")
+    target_year = StrictIntegerField("新しい目標年度")
+    reason = TextAreaField(
+        "見直しの理由",
+        validators=[
+            Optional(),
+            Length(max=REASON_MAX, message=f"{REASON_MAX}文字以内で入力してください。"),
+            _no_control_chars,
+        ],
+        filters=[_nfc],
+    )
+
+    def validate_for(self, indicator) -> bool:
+        """Validate against the indicator's value type and baseline year."""
+        if not self.validate():
+            return False
+        year_field_empty = self.target_year.number is None
+        if year_field_empty:
+            self.target_year.number = indicator.target_year
+        year = check_target_year(self.target_year, indicator.baseline_year)
+        target = parse_target(self.target_value, indicator, "新しい目標値を入力してください。")
+        self.new_target, self.new_year = target, year
+        return target is not None and year is not None
+
+
+class NewCycleForm(FlaskForm):
+    target_value = StringField("新しいサイクルの目標値")
+    target_year = StrictIntegerField("目標年度（空欄なら新しい基準年度の3年後）")
+
+    def validate_for(self, indicator, baseline_year: int) -> bool:
+        if not self.validate():
+            return False
+        year = check_target_year(self.target_year, baseline_year)
+        target = parse_target(
+            self.target_value, indicator, "新しいサイクルの目標値を入力してください。"
+        )
+        self.new_target, self.new_year = target, year
+        return target is not None and year is not None
+
+
+class PlainForm(FlaskForm):
+    """CSRF only: the value inputs are parsed per year (one input per fiscal year)."""

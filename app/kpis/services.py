@@ -1,0 +1,454 @@
+"""KPI operations: create, edit, enter actuals, revise a target, start a new cycle.
+
+Each function owns its one commit. Refusals raise a ``KpiRefused`` subclass whose message is
+shown to the user; nothing is written in that case. Writes to one indicator take its row lock
+first, so a unit change and a new actual cannot cross each other.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.exc import IntegrityError
+
+from app.audit import record
+from app.companies.fiscal import fiscal_year_of, today_jst
+from app.extensions import db
+from app.kpis.forms import IndicatorInput, name_key
+from app.models import Indicator, IndicatorValue, TargetRevision
+from app.models._time import utcnow
+
+
+class KpiRefused(ValueError):
+    """A change that would lose or corrupt data; the message is for the user."""
+
+    field: str | None = None
+
+
+class DuplicateIndicator(KpiRefused):
+    field = "name"
+
+
+class UnitLocked(KpiRefused):
+    field = "value_type"
+
+
+class BaselineAfterActuals(KpiRefused):
+    field = "baseline_year"
+
+
+class TargetYearBeforeActuals(KpiRefused):
+    field = "target_year"
+
+
+class NoChange(KpiRefused):
+    field = "target_value"
+
+
+class CycleNotOver(KpiRefused):
+    pass
+
+
+class ConcurrentChange(KpiRefused):
+    pass
+
+
+class ArchivedIndicator(KpiRefused):
+    pass
+
+
+def current_fiscal_year(company) -> int:
+    return fiscal_year_of(today_jst(), company.fiscal_year_start_month)
+
+
+# Built once, as building the statement per request cost more than SQLite's own work.
+_ACTIVE_INDICATORS = (
+    select(Indicator)
+    .where(Indicator.company_id == bindparam("company_id"), Indicator.archived_at.is_(None))
+    .order_by(Indicator.created_at, Indicator.id)
+)
+
+
+def active_indicators(company_id: int) -> list[Indicator]:
+    return list(db.session.scalars(_ACTIVE_INDICATORS, {"company_id": company_id}))
+
+
+# The plain table columns keep this one on SQLAlchemy's Core path (no ORM loading step).
+_ind = Indicator.__table__.c
+_ACTIVE_SPANS = select(_ind.id, _ind.baseline_year, _ind.target_year, _ind.archived_at).where(
+    _ind.company_id == bindparam("company_id"), _ind.archived_at.is_(None)
+)
+
+
+def active_indicator_spans(company_id: int) -> list:
+    """Rows with the id and the years of each active indicator: enough for enterable()."""
+    return list(db.session.execute(_ACTIVE_SPANS, {"company_id": company_id}))
+
+
+def archived_indicators(company_id: int) -> list[Indicator]:
+    return list(
+        db.session.scalars(
+            db.select(Indicator)
+            .where(Indicator.company_id == company_id, Indicator.archived_at.is_not(None))
+            .order_by(Indicator.name, Indicator.cycle)
+        )
+    )
+
+
+def values_by_indicator(indicator_ids) -> dict[int, dict[int, Decimal]]:
+    """{indicator_id: {fiscal_year: value}} in one query."""
+    result: dict[int, dict[int, Decimal]] = {i: {} for i in indicator_ids}
+    if not result:
+        return result
+    rows = db.session.execute(
+        db.select(IndicatorValue.indicator_id, IndicatorValue.fiscal_year, IndicatorValue.value)
+        .where(IndicatorValue.indicator_id.in_(list(result)))
+        .order_by(IndicatorValue.fiscal_year)
+    )
+    for indicator_id, year, value in rows:
+        result[indicator_id][year] = value
+    return result
+
+
+def value_years(indicator: Indicator) -> range:
+    """The fiscal years that take an actual: after the baseline year up to the target year."""
+    return range(indicator.baseline_year + 1, indicator.target_year + 1)
+
+
+def enterable(indicator: Indicator, year: int, current_year: int) -> bool:
+    """An actual can be entered for a year of the cycle that has already started."""
+    return indicator.archived_at is None and year in value_years(indicator) and year <= current_year
+
+
+def _lock(indicator: Indicator) -> None:
+    db.session.execute(
+        db.select(Indicator.id).where(Indicator.id == indicator.id).with_for_update()
+    )
+
+
+def _has_values(indicator_id: int) -> bool:
+    return (
+        db.session.scalar(
+            db.select(IndicatorValue.id).where(IndicatorValue.indicator_id == indicator_id).limit(1)
+        )
+        is not None
+    )
+
+
+def _name_taken(company_id: int, name: str, except_id: int | None = None) -> bool:
+    """Another active indicator of the company has the same name (compared by name_key)."""
+    names = db.session.scalars(
+        db.select(Indicator.name).where(
+            Indicator.company_id == company_id,
+            Indicator.archived_at.is_(None),
+            Indicator.id != (except_id or 0),
+        )
+    )
+    key = name_key(name)
+    return any(name_key(other) == key for other in names)
+
+
+DUPLICATE_MESSAGE = "同じ名前の指標が既にあります。別の名前にするか、既存の指標を使ってください。"
+
+
+def create_indicator(company, data: IndicatorInput, user) -> Indicator:
+    if _name_taken(company.id, data.name):
+        raise DuplicateIndicator(DUPLICATE_MESSAGE)
+    indicator = Indicator(
+        company_id=company.id,
+        example_id=data.example_id,
+        name=data.name,
+        definition=data.definition,
+        value_type=data.value_type,
+        unit=data.unit,
+        scale=data.scale,
+        direction=data.direction,
+        baseline_year=data.baseline_year,
+        baseline_value=data.baseline_value,
+        target_year=data.target_year,
+        target_value=data.target_value,
+        cycle=1,
+        created_by_id=user.id,
+    )
+    db.session.add(indicator)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same name in an archived cycle, or a concurrent create
+        db.session.rollback()
+        raise DuplicateIndicator(DUPLICATE_MESSAGE) from None
+    record(
+        "kpi_created",
+        company_id=company.id,
+        details={"indicator_id": indicator.id, "name": indicator.name, "example": data.example_id},
+    )
+    db.session.commit()
+    return indicator
+
+
+def update_indicator(indicator: Indicator, data: IndicatorInput, user) -> None:
+    """Change the definition. The value type, unit and scale are frozen once actuals exist:
+    changing them would silently change what the stored numbers mean."""
+    if indicator.archived_at is not None:
+        raise ArchivedIndicator("終了したサイクルの指標は変更できません。")
+    _lock(indicator)
+    if _name_taken(indicator.company_id, data.name, except_id=indicator.id):
+        db.session.rollback()
+        raise DuplicateIndicator(DUPLICATE_MESSAGE)
+    meaning_changed = (
+        data.value_type != indicator.value_type
+        or data.unit != indicator.unit
+        or (data.scale or None) != (indicator.scale or None)
+    )
+    if meaning_changed and _has_values(indicator.id):
+        db.session.rollback()
+        raise UnitLocked(
+            "実績が入力済みのため、値の種類・単位・選択肢は変更できません"
+            "（保存済みの値の意味が変わってしまうため）。別の指標として追加してください。"
+        )
+    first_actual = db.session.scalar(
+        db.select(db.func.min(IndicatorValue.fiscal_year)).where(
+            IndicatorValue.indicator_id == indicator.id
+        )
+    )
+    if first_actual is not None and data.baseline_year >= first_actual:
+        db.session.rollback()
+        raise BaselineAfterActuals(
+            f"{first_actual}年度の実績が入力済みのため、基準年度は{first_actual - 1}年度以前に"
+            "してください。"
+        )
+    if data.baseline_year >= indicator.target_year:
+        db.session.rollback()
+        raise BaselineAfterActuals(
+            f"基準年度は目標年度（{indicator.target_year}年度）より前にしてください。"
+            "目標年度を変える場合は「目標の見直し」を使ってください。"
+        )
+    before = {
+        "name": indicator.name,
+        "value_type": indicator.value_type,
+        "unit": indicator.unit,
+        "direction": indicator.direction,
+        "baseline_year": indicator.baseline_year,
+        "baseline_value": str(indicator.baseline_value),
+    }
+    indicator.name = data.name
+    indicator.definition = data.definition
+    indicator.value_type = data.value_type
+    indicator.unit = data.unit
+    indicator.scale = data.scale
+    indicator.direction = data.direction
+    indicator.baseline_year = data.baseline_year
+    indicator.baseline_value = data.baseline_value
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise DuplicateIndicator(DUPLICATE_MESSAGE) from None
+    record(
+        "kpi_updated",
+        company_id=indicator.company_id,
+        details={"indicator_id": indicator.id, "before": before},
+    )
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    added: int
+    changed: int
+    removed: int
+
+    @property
+    def total(self) -> int:
+        return self.added + self.changed + self.removed
+
+
+def save_values(indicator: Indicator, values: dict[int, Decimal | None], user) -> SaveResult:
+    """Store actuals by fiscal year; None removes a year's actual (the year becomes missing).
+
+    The caller has checked that every year is enterable. Years not in ``values`` are untouched.
+    """
+    if indicator.archived_at is not None:
+        raise ArchivedIndicator("終了したサイクルの実績は変更できません。")
+    return _save_values_many({indicator: values}, user)
+
+
+def save_year_for_many(entries: dict[Indicator, Decimal | None], year: int, user) -> SaveResult:
+    """The KPI step of the yearly questionnaire: one fiscal year, several indicators."""
+    return _save_values_many({ind: {year: value} for ind, value in entries.items()}, user)
+
+
+def _save_values_many(batch: dict[Indicator, dict[int, Decimal | None]], user) -> SaveResult:
+    added = changed = removed = 0
+    now = utcnow()
+    for indicator in sorted(batch, key=lambda i: i.id):  # one lock order: no deadlocks
+        _lock(indicator)
+    for indicator, values in batch.items():
+        existing = {
+            v.fiscal_year: v
+            for v in db.session.scalars(
+                db.select(IndicatorValue).where(IndicatorValue.indicator_id == indicator.id)
+            )
+        }
+        for year, value in values.items():
+            row = existing.get(year)
+            if value is None:
+                if row is not None:
+                    db.session.delete(row)
+                    removed += 1
+                continue
+            if row is None:
+                db.session.add(
+                    IndicatorValue(
+                        indicator_id=indicator.id,
+                        fiscal_year=year,
+                        value=value,
+                        entered_by_id=user.id,
+                        entered_at=now,
+                    )
+                )
+                added += 1
+            elif Decimal(row.value) != value:
+                row.value, row.entered_by_id, row.entered_at = value, user.id, now
+                changed += 1
+    try:
+        db.session.flush()
+    except IntegrityError:  # another request added the same year a moment ago
+        db.session.rollback()
+        raise ConcurrentChange(
+            "他の画面で同時に実績が保存されました。内容を確認してもう一度保存してください。"
+        ) from None
+    result = SaveResult(added, changed, removed)
+    if result.total:
+        company_id = next(iter(batch)).company_id
+        record(
+            "kpi_values_saved",
+            company_id=company_id,
+            details={
+                "indicators": sorted(i.id for i in batch),
+                "added": added,
+                "changed": changed,
+                "removed": removed,
+            },
+        )
+    db.session.commit()
+    return result
+
+
+def revise_target(
+    indicator: Indicator, new_value: Decimal, new_year: int, reason: str, user
+) -> TargetRevision:
+    if indicator.archived_at is not None:
+        raise ArchivedIndicator("終了したサイクルの目標は変更できません。")
+    _lock(indicator)
+    db.session.refresh(indicator)
+    old_value, old_year = Decimal(indicator.target_value), indicator.target_year
+    if new_value == old_value and new_year == old_year:
+        db.session.rollback()
+        raise NoChange("現在の目標と同じです。変更する目標値か目標年度を入力してください。")
+    last_actual = db.session.scalar(
+        db.select(db.func.max(IndicatorValue.fiscal_year)).where(
+            IndicatorValue.indicator_id == indicator.id
+        )
+    )
+    if last_actual is not None and new_year < last_actual:
+        db.session.rollback()
+        raise TargetYearBeforeActuals(
+            f"{last_actual}年度の実績が入力済みのため、目標年度は{last_actual}年度以降に"
+            "してください。"
+        )
+    revision = TargetRevision(
+        indicator_id=indicator.id,
+        old_target_value=old_value,
+        new_target_value=new_value,
+        old_target_year=old_year,
+        new_target_year=new_year,
+        revised_by_id=user.id,
+        reason=reason or "",
+    )
+    db.session.add(revision)
+    indicator.target_value, indicator.target_year = new_value, new_year
+    db.session.flush()
+    record(
+        "kpi_target_revised",
+        company_id=indicator.company_id,
+        details={
+            "indicator_id": indicator.id,
+            "old_target_value": str(old_value),
+            "new_target_value": str(new_value),
+            "old_target_year": old_year,
+            "new_target_year": new_year,
+        },
+    )
+    db.session.commit()
+    return revision
+
+
+def last_actual(indicator: Indicator) -> IndicatorValue | None:
+    """The latest actual after the baseline year (the start of a next cycle)."""
+    return db.session.scalars(
+        db.select(IndicatorValue)
+        .where(
+            IndicatorValue.indicator_id == indicator.id,
+            IndicatorValue.fiscal_year > indicator.baseline_year,
+        )
+        .order_by(IndicatorValue.fiscal_year.desc())
+        .limit(1)
+    ).first()
+
+
+def can_start_new_cycle(indicator: Indicator, current_year: int, latest) -> bool:
+    """After the target year (or once its actual is in), from an actual to start from."""
+    if indicator.archived_at is not None or latest is None:
+        return False
+    return current_year > indicator.target_year or latest.fiscal_year >= indicator.target_year
+
+
+def start_new_cycle(
+    indicator: Indicator, target_value: Decimal, target_year: int, user
+) -> Indicator:
+    """A new three-year cycle whose baseline is the last actual; the old cycle is archived."""
+    _lock(indicator)
+    db.session.refresh(indicator)
+    latest = last_actual(indicator)
+    current_year = current_fiscal_year(indicator.company)
+    if not can_start_new_cycle(indicator, current_year, latest):
+        db.session.rollback()
+        raise CycleNotOver(
+            "新しいサイクルは、目標年度の実績を入力した後（または目標年度を過ぎた後）に"
+            "始められます。"
+        )
+    indicator.archived_at = utcnow()
+    successor = Indicator(
+        company_id=indicator.company_id,
+        example_id=indicator.example_id,
+        name=indicator.name,
+        definition=indicator.definition,
+        value_type=indicator.value_type,
+        unit=indicator.unit,
+        scale=indicator.scale,
+        direction=indicator.direction,
+        baseline_year=latest.fiscal_year,
+        baseline_value=latest.value,
+        target_year=target_year,
+        target_value=target_value,
+        cycle=indicator.cycle + 1,
+        previous_id=indicator.id,
+        created_by_id=user.id,
+    )
+    db.session.add(successor)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the next cycle was started in another tab
+        db.session.rollback()
+        raise ConcurrentChange("このサイクルは既に終了し、次のサイクルが始まっています。") from None
+    record(
+        "kpi_cycle_started",
+        company_id=indicator.company_id,
+        details={
+            "indicator_id": successor.id,
+            "previous_id": indicator.id,
+            "cycle": successor.cycle,
+        },
+    )
+    db.session.commit()
+    return successor

@@ -1,0 +1,41 @@
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length
+
+from app.members.services import ROLE_LABELS
+from app.models.company import COMPANY_ROLES
+from app.models.invitation import INVITABLE_ROLES
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        "招待する方のメールアドレス",
+        filters=[_strip],
+        validators=[
+            DataRequired(message="メールアドレスを入力してください。"),
+            Length(max=254, message="254文字以内で入力してください。"),
+            Email(check_deliverability=False, message="メールアドレスの形式が正しくありません。"),
+        ],
+    )
+    role = SelectField(
+        "役割",
+        choices=[SelectChoice(r, ROLE_LABELS[r]) for r in INVITABLE_ROLES],
+        invalid_choice_message="招待できる役割は編集者か閲覧者です。",
+    )
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(
+        "役割",
+        choices=[SelectChoice(r, ROLE_LABELS[r]) for r in COMPANY_ROLES],
+        invalid_choice_message="役割を選択してください。",
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: CSRF only."""

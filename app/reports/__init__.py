@@ -1,0 +1,1 @@
+"""Bureau reports: a jurisdiction's aggregates, small groups suppressed; never one company."""

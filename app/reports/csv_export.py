@@ -1,0 +1,126 @@
+"""The bureau report as CSV: the same tables as the page, same suppression, safe for Excel.
+
+- UTF-8 with a BOM, so Excel opens Japanese text correctly; RFC 4180 quoting, CRLF line ends.
+- Formula injection: a text cell starting with = + - @ TAB CR (or NUL) gets a leading ', so a
+  spreadsheet shows it as text. Numbers are written as numbers (a negative gap stays a number).
+- Numbers are rounded like the page (two decimals, half away from zero; shares one decimal).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from urllib.parse import quote
+
+from app.reports.aggregates import BureauReport, Row
+from app.reports.stats import MIN_COMPANIES, SUPPRESSED_TEXT
+from scoring import round2
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
+BOM = "\ufeff"
+ROW_HEADER = (
+    "区分",
+    "企業数",
+    "現在値の平均",
+    "現在値の中央値",
+    "目標値の平均",
+    "目標値の中央値",
+    "先行企業の割合（%）",
+)
+ITEM_HEADER = ("項目", "枠組み", "企業数", "現在値の平均", "目標値の平均")
+
+
+def safe_cell(value):
+    """A value as written to the CSV: numbers unchanged, text defused against formulas."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "はい" if value else "いいえ"
+    if isinstance(value, int | float):
+        return value
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def percent(value: float | None) -> float | None:
+    return None if value is None else round(value * 100 + 0.0, 1)
+
+
+def _figures(row: Row) -> list:
+    if row.suppressed:
+        return [row.label, SUPPRESSED_TEXT]
+    return [
+        row.label,
+        row.n,
+        round2(row.current.mean),
+        round2(row.current.median),
+        round2(row.target.mean),
+        round2(row.target.median),
+        percent(row.leading_share),
+    ]
+
+
+def report_rows(report: BureauReport) -> list[list]:
+    """Every line of the CSV, before escaping."""
+    period = report.period
+    lines: list[list] = [
+        ["DX推進指標 自己診断 集計", report.jurisdiction.name],
+        ["年度", f"{period.fiscal_year}年度" if period else "提出データなし"],
+        ["指標の版", period.index_version if period else ""],
+        ["提出企業数", SUPPRESSED_TEXT if report.suppressed else report.n_companies],
+        [
+            f"注記: {MIN_COMPANIES}社未満の区分は数値を表示しません（小さな区分の差し引きも防ぐため"
+            "、必要に応じて他の区分も非表示にします）。"
+        ],
+    ]
+    if report.suppressed:
+        lines.append([f"集計対象の企業が{MIN_COMPANIES}社未満のため、数値は表示しません。"])
+        return lines
+    sections = (
+        ("全体・枠組み別", report.summary),
+        ("都道府県別", report.by_prefecture),
+        ("業種別（日本標準産業分類 大分類）", report.by_industry),
+        ("企業規模別（中小企業基本法）", report.by_size),
+    )
+    for title, rows in sections:
+        lines += [[], [title], list(ROW_HEADER)]
+        lines += [_figures(row) for row in rows]
+    lines += [[], ["項目別"], list(ITEM_HEADER)]
+    for item in report.items:
+        label = f"{item.item_id} {item.title}"
+        if item.suppressed:
+            lines.append([label, item.framework, SUPPRESSED_TEXT])
+        else:
+            lines.append(
+                [
+                    label,
+                    item.framework,
+                    item.n,
+                    round2(item.current_mean),
+                    round2(item.target_mean),
+                ]
+            )
+    return lines
+
+
+def report_csv(report: BureauReport) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for line in report_rows(report):
+        writer.writerow([safe_cell(v) for v in line])
+    return BOM + buffer.getvalue()
+
+
+def download_names(report: BureauReport) -> tuple[str, str]:
+    """(ASCII fallback, UTF-8 name) for the Content-Disposition header."""
+    year = report.period.fiscal_year if report.period else "none"
+    ascii_name = f"dx-report-{report.jurisdiction.code}-{year}.csv"
+    return ascii_name, f"DX推進指標_集計_{report.jurisdiction.name}_{year}年度.csv"
+
+
+def content_disposition(ascii_name: str, utf8_name: str) -> str:
+    """RFC 6266 / RFC 5987: a quoted ASCII fallback plus the percent-encoded UTF-8 name."""
+    fallback = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in ascii_name
+    )
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(utf8_name, safe='')}"

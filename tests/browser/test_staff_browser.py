@@ -1,0 +1,91 @@
+"""Staff pages in a real browser (no CSP or script errors): a bureau user turns on two-factor
+authentication, logs in with a code and reads the report; an admin creates an account."""
+
+import os
+import re
+import time
+
+import pyotp
+import pytest
+
+from app.assessments import services
+from questionnaires import DEFAULT_VERSION, load_index
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+INDEX = load_index(DEFAULT_VERSION)
+SHOTS = os.environ.get("SCREENSHOT_DIR")
+
+
+def _shot(page, name):
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+
+
+def _submitted_companies(make_user, make_company, levels):
+    owner = make_user(email="owner@example.jp")
+    for n, level in enumerate(levels):
+        company = make_company(owner, name=f"会社{n}", prefecture="13" if n % 2 else "22")
+        assessment = services.start_assessment(
+            company, 2025, owner, prefill=False, index_version=DEFAULT_VERSION
+        )
+        services.confirm_profile(assessment)
+        for step in INDEX.steps:
+            values = {
+                i: {"current": level, "target": 5, "evidence": "", "action": ""}
+                for i in step.item_ids
+            }
+            services.save_step(assessment, step, values, 0, owner)
+        services.submit(assessment, assessment.version, owner)
+
+
+def _login(page, base, email, password=PASSWORD):
+    page.goto(base + "/login")
+    page.get_by_label("メールアドレス").fill(email)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="ログイン").click()
+
+
+def test_bureau_two_factor_and_report(live_server, page, make_user, make_company):
+    _submitted_companies(make_user, make_company, [1, 2, 3, 4, 5, 3])
+    user = make_user(role="bureau", email="kanto@meti.example", bureau_code="kanto")
+    _login(page, live_server, user.email)
+    page.get_by_role("link", name="アカウント").click()
+    page.get_by_role("link", name="2段階認証の設定").click()
+    _shot(page, "staff-2fa-setup")
+    secret = page.locator(".totp-secret code").inner_text().replace(" ", "")
+    page.get_by_label("現在のパスワード").fill(PASSWORD)
+    page.get_by_label("確認コード（6桁）").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="有効にする").click()
+    assert "2段階認証を有効にしました" in page.content()
+
+    page.get_by_role("button", name="ログアウト").click()
+    _login(page, live_server, user.email)
+    assert page.url.endswith("/login/2fa")
+    _shot(page, "staff-2fa-login")
+    step = int(time.time() // 30) + 1  # the next step: the setup code cannot be replayed
+    page.get_by_label("確認コード（6桁）").fill(pyotp.TOTP(secret).generate_otp(step))
+    page.get_by_role("button", name="ログイン").click()
+    assert page.url.endswith("/bureau/reports")
+    assert page.locator("h1").inner_text() == "集計レポート（関東経済産業局）"
+    assert page.locator(".score-tile .value").first.inner_text() == "6"
+    _shot(page, "staff-bureau-report")
+    assert "会社0" not in page.content()
+
+
+def test_admin_creates_a_bureau_account(live_server, page, make_user):
+    admin = make_user(role="admin", email="admin@example.jp")
+    _login(page, live_server, admin.email)
+    assert page.url.endswith("/admin/")
+    page.get_by_role("link", name="ユーザーを作成").click()
+    page.get_by_label("メールアドレス").fill("tohoku@meti.example")
+    page.get_by_label("お名前").fill("東北 職員")
+    page.get_by_label("種別").select_option("bureau")
+    page.get_by_label("管轄（経済産業局の職員のみ）").select_option("tohoku")
+    page.get_by_role("button", name="作成してリンクを送る").click()
+    assert re.search(r"/admin/users/\d+$", page.url)
+    assert "パスワード設定用のリンクを送信しました" in page.content()
+    _shot(page, "staff-admin-user")
+    page.get_by_role("link", name="ユーザー", exact=True).click()
+    _shot(page, "staff-admin-list")
+    assert "tohoku@meti.example" in page.content()

@@ -1,0 +1,632 @@
+"""Quantitative indicators: the journey (define, enter actuals, revise, progress), bad input that
+changes nothing, missing years that stay missing, who may see and change what, new cycles and
+the KPI step of the yearly questionnaire."""
+
+import re
+from decimal import Decimal
+
+import pytest
+
+from app.models import AdvisorGrant, AuditEvent, Indicator, IndicatorValue, TargetRevision
+from tests.conftest import csrf_from
+from tests.integration.kpi_helpers import (
+    FRESHNESS,
+    counts,
+    create_via_form,
+    make_indicator,
+    post_form,
+    post_values,
+    status_count,
+    stored_values,
+    this_fiscal_year,
+)
+
+
+@pytest.fixture()
+def owner_company(make_user, make_company, login):
+    owner = make_user(email="owner@example.jp", display_name="山田 太郎")
+    company = make_company(owner)
+    login(owner.email)
+    return owner, company
+
+
+def _by_name(db, name) -> Indicator:
+    return db.session.scalar(db.select(Indicator).where(Indicator.name == name))
+
+
+# --- the journey ------------------------------------------------------------------------------
+
+
+def test_define_three_indicators_enter_actuals_revise_and_see_progress(client, db, owner_company):
+    owner, company = owner_company
+    fy = this_fiscal_year()
+
+    # The catalogue lists METI's 22 examples in their three groups.
+    html = client.get(f"/companies/{company.id}/kpis").get_data(as_text=True)
+    for group in ("DXによる競争力強化の到達度合い", "DXの取組状況", "ITシステム構築の取組状況"):
+        assert group in html
+    assert len(re.findall(r"この例から追加", html)) == 22
+
+    # Adding from an example pre-fills its name and type and shows its description.
+    html = client.get(f"/companies/{company.id}/kpis/new?example=QI-02").get_data(as_text=True)
+    assert 'value="DX人材（事業）の数"' in html
+    assert '<option selected value="people">' in html
+    assert "データやデジタル技術を使って何ができるかを理解し" in html
+
+    response = create_via_form(
+        client,
+        company.id,
+        example="QI-02",
+        name="DX人材（事業）の数",
+        definition="DX推進室の所属者と研修修了者の合計（年度末）",
+        value_type="people",
+        baseline_value="5",
+        target_value="20",
+    )
+    assert response.status_code == 302
+    people = _by_name(db, "DX人材（事業）の数")
+    assert people.example_id == "QI-02" and people.unit == "人"
+    assert (people.baseline_year, people.target_year) == (fy - 3, fy)  # target defaults to +3
+    assert response.headers["Location"].endswith(f"/kpis/{people.id}")
+
+    response = create_via_form(
+        client,
+        company.id,
+        name="月次決算の所要日数",
+        definition="月末から月次決算確定までの営業日数（12か月の平均）",
+        value_type="number",
+        unit="営業日",
+        direction="lower",
+        baseline_value="20",
+        target_value="8",
+    )
+    assert response.status_code == 302
+    closing = _by_name(db, "月次決算の所要日数")
+    assert closing.direction == "lower" and closing.unit == "営業日" and closing.example_id is None
+
+    html = client.get(f"/companies/{company.id}/kpis/new?example=QI-05").get_data(as_text=True)
+    assert "リアルタイム\n日次\n週次\n月次" in html  # the scale comes from the index
+    response = create_via_form(
+        client,
+        company.id,
+        example="QI-05",
+        name="データ鮮度（売上データ）",
+        definition="売上データの締め処理の頻度",
+        value_type="ordered",
+        scale="\n".join(FRESHNESS),
+        direction="lower",  # ignored: an ordered scale is ranked best-highest
+        baseline_value="月次",
+        target_value="日次",
+    )
+    assert response.status_code == 302
+    freshness = _by_name(db, "データ鮮度（売上データ）")
+    assert freshness.scale == FRESHNESS and freshness.direction == "higher"
+    assert Decimal(freshness.baseline_value) == 0 and Decimal(freshness.target_value) == 2
+
+    # Three years of actuals (the closing-days indicator misses this year).
+    assert post_values(client, people.id, {fy - 2: "10", fy - 1: "15", fy: "18"}).status_code == 302
+    assert post_values(client, closing.id, {fy - 2: "16", fy - 1: "12"}).status_code == 302
+    response = post_values(client, freshness.id, {fy - 2: "月次", fy - 1: "週次", fy: "週次"})
+    assert response.status_code == 302
+    assert stored_values(db, people.id) == {fy - 2: 10, fy - 1: 15, fy: 18}
+    assert stored_values(db, freshness.id) == {fy - 2: 0, fy - 1: 1, fy: 1}
+
+    # 18 of 20 in the target year: behind. 12 of 20→8 after two of three years: exactly on
+    # the line (on track). 週次 of 月次→日次 in the target year: behind.
+    html = client.get(f"/companies/{company.id}/progress").get_data(as_text=True)
+    assert status_count(html, "achieved", "定量指標（3件）") == 0
+    assert status_count(html, "on_track", "定量指標（3件）") == 1
+    assert status_count(html, "behind", "定量指標（3件）") == 2
+
+    # Revise the people target to 18: now achieved; the revision is kept with who and why.
+    detail = f"/kpis/{people.id}"
+    response = post_form(
+        client,
+        detail,
+        f"{detail}/revise",
+        {
+            "revise-target_value": "18",
+            "revise-target_year": str(fy),
+            "revise-reason": "採用計画の見直し",
+        },
+    )
+    assert response.status_code == 302
+    revision = db.session.scalar(db.select(TargetRevision))
+    assert (Decimal(revision.old_target_value), Decimal(revision.new_target_value)) == (20, 18)
+    assert revision.revised_by_id == owner.id and revision.reason == "採用計画の見直し"
+    html = client.get(detail).get_data(as_text=True)
+    history = html[html.index("目標の変更履歴") :]
+    assert "山田 太郎" in history and f"{fy}年度: 20人" in history and f"{fy}年度: 18人" in history
+    assert "採用計画の見直し" in history
+
+    html = client.get(f"/companies/{company.id}/progress").get_data(as_text=True)
+    assert status_count(html, "achieved", "定量指標（3件）") == 1
+    assert status_count(html, "on_track", "定量指標（3件）") == 1
+    assert status_count(html, "behind", "定量指標（3件）") == 1
+    assert html.count('<g class="line line-plan">') >= 3  # one trajectory chart per indicator
+
+    events = [e.event for e in db.session.scalars(db.select(AuditEvent))]
+    assert events.count("kpi_created") == 3
+    assert events.count("kpi_target_revised") == 1
+
+
+def test_dashboard_links_to_kpis_and_progress(client, owner_company):
+    _, company = owner_company
+    html = client.get(f"/companies/{company.id}").get_data(as_text=True)
+    assert f'href="/companies/{company.id}/kpis"' in html
+    assert f'href="/companies/{company.id}/progress"' in html
+
+
+# --- bad input --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["abc", "٣", "1e3", "NaN", "Infinity", "-Infinity", str(10**400), "-1", "1.5", "1,2.3.4", ""],
+)
+def test_bad_actual_is_refused_and_changes_nothing(client, db, owner_company, typed):
+    owner, company = owner_company
+    people = make_indicator(company, owner)
+    fy = this_fiscal_year()
+    post_values(client, people.id, {fy - 2: "10"})
+    before = counts(db), stored_values(db, people.id)
+
+    values = {fy - 1: typed, fy - 2: "11"} if typed else {fy - 1: "12", fy - 2: "x"}
+    response = post_values(client, people.id, values)
+
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "入力内容にエラーがあります" in html
+    assert (counts(db), stored_values(db, people.id)) == before
+    assert stored_values(db, people.id) == {fy - 2: 10}  # the valid row was not saved either
+
+
+def test_full_width_digits_and_thousands_separators_are_accepted(client, db, owner_company):
+    owner, company = owner_company
+    people = make_indicator(company, owner)
+    fy = this_fiscal_year()
+    response = post_values(client, people.id, {fy - 2: "１２３", fy - 1: "1,234"})
+    assert response.status_code == 302
+    assert stored_values(db, people.id) == {fy - 2: 123, fy - 1: 1234}
+
+
+def test_percent_over_100_and_negative_counts_are_refused(client, db, owner_company):
+    owner, company = owner_company
+    fy = this_fiscal_year()
+    share = make_indicator(
+        company,
+        owner,
+        name="デジタルサービスの売上割合",
+        value_type="percent",
+        unit="%",
+        baseline_value=Decimal("12.5"),
+        target_value=Decimal(30),
+    )
+    response = post_values(client, share.id, {fy - 2: "150"})
+    assert response.status_code == 400 and "100以下の値を入力してください" in response.get_data(
+        as_text=True
+    )
+    assert post_values(client, share.id, {fy - 2: "35.25"}).status_code == 302
+    assert stored_values(db, share.id) == {fy - 2: Decimal("35.25")}
+
+    response = create_via_form(
+        client, company.id, name="アジャイル案件", value_type="count", baseline_value="-3"
+    )
+    assert response.status_code == 400
+    assert "0以上の値を入力してください" in response.get_data(as_text=True)
+    assert _by_name(db, "アジャイル案件") is None
+
+
+def test_ordered_value_must_be_on_the_scale(client, db, owner_company):
+    owner, company = owner_company
+    fy = this_fiscal_year()
+    freshness = make_indicator(
+        company,
+        owner,
+        name="データ鮮度",
+        value_type="ordered",
+        unit=None,
+        scale=FRESHNESS,
+        baseline_value=Decimal(0),
+        target_value=Decimal(2),
+    )
+    # The chart labels the straight line with the scale's labels, never a made-up one.
+    html = client.get(f"/kpis/{freshness.id}").get_data(as_text=True)
+    assert f"{fy}年度: 計画 日次" in html and f"{fy - 2}年度: 計画 月次と週次の間" in html
+    response = post_values(client, freshness.id, {fy - 2: "毎時"})
+    assert response.status_code == 400 and "選択肢から選んでください" in response.get_data(
+        as_text=True
+    )
+    assert stored_values(db, freshness.id) == {}
+
+
+def test_unit_change_after_values_exist_is_refused(client, db, owner_company):
+    owner, company = owner_company
+    fy = this_fiscal_year()
+    people = make_indicator(company, owner)
+    edit = f"/kpis/{people.id}/edit"
+    form = {
+        "name": people.name,
+        "definition": people.definition,
+        "value_type": "people",
+        "unit": "",
+        "scale": "",
+        "direction": "higher",
+        "baseline_year": str(people.baseline_year),
+        "baseline_value": "5",
+    }
+    # Before any actual the type may still change.
+    response = post_form(client, edit, edit, {**form, "value_type": "number", "unit": "名"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (people.value_type, people.unit) == ("number", "名")
+
+    post_values(client, people.id, {fy - 2: "10"})
+    before = counts(db)
+    for change in ({"value_type": "percent"}, {"value_type": "number", "unit": "千人"}):
+        response = post_form(
+            client, edit, edit, {**form, "value_type": "number", "unit": "名", **change}
+        )
+        assert response.status_code == 400
+        assert "値の種類・単位・選択肢は変更できません" in response.get_data(as_text=True)
+        db.session.expire_all()
+        assert (people.value_type, people.unit) == ("number", "名")
+        assert counts(db) == before and stored_values(db, people.id) == {fy - 2: 10}
+
+    # Other fields may still change.
+    response = post_form(
+        client,
+        edit,
+        edit,
+        {**form, "value_type": "number", "unit": "名", "definition": "新しい定義"},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert people.definition == "新しい定義"
+
+
+def test_target_year_not_after_baseline_is_refused(client, db, owner_company):
+    owner, company = owner_company
+    fy = this_fiscal_year()
+    for target_year in (fy - 4, fy - 3):
+        response = create_via_form(
+            client,
+            company.id,
+            name="独自指標",
+            baseline_year=str(fy - 3),
+            target_year=str(target_year),
+        )
+        assert response.status_code == 400
+        assert "目標年度は基準年度" in response.get_data(as_text=True)
+    assert counts(db) == (0, 0, 0)
+
+    people = make_indicator(company, owner)
+    detail = f"/kpis/{people.id}"
+    response = post_form(
+        client,
+        detail,
+        f"{detail}/revise",
+        {"revise-target_value": "30", "revise-target_year": str(people.baseline_year - 1)},
+    )
+    assert response.status_code == 400
+    assert "目標年度は基準年度" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert (people.target_year, Decimal(people.target_value)) == (fy, 20)
+    assert counts(db) == (1, 0, 0)
+
+
+def test_revising_to_the_same_target_or_before_an_actual_is_refused(client, db, owner_company):
+    owner, company = owner_company
+    fy = this_fiscal_year()
+    people = make_indicator(company, owner)
+    post_values(client, people.id, {fy - 1: "12"})
+    detail = f"/kpis/{people.id}"
+    response = post_form(
+        client,
+        detail,
+        f"{detail}/revise",
+        {"revise-target_value": "20", "revise-target_year": str(fy)},
+    )
+    assert response.status_code == 400 and "現在の目標と同じです" in response.get_data(as_text=True)
+    response = post_form(
+        client,
+        detail,
+        f"{detail}/revise",
+        {"revise-target_value": "30", "revise-target_year": str(fy - 2)},
+    )
+    assert response.status_code == 400
+    assert f"{fy - 1}年度の実績が入力済み" in response.get_data(as_text=True)
+    assert counts(db) == (1, 1, 0)
+
+
+def test_duplicate_indicator_name_is_refused(client, db, owner_company):
+    owner, company = owner_company
+    make_indicator(company, owner, name="DX人材（事業）の数")
+    for name in ("DX人材（事業）の数", "ＤＸ人材（事業）の数", "  DX人材（事業）の数 "):
+        response = create_via_form(client, company.id, name=name, value_type="people")
+        assert response.status_code == 400
+        assert "同じ名前の指標が既にあります" in response.get_data(as_text=True)
+    assert counts(db) == (1, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"definition": ""}, "自社での定義を入力してください"),
+        ({"name": ""}, "指標名を入力してください"),
+        ({"baseline_value": "abc"}, "半角の数値で入力してください"),
+        ({"target_value": ""}, "目標値を入力してください"),
+        ({"value_type": "ordered", "scale": "月次"}, "選択肢を2〜10個"),
+        ({"value_type": "ordered", "scale": "A\nA", "baseline_value": "A"}, "重複"),
+        ({"value_type": "weight"}, "選択肢が正しくありません"),
+        ({"direction": "sideways"}, "選択肢が正しくありません"),
+        ({"baseline_year": "1999"}, "2000年度から"),
+        ({"definition": "定義\x00"}, "制御文字"),
+    ],
+)
+def test_bad_indicator_form_is_refused(client, db, owner_company, fields, message):
+    _, company = owner_company
+    response = create_via_form(client, company.id, **fields)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert counts(db) == (0, 0, 0)
+
+
+def test_unknown_example_is_not_found(client, owner_company):
+    _, company = owner_company
+    assert client.get(f"/companies/{company.id}/kpis/new?example=QX-99").status_code == 404
+
+
+def test_future_year_actual_is_refused(client, db, owner_company):
+    owner, company = owner_company
+    fy = this_fiscal_year()
+    later = make_indicator(company, owner, baseline_year=fy - 1, target_year=fy + 2)
+    response = post_values(client, later.id, {fy + 1: "7"})
+    assert response.status_code == 400
+    assert "まだ始まっていない年度" in response.get_data(as_text=True)
+    assert stored_values(db, later.id) == {}
+
+
+def test_fields_for_years_outside_the_cycle_are_refused(client, db, owner_company):
+    owner, company = owner_company
+    fy = this_fiscal_year()
+    people = make_indicator(company, owner)
+    for year in (people.baseline_year, fy - 10):
+        response = post_values(client, people.id, {year: "7", fy - 1: "8"})
+        assert response.status_code == 400
+        assert "この画面にない入力欄" in response.get_data(as_text=True)
+    assert stored_values(db, people.id) == {}
+
+
+# --- missing years stay missing ---------------------------------------------------------------
+
+
+def test_a_missing_year_stays_missing(client, db, owner_company):
+    owner, company = owner_company
+    fy = this_fiscal_year()
+    people = make_indicator(company, owner)
+    assert post_values(client, people.id, {fy - 2: "10", fy: "16"}).status_code == 302
+    assert stored_values(db, people.id) == {fy - 2: 10, fy: 16}
+
+    html = client.get(f"/kpis/{people.id}").get_data(as_text=True)
+    row = re.search(rf"<th scope=\"row\">{fy - 1}年度</th>\s*<td>(.*?)</td>", html, re.S).group(1)
+    assert 'value=""' in row  # an empty input, not a value carried over from a neighbour
+
+    # In the chart the actual line joins the baseline and fy-2 only; fy stands alone.
+    actual = re.search(r'<g class="line line-actual">(.*?)</g>', html, re.S).group(1)
+    assert actual.count("<polyline") == 1
+    assert len(re.search(r'points="([^"]+)"', actual).group(1).split()) == 2
+    assert actual.count("<circle") == 3
+
+    html = client.get(f"/companies/{company.id}/progress").get_data(as_text=True)
+    assert f"{fy - 1}年度" in html[html.index("未入力の年度") :]
+
+    # Clearing a year removes it, and it is then missing too.
+    assert post_values(client, people.id, {fy: ""}).status_code == 302
+    assert stored_values(db, people.id) == {fy - 2: 10}
+
+
+# --- who may do what --------------------------------------------------------------------------
+
+
+def test_viewer_sees_everything_but_cannot_change_anything(
+    client, db, make_user, add_member, login, owner_company
+):
+    owner, company = owner_company
+    fy = this_fiscal_year()
+    people = make_indicator(company, owner)
+    viewer = make_user(email="viewer@example.jp")
+    add_member(company, viewer, "viewer")
+    viewer_client = login(viewer.email, c=client.application.test_client())
+
+    for url in (
+        f"/companies/{company.id}/kpis",
+        f"/kpis/{people.id}",
+        f"/companies/{company.id}/progress",
+    ):
+        response = viewer_client.get(url)
+        assert response.status_code == 200, url
+    html = viewer_client.get(f"/kpis/{people.id}").get_data(as_text=True)
+    assert "実績を保存" not in html and "目標を見直す" not in html
+    assert "この例から追加" not in viewer_client.get(f"/companies/{company.id}/kpis").get_data(
+        as_text=True
+    )
+
+    token = csrf_from(viewer_client.get(f"/kpis/{people.id}"))
+    before = counts(db)
+    for url, data in (
+        (f"/kpis/{people.id}/values", {f"value-{fy - 1}": "9"}),
+        (f"/kpis/{people.id}/revise", {"revise-target_value": "1", "revise-target_year": str(fy)}),
+        (f"/kpis/{people.id}/cycle", {"cycle-target_value": "1"}),
+        (f"/kpis/{people.id}/edit", {"name": "改名"}),
+        (f"/companies/{company.id}/kpis/new", {"name": "新しい指標"}),
+    ):
+        assert viewer_client.post(url, data={"csrf_token": token, **data}).status_code == 403, url
+    assert viewer_client.get(f"/companies/{company.id}/kpis/new").status_code == 403
+    assert counts(db) == before
+
+
+def test_another_companys_indicator_is_not_found(
+    client, db, make_user, make_company, owner_company
+):
+    owner, company = owner_company
+    fy = this_fiscal_year()
+    stranger = make_user(email="other@example.jp")
+    other = make_company(stranger, name="他社株式会社")
+    theirs = make_indicator(other, stranger, name="他社の指標")
+    token = csrf_from(client.get(f"/companies/{company.id}/kpis"))
+
+    for url in (
+        f"/kpis/{theirs.id}",
+        f"/kpis/{theirs.id}/edit",
+        f"/companies/{other.id}/kpis",
+        f"/companies/{other.id}/kpis/new",
+        f"/companies/{other.id}/progress",
+        "/kpis/999999",
+    ):
+        assert client.get(url).status_code == 404, url
+    for url, data in (
+        (f"/kpis/{theirs.id}/values", {f"value-{fy - 1}": "9"}),
+        (f"/kpis/{theirs.id}/revise", {"revise-target_value": "1"}),
+        (f"/kpis/{theirs.id}/cycle", {"cycle-target_value": "1"}),
+        (f"/companies/{other.id}/kpis/new", {"name": "侵入"}),
+    ):
+        assert client.post(url, data={"csrf_token": token, **data}).status_code == 404, url
+    assert counts(db) == (1, 0, 0)
+    denied = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.event == "access_denied")
+    ).all()
+    assert any(e.details.get("indicator_id") == theirs.id for e in denied)
+
+
+def test_advisor_with_a_grant_sees_the_progress_page_read_only(
+    client, db, make_user, login, owner_company
+):
+    owner, company = owner_company
+    people = make_indicator(company, owner)
+    advisor = make_user(role="advisor", email="advisor@example.jp")
+    advisor_client = login(advisor.email, c=client.application.test_client())
+    assert advisor_client.get(f"/companies/{company.id}/progress").status_code == 404
+
+    db.session.add(AdvisorGrant(company_id=company.id, advisor_id=advisor.id, scope="read"))
+    db.session.commit()
+    html = advisor_client.get(f"/companies/{company.id}/progress").get_data(as_text=True)
+    assert "DX人材（事業）の数" in html
+    assert advisor_client.get(f"/kpis/{people.id}").status_code == 200
+    token = csrf_from(advisor_client.get(f"/kpis/{people.id}"))
+    response = advisor_client.post(
+        f"/kpis/{people.id}/values", data={"csrf_token": token, "value-2000": "1"}
+    )
+    assert response.status_code == 404  # changing KPIs is a company member's action
+    assert counts(db) == (1, 0, 0)
+
+
+# --- new cycles -------------------------------------------------------------------------------
+
+
+def test_new_cycle_starts_from_the_last_actual(client, db, owner_company):
+    owner, company = owner_company
+    fy = this_fiscal_year()
+    people = make_indicator(company, owner)
+    detail = f"/kpis/{people.id}"
+    post_values(client, people.id, {fy - 2: "10", fy - 1: "15"})
+
+    # Before the target year's actual (and while the target year runs) no new cycle.
+    assert "新しい3年サイクルを始める" not in client.get(detail).get_data(as_text=True)
+    response = post_form(client, detail, f"{detail}/cycle", {"cycle-target_value": "40"})
+    assert response.status_code == 400
+    assert counts(db) == (1, 2, 0)
+
+    post_values(client, people.id, {fy: "19"})
+    assert "新しい3年サイクルを始める" in client.get(detail).get_data(as_text=True)
+    response = post_form(client, detail, f"{detail}/cycle", {"cycle-target_value": "40"})
+    assert response.status_code == 302
+    successor = db.session.scalar(db.select(Indicator).where(Indicator.cycle == 2))
+    assert response.headers["Location"].endswith(f"/kpis/{successor.id}")
+    assert (successor.baseline_year, Decimal(successor.baseline_value)) == (fy, 19)
+    assert (successor.target_year, Decimal(successor.target_value)) == (fy + 3, 40)
+    assert successor.previous_id == people.id and successor.name == people.name
+    db.session.expire_all()
+    assert people.archived_at is not None
+    assert stored_values(db, people.id) == {fy - 2: 10, fy - 1: 15, fy: 19}  # history kept
+
+    # The old cycle is read-only; starting again from it is refused.
+    html = client.get(detail).get_data(as_text=True)
+    assert "このサイクル" in html and "実績を保存" not in html
+    token = csrf_from(client.get(detail))
+    response = client.post(f"{detail}/values", data={"csrf_token": token, f"value-{fy}": "1"})
+    assert response.status_code == 303
+    assert stored_values(db, people.id)[fy] == 19
+    response = client.post(f"{detail}/cycle", data={"csrf_token": token, "cycle-target_value": "5"})
+    assert response.status_code == 400
+    assert db.session.scalar(db.select(db.func.count(Indicator.id))) == 2
+    listing = client.get(f"/companies/{company.id}/kpis").get_data(as_text=True)
+    assert "第2サイクル" in listing and "終了したサイクル" in listing
+
+
+# --- the KPI step of the yearly questionnaire -------------------------------------------------
+
+
+def test_kpi_step_in_the_questionnaire(client, db, owner_company, make_user, add_member, login):
+    from app.assessments import services as assessment_services
+    from questionnaires import DEFAULT_VERSION
+
+    owner, company = owner_company
+    fy = this_fiscal_year()
+    people = make_indicator(company, owner)
+    freshness = make_indicator(
+        company,
+        owner,
+        name="データ鮮度",
+        value_type="ordered",
+        unit=None,
+        scale=FRESHNESS,
+        baseline_value=Decimal(0),
+        target_value=Decimal(2),
+    )
+    starts_now = make_indicator(
+        company, owner, name="今年度からの指標", baseline_year=fy, target_year=fy + 3
+    )
+    assessment = assessment_services.start_assessment(
+        company, fy, owner, prefill=False, index_version=DEFAULT_VERSION
+    )
+    url = f"/assessments/{assessment.id}/kpis"
+
+    step_page = client.get(f"/assessments/{assessment.id}/steps/profile").get_data(as_text=True)
+    assert f'href="{url}"' in step_page and "定量指標" in step_page  # in the progress panel
+    html = client.get(url).get_data(as_text=True)
+    assert f'name="kpi-{people.id}"' in html and f'name="kpi-{freshness.id}"' in html
+    assert f'name="kpi-{starts_now.id}"' not in html and "基準年度です" in html
+
+    # A tampered field (an indicator not in this step) refuses the whole post.
+    response = post_form(client, url, url, {f"kpi-{people.id}": "12", f"kpi-{starts_now.id}": "1"})
+    assert response.status_code == 400 and counts(db)[1] == 0
+
+    response = post_form(
+        client, url, url, {f"kpi-{people.id}": "abc", f"kpi-{freshness.id}": "日次"}
+    )
+    assert response.status_code == 400 and counts(db)[1] == 0
+    assert 'value="abc"' in response.get_data(as_text=True)  # what was typed is kept
+
+    response = post_form(
+        client, url, url, {f"kpi-{people.id}": "１２", f"kpi-{freshness.id}": "日次", "nav": "next"}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/assessments/{assessment.id}/review")
+    assert stored_values(db, people.id) == {fy: 12}
+    assert stored_values(db, freshness.id) == {fy: 2}
+    review = client.get(f"/assessments/{assessment.id}/review").get_data(as_text=True)
+    assert "2件中 2件 入力済み" in review
+    detail = client.get(f"/kpis/{people.id}").get_data(as_text=True)
+    assert f'name="value-{fy}" value="12"' in detail  # the same value on the indicator's page
+
+    # A viewer gets 403 on POST.
+    viewer = make_user(email="viewer@example.jp")
+    add_member(company, viewer, "viewer")
+    viewer_client = login(viewer.email, c=client.application.test_client())
+    assert viewer_client.get(url).status_code == 200
+    token = csrf_from(viewer_client.get(url))
+    response = viewer_client.post(url, data={"csrf_token": token, f"kpi-{people.id}": "99"})
+    assert response.status_code == 403
+    assert stored_values(db, people.id) == {fy: 12}
+    assert db.session.scalar(db.select(db.func.count(IndicatorValue.id))) == 2
