@@ -1,6 +1,7 @@
 """Questionnaire routes: thin (parse, load-and-authorise, call a service, render or redirect)."""
 
 from functools import lru_cache
+from types import MappingProxyType
 
 from flask import (
     Blueprint,
@@ -36,7 +37,7 @@ from app.guards import roles_required
 bp = Blueprint("assessments", __name__)
 
 VIEWERS = ("member", "advisor")
-NO_ERRORS = {"current": (), "target": (), "evidence": (), "action": ()}
+NO_ERRORS = MappingProxyType({"current": (), "target": (), "evidence": (), "action": ()})
 
 
 @lru_cache(maxsize=64)
@@ -81,8 +82,8 @@ def resume(assessment_id):
 def flow_urls(assessment) -> dict[str, str]:
     """URLs of the pages of an assessment's flow: the profile, each step, "kpis" and "review"
     (progress panel, review page). Built once per request; the step links differ only in the
-    step id, so url_for runs once for them and the ids (slugs from the index) are filled in.
-    One url_for per link had been a tenth of these pages' cost.
+    step id, so url_for runs once for them and the ids (slugs, checked by the index loader)
+    are filled in. One url_for per link had been a tenth of these pages' cost.
     """
     cache = g.setdefault("_flow_urls", {})
     if assessment.id not in cache:
