@@ -1,4 +1,4 @@
-"""Strict form fields shared by features.
+"""Strict form fields and text filters shared by features.
 
 Python's int() accepts non-ASCII digits (int("٣") == 3), so numbers are checked as text first.
 Full-width digits and thousands separators, which Japanese users type every day, are
@@ -13,6 +13,25 @@ from wtforms import StringField
 from wtforms.validators import ValidationError
 
 _INT = re.compile(r"\A-?[0-9]+\Z")
+
+
+def strip_text(value):
+    """Filter: surrounding white space off (e-mail addresses and other one-line inputs)."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def nfc_text(value):
+    """Filter: NFC and surrounding white space off, so prose compares and stores one way."""
+    return unicodedata.normalize("NFC", value).strip() if isinstance(value, str) else value
+
+
+def no_control_chars(_form, field):
+    """Validator: PostgreSQL text cannot hold NUL, and other control characters have no place
+    in prose (tab and line breaks are fine)."""
+    if field.data and any(
+        unicodedata.category(c) == "Cc" and c not in "\r\n\t" for c in field.data
+    ):
+        raise ValidationError("使用できない制御文字が含まれています。")
 
 
 def parse_int_text(raw: str | int | None) -> int | None:

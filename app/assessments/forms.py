@@ -9,8 +9,9 @@ import unicodedata
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
-from wtforms.validators import Length, Optional, Regexp, ValidationError
+from wtforms.validators import Length, Optional, Regexp
 
+from app.form_fields import no_control_chars
 from app.models.assessment import EVIDENCE_MAX
 
 LEVEL_PATTERN = re.compile(r"\A[0-5]\Z")  # ASCII only: "٣" or "３" are not levels
@@ -25,21 +26,13 @@ def field_name(item_id: str, part: str) -> str:
     return f"item-{item_id}-{part}"
 
 
-def _no_control_chars(_form, field):
-    # PostgreSQL text cannot hold NUL, and other control characters have no place in prose.
-    if field.data and any(
-        unicodedata.category(c) == "Cc" and c not in "\r\n\t" for c in field.data
-    ):
-        raise ValidationError("使用できない制御文字が含まれています。")
-
-
 def _text_field(label):
     return TextAreaField(
         label,
         validators=[
             Optional(),
             Length(max=EVIDENCE_MAX, message=f"{EVIDENCE_MAX}文字以内で入力してください。"),
-            _no_control_chars,
+            no_control_chars,
         ],
         filters=[lambda v: unicodedata.normalize("NFC", v) if v else v],
     )

@@ -8,9 +8,9 @@ from decimal import Decimal
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
-from app.form_fields import StrictIntegerField
+from app.form_fields import StrictIntegerField, no_control_chars
 from app.kpis.value_types import VALUE_TYPES, BadValue, parse_scale, parse_value, unit_for
 from app.models.kpi import KPI_DEFINITION_MAX, KPI_NAME_MAX, KPI_UNIT_MAX
 
@@ -21,13 +21,6 @@ DIRECTION_CHOICES = [
     SelectChoice("higher", "大きいほど良い"),
     SelectChoice("lower", "小さいほど良い"),
 ]
-
-
-def _no_control_chars(_form, field):
-    if field.data and any(
-        unicodedata.category(c) == "Cc" and c not in "\r\n\t" for c in field.data
-    ):
-        raise ValidationError("使用できない制御文字が含まれています。")
 
 
 def normalise_name(text: str | None) -> str:
@@ -68,7 +61,7 @@ class IndicatorEditForm(FlaskForm):
         validators=[
             DataRequired("指標名を入力してください。"),
             Length(max=KPI_NAME_MAX, message=f"{KPI_NAME_MAX}文字以内で入力してください。"),
-            _no_control_chars,
+            no_control_chars,
         ],
     )
     definition = TextAreaField(
@@ -78,7 +71,7 @@ class IndicatorEditForm(FlaskForm):
             Length(
                 max=KPI_DEFINITION_MAX, message=f"{KPI_DEFINITION_MAX}文字以内で入力してください。"
             ),
-            _no_control_chars,
+            no_control_chars,
         ],
         filters=[_nfc],
     )
@@ -92,12 +85,12 @@ class IndicatorEditForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=KPI_UNIT_MAX, message=f"{KPI_UNIT_MAX}文字以内で入力してください。"),
-            _no_control_chars,
+            no_control_chars,
         ],
     )
     scale = TextAreaField(
         "選択肢（「段階」のとき。1行に1つ、良い順に）",
-        validators=[_no_control_chars, Length(max=1000, message="長すぎます。")],
+        validators=[no_control_chars, Length(max=1000, message="長すぎます。")],
         render_kw={"rows": 5},
     )
     direction = RadioField("望ましい方向", choices=DIRECTION_CHOICES, default="higher")
@@ -220,7 +213,7 @@ class ReviseTargetForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=REASON_MAX, message=f"{REASON_MAX}文字以内で入力してください。"),
-            _no_control_chars,
+            no_control_chars,
         ],
         filters=[_nfc],
     )

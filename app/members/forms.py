@@ -3,19 +3,16 @@ from wtforms import EmailField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
+from app.form_fields import strip_text
 from app.members.services import ROLE_LABELS
 from app.models.company import COMPANY_ROLES
 from app.models.invitation import INVITABLE_ROLES
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class InviteForm(FlaskForm):
     email = EmailField(
         "招待する方のメールアドレス",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[
             DataRequired(message="メールアドレスを入力してください。"),
             Length(max=254, message="254文字以内で入力してください。"),
