@@ -32,8 +32,8 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
 
-    from app import sqlite_pragmas  # noqa: F401 - registers the SQLite connect hook
     from app.auth.session import init_session_handling
+    from app.web import sqlite_pragmas  # noqa: F401 - registers the SQLite connect hook
 
     # The idle-timeout check must run before CSRFProtect's own before_request hook, so that a
     # POST arriving after expiry is kept (stashed) instead of being rejected as a CSRF failure.
@@ -41,7 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
 
     _register_blueprints(app)
-    from app import errors, security_headers, template_helpers
+    from app.web import errors, security_headers, template_helpers
 
     errors.init_app(app)
     security_headers.init_app(app)
@@ -65,9 +65,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.companies.views import bp as companies_bp
     from app.kpis.views import bp as kpis_bp
-    from app.main import bp as main_bp
     from app.members.views import bp as members_bp
     from app.reports.views import bp as reports_bp
+    from app.web.main import bp as main_bp
 
     for bp in (main_bp, auth_bp, companies_bp, assessments_bp, members_bp, advisors_bp):
         app.register_blueprint(bp)

@@ -7,8 +7,9 @@ Actions on a company and everything it owns (profile, assessments, answers, KPIs
 - ``manage``  members, advisor grants, the audit log (owner only)
 
 Company members get actions from their membership role. Advisors get ``view`` (and ``comment``)
-only through an active grant. Bureau staff and administrators get nothing on a single company:
-bureau staff see aggregates only, administrators manage accounts, not answers.
+only through an active grant, asked on every request, so a revoked grant cuts access on the
+advisor's very next request, with no re-login. Bureau staff and administrators get nothing on a
+single company: bureau staff see aggregates only, administrators manage accounts, not answers.
 
 Loaders answer 404 for anything the user may not see, so ids are never confirmed, and 403 when
 the user may see the company but not take the action (a viewer posting an answer): that confirms
@@ -21,12 +22,16 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Assessment, Company, Membership
+from app.models import AdvisorGrant, Assessment, Company, Indicator, Membership
 
 MEMBER_ACTIONS = {
     "owner": frozenset({"view", "edit", "comment", "manage"}),
     "editor": frozenset({"view", "edit", "comment"}),
     "viewer": frozenset({"view"}),
+}
+ADVISOR_SCOPE_ACTIONS = {
+    "read": frozenset({"view"}),
+    "comment": frozenset({"view", "comment"}),
 }
 NO_ACTIONS: frozenset[str] = frozenset()
 
@@ -36,6 +41,12 @@ NO_ACTIONS: frozenset[str] = frozenset()
 _members = Membership.__table__.c
 _MEMBER_ROLE = select(_members.role).where(
     _members.company_id == bindparam("company_id"), _members.user_id == bindparam("user_id")
+)
+_grants = AdvisorGrant.__table__.c
+_ADVISOR_SCOPE = select(_grants.scope).where(
+    _grants.company_id == bindparam("company_id"),
+    _grants.advisor_id == bindparam("user_id"),
+    _grants.revoked_at.is_(None),
 )
 _ASSESSMENT = (
     select(Assessment)
@@ -60,13 +71,11 @@ def company_actions(user, company_id: int) -> frozenset[str]:
 
 
 def _lookup_actions(user, company_id: int) -> frozenset[str]:
+    params = {"company_id": company_id, "user_id": user.id}
     if user.role == "member":
-        role = db.session.scalar(_MEMBER_ROLE, {"company_id": company_id, "user_id": user.id})
-        return MEMBER_ACTIONS.get(role, NO_ACTIONS)
+        return MEMBER_ACTIONS.get(db.session.scalar(_MEMBER_ROLE, params), NO_ACTIONS)
     if user.role == "advisor":
-        from app.advisors.grants import advisor_actions  # issue 3: advisor grants
-
-        return advisor_actions(user.id, company_id)
+        return ADVISOR_SCOPE_ACTIONS.get(db.session.scalar(_ADVISOR_SCOPE, params), NO_ACTIONS)
     return NO_ACTIONS
 
 
@@ -96,6 +105,13 @@ def get_assessment_or_404(assessment_id: int, action: str = "view") -> Assessmen
     if assessment is None or not can(current_user, action, assessment.company_id):
         deny(assessment.company_id if assessment else None, action)
     return assessment
+
+
+def load_indicator(indicator_id: int, action: str = "view") -> Indicator:
+    indicator = db.session.get(Indicator, indicator_id)
+    if indicator is None or not can(current_user, action, indicator.company_id):
+        deny(indicator.company_id if indicator else None, action, indicator_id=indicator_id)
+    return indicator
 
 
 def deny(company_id: int | None, action: str, **details):

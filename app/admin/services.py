@@ -14,8 +14,8 @@ from app.audit import record
 from app.auth.reset import WELCOME_TTL, issue_token, reset_link
 from app.auth.users import UserError, create_user, end_all_sessions, normalise_email
 from app.extensions import db
-from app.mail import MailError, send_mail
 from app.models import Membership, User
+from app.web.mail import MailError, send_mail
 from questionnaires import reference
 
 ROLE_LABELS = {

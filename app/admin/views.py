@@ -17,8 +17,8 @@ from flask_login import current_user
 from app.admin import services
 from app.admin.forms import ActionForm, CreateUserForm, RoleForm
 from app.extensions import db
-from app.guards import roles_required
 from app.models import User
+from app.web.guards import roles_required
 from questionnaires import available_versions, load_index
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -4,9 +4,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from app.advisors.services import SCOPE_LABELS
-from app.form_fields import nfc_text, no_control_chars, strip_text
 from app.models.advisor import GRANT_SCOPES
 from app.models.comment import COMMENT_MAX
+from app.web.form_fields import nfc_text, no_control_chars, strip_text
 
 
 class GrantForm(FlaskForm):

@@ -19,8 +19,8 @@ from app.advisors import services
 from app.advisors.forms import CommentForm, GrantForm
 from app.advisors.services import GrantError, NotFound
 from app.extensions import limiter
-from app.guards import roles_required
 from app.members.forms import ConfirmForm
+from app.web.guards import roles_required
 
 bp = Blueprint("advisors", __name__)
 

@@ -11,8 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, Regexp
 
-from app.form_fields import no_control_chars
 from app.models.assessment import EVIDENCE_MAX
+from app.web.form_fields import no_control_chars
 
 LEVEL_PATTERN = re.compile(r"\A[0-5]\Z")  # ASCII only: "٣" or "３" are not levels
 FIELD_NAME = re.compile(

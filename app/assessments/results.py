@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass
 
-from app import charts
 from app.assessments import services
+from app.web import charts
 from questionnaires import reference
 from scoring import ScoreCard
 

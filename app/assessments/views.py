@@ -32,7 +32,7 @@ from app.assessments.forms import (
 from app.assessments.fragments import fragments
 from app.assessments.results import build_results
 from app.companies.services import profile_facts
-from app.guards import roles_required
+from app.web.guards import roles_required
 
 bp = Blueprint("assessments", __name__)
 

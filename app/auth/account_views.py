@@ -27,8 +27,8 @@ from app.auth.account_forms import (
 from app.auth.passwords import verify_password
 from app.auth.users import end_all_sessions, normalise_email, start_session
 from app.extensions import db, limiter
-from app.guards import login_required, public
-from app.safe_redirect import safe_next_url
+from app.web.guards import login_required, public
+from app.web.safe_redirect import safe_next_url
 
 bp = Blueprint("account", __name__)
 

@@ -20,10 +20,10 @@ from app.audit import record
 from app.auth.passwords import hash_password, password_problems, verify_password
 from app.auth.users import end_all_sessions, find_user, normalise_email
 from app.extensions import db
-from app.links import external_url
-from app.mail import MailError, send_mail
 from app.models import PasswordResetToken, User
 from app.models._time import utcnow
+from app.web.links import external_url
+from app.web.mail import MailError, send_mail
 
 RESET_TTL = timedelta(hours=1)
 WELCOME_TTL = timedelta(hours=24)

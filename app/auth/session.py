@@ -7,11 +7,14 @@ from datetime import timedelta
 
 from flask import flash, jsonify, redirect, request, session, url_for
 from flask_login import current_user, logout_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import bindparam, select
 
+from app.audit import record
 from app.extensions import db, login_manager
 from app.models import StashedPost, User
 from app.models._time import utcnow
+from app.web.errors import CSRF_MESSAGE, render_error
 
 STASHABLE_ENDPOINTS = {"assessments.step"}
 STASH_TTL = timedelta(hours=24)
@@ -97,8 +100,25 @@ def purge_old_stashes() -> int:
     return n
 
 
+def _csrf_error(exc):
+    db.session.rollback()
+    record("csrf_failure", details={"path": request.path[:200]}, commit=True)
+    user_id = current_user.id if current_user.is_authenticated else None
+    stash_id = stash_post(user_id)
+    if stash_id:
+        # A step form with an invalid or missing token: keep what was typed and show it again.
+        remember_stash(stash_id)
+        flash(
+            "セキュリティ確認のため、入力内容はまだ保存されていません。内容を確認して、もう一度保存してください。",
+            "warning",
+        )
+        return redirect(request.path)
+    return render_error(400, CSRF_MESSAGE)
+
+
 def init_session_handling(app) -> None:
     app.before_request(_before_request)
+    app.register_error_handler(CSRFError, _csrf_error)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "このページを表示するにはログインしてください。"
     login_manager.login_message_category = "info"

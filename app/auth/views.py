@@ -24,8 +24,8 @@ from app.auth.users import (
     start_session,
 )
 from app.extensions import db, limiter
-from app.guards import login_required, public
-from app.safe_redirect import safe_next_url
+from app.web.guards import login_required, public
+from app.web.safe_redirect import safe_next_url
 
 bp = Blueprint("auth", __name__)
 

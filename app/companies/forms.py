@@ -4,7 +4,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.companies import corporate_number
-from app.form_fields import StrictIntegerField
+from app.web.form_fields import StrictIntegerField
 from questionnaires import reference
 
 

@@ -13,8 +13,8 @@ from app.companies.services import (
     update_company,
 )
 from app.extensions import db
-from app.guards import roles_required
 from app.models import Company
+from app.web.guards import roles_required
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
 

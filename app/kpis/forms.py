@@ -10,9 +10,9 @@ from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.form_fields import StrictIntegerField, no_control_chars
 from app.kpis.value_types import VALUE_TYPES, BadValue, parse_scale, parse_value, unit_for
 from app.models.kpi import KPI_DEFINITION_MAX, KPI_NAME_MAX, KPI_UNIT_MAX
+from app.web.form_fields import StrictIntegerField, no_control_chars
 
 FIRST_YEAR = 2000
 MAX_CYCLE_YEARS = 10  # a target further than ten years out is not a "three-year" target

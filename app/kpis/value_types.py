@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
-from app.form_fields import parse_decimal_text
+from app.web.form_fields import parse_decimal_text
 from scoring.progress import ordered_rank
 
 SCALE_MIN, SCALE_MAX, SCALE_LABEL_MAX = 2, 10, 30

@@ -16,10 +16,9 @@ from flask import (
 )
 from flask_login import current_user
 
-from app.access import can, deny, get_assessment_or_404, get_company_or_404
+from app.access import can, get_assessment_or_404, get_company_or_404, load_indicator
 from app.assessments import services as assessment_services
 from app.extensions import db
-from app.guards import roles_required
 from app.kpis import progress, services
 from app.kpis.catalogue import catalogue, find_example, suggested_direction
 from app.kpis.forms import (
@@ -31,6 +30,7 @@ from app.kpis.forms import (
 )
 from app.kpis.value_types import VALUE_TYPES, BadValue, input_text, parse_value
 from app.models import Indicator, User
+from app.web.guards import roles_required
 
 bp = Blueprint("kpis", __name__)
 
@@ -40,14 +40,6 @@ MAX_ECHO = 100  # characters of a refused input shown back in the form
 
 def _index_version() -> str:
     return current_app.config["INDEX_VERSION"]
-
-
-def load_indicator(indicator_id: int, action: str = "view") -> Indicator:
-    """The indicator if the user may ``action`` its company; 404/403 as in app/access.py."""
-    indicator = db.session.get(Indicator, indicator_id)
-    if indicator is None or not can(current_user, action, indicator.company_id):
-        deny(indicator.company_id if indicator else None, action, indicator_id=indicator_id)
-    return indicator
 
 
 def _require_edit(company_id: int) -> None:

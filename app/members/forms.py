@@ -3,10 +3,10 @@ from wtforms import EmailField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
-from app.form_fields import strip_text
 from app.members.services import ROLE_LABELS
 from app.models.company import COMPANY_ROLES
 from app.models.invitation import INVITABLE_ROLES
+from app.web.form_fields import strip_text
 
 
 class InviteForm(FlaskForm):

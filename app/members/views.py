@@ -15,12 +15,12 @@ from flask_login import current_user
 from app.access import get_company_or_404
 from app.audit import record
 from app.extensions import limiter
-from app.guards import login_required, public, roles_required
-from app.links import external_url
-from app.mail import MailError, send_mail
 from app.members import audit_log, services
 from app.members.forms import ConfirmForm, InviteForm, RoleForm
 from app.members.services import MembershipError, NotFound
+from app.web.guards import login_required, public, roles_required
+from app.web.links import external_url
+from app.web.mail import MailError, send_mail
 
 bp = Blueprint("members", __name__)
 

@@ -7,11 +7,11 @@ from flask_login import current_user
 
 from app.audit import record
 from app.extensions import db, limiter
-from app.guards import roles_required
 from app.reports.aggregates import build_report, jurisdiction_of
 from app.reports.csv_export import content_disposition, download_names, report_csv
 from app.reports.stats import MIN_COMPANIES, SUPPRESSED_TEXT
-from app.template_helpers import fmt_score
+from app.web.guards import roles_required
+from app.web.template_helpers import fmt_score
 from scoring import round2
 
 bp = Blueprint("reports", __name__, url_prefix="/bureau")

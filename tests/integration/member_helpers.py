@@ -6,7 +6,7 @@ import re
 from markupsafe import escape
 
 from app.assessments import services
-from app.mail import outbox
+from app.web.mail import outbox
 from questionnaires import load_index
 from tests.conftest import csrf_from
 

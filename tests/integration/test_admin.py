@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from app.mail import outbox
 from app.models import AuditEvent, User
+from app.web.mail import outbox
 from tests.conftest import PASSWORD, csrf_from
 
 NEW_PASSWORD = "staff member passphrase"

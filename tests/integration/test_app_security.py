@@ -6,7 +6,7 @@ import pytest
 
 from app import create_app
 from app.config import ConfigError
-from app.safe_redirect import safe_next_url
+from app.web.safe_redirect import safe_next_url
 from tests.conftest import PASSWORD, csrf_from
 
 

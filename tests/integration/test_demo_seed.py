@@ -6,7 +6,6 @@ from flask import url_for
 
 from app.companies.fiscal import fiscal_year_of, today_jst
 from app.demo import ADVISOR_ORGANISATION, DEMO_ACCOUNTS, DEMO_PASSWORD
-from app.home_routes import HOME_ENDPOINTS
 from app.models import (
     AdvisorGrant,
     Assessment,
@@ -17,6 +16,7 @@ from app.models import (
     Membership,
     User,
 )
+from app.web.home_routes import HOME_ENDPOINTS
 from questionnaires import reference
 from tests.conftest import csrf_from
 

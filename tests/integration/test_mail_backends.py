@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from app.mail import MailError, outbox, send_mail
+from app.web.mail import MailError, outbox, send_mail
 from tests.integration.member_helpers import invite
 
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from app.mail import outbox
 from app.members import services
 from app.models import Answer, AuditEvent, Invitation, Membership
 from app.models._time import utcnow
+from app.web.mail import outbox
 from tests.conftest import PASSWORD, csrf_from
 from tests.integration.helpers import step_payload
 from tests.integration.member_helpers import (

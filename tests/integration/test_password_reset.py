@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 
 from app.auth.passwords import hash_password, verify_password
-from app.mail import outbox
 from app.models import AuditEvent, PasswordResetToken, User
 from app.models._time import utcnow
+from app.web.mail import outbox
 from tests.conftest import PASSWORD, csrf_from
 
 NEW_PASSWORD = "a brand new long passphrase"

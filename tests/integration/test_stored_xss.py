@@ -31,9 +31,9 @@ from markupsafe import escape
 from app.advisors.services import add_comment
 from app.assessments import services
 from app.kpis.value_types import SCALE_LABEL_MAX
-from app.mail import outbox
 from app.models import Assessment, Company, Indicator, Membership, User
 from app.models.kpi import KPI_UNIT_MAX
+from app.web.mail import outbox
 from tests.conftest import PASSWORD
 from tests.integration.helpers import step_payload, submit
 from tests.integration.kpi_helpers import (

@@ -8,8 +8,8 @@ import pyotp
 import pytest
 
 from app.auth import totp
-from app.mail import outbox
 from app.models import AuditEvent, User
+from app.web.mail import outbox
 from tests.conftest import PASSWORD, csrf_from
 
 NEW_PASSWORD = "a brand new long passphrase"

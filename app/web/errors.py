@@ -1,10 +1,9 @@
-"""Error pages: generic text, no stack traces, and a request POST is never silently dropped."""
+"""Error pages: generic text, no stack traces. (A refused CSRF token is handled by
+app.auth.session, which keeps a step form's input.)"""
 
 import logging
 
-from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
-from flask_wtf.csrf import CSRFError
+from flask import redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -30,30 +29,12 @@ def render_error(code: int, message: str | None = None):
     ), code
 
 
+CSRF_MESSAGE = (
+    "フォームの有効期限が切れたか、不正な送信です。ページを再読み込みしてもう一度お試しください。"
+)
+
+
 def init_app(app):
-    @app.errorhandler(CSRFError)
-    def csrf_error(exc):
-        from app.audit import record
-        from app.auth.session import remember_stash, stash_post
-        from app.extensions import db
-
-        db.session.rollback()
-        record("csrf_failure", details={"path": request.path[:200]}, commit=True)
-        user_id = current_user.id if current_user.is_authenticated else None
-        stash_id = stash_post(user_id)
-        if stash_id:
-            # A step form with an invalid or missing token: keep what was typed and show it again.
-            remember_stash(stash_id)
-            flash(
-                "セキュリティ確認のため、入力内容はまだ保存されていません。内容を確認して、もう一度保存してください。",
-                "warning",
-            )
-            return redirect(request.path)
-        return render_error(
-            400,
-            "フォームの有効期限が切れたか、不正な送信です。ページを再読み込みしてもう一度お試しください。",
-        )
-
     @app.errorhandler(HTTPException)
     def http_error(exc):
         if exc.code == 401:

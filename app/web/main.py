@@ -5,8 +5,8 @@ import time
 from flask import Blueprint, current_app, jsonify, redirect, render_template, session
 from flask_login import current_user
 
-from app.guards import login_required, public
-from app.home_routes import home_for_role
+from app.web.guards import login_required, public
+from app.web.home_routes import home_for_role
 
 bp = Blueprint("main", __name__)
 
