@@ -63,6 +63,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.assessments.views import bp as assessments_bp
     from app.auth.account_views import bp as account_bp
     from app.auth.views import bp as auth_bp
+    from app.comments.views import bp as comments_bp
     from app.companies.views import bp as companies_bp
     from app.kpis.views import bp as kpis_bp
     from app.members.views import bp as members_bp
@@ -74,3 +75,4 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (account_bp, reports_bp, admin_bp):
         app.register_blueprint(bp)
     app.register_blueprint(kpis_bp)
+    app.register_blueprint(comments_bp)

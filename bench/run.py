@@ -144,6 +144,7 @@ def main(argv=None):
     step_url = f"/assessments/{aid}/steps/it-system"  # the largest step (9 items)
     assert client.get(step_url).status_code == 200
 
+    from app.assessments.forms import field_name
     from questionnaires import load_index
 
     step = load_index("2019-07").step("it-system")
@@ -151,14 +152,16 @@ def main(argv=None):
     def save():
         html = client.get(step_url).get_data(as_text=True)
         version = re.search(r'name="version" value="(\d+)"', html).group(1)
-        data = {"csrf_token": token, "version": version, "nav": "next"}
+        # The token of the page being saved (a stale one would measure a CSRF redirect).
+        page_token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+        data = {"csrf_token": page_token, "version": version, "nav": "next"}
         for item_id in step.item_ids:
             data.update(
                 {
-                    f"item-{item_id}-current": "3",
-                    f"item-{item_id}-target": "4",
-                    f"item-{item_id}-evidence": "更新した根拠",
-                    f"item-{item_id}-action": "",
+                    field_name(item_id, "current"): "3",
+                    field_name(item_id, "target"): "4",
+                    field_name(item_id, "evidence"): "更新した根拠",
+                    field_name(item_id, "action"): "",
                 }
             )
         response = client.post(step_url, data=data)

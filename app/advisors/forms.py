@@ -1,12 +1,11 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, TextAreaField
+from wtforms import EmailField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from app.advisors.services import SCOPE_LABELS
 from app.models.advisor import GRANT_SCOPES
-from app.models.comment import COMMENT_MAX
-from app.web.form_fields import nfc_text, no_control_chars, strip_text
+from app.web.form_fields import strip_text
 
 
 class GrantForm(FlaskForm):
@@ -23,16 +22,4 @@ class GrantForm(FlaskForm):
         "権限の範囲",
         choices=[SelectChoice(s, SCOPE_LABELS[s]) for s in GRANT_SCOPES],
         invalid_choice_message="権限の範囲を選択してください。",
-    )
-
-
-class CommentForm(FlaskForm):
-    body = TextAreaField(
-        "コメント",
-        filters=[nfc_text],
-        validators=[
-            DataRequired(message="コメントを入力してください。"),
-            Length(max=COMMENT_MAX, message=f"{COMMENT_MAX}文字以内で入力してください。"),
-            no_control_chars,
-        ],
     )

@@ -1,15 +1,15 @@
-"""Grant and revoke advisor access, list an advisor's clients, and comments. One commit each."""
+"""Grant and revoke advisor access and list an advisor's clients. One commit each."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.audit import record
 from app.auth.users import find_user
 from app.extensions import db
-from app.models import AdvisorGrant, Assessment, Comment, Company
+from app.models import AdvisorGrant, Assessment, Company
 from app.models._time import utcnow
 from app.models.advisor import GRANT_SCOPES
 from questionnaires import reference
@@ -159,37 +159,3 @@ def client_rows(advisor) -> list[ClientRow]:
         )
         for company, scope in rows
     ]
-
-
-# --- comments ---------------------------------------------------------------------------------
-
-
-# Shown on every review and results page: built once, as building the statement per request
-# cost more than SQLite's own work.
-_COMMENTS = (
-    select(Comment)
-    .options(joinedload(Comment.author))
-    .where(Comment.assessment_id == bindparam("assessment_id"))
-    .order_by(Comment.created_at, Comment.id)
-)
-
-
-def comments_on(assessment: Assessment) -> list[Comment]:
-    return list(db.session.scalars(_COMMENTS, {"assessment_id": assessment.id}))
-
-
-def add_comment(assessment: Assessment, author, body: str) -> Comment:
-    comment = Comment(assessment_id=assessment.id, author_id=author.id, body=body)
-    db.session.add(comment)
-    db.session.flush()
-    record(
-        "comment_added",
-        company_id=assessment.company_id,
-        details={
-            "comment_id": comment.id,
-            "assessment_id": assessment.id,
-            "fiscal_year": assessment.fiscal_year,
-        },
-    )
-    db.session.commit()
-    return comment

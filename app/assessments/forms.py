@@ -15,14 +15,12 @@ from app.models.assessment import EVIDENCE_MAX
 from app.web.form_fields import no_control_chars
 
 LEVEL_PATTERN = re.compile(r"\A[0-5]\Z")  # ASCII only: "٣" or "３" are not levels
-FIELD_NAME = re.compile(
-    r"\Aitem-(?P<item>[0-9]+(?:-[0-9]+)?)-(?P<part>current|target|evidence|action)\Z"
-)
 PARTS = ("current", "target", "evidence", "action")
 LEVEL_ERROR = "0〜5のレベルから選択してください。"
 
 
 def field_name(item_id: str, part: str) -> str:
+    """The one place that names an answer's form field (templates get it via rendering)."""
     return f"item-{item_id}-{part}"
 
 

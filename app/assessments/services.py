@@ -7,7 +7,7 @@ Concurrency rules:
   submit records one submission.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
@@ -52,15 +52,6 @@ class StepStatus:
     @property
     def complete(self) -> bool:
         return self.saved and self.answered == self.total
-
-
-@dataclass
-class Overview:
-    assessments: list
-    current_fiscal_year: int
-    current: Assessment | None
-    last_submitted: Assessment | None
-    history: list = field(default_factory=list)
 
 
 def index_of(assessment: Assessment):
@@ -177,24 +168,6 @@ def last_submitted(company_id: int, before_year: int | None = None) -> Assessmen
     if before_year is not None:
         query = query.where(Assessment.fiscal_year < before_year)
     return db.session.scalars(query.order_by(Assessment.fiscal_year.desc()).limit(1)).first()
-
-
-def company_overview(company) -> Overview:
-    from app.companies.fiscal import fiscal_year_of, today_jst
-
-    fy = fiscal_year_of(today_jst(), company.fiscal_year_start_month)
-    assessments = db.session.scalars(
-        db.select(Assessment)
-        .where(Assessment.company_id == company.id)
-        .order_by(Assessment.fiscal_year.desc())
-    ).all()
-    current = next((a for a in assessments if a.fiscal_year == fy), None)
-    return Overview(
-        assessments=assessments,
-        current_fiscal_year=fy,
-        current=current,
-        last_submitted=next((a for a in assessments if a.status == "submitted"), None),
-    )
 
 
 def start_assessment(

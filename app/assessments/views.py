@@ -1,6 +1,5 @@
 """Questionnaire routes: thin (parse, load-and-authorise, call a service, render or redirect)."""
 
-from functools import lru_cache
 from types import MappingProxyType
 
 from flask import (
@@ -8,7 +7,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -26,11 +24,18 @@ from app.assessments.forms import (
     StartForm,
     SubmitForm,
     posted_values,
-    step_form_class,
     tampering_problems,
 )
-from app.assessments.fragments import fragments
+from app.assessments.rendering import (
+    flow_urls,
+    form_values,
+    fragments,
+    progress_totals,
+    stash_values,
+    step_form,
+)
 from app.assessments.results import build_results
+from app.comments.panel import comment_panel
 from app.companies.services import profile_facts
 from app.web.guards import roles_required
 
@@ -40,11 +45,8 @@ VIEWERS = ("member", "advisor")
 NO_ERRORS = MappingProxyType({"current": (), "target": (), "evidence": (), "action": ()})
 
 
-@lru_cache(maxsize=64)
-def _form_class(index_version: str, step_id: str):
-    from questionnaires import load_index
-
-    return step_form_class(load_index(index_version).step(step_id))
+bp.add_app_template_global(flow_urls)
+bp.add_app_template_global(progress_totals)
 
 
 @bp.route("/companies/<int:company_id>/assessments", methods=["POST"])
@@ -76,31 +78,6 @@ def resume(assessment_id):
     if step_id == services.REVIEW_STEP:
         return redirect(url_for("assessments.review", assessment_id=assessment.id))
     return redirect(url_for("assessments.step", assessment_id=assessment.id, step_id=step_id))
-
-
-@bp.app_template_global()
-def flow_urls(assessment) -> dict[str, str]:
-    """URLs of the pages of an assessment's flow: the profile, each step, "kpis" and "review"
-    (progress panel, review page). Built once per request; the step links differ only in the
-    step id, so url_for runs once for them and the ids (slugs, checked by the index loader)
-    are filled in. One url_for per link had been a tenth of these pages' cost.
-    """
-    cache = g.setdefault("_flow_urls", {})
-    if assessment.id not in cache:
-        marker, aid = "__step__", assessment.id
-        pattern = url_for("assessments.step", assessment_id=aid, step_id=marker)
-        urls = {s.id: pattern.replace(marker, s.id) for s in services.index_of(assessment).steps}
-        urls[services.PROFILE_STEP] = url_for("assessments.profile_step", assessment_id=aid)
-        urls["kpis"] = url_for("kpis.assessment_step", assessment_id=aid)
-        urls[services.REVIEW_STEP] = url_for("assessments.review", assessment_id=aid)
-        cache[aid] = urls
-    return cache[assessment.id]
-
-
-@bp.app_template_global()
-def progress_totals(statuses) -> tuple[int, int]:
-    """(answered, total) items over the questionnaire steps (statuses[0] is the profile)."""
-    return sum(s.answered for s in statuses[1:]), sum(s.total for s in statuses[1:])
 
 
 def _common(assessment, answers=None, versions=None):
@@ -155,11 +132,10 @@ def step(assessment_id, step_id):
             abort(403)
         if assessment.status != "draft":
             return _locked(assessment)
-        # The form class is only needed to validate a POST; GET renders from plain values.
-        form = _form_class(assessment.index_version, step_id)()
+        form = step_form(assessment.index_version, step_id)()
         problems = tampering_problems(request.form, step_def)
         valid = not problems and form.validate_on_submit()
-        values = _form_values(form, step_def)
+        values = form_values(form, step_def)
         version = form.version.data
         if problems:
             notice, status = problems, 400
@@ -186,7 +162,7 @@ def step(assessment_id, step_id):
         version = str(versions.get(step_id, 0))
         stash = services.find_stash(assessment, step_id, current_user, session.get("stash_id"))
         if stash is not None and can(current_user, "edit", assessment.company_id):
-            values = _stash_values(stash.payload, step_def, values)
+            values = stash_values(stash.payload, step_def, values)
             notice = [
                 "前回保存できなかった入力内容を復元しました。内容を確認して保存してください。"
             ]
@@ -203,32 +179,6 @@ def step(assessment_id, step_id):
         previous_step=services.neighbour_step(assessment, step_id, -1),
         **_common(assessment, answers, versions),
     ), status
-
-
-def _form_values(form, step_def):
-    values = {}
-    for item_id in step_def.item_ids:
-        values[item_id] = {
-            p: form[f"item-{item_id}-{p}"].data or ("" if p in ("evidence", "action") else None)
-            for p in ("current", "target", "evidence", "action")
-        }
-        values[item_id]["errors"] = {
-            p: form[f"item-{item_id}-{p}"].errors
-            for p in ("current", "target", "evidence", "action")
-        }
-    return values
-
-
-def _stash_values(payload, step_def, fallback):
-    values = {}
-    for item_id in step_def.item_ids:
-        row = dict(fallback[item_id])
-        for part in ("current", "target", "evidence", "action"):
-            key = f"item-{item_id}-{part}"
-            if key in payload:
-                row[part] = str(payload[key])[:4000]
-        values[item_id] = row
-    return values
 
 
 def _after_save(assessment, step_id):
@@ -267,6 +217,7 @@ def review(assessment_id):
         lower=lower,
         lower_ids={item.id for item in lower},
         revisions=services.revisions_newest_first(assessment),
+        comments=comment_panel(assessment, current_user),
         **_common(assessment, answers),
     )
 
@@ -311,6 +262,7 @@ def results(assessment_id):
         results=build_results(assessment),
         revisions=services.revisions_newest_first(assessment),
         reopen_form=ReopenForm(version=str(assessment.version)),
+        comments=comment_panel(assessment, current_user),
         **_common(assessment),
     )
 

@@ -4,8 +4,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.access import can, get_company_or_404, member_company_ids
-from app.assessments import services as assessment_services
 from app.companies.forms import CompanyForm
+from app.companies.overview import company_overview
 from app.companies.services import (
     DuplicateCorporateNumber,
     create_company,
@@ -50,7 +50,7 @@ def new():
 @roles_required("member", "advisor")
 def dashboard(company_id):
     company = get_company_or_404(company_id, "view")
-    overview = assessment_services.company_overview(company)
+    overview = company_overview(company)
     return render_template(
         "companies/dashboard.html",
         company=company,

@@ -28,8 +28,8 @@ import time
 import pytest
 from markupsafe import escape
 
-from app.advisors.services import add_comment
 from app.assessments import services
+from app.comments.services import add_comment
 from app.kpis.value_types import SCALE_LABEL_MAX
 from app.models import Assessment, Company, Indicator, Membership, User
 from app.models.kpi import KPI_UNIT_MAX

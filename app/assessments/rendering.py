@@ -1,18 +1,24 @@
-"""Markup that depends only on the index, rendered once per app and index version.
+"""Everything the questionnaire pages cache, in one place.
 
-The step page draws 2 level pickers of 6 options per item, and the review page a heading and
-2 level labels per item. Rendering those macros on every GET cost more than the rest of the
-page (see bench/run.py). The index is immutable, so the same macros
-(templates/components/levels.html) now run once; a request only picks the ready-made pieces.
-Only the chosen option and the disabled state vary, so each option is kept in its 4 variants.
+- Per app and index version: the markup that depends only on the index (level pickers, item
+  headings, level labels) and the step form classes. The index is immutable, so the macros of
+  templates/components/levels.html run once; a request only picks the ready-made pieces. Only
+  the chosen option and the disabled state vary, so each option is kept in its 4 variants.
+- Per request: the links of an assessment's flow (sidebar, progress panel, review page).
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from flask import current_app
+from flask import current_app, g, url_for
 from markupsafe import Markup
 
+from app.assessments.forms import PARTS, field_name, step_form_class
+from app.assessments.services import PROFILE_STEP, REVIEW_STEP, index_of
+from questionnaires import load_index
+
 MACROS = "components/levels.html"
+LEVEL_PARTS = ("current", "target")
 PICKERS = (("current", "現在のレベル（現在値）"), ("target", "3年後の目標レベル（目標値）"))
 
 
@@ -39,6 +45,8 @@ class ItemView:
     heading: Markup  # number, badge, title and question (step page)
     label: Markup  # number, title and KQ badge (review page)
     pickers: tuple[LevelPicker, ...]
+    evidence_name: str
+    action_name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +86,7 @@ def _build(index, m) -> Fragments:
     values = tuple(str(level.value) for level in index.levels)
 
     def picker(item_id, part, legend):
-        name = f"item-{item_id}-{part}"
+        name = field_name(item_id, part)
         variants = {
             (editable, checked): tuple(
                 m.level_option(name, level, checked, editable) for level in index.levels
@@ -95,9 +103,62 @@ def _build(index, m) -> Fragments:
             m.item_heading(item),
             m.item_label(item),
             tuple(picker(item.id, part, legend) for part, legend in PICKERS),
+            field_name(item.id, "evidence"),
+            field_name(item.id, "action"),
         )
         for item in index.items
     }
     labels = {value: m.level_label(index.levels, value) for value in (None, *index.level_values)}
     steps = {step.id: tuple(items[i] for i in step.item_ids) for step in index.steps}
     return Fragments(labels, steps)
+
+
+@lru_cache(maxsize=64)
+def step_form(index_version: str, step_id: str):
+    """The FlaskForm class of one step (only a POST needs it: GET renders plain values)."""
+    return step_form_class(load_index(index_version).step(step_id))
+
+
+def form_values(form, step_def) -> dict:
+    """A posted step form's values and errors per item, to draw the page again."""
+    values = {}
+    for item_id in step_def.item_ids:
+        fields = {p: form[field_name(item_id, p)] for p in PARTS}
+        row = {p: f.data or (None if p in LEVEL_PARTS else "") for p, f in fields.items()}
+        row["errors"] = {p: f.errors for p, f in fields.items()}
+        values[item_id] = row
+    return values
+
+
+def stash_values(payload, step_def, fallback) -> dict:
+    """A kept (stashed) post laid over the stored values, to be shown as a restored draft."""
+    values = {}
+    for item_id in step_def.item_ids:
+        row = dict(fallback[item_id])
+        for part in PARTS:
+            key = field_name(item_id, part)
+            if key in payload:
+                row[part] = str(payload[key])[:4000]
+        values[item_id] = row
+    return values
+
+
+def flow_urls(assessment) -> dict[str, str]:
+    """URLs of the pages of an assessment's flow: the profile, each step, "kpis" and "review".
+    Built once per request; the step links differ only in the step id (a slug, checked by the
+    index loader), so url_for runs once for them."""
+    cache = g.setdefault("_flow_urls", {})
+    if assessment.id not in cache:
+        marker, aid = "__step__", assessment.id
+        pattern = url_for("assessments.step", assessment_id=aid, step_id=marker)
+        urls = {s.id: pattern.replace(marker, s.id) for s in index_of(assessment).steps}
+        urls[PROFILE_STEP] = url_for("assessments.profile_step", assessment_id=aid)
+        urls["kpis"] = url_for("kpis.assessment_step", assessment_id=aid)
+        urls[REVIEW_STEP] = url_for("assessments.review", assessment_id=aid)
+        cache[aid] = urls
+    return cache[assessment.id]
+
+
+def progress_totals(statuses) -> tuple[int, int]:
+    """(answered, total) items over the questionnaire steps (statuses[0] is the profile)."""
+    return sum(s.answered for s in statuses[1:]), sum(s.total for s in statuses[1:])

@@ -1,0 +1,1 @@
+"""Comments on an assessment by its members and advisors with comment rights."""

@@ -1,0 +1,37 @@
+"""The comments panel of the review and results pages, built by the views that show it and
+passed to templates/comments/_panel.html as `comments`."""
+
+from dataclasses import dataclass
+
+from flask import current_app
+from markupsafe import Markup
+
+from app.access import can
+from app.comments.forms import CommentForm
+from app.comments.services import comments_on
+
+
+@dataclass(frozen=True)
+class CommentPanel:
+    comments: list
+    can_comment: bool
+    box: Markup | None  # an empty comment box, for those who may comment
+
+
+def comment_panel(assessment, user) -> CommentPanel:
+    allowed = can(user, "comment", assessment.company_id)
+    return CommentPanel(
+        comments=comments_on(assessment),
+        can_comment=allowed,
+        box=_empty_comment_box() if allowed else None,
+    )
+
+
+def _empty_comment_box() -> Markup:
+    """An empty box never varies, so it is rendered once per app (keyed by the template, so
+    that template auto-reload in development picks up an edit)."""
+    template = current_app.jinja_env.get_template("comments/_comment_box.html")
+    cache = current_app.extensions.setdefault("empty_comment_box", {})
+    if template not in cache:
+        cache[template] = template.module.comment_box(CommentForm(formdata=None))
+    return cache[template]

@@ -1,0 +1,37 @@
+"""Reading and adding comments; each write owns its commit."""
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
+
+from app.audit import record
+from app.extensions import db
+from app.models import Assessment, Comment
+
+# Shown on every review and results page, so the statement is built once.
+_COMMENTS = (
+    select(Comment)
+    .options(joinedload(Comment.author))
+    .where(Comment.assessment_id == bindparam("assessment_id"))
+    .order_by(Comment.created_at, Comment.id)
+)
+
+
+def comments_on(assessment: Assessment) -> list[Comment]:
+    return list(db.session.scalars(_COMMENTS, {"assessment_id": assessment.id}))
+
+
+def add_comment(assessment: Assessment, author, body: str) -> Comment:
+    comment = Comment(assessment_id=assessment.id, author_id=author.id, body=body)
+    db.session.add(comment)
+    db.session.flush()
+    record(
+        "comment_added",
+        company_id=assessment.company_id,
+        details={
+            "comment_id": comment.id,
+            "assessment_id": assessment.id,
+            "fiscal_year": assessment.fiscal_year,
+        },
+    )
+    db.session.commit()
+    return comment
