@@ -15,9 +15,8 @@ from typing import Literal, TypeVar
 ItemKind = Literal["KQ", "SQ"]
 ITEM_KINDS: tuple[str, ...] = ("KQ", "SQ")
 
-ValueType = Literal[
-    "number", "percent", "yen", "people", "count", "days", "times", "ratio", "ordered"
-]
+# The one list of KPI value types: the data files use these ids, the database checks them
+# (app/models/kpi.py) and app/kpis/value_types.py gives each its label and input rules.
 VALUE_TYPES: tuple[str, ...] = (
     "number",
     "percent",
@@ -120,7 +119,7 @@ class KpiExample:
     category: str
     name: str
     unit: str | None
-    value_type: ValueType
+    value_type: str  # one of VALUE_TYPES
     scale: tuple[str, ...] | None
     description: str
     note: str | None

@@ -153,7 +153,7 @@ def flow_urls(assessment) -> dict[str, str]:
         pattern = url_for("assessments.step", assessment_id=aid, step_id=marker)
         urls = {s.id: pattern.replace(marker, s.id) for s in index_of(assessment).steps}
         urls[PROFILE_STEP] = url_for("assessments.profile_step", assessment_id=aid)
-        urls["kpis"] = url_for("kpis.assessment_step", assessment_id=aid)
+        urls["kpis"] = url_for("assessments.kpi_step", assessment_id=aid)
         urls[REVIEW_STEP] = url_for("assessments.review", assessment_id=aid)
         cache[aid] = urls
     return cache[assessment.id]

@@ -37,6 +37,7 @@ from app.assessments.rendering import (
 from app.assessments.results import build_results
 from app.comments.panel import comment_panel
 from app.companies.services import profile_facts
+from app.kpis import services as kpi_services
 from app.web.guards import roles_required
 
 bp = Blueprint("assessments", __name__)
@@ -218,6 +219,7 @@ def review(assessment_id):
         lower_ids={item.id for item in lower},
         revisions=services.revisions_newest_first(assessment),
         comments=comment_panel(assessment, current_user),
+        kpi=kpi_services.step_summary(assessment),
         **_common(assessment, answers),
     )
 
@@ -279,3 +281,6 @@ def reopen(assessment_id):
         return redirect(url_for("assessments.review", assessment_id=assessment.id))
     flash("この診断は既に再編集中か、他の画面で更新されています。", "info")
     return redirect(url_for("assessments.resume", assessment_id=assessment.id))
+
+
+from app.assessments import kpi_step_views  # noqa: E402, F401 - adds the KPI step's route to bp

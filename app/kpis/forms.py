@@ -17,6 +17,7 @@ from app.web.form_fields import StrictIntegerField, no_control_chars
 FIRST_YEAR = 2000
 MAX_CYCLE_YEARS = 10  # a target further than ten years out is not a "three-year" target
 REASON_MAX = 1000
+MAX_ECHO = 100  # characters of a refused input shown back in the form
 DIRECTION_CHOICES = [
     SelectChoice("higher", "大きいほど良い"),
     SelectChoice("lower", "小さいほど良い"),
@@ -248,3 +249,29 @@ class NewCycleForm(FlaskForm):
 
 class PlainForm(FlaskForm):
     """CSRF only: the value inputs are parsed per year (one input per fiscal year)."""
+
+
+def parse_value_inputs(formdata, prefix: str, allowed: dict[str, object], value_type_of) -> tuple:
+    """Parse one input per allowed field name (all starting with ``prefix``).
+
+    Returns (problems, values, errors, typed): ``problems`` are tampering (unknown or repeated
+    fields) and refuse the whole POST; ``values`` maps key -> Decimal | None for every posted
+    allowed field; ``errors`` key -> message; ``typed`` key -> what was typed (to show back).
+    """
+    problems, values, errors, typed = [], {}, {}, {}
+    for name in formdata:
+        if name.startswith(prefix) and name not in allowed:
+            problems.append(f"この画面にない入力欄が送信されました: {name[:40]}")
+        elif name in allowed and len(formdata.getlist(name)) > 1:
+            problems.append(f"同じ入力欄に複数の値が送信されました: {name[:40]}")
+    for name, key in allowed.items():
+        if name not in formdata:
+            continue  # a field that was not sent leaves its stored value alone
+        raw = formdata.get(name, "")
+        typed[key] = raw[:MAX_ECHO]
+        value_type, scale = value_type_of(key)
+        try:
+            values[key] = parse_value(raw, value_type, scale)
+        except BadValue as exc:
+            errors[key] = str(exc)
+    return problems, values, errors, typed

@@ -15,7 +15,7 @@ from app.audit import record
 from app.companies.fiscal import fiscal_year_of, today_jst
 from app.extensions import db
 from app.kpis.forms import IndicatorInput, name_key
-from app.models import Indicator, IndicatorValue, TargetRevision
+from app.models import Indicator, IndicatorValue, TargetRevision, User
 from app.models._time import utcnow
 
 
@@ -452,3 +452,53 @@ def start_new_cycle(
     )
     db.session.commit()
     return successor
+
+
+# --- for the pages ----------------------------------------------------------------------------
+
+
+def users_by_id(ids) -> dict[int, User]:
+    """The users behind these ids (who entered a value, who revised a target)."""
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(db.select(User).where(User.id.in_(ids)))}
+
+
+def cycle_chain(indicator) -> list[Indicator]:
+    """Every cycle of this indicator, oldest first (linked through previous_id)."""
+    chain = [indicator]
+    seen = {indicator.id}
+    while chain[0].previous_id is not None and chain[0].previous_id not in seen:
+        previous = db.session.get(Indicator, chain[0].previous_id)
+        if previous is None or previous.company_id != indicator.company_id:
+            break
+        chain.insert(0, previous)
+        seen.add(previous.id)
+    following = indicator
+    while True:
+        nxt = db.session.scalar(
+            db.select(Indicator).where(
+                Indicator.previous_id == following.id,
+                Indicator.company_id == indicator.company_id,
+            )
+        )
+        if nxt is None or nxt.id in seen:
+            break
+        chain.append(nxt)
+        seen.add(nxt.id)
+        following = nxt
+    return chain
+
+
+def step_summary(assessment) -> dict:
+    """For the review page: how many of the company's indicators have this year's actual."""
+    current_year = current_fiscal_year(assessment.company)
+    indicators = [
+        i
+        for i in active_indicator_spans(assessment.company_id)
+        if enterable(i, assessment.fiscal_year, current_year)
+    ]
+    stored = values_by_indicator([i.id for i in indicators])
+    entered = sum(1 for i in indicators if assessment.fiscal_year in stored[i.id])
+    return {"total": len(indicators), "entered": entered}

@@ -9,6 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
+import questionnaires
 from app.web.form_fields import parse_decimal_text
 from scoring.progress import ordered_rank
 
@@ -52,6 +53,10 @@ VALUE_TYPES: dict[str, ValueType] = {
                   hint="選択肢から選びます（例: リアルタイム / 日次 / 週次 / 月次）"),
     )
 }  # fmt: skip
+
+# Labels and rules for exactly the value types the index data and the database know.
+if tuple(VALUE_TYPES) != questionnaires.VALUE_TYPES:
+    raise RuntimeError("app/kpis/value_types.py does not match questionnaires.VALUE_TYPES")
 
 RATIO_VALUE_LABEL = "バリュー・アップ予算の割合(%)"
 

@@ -16,8 +16,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from app.access import can, get_assessment_or_404, get_company_or_404, load_indicator
-from app.assessments import services as assessment_services
+from app.access import can, get_company_or_404, load_indicator
 from app.extensions import db
 from app.kpis import progress, services
 from app.kpis.catalogue import catalogue, find_example, suggested_direction
@@ -27,15 +26,15 @@ from app.kpis.forms import (
     NewCycleForm,
     PlainForm,
     ReviseTargetForm,
+    parse_value_inputs,
 )
-from app.kpis.value_types import VALUE_TYPES, BadValue, input_text, parse_value
-from app.models import Indicator, User
+from app.kpis.value_types import VALUE_TYPES, input_text
+from app.models import Indicator
 from app.web.guards import roles_required
 
 bp = Blueprint("kpis", __name__)
 
 VIEWERS = ("member", "advisor")
-MAX_ECHO = 100  # characters of a refused input shown back in the form
 
 
 def _index_version() -> str:
@@ -150,7 +149,7 @@ def _render_detail(
     current_year = services.current_fiscal_year(company)
     values = services.values_by_indicator([indicator.id])[indicator.id]
     rows = {v.fiscal_year: v for v in indicator.values}
-    editors = _users(
+    editors = services.users_by_id(
         {v.entered_by_id for v in rows.values()} | {r.revised_by_id for r in indicator.revisions}
     )
     latest = services.last_actual(indicator)
@@ -167,7 +166,7 @@ def _render_detail(
                 "target_year": str(indicator.target_year),
             },
         )
-    cycles = _cycle_chain(indicator)
+    cycles = services.cycle_chain(indicator)
     return render_template(
         "kpis/detail.html",
         company=company,
@@ -196,65 +195,6 @@ def _render_detail(
         latest=latest,
         cycles=cycles,
     ), status
-
-
-def _users(ids) -> dict[int, User]:
-    ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    return {u.id: u for u in db.session.scalars(db.select(User).where(User.id.in_(ids)))}
-
-
-def _cycle_chain(indicator) -> list[Indicator]:
-    """Every cycle of this indicator, oldest first (linked through previous_id)."""
-    chain = [indicator]
-    seen = {indicator.id}
-    while chain[0].previous_id is not None and chain[0].previous_id not in seen:
-        previous = db.session.get(Indicator, chain[0].previous_id)
-        if previous is None or previous.company_id != indicator.company_id:
-            break
-        chain.insert(0, previous)
-        seen.add(previous.id)
-    following = indicator
-    while True:
-        nxt = db.session.scalar(
-            db.select(Indicator).where(
-                Indicator.previous_id == following.id,
-                Indicator.company_id == indicator.company_id,
-            )
-        )
-        if nxt is None or nxt.id in seen:
-            break
-        chain.append(nxt)
-        seen.add(nxt.id)
-        following = nxt
-    return chain
-
-
-def parse_inputs(formdata, prefix: str, allowed: dict[str, object], value_type_of) -> tuple:
-    """Parse one input per allowed field name (all starting with ``prefix``).
-
-    Returns (problems, values, errors, typed): ``problems`` are tampering (unknown or repeated
-    fields) and refuse the whole POST; ``values`` maps key -> Decimal | None for every posted
-    allowed field; ``errors`` key -> message; ``typed`` key -> what was typed (to show back).
-    """
-    problems, values, errors, typed = [], {}, {}, {}
-    for name in formdata:
-        if name.startswith(prefix) and name not in allowed:
-            problems.append(f"この画面にない入力欄が送信されました: {name[:40]}")
-        elif name in allowed and len(formdata.getlist(name)) > 1:
-            problems.append(f"同じ入力欄に複数の値が送信されました: {name[:40]}")
-    for name, key in allowed.items():
-        if name not in formdata:
-            continue  # a field that was not sent leaves its stored value alone
-        raw = formdata.get(name, "")
-        typed[key] = raw[:MAX_ECHO]
-        value_type, scale = value_type_of(key)
-        try:
-            values[key] = parse_value(raw, value_type, scale)
-        except BadValue as exc:
-            errors[key] = str(exc)
-    return problems, values, errors, typed
 
 
 @bp.route("/kpis/<int:indicator_id>/values", methods=["POST"])
@@ -287,7 +227,7 @@ def save_values(indicator_id):
             notice=["まだ始まっていない年度の実績は入力できません。"],
             status=400,
         )
-    problems, values, errors, typed = parse_inputs(
+    problems, values, errors, typed = parse_value_inputs(
         request.form, "value-", allowed, lambda _y: (indicator.value_type, indicator.scale)
     )
     if problems or errors:
@@ -397,99 +337,6 @@ def new_cycle(indicator_id):
         return _render_detail(db.session.get(Indicator, indicator_id), cycle_form=form, status=400)
     flash(f"第{successor.cycle}サイクルを始めました。", "success")
     return redirect(url_for("kpis.detail", indicator_id=successor.id))
-
-
-# --- the KPI step of the yearly questionnaire ------------------------------------------------
-
-
-@bp.route("/assessments/<int:assessment_id>/kpis", methods=["GET", "POST"])
-@roles_required(*VIEWERS)
-def assessment_step(assessment_id):
-    assessment = get_assessment_or_404(assessment_id, "view")
-    company = assessment.company
-    year = assessment.fiscal_year
-    current_year = services.current_fiscal_year(company)
-    indicators = services.active_indicators(company.id)
-    by_id = {i.id: i for i in indicators}
-    allowed = {f"kpi-{i.id}": i.id for i in indicators if services.enterable(i, year, current_year)}
-    can_edit = can(current_user, "edit", company.id)
-    editable = assessment.status == "draft" and can_edit
-    notice, errors, typed, status = None, {}, {}, 200
-    if request.method == "POST":
-        if not can_edit:
-            abort(403)
-        if assessment.status != "draft":
-            flash("この診断は提出済みです。実績は各指標のページで入力・修正できます。", "warning")
-            return redirect(url_for("kpis.assessment_step", assessment_id=assessment.id)), 303
-        if not PlainForm().validate_on_submit():
-            abort(400)
-        problems, values, errors, typed = parse_inputs(
-            request.form, "kpi-", allowed, lambda iid: (by_id[iid].value_type, by_id[iid].scale)
-        )
-        if problems or errors:
-            notice = problems or [
-                "入力内容にエラーがあります。各指標のメッセージを確認してください。"
-            ]
-            status = 400
-        else:
-            try:
-                if values:
-                    services.save_year_for_many(
-                        {by_id[iid]: value for iid, value in values.items()}, year, current_user
-                    )
-            except services.KpiRefused as exc:
-                notice, status = [str(exc)], 409
-            else:
-                return _after_step(assessment)
-    stored = services.values_by_indicator([i.id for i in indicators])
-    return render_template(
-        "kpis/assessment_step.html",
-        assessment=assessment,
-        company=company,
-        index=assessment_services.index_of(assessment),
-        statuses=assessment_services.step_statuses(assessment),
-        can_edit=can_edit,
-        editable=editable,
-        indicators=indicators,
-        allowed=set(allowed.values()),
-        stored=stored,
-        typed=typed,
-        errors=errors,
-        notice=notice,
-        year=year,
-        input_of=lambda ind: (
-            typed[ind.id]
-            if ind.id in typed
-            else input_text(stored[ind.id].get(year), ind.value_type, ind.scale)
-        ),
-        value_types=VALUE_TYPES,
-        form=PlainForm(),
-    ), status
-
-
-def _after_step(assessment):
-    choice = request.form.get("nav", "next")
-    if choice == "save_exit":
-        flash("保存しました。続きはいつでも再開できます。", "success")
-        return redirect(url_for("companies.dashboard", company_id=assessment.company_id))
-    if choice == "back":
-        last = assessment_services.index_of(assessment).steps[-1].id
-        return redirect(url_for("assessments.step", assessment_id=assessment.id, step_id=last))
-    return redirect(url_for("assessments.review", assessment_id=assessment.id))
-
-
-@bp.app_template_global()
-def kpi_step_summary(assessment) -> dict:
-    """For the review page: how many of the company's indicators have this year's actual."""
-    current_year = services.current_fiscal_year(assessment.company)
-    indicators = [
-        i
-        for i in services.active_indicator_spans(assessment.company_id)
-        if services.enterable(i, assessment.fiscal_year, current_year)
-    ]
-    stored = services.values_by_indicator([i.id for i in indicators])
-    entered = sum(1 for i in indicators if assessment.fiscal_year in stored[i.id])
-    return {"total": len(indicators), "entered": entered}
 
 
 # --- progress ---------------------------------------------------------------------------------

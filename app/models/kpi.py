@@ -15,18 +15,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models._time import utcnow
+from questionnaires import VALUE_TYPES
 
-KPI_VALUE_TYPES = (
-    "number",
-    "percent",
-    "yen",
-    "people",
-    "count",
-    "days",
-    "times",
-    "ratio",
-    "ordered",
-)
 KPI_DIRECTIONS = ("higher", "lower")
 KPI_NAME_MAX = 100
 KPI_DEFINITION_MAX = 2000
@@ -49,8 +39,7 @@ class Indicator(db.Model):
     __table_args__ = (
         UniqueConstraint("company_id", "name", "cycle"),
         CheckConstraint(
-            "value_type IN ('number','percent','yen','people','count','days','times',"
-            "'ratio','ordered')",
+            "value_type IN (" + ",".join(f"'{t}'" for t in VALUE_TYPES) + ")",
             name="value_type",
         ),
         CheckConstraint("direction IN ('higher','lower')", name="direction"),
