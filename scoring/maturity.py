@@ -68,6 +68,7 @@ from typing import Any
 
 __all__ = [
     "LEADING_THRESHOLD",
+    "is_leading",
     "MAX_LEVEL",
     "MIN_LEVEL",
     "SCORING_VERSION",
@@ -91,6 +92,11 @@ MIN_LEVEL = 0
 MAX_LEVEL = 5
 #: IPA's 先行企業 threshold on the mean current level (R6).
 LEADING_THRESHOLD = 3
+
+
+def is_leading(level_sum: int, n: int) -> bool:
+    """R6: the mean current level reaches the threshold, compared exactly (no float mean)."""
+    return n > 0 and level_sum >= LEADING_THRESHOLD * n
 
 
 # --------------------------------------------------------------------------
@@ -446,7 +452,7 @@ def score_assessment(
     }
 
     currents = [i.current for i in items.values() if i.current is not None]
-    leading = None if not currents else sum(currents) >= LEADING_THRESHOLD * len(currents)
+    leading = None if not currents else is_leading(sum(currents), len(currents))
     complete = all(i.current is not None and i.target is not None for i in items.values())
 
     card = ScoreCard(

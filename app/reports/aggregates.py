@@ -8,7 +8,7 @@ How the figures are computed (documented choice):
 - One value per company: a company's overall (or framework) figure is the mean of its levels,
   and the report shows the mean and the median of those company figures, every company weighted
   equally. Submitted assessments are complete, so this also equals the mean over all answers.
-- 先行企業: the company's mean current level is at least 3, compared exactly (sum >= 3 x n).
+- 先行企業: scoring.is_leading on the company's sum and count of current levels (R6).
 - Per item: the mean current and target level over the companies.
 - One fiscal year and one index version at a time (figures of different index versions are not
   comparable); the default is the latest year with data and that year's newest version.
@@ -28,7 +28,7 @@ from app.extensions import db
 from app.models import Answer, Assessment, Company
 from app.reports.stats import Summary, is_small, share, suppressed_cells
 from questionnaires import load_index, reference
-from scoring import LEADING_THRESHOLD
+from scoring import is_leading
 
 NATIONAL = "national"
 NATIONAL_NAME = "全国"
@@ -106,8 +106,7 @@ class _CompanyLevels:
 
     @property
     def leading(self) -> bool:
-        total, n = self.current
-        return n > 0 and total >= LEADING_THRESHOLD * n
+        return is_leading(*self.current)
 
 
 def jurisdiction_of(bureau_code: str | None) -> Jurisdiction | None:

@@ -13,23 +13,12 @@ import io
 from urllib.parse import quote
 
 from app.reports.aggregates import BureauReport, Row
+from app.reports.services import BREAKDOWNS, FIGURE_COLUMNS, ITEM_COLUMNS, ITEMS_TITLE
 from app.reports.stats import MIN_COMPANIES, SUPPRESSED_TEXT
 from scoring import round2
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 BOM = "\ufeff"
-ROW_HEADER = (
-    "区分",
-    "企業数",
-    "現在値の平均",
-    "現在値の中央値",
-    "目標値の平均",
-    "目標値の中央値",
-    "先行企業の割合（%）",
-)
-ITEM_HEADER = ("項目", "枠組み", "企業数", "現在値の平均", "目標値の平均")
-
-
 def safe_cell(value):
     """A value as written to the CSV: numbers unchanged, text defused against formulas."""
     if value is None:
@@ -76,16 +65,10 @@ def report_rows(report: BureauReport) -> list[list]:
     if report.suppressed:
         lines.append([f"集計対象の企業が{MIN_COMPANIES}社未満のため、数値は表示しません。"])
         return lines
-    sections = (
-        ("全体・枠組み別", report.summary),
-        ("都道府県別", report.by_prefecture),
-        ("業種別（日本標準産業分類 大分類）", report.by_industry),
-        ("企業規模別（中小企業基本法）", report.by_size),
-    )
-    for title, rows in sections:
-        lines += [[], [title], list(ROW_HEADER)]
-        lines += [_figures(row) for row in rows]
-    lines += [[], ["項目別"], list(ITEM_HEADER)]
+    for breakdown in BREAKDOWNS:
+        lines += [[], [breakdown.title], [breakdown.first_column, *FIGURE_COLUMNS]]
+        lines += [_figures(row) for row in breakdown.rows(report)]
+    lines += [[], [ITEMS_TITLE], list(ITEM_COLUMNS)]
     for item in report.items:
         label = f"{item.item_id} {item.title}"
         if item.suppressed:

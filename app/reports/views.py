@@ -1,24 +1,25 @@
 """Bureau reports: aggregates for the signed-in bureau's jurisdiction, as a page and as CSV."""
 
-import re
-
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import current_user
 
 from app.audit import record
 from app.extensions import db, limiter
-from app.reports.aggregates import build_report, jurisdiction_of
 from app.reports.csv_export import content_disposition, download_names, report_csv
+from app.reports.services import (
+    BREAKDOWNS,
+    FIGURE_COLUMNS,
+    ITEM_COLUMNS,
+    ITEMS_HEADING,
+    ITEMS_TITLE,
+    requested_report,
+)
 from app.reports.stats import MIN_COMPANIES, SUPPRESSED_TEXT
 from app.web.guards import roles_required
 from app.web.template_helpers import fmt_score
 from scoring import round2
 
 bp = Blueprint("reports", __name__, url_prefix="/bureau")
-
-YEAR = re.compile(r"\A[0-9]{4}\Z")
-VERSION = re.compile(r"\A[0-9A-Za-z._-]{1,32}\Z")
-
 
 @bp.app_template_filter("report_number")
 def report_number(value) -> str:
@@ -34,36 +35,19 @@ def _export_key() -> str:
     return f"report-export:{current_user.id}"
 
 
-def _requested_period() -> tuple[int | None, str | None, list[str]]:
-    """The year and index version asked for in the query string, plus notices for bad input."""
-    notices = []
-    raw_year, raw_version = request.args.get("year", ""), request.args.get("version", "")
-    year = int(raw_year) if YEAR.match(raw_year) else None
-    if raw_year and year is None:
-        notices.append("年度の指定が正しくないため、最新の年度を表示しています。")
-    version = raw_version if VERSION.match(raw_version) else None
-    return year, version, notices
-
-
-def _load():
-    jurisdiction = jurisdiction_of(current_user.bureau_code)
-    year, version, notices = _requested_period()
-    if jurisdiction is None:
-        return None, notices
-    report = build_report(jurisdiction, year, version)
-    if year is not None and report.period is not None and report.period.fiscal_year != year:
-        notices.append(f"{year}年度の提出データはありません。最新の年度を表示しています。")
-    return report, notices
-
-
 @bp.route("/reports")
 @roles_required("bureau")
 def index():
-    report, notices = _load()
+    report, notices = requested_report(current_user.bureau_code, request.args)
     return render_template(
         "reports/index.html",
         report=report,
         notices=notices,
+        breakdowns=BREAKDOWNS,
+        figure_columns=FIGURE_COLUMNS,
+        items_heading=ITEMS_HEADING,
+        items_title=ITEMS_TITLE,
+        item_columns=ITEM_COLUMNS,
         suppressed_text=SUPPRESSED_TEXT,
         min_companies=MIN_COMPANIES,
     )
@@ -73,7 +57,7 @@ def index():
 @roles_required("bureau")
 @limiter.limit(_export_limit, key_func=_export_key)
 def export_csv():
-    report, _ = _load()
+    report, _ = requested_report(current_user.bureau_code, request.args)
     if report is None:
         return index()
     ascii_name, utf8_name = download_names(report)
