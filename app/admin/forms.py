@@ -39,7 +39,3 @@ class RoleForm(FlaskForm):
         validators=[DataRequired()],
     )
     bureau_code = _bureau_field()
-
-
-class ActionForm(FlaskForm):
-    """A button that changes something: only the CSRF token is posted."""

@@ -15,9 +15,10 @@ from flask import (
 from flask_login import current_user
 
 from app.admin import services
-from app.admin.forms import ActionForm, CreateUserForm, RoleForm
+from app.admin.forms import CreateUserForm, RoleForm
 from app.extensions import db
 from app.models import User
+from app.web.forms import ConfirmForm
 from app.web.guards import roles_required
 from questionnaires import available_versions, load_index
 
@@ -91,7 +92,7 @@ def _render_user(target, role_form, status=200):
         target=target,
         companies=services.company_count(target),
         role_form=role_form,
-        action_form=ActionForm(),
+        action_form=ConfirmForm(),
         roles=services.ROLE_LABELS,
         bureau_label=services.bureau_label,
     ), status
@@ -129,7 +130,7 @@ def enable(user_id):
 
 def _set_disabled(user_id, disabled, message):
     target = _user_or_404(user_id)
-    if not ActionForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
         services.set_disabled(current_user, target, disabled)
@@ -144,7 +145,7 @@ def _set_disabled(user_id, disabled, message):
 @roles_required("admin")
 def clear_two_factor(user_id):
     target = _user_or_404(user_id)
-    if not ActionForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
         services.clear_two_factor(current_user, target)
@@ -159,7 +160,7 @@ def clear_two_factor(user_id):
 @roles_required("admin")
 def send_reset(user_id):
     target = _user_or_404(user_id)
-    if not ActionForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
         mailed = services.send_reset_link(target)

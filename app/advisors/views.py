@@ -16,7 +16,7 @@ from app.advisors import services
 from app.advisors.forms import GrantForm
 from app.advisors.services import GrantError, NotFound
 from app.extensions import limiter
-from app.members.forms import ConfirmForm
+from app.web.forms import ConfirmForm
 from app.web.guards import roles_required
 
 bp = Blueprint("advisors", __name__)

@@ -75,10 +75,6 @@ def tampering_problems(formdata, step) -> list[str]:
     return problems
 
 
-class ProfileConfirmForm(FlaskForm):
-    pass
-
-
 CONFIRM_LOWER_TARGETS = "目標値が現在値を下回る項目があることを確認しました"
 
 

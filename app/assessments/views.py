@@ -19,7 +19,6 @@ from app.access import can, get_assessment_or_404, get_company_or_404
 from app.assessments import services
 from app.assessments.forms import (
     CONFIRM_LOWER_TARGETS,
-    ProfileConfirmForm,
     ReopenForm,
     StartForm,
     SubmitForm,
@@ -38,6 +37,7 @@ from app.assessments.results import build_results
 from app.comments.panel import comment_panel
 from app.companies.services import profile_facts
 from app.kpis import services as kpi_services
+from app.web.forms import ConfirmForm
 from app.web.guards import roles_required
 
 bp = Blueprint("assessments", __name__)
@@ -97,7 +97,7 @@ def _common(assessment, answers=None, versions=None):
 @roles_required(*VIEWERS)
 def profile_step(assessment_id):
     assessment = get_assessment_or_404(assessment_id, "view")
-    form = ProfileConfirmForm()
+    form = ConfirmForm()
     if request.method == "POST":
         if not can(current_user, "edit", assessment.company_id):
             abort(403)

@@ -247,10 +247,6 @@ class NewCycleForm(FlaskForm):
         return target is not None and year is not None
 
 
-class PlainForm(FlaskForm):
-    """CSRF only: the value inputs are parsed per year (one input per fiscal year)."""
-
-
 def parse_value_inputs(formdata, prefix: str, allowed: dict[str, object], value_type_of) -> tuple:
     """Parse one input per allowed field name (all starting with ``prefix``).
 

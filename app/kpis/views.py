@@ -24,12 +24,12 @@ from app.kpis.forms import (
     IndicatorEditForm,
     IndicatorForm,
     NewCycleForm,
-    PlainForm,
     ReviseTargetForm,
     parse_value_inputs,
 )
 from app.kpis.value_types import VALUE_TYPES, input_text
 from app.models import Indicator
+from app.web.forms import ConfirmForm
 from app.web.guards import roles_required
 
 bp = Blueprint("kpis", __name__)
@@ -187,7 +187,7 @@ def _render_detail(
         current_year=current_year,
         editors=editors,
         can_edit=can_edit,
-        values_form=PlainForm(),
+        values_form=ConfirmForm(),
         revise_form=revise_form,
         cycle_form=cycle_form or NewCycleForm(prefix="cycle", formdata=None),
         can_new_cycle=can_edit and services.can_start_new_cycle(indicator, current_year, latest),
@@ -202,7 +202,7 @@ def _render_detail(
 def save_values(indicator_id):
     indicator = load_indicator(indicator_id, "view")
     _require_edit(indicator.company_id)
-    if not PlainForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     if indicator.archived_at is not None:
         flash("終了したサイクルの実績は変更できません。", "warning")

@@ -32,7 +32,3 @@ class RoleForm(FlaskForm):
         choices=[SelectChoice(r, ROLE_LABELS[r]) for r in COMPANY_ROLES],
         invalid_choice_message="役割を選択してください。",
     )
-
-
-class ConfirmForm(FlaskForm):
-    """A button that changes something: CSRF only."""

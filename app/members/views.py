@@ -16,8 +16,9 @@ from app.access import get_company_or_404
 from app.audit import record
 from app.extensions import limiter
 from app.members import audit_log, services
-from app.members.forms import ConfirmForm, InviteForm, RoleForm
+from app.members.forms import InviteForm, RoleForm
 from app.members.services import MembershipError, NotFound
+from app.web.forms import ConfirmForm
 from app.web.guards import login_required, public, roles_required
 from app.web.links import external_url
 from app.web.mail import MailError, send_mail
