@@ -9,6 +9,7 @@ Rules:
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
@@ -42,8 +43,31 @@ ALREADY_MEMBER = "既にこの会社のメンバーです。"
 LAST_OWNER = "会社には少なくとも1人のオーナーが必要です。先に別のメンバーをオーナーにしてください。"
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why an operation was refused: a stable code (audit log), the text shown to the user and
+    the HTTP status of a refused invitation link."""
+
+    code: str
+    message: str
+    status: int = 403
+
+
+UNKNOWN_LINK = Refusal("unknown", LINK_UNKNOWN, 404)
+USED_LINK = Refusal("used", LINK_USED, 410)
+REVOKED_LINK = Refusal("revoked", LINK_REVOKED, 410)
+EXPIRED_LINK = Refusal("expired", LINK_EXPIRED, 410)
+OTHER_ACCOUNT = Refusal("other_email", WRONG_ACCOUNT)
+NOT_MEMBER_ROLE = Refusal("not_member_role", WRONG_ROLE)
+ALREADY_A_MEMBER = Refusal("already_member", ALREADY_MEMBER, 409)
+
+
 class MembershipError(ValueError):
-    """A refused operation; the message is shown to the user as is."""
+    """A refused operation; str() is the message shown to the user, ``refusal`` its code."""
+
+    def __init__(self, refusal: Refusal | str):
+        self.refusal = refusal if isinstance(refusal, Refusal) else Refusal("other", refusal)
+        super().__init__(self.refusal.message)
 
 
 class NotFound(LookupError):
@@ -100,31 +124,31 @@ def find_invitation(token: str) -> Invitation | None:
     )
 
 
-def link_problem(invitation: Invitation | None) -> str | None:
+def link_problem(invitation: Invitation | None) -> Refusal | None:
     """Why this link cannot be used by anyone any more, or None if it still can."""
     if invitation is None:
-        return LINK_UNKNOWN
+        return UNKNOWN_LINK
     if invitation.used_at is not None:
-        return LINK_USED
+        return USED_LINK
     if invitation.revoked_at is not None:
-        return LINK_REVOKED
+        return REVOKED_LINK
     if is_expired(invitation):
-        return LINK_EXPIRED
+        return EXPIRED_LINK
     return None
 
 
-def account_problem(invitation: Invitation, user) -> str | None:
+def account_problem(invitation: Invitation, user) -> Refusal | None:
     """Why this logged-in user may not accept this (otherwise valid) invitation."""
     if normalise_email(user.email) != normalise_email(invitation.email):
-        return WRONG_ACCOUNT
+        return OTHER_ACCOUNT
     if user.role != "member":
-        return WRONG_ROLE
+        return NOT_MEMBER_ROLE
     already = db.session.scalar(
         db.select(Membership.id).where(
             Membership.company_id == invitation.company_id, Membership.user_id == user.id
         )
     )
-    return ALREADY_MEMBER if already else None
+    return ALREADY_A_MEMBER if already else None
 
 
 # --- invitations ------------------------------------------------------------------------------
@@ -229,7 +253,7 @@ def accept_invitation(token: str, user) -> Invitation:
     )
     if claimed.rowcount != 1:
         db.session.rollback()
-        raise MembershipError(LINK_USED)
+        raise MembershipError(USED_LINK)
     db.session.add(
         Membership(company_id=invitation.company_id, user_id=user.id, role=invitation.role)
     )
@@ -237,7 +261,7 @@ def accept_invitation(token: str, user) -> Invitation:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise MembershipError(ALREADY_MEMBER) from None
+        raise MembershipError(ALREADY_A_MEMBER) from None
     record(
         "invitation_accepted",
         company_id=invitation.company_id,

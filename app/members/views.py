@@ -161,30 +161,12 @@ def remove(company_id, membership_id):
 
 # --- invitation links -------------------------------------------------------------------------
 
-LINK_STATUS = {
-    services.LINK_UNKNOWN: 404,
-    services.LINK_USED: 410,
-    services.LINK_REVOKED: 410,
-    services.LINK_EXPIRED: 410,
-    services.ALREADY_MEMBER: 409,
-}
-REFUSAL_CODES = {
-    services.LINK_UNKNOWN: "unknown",
-    services.LINK_USED: "used",
-    services.LINK_REVOKED: "revoked",
-    services.LINK_EXPIRED: "expired",
-    services.WRONG_ACCOUNT: "other_email",
-    services.WRONG_ROLE: "not_member_role",
-    services.ALREADY_MEMBER: "already_member",
-}
-
-
 def _invitation_page(token, invitation, problem, status):
     return render_template(
         "members/invitation.html",
         token=token,
         invitation=invitation,
-        problem=problem,
+        problem=problem.message if problem else None,
         role_labels=services.ROLE_LABELS,
         form=ConfirmForm(formdata=None),
     ), status
@@ -196,7 +178,7 @@ def invitation(token):
     found = services.find_invitation(token)
     problem = services.link_problem(found)
     if problem:
-        return _invitation_page(token, None, problem, LINK_STATUS[problem])
+        return _invitation_page(token, None, problem, problem.status)
     if current_user.is_authenticated:
         problem = services.account_problem(found, current_user)
     return _invitation_page(token, found, problem, 200)
@@ -216,12 +198,12 @@ def accept(token):
             company_id=found.company_id if found else None,
             details={
                 "invitation_id": found.id if found else None,
-                "reason": REFUSAL_CODES.get(str(exc), "other"),
+                "reason": exc.refusal.code,
             },
             commit=True,
         )
         still_valid = found if services.link_problem(found) is None else None
-        return _invitation_page(token, still_valid, str(exc), LINK_STATUS.get(str(exc), 403))
+        return _invitation_page(token, still_valid, exc.refusal, exc.refusal.status)
     flash(f"{accepted.company.name} に参加しました。", "success")
     return redirect(url_for("companies.dashboard", company_id=accepted.company_id))
 
