@@ -67,6 +67,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.companies.views import bp as companies_bp
     from app.kpis.views import bp as kpis_bp
     from app.members.views import bp as members_bp
+    from app.progress.views import bp as progress_bp
     from app.reports.views import bp as reports_bp
     from app.web.main import bp as main_bp
 
@@ -76,3 +77,4 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     app.register_blueprint(kpis_bp)
     app.register_blueprint(comments_bp)
+    app.register_blueprint(progress_bp)

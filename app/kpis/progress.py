@@ -1,19 +1,16 @@
-"""View models for progress: each indicator and each qualitative target against the straight
-line to its target (scoring.progress does the maths), and the yearly maturity scores."""
+"""View models for indicator progress: each indicator against the straight line to its target
+(scoring.progress does the maths). Its statuses and labels are shared with app/progress/."""
 
 import math
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
-from app.extensions import db
 from app.kpis import services
-from app.kpis.charts import LineChart, LineData, line_chart
 from app.kpis.value_types import display, label_for_rank
-from app.models import Answer, Assessment, Indicator
-from questionnaires import Item, load_index
-from scoring.maturity import MAX_LEVEL, MIN_LEVEL
-from scoring.progress import STATUS_CODES, Series, Status, qualitative_target_status, status
+from app.models import Indicator
+from app.web.line_charts import LineChart, LineData, line_chart
+from scoring.progress import STATUS_CODES, Series, Status, status
 from scoring.progress import trajectory as planned_path
 
 STATUS_LABELS = {
@@ -22,8 +19,6 @@ STATUS_LABELS = {
     "behind": "遅れ",
     "no_data": "データなし",
 }
-QUALITATIVE_CYCLE_YEARS = 3  # the index asks for the target level three years on
-LEVEL_LABELS = {float(v): str(v) for v in range(MIN_LEVEL, MAX_LEVEL + 1)}
 
 
 def count_statuses(statuses) -> dict[str, int]:
@@ -129,183 +124,3 @@ def company_indicator_progress(company_id: int, as_of: int) -> list[IndicatorPro
     indicators = services.active_indicators(company_id)
     values = services.values_by_indicator([i.id for i in indicators])
     return [indicator_progress(i, values[i.id], as_of, size="compact") for i in indicators]
-
-
-# --- qualitative targets -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class QualitativeTarget:
-    item: Item
-    set_year: int
-    baseline: int
-    target: int
-    target_year: int
-    actuals: dict[int, int]
-    status: Status
-    chart: LineChart
-
-    @property
-    def label(self) -> str:
-        return STATUS_LABELS[self.status.code]
-
-
-@dataclass(frozen=True)
-class QualitativeSet:
-    """The 35 target levels set in one submitted year, followed over the next three years."""
-
-    set_year: int
-    target_year: int
-    later_years: list[int]
-    targets: list[QualitativeTarget]
-    running: bool
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return count_statuses(t.status for t in self.targets)
-
-
-def _submitted(company_id: int) -> list[Assessment]:
-    return list(
-        db.session.scalars(
-            db.select(Assessment)
-            .where(Assessment.company_id == company_id, Assessment.status == "submitted")
-            .order_by(Assessment.fiscal_year)
-        )
-    )
-
-
-def _levels(assessment_ids) -> dict[int, dict[str, tuple[int | None, int | None]]]:
-    result: dict[int, dict[str, tuple[int | None, int | None]]] = {a: {} for a in assessment_ids}
-    if not result:
-        return result
-    rows = db.session.execute(
-        db.select(
-            Answer.assessment_id, Answer.item_id, Answer.current_level, Answer.target_level
-        ).where(Answer.assessment_id.in_(list(result)))
-    )
-    for assessment_id, item_id, current, target in rows:
-        result[assessment_id][item_id] = (current, target)
-    return result
-
-
-def qualitative_sets(company_id: int, as_of: int) -> list[QualitativeSet]:
-    """One set per submitted year, newest first. Actuals are the current levels of later
-    submitted years made with the same index version, up to the target year."""
-    submitted = _submitted(company_id)
-    levels = _levels([a.id for a in submitted])
-    sets = []
-    for source in submitted:
-        index = load_index(source.index_version)
-        target_year = source.fiscal_year + QUALITATIVE_CYCLE_YEARS
-        later = [
-            a
-            for a in submitted
-            if source.fiscal_year < a.fiscal_year <= target_year
-            and a.index_version == source.index_version
-        ]
-        targets = []
-        for item in index.items:
-            current, target = levels[source.id].get(item.id, (None, None))
-            if current is None or target is None:
-                continue
-            actuals = {
-                a.fiscal_year: levels[a.id][item.id][0]
-                for a in later
-                if levels[a.id].get(item.id, (None, None))[0] is not None
-            }
-            result = qualitative_target_status(
-                source.fiscal_year, current, target, target_year, actuals, as_of
-            )
-            series = Series(source.fiscal_year, current, target_year, target, actuals)
-            chart = line_chart(
-                list(range(source.fiscal_year, target_year + 1)),
-                [
-                    LineData("plan", "目標への直線", dict(planned_path(series))),
-                    LineData("actual", "現在値", {source.fiscal_year: current, **actuals}),
-                ],
-                y_labels=LEVEL_LABELS,
-                size="mini",
-            )
-            targets.append(
-                QualitativeTarget(
-                    item, source.fiscal_year, current, target, target_year, actuals, result, chart
-                )
-            )
-        sets.append(
-            QualitativeSet(
-                source.fiscal_year,
-                target_year,
-                [a.fiscal_year for a in later],
-                targets,
-                running=target_year >= as_of,
-            )
-        )
-    return list(reversed(sets))
-
-
-# --- year-over-year maturity scores ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ScoreYear:
-    fiscal_year: int
-    overall: tuple[float | None, float | None]
-    frameworks: dict[str, tuple[float | None, float | None]]
-
-
-@dataclass(frozen=True)
-class ScoreHistory:
-    years: list[ScoreYear]
-    charts: list[tuple[str, LineChart]]  # (title, chart)
-    framework_names: dict[str, str]
-
-
-def _pair(stat: dict | None) -> tuple[float | None, float | None]:
-    if not stat:
-        return None, None
-    return stat.get("current_mean"), stat.get("target_mean")
-
-
-def score_history(company_id: int) -> ScoreHistory:
-    """Current and target means of every submitted year, from the stored score snapshots."""
-    rows = [a for a in _submitted(company_id) if a.scores]
-    names: dict[str, str] = {}
-    for a in rows:
-        for framework in load_index(a.index_version).frameworks:
-            names.setdefault(framework.id, framework.name)
-    years = [
-        ScoreYear(
-            a.fiscal_year,
-            _pair(a.scores.get("overall")),
-            {fid: _pair(a.scores.get("frameworks", {}).get(fid)) for fid in names},
-        )
-        for a in rows
-    ]
-    charts = []
-    if years:
-        span = list(range(years[0].fiscal_year, years[-1].fiscal_year + 1))
-        parts = [("全35項目", lambda y: y.overall)] + [
-            (name, lambda y, fid=fid: y.frameworks.get(fid, (None, None)))
-            for fid, name in names.items()
-        ]
-        for title, pick in parts:
-            current = {y.fiscal_year: pick(y)[0] for y in years if pick(y)[0] is not None}
-            target = {y.fiscal_year: pick(y)[1] for y in years if pick(y)[1] is not None}
-            charts.append(
-                (
-                    title,
-                    line_chart(
-                        span,
-                        [
-                            LineData("current", "現在値の平均", current,
-                                     {k: f"現在値 {v:.2f}" for k, v in current.items()}),
-                            LineData("target", "目標値の平均", target,
-                                     {k: f"目標値 {v:.2f}" for k, v in target.items()}),
-                        ],
-                        y_labels=LEVEL_LABELS,
-                        size="half",
-                    ),
-                )
-            )  # fmt: skip
-    return ScoreHistory(years, charts, names)

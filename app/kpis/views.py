@@ -337,27 +337,3 @@ def new_cycle(indicator_id):
         return _render_detail(db.session.get(Indicator, indicator_id), cycle_form=form, status=400)
     flash(f"第{successor.cycle}サイクルを始めました。", "success")
     return redirect(url_for("kpis.detail", indicator_id=successor.id))
-
-
-# --- progress ---------------------------------------------------------------------------------
-
-
-@bp.route("/companies/<int:company_id>/progress")
-@roles_required(*VIEWERS)
-def company_progress(company_id):
-    company = get_company_or_404(company_id, "view")
-    as_of = services.current_fiscal_year(company)
-    indicators = progress.company_indicator_progress(company.id, as_of)
-    sets = progress.qualitative_sets(company.id, as_of)
-    running = [s for s in sets if s.running] or sets[:1]
-    return render_template(
-        "kpis/progress.html",
-        company=company,
-        as_of=as_of,
-        indicators=indicators,
-        indicator_counts=progress.count_statuses(p.status for p in indicators),
-        sets=sets,
-        running=running,
-        history=progress.score_history(company.id),
-        labels=progress.STATUS_LABELS,
-    )

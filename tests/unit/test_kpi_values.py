@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from app.kpis.charts import LineData, line_chart, short_number
 from app.kpis.value_types import BadValue, display, input_text, parse_scale, parse_value
 from app.web.form_fields import parse_decimal_text
+from app.web.line_charts import LineData, line_chart, short_number
 
 FRESHNESS = ["リアルタイム", "日次", "週次", "月次"]
 

@@ -5,7 +5,8 @@ import re
 
 import pytest
 
-from app.kpis import progress
+from app.progress.history import score_history
+from app.progress.qualitative import qualitative_sets
 from tests.conftest import csrf_from
 from tests.integration.kpi_helpers import (
     INDEX,
@@ -38,7 +39,7 @@ def test_qualitative_targets_from_two_submitted_years(client, db, owner_company)
     owner, company = owner_company
     fy = _two_submitted_years(company, owner)
 
-    sets = progress.qualitative_sets(company.id, fy)
+    sets = qualitative_sets(company.id, fy)
     assert [s.set_year for s in sets] == [fy, fy - 1]  # newest first
     latest, earlier = sets
     assert earlier.target_year == fy + 2 and earlier.later_years == [fy]
@@ -67,7 +68,7 @@ def test_year_over_year_charts_use_the_stored_scores(client, db, owner_company):
     owner, company = owner_company
     fy = _two_submitted_years(company, owner)
 
-    history = progress.score_history(company.id)
+    history = score_history(company.id)
     assert [y.fiscal_year for y in history.years] == [fy - 1, fy]
     assert [title for title, _ in history.charts] == [
         "全35項目",
@@ -92,7 +93,7 @@ def test_a_year_without_submission_breaks_the_score_line(client, db, owner_compa
     fy = this_fiscal_year()
     submitted_assessment(company, owner, fy - 2, lambda i: (1, 3))
     submitted_assessment(company, owner, fy, lambda i: (2, 4))
-    history = progress.score_history(company.id)
+    history = score_history(company.id)
     chart = history.charts[0][1]
     assert [t.label for t in chart.x_ticks] == [str(fy - 2), str(fy - 1), str(fy)]
     current_line = next(line for line in chart.lines if line.key == "current")

@@ -1,5 +1,5 @@
 """Line-chart geometry (years across, values up), drawn as inline SVG by
-templates/kpis/_charts.html: no JavaScript, no inline styles.
+templates/components/line_charts.html: no JavaScript, no inline styles.
 
 A missing year is a gap: points are joined only between consecutive years that both have a
 value, so a chart never suggests a value nobody entered.

@@ -1,0 +1,1 @@
+"""The company progress page: qualitative target sets, the score history and the indicators."""

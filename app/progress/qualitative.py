@@ -1,0 +1,99 @@
+"""Qualitative targets: the target levels set in each submitted year, followed over the next
+three years against the straight line to the target (scoring.progress does the maths)."""
+
+from dataclasses import dataclass
+
+from app.kpis.progress import STATUS_LABELS, count_statuses
+from app.progress.submitted import LEVEL_LABELS, levels_of, submitted_assessments
+from app.web.line_charts import LineChart, LineData, line_chart
+from questionnaires import Item, load_index
+from scoring.progress import Series, Status, qualitative_target_status
+from scoring.progress import trajectory as planned_path
+
+QUALITATIVE_CYCLE_YEARS = 3  # the index asks for the target level three years on
+
+
+@dataclass(frozen=True)
+class QualitativeTarget:
+    item: Item
+    set_year: int
+    baseline: int
+    target: int
+    target_year: int
+    actuals: dict[int, int]
+    status: Status
+    chart: LineChart
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.status.code]
+
+
+@dataclass(frozen=True)
+class QualitativeSet:
+    """The 35 target levels set in one submitted year, followed over the next three years."""
+
+    set_year: int
+    target_year: int
+    later_years: list[int]
+    targets: list[QualitativeTarget]
+    running: bool
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return count_statuses(t.status for t in self.targets)
+
+
+def qualitative_sets(company_id: int, as_of: int) -> list[QualitativeSet]:
+    """One set per submitted year, newest first. Actuals are the current levels of later
+    submitted years made with the same index version, up to the target year."""
+    submitted = submitted_assessments(company_id)
+    levels = levels_of([a.id for a in submitted])
+    sets = []
+    for source in submitted:
+        index = load_index(source.index_version)
+        target_year = source.fiscal_year + QUALITATIVE_CYCLE_YEARS
+        later = [
+            a
+            for a in submitted
+            if source.fiscal_year < a.fiscal_year <= target_year
+            and a.index_version == source.index_version
+        ]
+        targets = []
+        for item in index.items:
+            current, target = levels[source.id].get(item.id, (None, None))
+            if current is None or target is None:
+                continue
+            actuals = {
+                a.fiscal_year: levels[a.id][item.id][0]
+                for a in later
+                if levels[a.id].get(item.id, (None, None))[0] is not None
+            }
+            result = qualitative_target_status(
+                source.fiscal_year, current, target, target_year, actuals, as_of
+            )
+            series = Series(source.fiscal_year, current, target_year, target, actuals)
+            chart = line_chart(
+                list(range(source.fiscal_year, target_year + 1)),
+                [
+                    LineData("plan", "目標への直線", dict(planned_path(series))),
+                    LineData("actual", "現在値", {source.fiscal_year: current, **actuals}),
+                ],
+                y_labels=LEVEL_LABELS,
+                size="mini",
+            )
+            targets.append(
+                QualitativeTarget(
+                    item, source.fiscal_year, current, target, target_year, actuals, result, chart
+                )
+            )
+        sets.append(
+            QualitativeSet(
+                source.fiscal_year,
+                target_year,
+                [a.fiscal_year for a in later],
+                targets,
+                running=target_year >= as_of,
+            )
+        )
+    return list(reversed(sets))

@@ -1,0 +1,32 @@
+"""The company progress page (members and advisors with a grant)."""
+
+from flask import Blueprint, render_template
+
+from app.access import get_company_or_404
+from app.kpis import progress as kpi_progress
+from app.kpis.services import current_fiscal_year
+from app.progress.history import score_history
+from app.progress.qualitative import qualitative_sets
+from app.web.guards import roles_required
+
+bp = Blueprint("progress", __name__)
+
+
+@bp.route("/companies/<int:company_id>/progress")
+@roles_required("member", "advisor")
+def company(company_id):
+    company = get_company_or_404(company_id, "view")
+    as_of = current_fiscal_year(company)
+    indicators = kpi_progress.company_indicator_progress(company.id, as_of)
+    sets = qualitative_sets(company.id, as_of)
+    return render_template(
+        "progress/index.html",
+        company=company,
+        as_of=as_of,
+        indicators=indicators,
+        indicator_counts=kpi_progress.count_statuses(p.status for p in indicators),
+        sets=sets,
+        running=[s for s in sets if s.running] or sets[:1],
+        history=score_history(company.id),
+        labels=kpi_progress.STATUS_LABELS,
+    )
