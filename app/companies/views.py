@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from app.access import can, get_company_or_404, member_company_ids
 from app.assessments import services as assessment_services
+from app.assessments.comparison import change_texts
 from app.companies.forms import CompanyForm
 from app.companies.services import (
     DuplicateCorporateNumber,
@@ -56,6 +57,7 @@ def dashboard(company_id):
         company=company,
         facts=profile_facts(company),
         overview=overview,
+        changes=change_texts(company.id),
         can_edit=can(current_user, "edit", company.id),
         can_manage=can(current_user, "manage", company.id),
     )

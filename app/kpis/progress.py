@@ -6,13 +6,15 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
+from app.assessments.comparison import change_texts
 from app.extensions import db
 from app.kpis import services
 from app.kpis.charts import LineChart, LineData, line_chart
 from app.kpis.value_types import display, label_for_rank
 from app.models import Answer, Assessment, Indicator
+from app.web.numbers import percent_text, score_text
 from questionnaires import Item, load_index
-from scoring.maturity import MAX_LEVEL, MIN_LEVEL
+from scoring.maturity import MAX_LEVEL, MIN_LEVEL, round_half_away
 from scoring.progress import STATUS_CODES, Series, Status, qualitative_target_status, status
 from scoring.progress import trajectory as planned_path
 
@@ -20,6 +22,7 @@ STATUS_LABELS = {
     "achieved": "達成",
     "on_track": "順調",
     "behind": "遅れ",
+    "missing": "実績未入力",
     "no_data": "データなし",
 }
 QUALITATIVE_CYCLE_YEARS = 3  # the index asks for the target level three years on
@@ -32,7 +35,8 @@ def count_statuses(statuses) -> dict[str, int]:
 
 
 def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
+    """Progress and expected progress, whole percent (R9: 12.5% shows 13%)."""
+    return percent_text(value, places=0)
 
 
 # --- quantitative indicators -----------------------------------------------------------------
@@ -55,10 +59,17 @@ class IndicatorProgress:
         return display(value, i.value_type, i.unit, i.scale)
 
     @property
+    def latest_year(self) -> int | None:
+        """The newest actual after the baseline year (shown even when a later one is due)."""
+        years = [y for y in self.values if y > self.indicator.baseline_year]
+        return max(years) if years else None
+
+    @property
     def latest_text(self) -> str:
-        if self.status.year is None:
+        year = self.latest_year
+        if year is None:
             return "—"
-        return f"{self.show(self.values[self.status.year])}（{self.status.year}年度）"
+        return f"{self.show(self.values[year])}（{year}年度）"
 
     @property
     def progress_text(self) -> str:
@@ -96,7 +107,7 @@ def indicator_progress(
                 return "計画 " + label_for_rank(low, indicator.scale)
             labels = (label_for_rank(low, indicator.scale), label_for_rank(high, indicator.scale))
             return "計画 {}と{}の間".format(*labels)
-        return "計画 " + text(round(Decimal(repr(v)), 2))
+        return "計画 " + text(round_half_away(v, 2))
 
     plan = dict(planned_path(series))
     actual = {indicator.baseline_year: Decimal(indicator.baseline_value)}
@@ -121,7 +132,7 @@ def indicator_progress(
         y_labels=y_labels,
         size=size,
     )
-    missing = [y for y in services.value_years(indicator) if y <= as_of and y not in values]
+    missing = [y for y in services.value_years(indicator) if y < as_of and y not in values]
     return IndicatorProgress(indicator, values, result, chart, missing)
 
 
@@ -252,6 +263,7 @@ class ScoreYear:
     fiscal_year: int
     overall: tuple[float | None, float | None]
     frameworks: dict[str, tuple[float | None, float | None]]
+    change_text: str = "—"  # the overall current mean's change, with the compared year named
 
 
 @dataclass(frozen=True)
@@ -270,6 +282,7 @@ def _pair(stat: dict | None) -> tuple[float | None, float | None]:
 def score_history(company_id: int) -> ScoreHistory:
     """Current and target means of every submitted year, from the stored score snapshots."""
     rows = [a for a in _submitted(company_id) if a.scores]
+    changes = change_texts(company_id)
     names: dict[str, str] = {}
     for a in rows:
         for framework in load_index(a.index_version).frameworks:
@@ -279,6 +292,7 @@ def score_history(company_id: int) -> ScoreHistory:
             a.fiscal_year,
             _pair(a.scores.get("overall")),
             {fid: _pair(a.scores.get("frameworks", {}).get(fid)) for fid in names},
+            changes.get(a.fiscal_year, "—"),
         )
         for a in rows
     ]
@@ -299,9 +313,9 @@ def score_history(company_id: int) -> ScoreHistory:
                         span,
                         [
                             LineData("current", "現在値の平均", current,
-                                     {k: f"現在値 {v:.2f}" for k, v in current.items()}),
+                                     {k: f"現在値 {score_text(v)}" for k, v in current.items()}),
                             LineData("target", "目標値の平均", target,
-                                     {k: f"目標値 {v:.2f}" for k, v in target.items()}),
+                                     {k: f"目標値 {score_text(v)}" for k, v in target.items()}),
                         ],
                         y_labels=LEVEL_LABELS,
                         size="half",

@@ -11,19 +11,11 @@ from app.reports.aggregates import build_report, jurisdiction_of
 from app.reports.csv_export import content_disposition, download_names, report_csv
 from app.reports.stats import MIN_COMPANIES, SUPPRESSED_TEXT
 from app.web.guards import roles_required
-from app.web.template_helpers import fmt_score
-from scoring import round2
 
 bp = Blueprint("reports", __name__, url_prefix="/bureau")
 
 YEAR = re.compile(r"\A[0-9]{4}\Z")
 VERSION = re.compile(r"\A[0-9A-Za-z._-]{1,32}\Z")
-
-
-@bp.app_template_filter("report_number")
-def report_number(value) -> str:
-    # Rounded exactly like the CSV (half away from zero), then shown with two decimals.
-    return fmt_score(round2(value))
 
 
 def _export_limit():
