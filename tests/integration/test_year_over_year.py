@@ -194,3 +194,29 @@ def test_submit_without_a_confirmed_profile_is_refused(client, db, owner_company
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     flashes = [f.get_text(strip=True) for f in BeautifulSoup(page, "html.parser").select(".flash")]
     assert any("会社情報の確認が済んでいないため提出できません" in f for f in flashes)
+
+
+# --- how pages name the compared year (no second index version exists yet to drive a page) ------
+
+
+def test_labels_name_the_compared_year_and_say_why_nothing_compares():
+    from app.assessments.comparison import change_text, labels_for
+    from scoring import YearCard, compare_years, score_assessment, structure_from_index
+    from tests.integration.yoy_helpers import INDEX
+
+    structure = structure_from_index(INDEX)
+    card = score_assessment(structure, uniform(2))
+    this = YearCard(2026, "2019-07", card)
+    other_version = YearCard(2024, "2030-01", card, reopened=True, revision=3)
+    comparison = compare_years(this, [other_version, this])
+    labels = labels_for(comparison)
+    assert (labels.change, labels.compared) == ("2024年度比", "2024年度")
+    assert labels.note == (
+        "2024年度は再編集中のため、最後に提出された内容（第3版）と比較しています。"
+        "2024年度は指標の版（2030-01）が異なるため、比較できません。"
+    )
+    assert change_text(comparison) == "比較不可（2024年度比）"
+    assert change_text(None) == "—" and labels_for(None) is None
+    previous = compare_years(this, [YearCard(2025, "2019-07", card), this])
+    assert labels_for(previous).change == "前年度比" and labels_for(previous).note is None
+    assert change_text(previous) == "+0.00（前年度比）"
