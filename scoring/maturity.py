@@ -51,18 +51,31 @@ R8  Storage.  ``ScoreCard.to_dict()`` gives a JSON-safe dict (str keys, ints,
     floats, None, bools, str) and ``ScoreCard.from_dict()`` restores an equal
     card.  A stored card keeps the ``scoring_version`` it was computed with.
 
-R9  Display rounding.  :func:`round2` rounds half away from zero to two
-    decimals on the shortest decimal representation of the float (so 2.675
-    gives 2.68).  With at most 200 items a mean below 3 can never display
-    as "3.00" (the largest such mean over n items is 3 - 1/n).
+R9  Display rounding.  :func:`round_half_away` rounds half away from zero
+    on the shortest decimal representation of the float (so 2.675 gives 2.68
+    at two places, 2.125 gives 2.13, 31.25 gives 31.3 at one place, 12.5
+    gives 13 at none); :func:`round2` is the two-decimal case.  Every figure
+    the app shows or exports (means, medians, gaps, changes, shares,
+    percentages) is rounded by it.  With at most 200 items a mean below 3 can
+    never display as "3.00" (the largest such mean over n items is 3 - 1/n).
+
+R10 Which year a change compares against.  :func:`compare_years` derives a
+    year's change at display time from the stored cards as they are now:
+    the compared year is the latest earlier year that has a card (a submitted
+    year's card, or for a year reopened into a draft the card of its last
+    submitted version).  The change is R7 against that card, and only when
+    both years use the same index version; otherwise every change is ``None``
+    (not comparable).  A card's own stored ``delta`` is never used for display.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from types import MappingProxyType
 from typing import Any
 
@@ -78,8 +91,12 @@ __all__ = [
     "ScoreCard",
     "Stat",
     "Structure",
+    "YearCard",
+    "YearComparison",
+    "compare_years",
     "compute_delta",
     "round2",
+    "round_half_away",
     "score_assessment",
     "structure_from_index",
     "validate_level",
@@ -506,9 +523,85 @@ def compute_delta(card: ScoreCard, previous: ScoreCard) -> Delta:
     )
 
 
-def round2(value: float | None) -> float | None:
-    """Round for display: two decimals, half away from zero (R9); ``None`` stays ``None``."""
+def round_half_away(value: Any, places: int, *, scale: int = 1) -> Decimal | None:
+    """R9: ``value * scale`` rounded half away from zero to ``places`` decimals.
+
+    Works on the value's decimal form: floats through their shortest ``repr`` (what was
+    meant, not the binary approximation), ints and ``Decimal`` exactly, a ``Fraction``
+    to 28 significant digits.  ``scale=100`` turns a share into a percentage before
+    rounding (0.3125 -> 31.3 at one place).  ``None`` stays ``None``; a negative zero
+    result becomes ``0``.
+    """
     if value is None:
         return None
-    rounded = Decimal(repr(float(value))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return float(rounded) + 0.0  # "+ 0.0" turns -0.0 into 0.0
+    if isinstance(value, bool):
+        raise ValueError(f"not a number: {value!r}")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"not a finite number: {value!r}")
+        exact = Decimal(repr(value))
+    elif isinstance(value, Fraction):
+        exact = Decimal(value.numerator) / Decimal(value.denominator)
+    else:
+        exact = Decimal(value)
+    rounded = (exact * scale).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return rounded if rounded != 0 else abs(rounded)
+
+
+def round2(value: float | None) -> float | None:
+    """Round for display: two decimals, half away from zero (R9); ``None`` stays ``None``."""
+    rounded = round_half_away(value, 2)
+    return None if rounded is None else float(rounded) + 0.0  # "+ 0.0" turns -0.0 into 0.0
+
+
+# --------------------------------------------------------------------------
+# Year over year (R10)
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class YearCard:
+    """A year's stored card as it is now, for comparisons.
+
+    ``reopened`` marks a year that is back in draft: its card is that of its
+    last submitted version (``revision`` is that version's number).
+    """
+
+    fiscal_year: int
+    index_version: str
+    card: ScoreCard
+    reopened: bool = False
+    revision: int | None = None
+
+
+@dataclass(frozen=True)
+class YearComparison:
+    """A year's change against an earlier year (R10).
+
+    ``previous`` is the compared year's card; ``delta`` is ``None`` when the two
+    years use different index versions (nothing is comparable).
+    """
+
+    fiscal_year: int
+    previous: YearCard
+    delta: Delta | None
+
+    @property
+    def comparable(self) -> bool:
+        return self.delta is not None
+
+    @property
+    def is_previous_year(self) -> bool:
+        return self.previous.fiscal_year == self.fiscal_year - 1
+
+
+def compare_years(this: YearCard, years: Iterable[YearCard]) -> YearComparison | None:
+    """``this`` against the latest earlier year in ``years`` (R10); ``None`` if there is none."""
+    earlier = [y for y in years if y.fiscal_year < this.fiscal_year]
+    if not earlier:
+        return None
+    previous = max(earlier, key=lambda y: y.fiscal_year)
+    delta = None
+    if previous.index_version == this.index_version:
+        delta = compute_delta(this.card, previous.card)
+    return YearComparison(fiscal_year=this.fiscal_year, previous=previous, delta=delta)

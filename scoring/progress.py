@@ -29,16 +29,26 @@ P4  Expected progress.  A straight line from 0 at the baseline year to 1 at
     the target year: ``(year - baseline_year) / (target_year - baseline_year)``,
     clamped to 0..1 (0 before the baseline year, 1 after the target year).
 
-P5  Which actual counts.  ``status`` uses the latest actual whose year is
-    after the baseline year and not after ``as_of_year``.  The baseline is
-    not a measurement of progress, so an actual recorded for the baseline
-    year (or earlier) is ignored.  Missing years are not interpolated: a
-    missing year never becomes a value; the latest available year is used
-    and its expected progress is that of its own year.
+P5  Which actual counts.  ``as_of_year`` is the fiscal year running today;
+    every earlier year has ended.  ``status`` uses the latest actual whose
+    year is after the baseline year and not after ``as_of_year``.  The
+    baseline is not a measurement of progress, so an actual recorded for the
+    baseline year (or earlier) is ignored.  Missing years are not
+    interpolated: a missing year never becomes a value.  The actual *due* is
+    that of the last ended year of the cycle,
+    ``due_year = min(as_of_year - 1, target_year)``; when ``due_year`` is after
+    the baseline year and no actual of ``due_year`` or later (up to
+    ``as_of_year``) exists, the status is ``"missing"`` -- an older actual
+    never stands in for a year that has ended without one.  Otherwise the
+    latest actual is used and its expected progress is that of its own year.
 
 P6  Status codes, first match wins:
-    ``"no_data"``  no actual counts (P5), e.g. ``as_of_year`` before any
-                   actual; progress/expected/year/value are ``None``;
+    ``"no_data"``  nothing is due yet (``due_year`` is not after the
+                   baseline year) and no actual counts (P5);
+                   progress/expected/year/value are ``None``;
+    ``"missing"``  the actual due (P5) is missing: ``missing_year`` is the
+                   ``due_year``; progress/expected/year/value are ``None``.
+                   Summaries count it apart from on-track and behind;
     ``"achieved"`` the actual is at or better than the target in the
                    indicator's direction (exceeding it is still "achieved");
     ``"on_track"`` ``progress >= expected - tolerance``;
@@ -61,7 +71,8 @@ P8  Ordered scales.  A scale listed best -> worst (e.g. リアルタイム, 日�
 P9  Qualitative targets.  A target maturity level set in ``set_year`` (when
     the current level was ``current_at_set``) for ``target_year`` follows P2-P7
     with direction ``"higher"``, baseline = ``current_at_set`` and the levels
-    of later assessments as actuals.  Levels must be ints in 0..5.
+    of later assessments as actuals.  Levels must be ints in 0..5.  A year
+    that ended without a submitted assessment is a missing actual (P5).
 """
 
 from __future__ import annotations
@@ -82,6 +93,7 @@ __all__ = [
     "DIRECTIONS",
     "HIGHER",
     "LOWER",
+    "MISSING",
     "NO_DATA",
     "ON_TRACK",
     "STATUS_CODES",
@@ -105,7 +117,8 @@ ACHIEVED = "achieved"
 ON_TRACK = "on_track"
 BEHIND = "behind"
 NO_DATA = "no_data"
-STATUS_CODES = (ACHIEVED, ON_TRACK, BEHIND, NO_DATA)
+MISSING = "missing"
+STATUS_CODES = (ACHIEVED, ON_TRACK, BEHIND, MISSING, NO_DATA)
 
 
 # --------------------------------------------------------------------------
@@ -244,7 +257,8 @@ class Status:
 
     ``year``/``value`` are the actual used; ``progress`` its progress (P2/P3);
     ``expected`` the expected progress in that year (P4).  All ``None`` for
-    ``"no_data"``.
+    ``"no_data"`` and ``"missing"``; ``missing_year`` is the year whose actual
+    is missing (``"missing"`` only).
     """
 
     code: str
@@ -252,13 +266,14 @@ class Status:
     expected: float | None
     year: int | None
     value: float | None
+    missing_year: int | None = None
 
 
 _NO_DATA = Status(code=NO_DATA, progress=None, expected=None, year=None, value=None)
 
 
 def status(series: Series, direction: str, as_of_year: int, tolerance: float = 0.0) -> Status:
-    """Status of ``series`` as of ``as_of_year`` (P5-P7)."""
+    """Status of ``series`` in the running fiscal year ``as_of_year`` (P5-P7)."""
     _check_direction(direction)
     as_of = _check_year(as_of_year, "as_of_year")
     tol = _exact(tolerance, "tolerance")
@@ -268,6 +283,9 @@ def status(series: Series, direction: str, as_of_year: int, tolerance: float = 0
     target = _exact(series.target, "target")
 
     years = [y for y in series.actuals if series.baseline_year < y <= as_of]
+    due_year = min(as_of - 1, series.target_year)
+    if due_year > series.baseline_year and (not years or max(years) < due_year):
+        return Status(MISSING, None, None, None, None, missing_year=due_year)
     if not years:
         return _NO_DATA
     year = max(years)

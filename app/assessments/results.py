@@ -1,11 +1,14 @@
-"""The results page's view model: stored scores, last year's, and IPA's national figures."""
+"""The results page's view model: stored scores, the change against the compared year
+(derived now, see comparison.py), and IPA's national figures."""
 
 from dataclasses import dataclass
 
 from app.assessments import services
+from app.progress.comparison import ChangeLabels, comparison_for, labels_for
 from app.web import charts
+from app.web.numbers import score_text
 from questionnaires import reference
-from scoring import ScoreCard
+from scoring import ScoreCard, YearComparison
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class Row:
 class Results:
     card: ScoreCard
     previous_year: int | None
+    comparison: YearComparison | None
+    labels: ChangeLabels | None
     national: object | None
     overall: Row
     frameworks: list[Row]
@@ -48,12 +53,12 @@ def latest_national_average():
 def build_results(assessment) -> Results:
     index = services.index_of(assessment)
     card = ScoreCard.from_dict(assessment.scores)
-    prev = services.previous_scorecard(assessment)
-    prev_assessment = services.last_submitted(
-        assessment.company_id, before_year=assessment.fiscal_year
-    )
+    comparison = comparison_for(assessment)
+    labels = labels_for(comparison)
+    # Earlier values are shown only beside a change they explain (same index version).
+    prev = comparison.previous.card if comparison and comparison.comparable else None
+    delta = comparison.delta if comparison else None
     national = latest_national_average()
-    delta = card.delta
 
     def stat_row(key, label, stat, prev_stat, change, nat_current=None, nat_target=None):
         return Row(
@@ -124,23 +129,23 @@ def build_results(assessment) -> Results:
         ("target", "目標値", [r.target for r in groups]),
     ]
     if prev:
-        series.append(
-            (
-                "previous",
-                f"{prev_assessment.fiscal_year}年度の現在値",
-                [r.previous_current for r in groups],
-            )
-        )
+        name = f"{comparison.previous.fiscal_year}年度の現在値"
+        if comparison.previous.reopened:
+            name += f"（第{comparison.previous.revision}版）"
+        series.append(("previous", name, [r.previous_current for r in groups]))
     ref = None
     if national:
         ref = (
-            f"全国平均 現在値 {national.current_mean:.2f}（IPA {national.data_year}年度データ）",
+            f"全国平均 現在値 {score_text(national.current_mean)}"
+            f"（IPA {national.data_year}年度データ）",
             national.current_mean,
         )
     radar = charts.radar([g.id for g in index.groups], series, ref)
     return Results(
         card,
-        prev_assessment.fiscal_year if prev else None,
+        comparison.previous.fiscal_year if comparison else None,
+        comparison,
+        labels,
         national,
         overall,
         frameworks,

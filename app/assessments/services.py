@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models import Answer, Assessment, AssessmentRevision, StashedPost, StepState
 from app.models._time import utcnow
 from questionnaires import load_index
-from scoring import SCORING_VERSION, ScoreCard, score_assessment, structure_from_index
+from scoring import SCORING_VERSION, score_assessment, structure_from_index
 
 PROFILE_STEP = "profile"
 REVIEW_STEP = "review"
@@ -29,6 +29,10 @@ class AssessmentLocked(Exception):
 
 class IncompleteAssessment(ValueError):
     pass
+
+
+class ProfileNotConfirmed(ValueError):
+    """Submit refused: the company profile was not confirmed for this assessment."""
 
 
 @dataclass
@@ -331,14 +335,6 @@ def lower_targets(assessment: Assessment, answers=None) -> list:
     ]
 
 
-def previous_scorecard(assessment: Assessment) -> ScoreCard | None:
-    """Last year's stored scores, when they were made with the same index version."""
-    prev = last_submitted(assessment.company_id, before_year=assessment.fiscal_year)
-    if prev is None or prev.index_version != assessment.index_version or not prev.scores:
-        return None
-    return ScoreCard.from_dict(prev.scores)
-
-
 def submit(assessment: Assessment, expected_version: int, user) -> bool:
     """Submit once. Returns False if it was already submitted (a double submit)."""
     result = db.session.execute(
@@ -359,16 +355,23 @@ def submit(assessment: Assessment, expected_version: int, user) -> bool:
     if result.rowcount != 1:
         db.session.rollback()
         return False
+    # Read under the row lock just taken: the page flow is not what guarantees it.
+    confirmed = db.session.scalar(
+        select(Assessment.profile_confirmed_at).where(Assessment.id == assessment.id)
+    )
+    if confirmed is None:
+        db.session.rollback()
+        raise ProfileNotConfirmed()
     answers = answers_by_item(assessment)
     missing = missing_items(assessment, answers)
     if missing:
         db.session.rollback()
         raise IncompleteAssessment([m.id for m in missing])
+    # The card is frozen with SCORING_VERSION; its change against another year is not stored
+    # but derived when shown (comparison.py), so a later reopen of that year cannot stale it.
     structure = structure_from_index(index_of(assessment))
     card = score_assessment(
-        structure,
-        {i: (a.current_level, a.target_level) for i, a in answers.items()},
-        previous=previous_scorecard(assessment),
+        structure, {i: (a.current_level, a.target_level) for i, a in answers.items()}
     )
     db.session.execute(
         update(Assessment)

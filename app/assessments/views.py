@@ -242,6 +242,12 @@ def submit(assessment_id):
         return redirect(url_for("assessments.review", assessment_id=assessment.id))
     try:
         submitted = services.submit(assessment, int(form.version.data), current_user)
+    except services.ProfileNotConfirmed:
+        flash(
+            "会社情報の確認が済んでいないため提出できません。確認してから提出してください。",
+            "warning",
+        )
+        return redirect(url_for("assessments.profile_step", assessment_id=assessment.id))
     except services.IncompleteAssessment:
         flash("未回答の項目があるため提出できません。", "warning")
         return redirect(url_for("assessments.review", assessment_id=assessment.id))

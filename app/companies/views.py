@@ -14,6 +14,7 @@ from app.companies.services import (
 )
 from app.extensions import db
 from app.models import Company
+from app.progress.comparison import change_texts
 from app.web.guards import roles_required
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
@@ -56,6 +57,7 @@ def dashboard(company_id):
         company=company,
         facts=profile_facts(company),
         overview=overview,
+        changes=change_texts(company.id),
         can_edit=can(current_user, "edit", company.id),
         can_manage=can(current_user, "manage", company.id),
     )

@@ -10,6 +10,8 @@ from app.kpis import services
 from app.kpis.value_types import display, label_for_rank
 from app.models import Indicator
 from app.web.line_charts import LineChart, LineData, line_chart
+from app.web.numbers import percent_text
+from scoring.maturity import round_half_away
 from scoring.progress import STATUS_CODES, Series, Status, status
 from scoring.progress import trajectory as planned_path
 
@@ -17,6 +19,7 @@ STATUS_LABELS = {
     "achieved": "達成",
     "on_track": "順調",
     "behind": "遅れ",
+    "missing": "実績未入力",
     "no_data": "データなし",
 }
 
@@ -27,7 +30,8 @@ def count_statuses(statuses) -> dict[str, int]:
 
 
 def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
+    """Progress and expected progress, whole percent (R9: 12.5% shows 13%)."""
+    return percent_text(value, places=0)
 
 
 # --- quantitative indicators -----------------------------------------------------------------
@@ -50,10 +54,17 @@ class IndicatorProgress:
         return display(value, i.value_type, i.unit, i.scale)
 
     @property
+    def latest_year(self) -> int | None:
+        """The newest actual after the baseline year (shown even when a later one is due)."""
+        years = [y for y in self.values if y > self.indicator.baseline_year]
+        return max(years) if years else None
+
+    @property
     def latest_text(self) -> str:
-        if self.status.year is None:
+        year = self.latest_year
+        if year is None:
             return "—"
-        return f"{self.show(self.values[self.status.year])}（{self.status.year}年度）"
+        return f"{self.show(self.values[year])}（{year}年度）"
 
     @property
     def progress_text(self) -> str:
@@ -91,7 +102,7 @@ def indicator_progress(
                 return "計画 " + label_for_rank(low, indicator.scale)
             labels = (label_for_rank(low, indicator.scale), label_for_rank(high, indicator.scale))
             return "計画 {}と{}の間".format(*labels)
-        return "計画 " + text(round(Decimal(repr(v)), 2))
+        return "計画 " + text(round_half_away(v, 2))
 
     plan = dict(planned_path(series))
     actual = {indicator.baseline_year: Decimal(indicator.baseline_value)}
@@ -116,7 +127,7 @@ def indicator_progress(
         y_labels=y_labels,
         size=size,
     )
-    missing = [y for y in services.value_years(indicator) if y <= as_of and y not in values]
+    missing = [y for y in services.value_years(indicator) if y < as_of and y not in values]
     return IndicatorProgress(indicator, values, result, chart, missing)
 
 

@@ -76,7 +76,8 @@ def new(company_id):
         example = find_example(_index_version(), request.args.get("example"))
         if request.args.get("example") and example is None:
             abort(404)
-        data = {**_prefill(example), "baseline_year": str(current_year)}
+        # The last completed year, so the first actual (the running year's) can be entered at once.
+        data = {**_prefill(example), "baseline_year": str(current_year - 1)}
         form = IndicatorForm(current_year=current_year, formdata=None, data=data)
         return render_template("kpis/form.html", **_form_page(company, form, example))
     form = IndicatorForm(current_year=current_year)

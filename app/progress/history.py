@@ -2,8 +2,10 @@
 
 from dataclasses import dataclass
 
+from app.progress.comparison import change_texts
 from app.progress.submitted import LEVEL_LABELS, submitted_assessments
 from app.web.line_charts import LineChart, LineData, line_chart
+from app.web.numbers import score_text
 from questionnaires import load_index
 
 
@@ -12,6 +14,7 @@ class ScoreYear:
     fiscal_year: int
     overall: tuple[float | None, float | None]
     frameworks: dict[str, tuple[float | None, float | None]]
+    change_text: str = "—"  # the overall current mean's change, with the compared year named
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ def _pair(stat: dict | None) -> tuple[float | None, float | None]:
 def score_history(company_id: int) -> ScoreHistory:
     """Current and target means of every submitted year, from the stored score snapshots."""
     rows = [a for a in submitted_assessments(company_id) if a.scores]
+    changes = change_texts(company_id)
     names: dict[str, str] = {}
     for a in rows:
         for framework in load_index(a.index_version).frameworks:
@@ -39,6 +43,7 @@ def score_history(company_id: int) -> ScoreHistory:
             a.fiscal_year,
             _pair(a.scores.get("overall")),
             {fid: _pair(a.scores.get("frameworks", {}).get(fid)) for fid in names},
+            changes.get(a.fiscal_year, "—"),
         )
         for a in rows
     ]
@@ -59,9 +64,9 @@ def score_history(company_id: int) -> ScoreHistory:
                         span,
                         [
                             LineData("current", "現在値の平均", current,
-                                     {k: f"現在値 {v:.2f}" for k, v in current.items()}),
+                                     {k: f"現在値 {score_text(v)}" for k, v in current.items()}),
                             LineData("target", "目標値の平均", target,
-                                     {k: f"目標値 {v:.2f}" for k, v in target.items()}),
+                                     {k: f"目標値 {score_text(v)}" for k, v in target.items()}),
                         ],
                         y_labels=LEVEL_LABELS,
                         size="half",

@@ -3,19 +3,22 @@
 - UTF-8 with a BOM, so Excel opens Japanese text correctly; RFC 4180 quoting, CRLF line ends.
 - Formula injection: a text cell starting with = + - @ TAB CR (or NUL) gets a leading ', so a
   spreadsheet shows it as text. Numbers are written as numbers (a negative gap stays a number).
-- Numbers are rounded like the page (two decimals, half away from zero; shares one decimal).
+- Numbers are rounded by the page's own functions (app/web/numbers.py, rule R9: two decimals,
+  half away from zero; shares as percentages with one decimal), written as exact decimals.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 from urllib.parse import quote
 
 from app.reports.aggregates import BureauReport, Row
 from app.reports.services import BREAKDOWNS, FIGURE_COLUMNS, ITEM_COLUMNS, ITEMS_TITLE
 from app.reports.stats import MIN_COMPANIES, SUPPRESSED_TEXT
-from scoring import round2
+from app.web.numbers import SCORE_PLACES, percent_value
+from scoring import round_half_away
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 BOM = "\ufeff"
@@ -25,14 +28,15 @@ def safe_cell(value):
         return ""
     if isinstance(value, bool):
         return "はい" if value else "いいえ"
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | Decimal):
         return value
     text = str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def percent(value: float | None) -> float | None:
-    return None if value is None else round(value * 100 + 0.0, 1)
+def score(value: float | None) -> Decimal | None:
+    """A mean or median exactly as the page shows it (same rounding, same places)."""
+    return round_half_away(value, SCORE_PLACES)
 
 
 def _figures(row: Row) -> list:
@@ -41,11 +45,11 @@ def _figures(row: Row) -> list:
     return [
         row.label,
         row.n,
-        round2(row.current.mean),
-        round2(row.current.median),
-        round2(row.target.mean),
-        round2(row.target.median),
-        percent(row.leading_share),
+        score(row.current.mean),
+        score(row.current.median),
+        score(row.target.mean),
+        score(row.target.median),
+        percent_value(row.leading_share),
     ]
 
 
@@ -79,8 +83,8 @@ def report_rows(report: BureauReport) -> list[list]:
                     label,
                     item.framework,
                     item.n,
-                    round2(item.current_mean),
-                    round2(item.target_mean),
+                    score(item.current_mean),
+                    score(item.target_mean),
                 ]
             )
     return lines

@@ -16,15 +16,9 @@ from app.reports.services import (
 )
 from app.reports.stats import MIN_COMPANIES, SUPPRESSED_TEXT
 from app.web.guards import roles_required
-from app.web.template_helpers import fmt_score
-from scoring import round2
 
 bp = Blueprint("reports", __name__, url_prefix="/bureau")
 
-@bp.app_template_filter("report_number")
-def report_number(value) -> str:
-    # Rounded exactly like the CSV (half away from zero), then shown with two decimals.
-    return fmt_score(round2(value))
 
 
 def _export_limit():

@@ -4,18 +4,8 @@ from flask import current_app, request, url_for
 from flask_babel import format_datetime
 from flask_login import current_user
 
+from app.web.numbers import delta_text, percent_text, score_text
 from scoring import LEADING_THRESHOLD
-
-
-def fmt_score(value) -> str:
-    """Scores are shown with two decimals, as IPA reports them; a missing value is a dash."""
-    return "—" if value is None else f"{value:.2f}"
-
-
-def fmt_delta(value) -> str:
-    if value is None:
-        return "比較不可"
-    return f"{value:+.2f}"
 
 
 def fixed_url(endpoint: str, **values) -> str:
@@ -33,8 +23,10 @@ def fixed_url(endpoint: str, **values) -> str:
 def init_app(app):
     app.jinja_env.globals["fixed_url"] = fixed_url
     app.jinja_env.globals["LEADING_THRESHOLD"] = LEADING_THRESHOLD
-    app.jinja_env.filters["score"] = fmt_score
-    app.jinja_env.filters["delta"] = fmt_delta
+    # The only number filters: every figure on a page is written by app/web/numbers.py (R9).
+    app.jinja_env.filters["score"] = score_text
+    app.jinja_env.filters["delta"] = delta_text
+    app.jinja_env.filters["percent"] = percent_text
     app.jinja_env.filters["datetime"] = lambda v: (
         format_datetime(v, "yyyy/MM/dd HH:mm") if v else "—"
     )

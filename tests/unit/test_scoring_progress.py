@@ -15,6 +15,7 @@ from scoring import (
     BEHIND,
     HIGHER,
     LOWER,
+    MISSING,
     NO_DATA,
     ON_TRACK,
     Series,
@@ -226,6 +227,12 @@ def test_status_rejects_bad_tolerance(tolerance) -> None:
 UP = Series(2020, 0, 2023, 30, {2021: 10, 2023: 25})
 # Lower is better: 100 in FY2020 -> 60 in FY2024 (expected -10 per year).
 DOWN = Series(2020, 100, 2024, 60, {2021: 95, 2022: 80, 2024: 58})
+# FY2021 entered, FY2022 and FY2023 never.
+UP_GAP = Series(2020, 0, 2023, 30, {2021: 10})
+# Only the running year FY2023 entered (early): it answers for the ended FY2022 too.
+EARLY = Series(2020, 0, 2023, 30, {2023: 20})
+# Target reached in FY2021, nothing entered for FY2022 or FY2023.
+ACHIEVED_THEN_GAP = Series(2020, 0, 2025, 10, {2021: 12})
 
 
 @pytest.mark.parametrize(
@@ -256,11 +263,28 @@ DOWN = Series(2020, 100, 2024, 60, {2021: 95, 2022: 80, 2024: 58})
                      id="down-missing-year-keeps-own-expectation"),
         pytest.param(DOWN, LOWER, 2024, 0.0, Status(ACHIEVED, 1.05, 1.0, 2024, 58.0),
                      id="down-beyond-target-achieved"),
+        # P5: the last ended year's actual is due; an older one never stands in for it.
+        pytest.param(UP_GAP, HIGHER, 2022, 0.0, Status(ON_TRACK, 1 / 3, 1 / 3, 2021, 10.0),
+                     id="gap-current-year-not-yet-due"),
+        pytest.param(UP_GAP, HIGHER, 2023, 0.0, Status(MISSING, None, None, None, None, 2022),
+                     id="gap-ended-year-missing"),
+        pytest.param(UP_GAP, HIGHER, 2030, 0.0, Status(MISSING, None, None, None, None, 2023),
+                     id="gap-target-year-missing-after-the-cycle"),
+        pytest.param(UP, HIGHER, 2024, 0.0, Status(BEHIND, 25 / 30, 1.0, 2023, 25.0),
+                     id="up-target-year-entered"),
+        pytest.param(EARLY, HIGHER, 2023, 0.0, Status(BEHIND, 2 / 3, 1.0, 2023, 20.0),
+                     id="running-year-entered-early-covers-the-ended-year"),
+        pytest.param(EARLY, HIGHER, 2021, 0.0, Status(NO_DATA, None, None, None, None),
+                     id="first-cycle-year-running-nothing-due"),
+        pytest.param(ACHIEVED_THEN_GAP, HIGHER, 2024, 0.0,
+                     Status(MISSING, None, None, None, None, 2023),
+                     id="achieved-earlier-but-ended-year-missing"),
     ],
 )  # fmt: skip
 def test_status_table(series, direction, as_of, tolerance, expected: Status) -> None:
     result = status(series, direction, as_of, tolerance)
     assert result.code == expected.code
+    assert result.missing_year == expected.missing_year
     assert result.year == expected.year
     assert result.value == expected.value
     for got, want in ((result.progress, expected.progress), (result.expected, expected.expected)):
@@ -290,7 +314,9 @@ def test_status_actual_worse_than_baseline() -> None:
 
 def test_status_ignores_actual_in_baseline_year() -> None:
     series = Series(2020, 0, 2023, 30, {2019: 99, 2020: 99})
-    assert status(series, HIGHER, 2023).code == NO_DATA
+    assert status(series, HIGHER, 2021).code == NO_DATA
+    # Once FY2021 has ended, the baseline-year value does not count as its actual.
+    assert status(series, HIGHER, 2023) == Status(MISSING, None, None, None, None, 2022)
 
 
 def test_status_float_values_exactly_on_line_are_on_track() -> None:
@@ -383,9 +409,17 @@ def test_ordered_scale_with_status() -> None:
     ("actuals", "as_of", "expected"),
     [
         # Level 2 in FY2022, target level 4 by FY2025 (expected +2/3 level a year).
-        pytest.param({}, 2025, Status(NO_DATA, None, None, None, None), id="no-assessments"),
-        pytest.param({2022: 4}, 2025, Status(NO_DATA, None, None, None, None),
+        pytest.param({}, 2023, Status(NO_DATA, None, None, None, None), id="no-assessments"),
+        pytest.param({}, 2025, Status(MISSING, None, None, None, None, 2024),
+                     id="not-assessed-in-ended-years"),
+        pytest.param({2022: 4}, 2023, Status(NO_DATA, None, None, None, None),
                      id="set-year-is-not-an-actual"),
+        pytest.param({2022: 4}, 2024, Status(MISSING, None, None, None, None, 2023),
+                     id="set-year-does-not-stand-in-for-an-ended-year"),
+        pytest.param({2023: 3}, 2025, Status(MISSING, None, None, None, None, 2024),
+                     id="last-ended-year-not-assessed"),
+        pytest.param({2023: 3}, 2030, Status(MISSING, None, None, None, None, 2025),
+                     id="target-year-not-assessed"),
         pytest.param({2023: 3}, 2022, Status(NO_DATA, None, None, None, None),
                      id="as-of-before-actual"),
         pytest.param({2023: 3}, 2023, Status(ON_TRACK, 0.5, 1 / 3, 2023, 3.0), id="on-track"),
@@ -401,6 +435,7 @@ def test_ordered_scale_with_status() -> None:
 def test_qualitative_target_status(actuals, as_of, expected: Status) -> None:
     result = qualitative_target_status(2022, 2, 4, 2025, actuals, as_of)
     assert result.code == expected.code
+    assert result.missing_year == expected.missing_year
     assert result.year == expected.year
     assert result.value == expected.value
     assert result.progress == (
@@ -484,6 +519,10 @@ def test_reaching_the_target_is_achieved(
     year = baseline_year + offset
     series = Series(baseline_year, baseline, baseline_year + span, target, {year: actual})
     result = status(series, direction, year + extra)
+    # Once a year after the measured one has ended inside the cycle, its actual is due (P5).
+    if min(year + extra - 1, baseline_year + span) > year:
+        assert result.code == MISSING
+        return
     assert result.code == ACHIEVED
     assert result.progress is not None and result.progress >= 1.0
 
@@ -548,6 +587,10 @@ def test_status_uses_a_real_actual_and_never_invents_one(data, as_of) -> None:
     series, direction = data
     result = status(series, direction, as_of)
     eligible = [y for y in series.actuals if series.baseline_year < y <= as_of]
+    due = min(as_of - 1, series.target_year)
+    if due > series.baseline_year and (not eligible or max(eligible) < due):
+        assert result == Status(MISSING, None, None, None, None, missing_year=due)
+        return
     if not eligible:
         assert result == Status(NO_DATA, None, None, None, None)
         return
@@ -566,9 +609,10 @@ def test_tolerance_only_ever_improves_status(data, as_of) -> None:
     series, direction = data
     strict = status(series, direction, as_of)
     lenient = status(series, direction, as_of, tolerance=0.25)
-    order = {NO_DATA: -1, BEHIND: 0, ON_TRACK: 1, ACHIEVED: 2}
+    order = {NO_DATA: -1, MISSING: -1, BEHIND: 0, ON_TRACK: 1, ACHIEVED: 2}
     assert order[lenient.code] >= order[strict.code]
     assert (strict.code == NO_DATA) is (lenient.code == NO_DATA)
+    assert (strict.code == MISSING) is (lenient.code == MISSING)
 
 
 @given(series_and_direction())

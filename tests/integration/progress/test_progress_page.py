@@ -50,9 +50,15 @@ def test_qualitative_targets_from_two_submitted_years(client, db, owner_company)
     assert by_item["2"].status.code == "on_track"
     assert by_item["2"].status.progress == pytest.approx(1 / 3)
     assert by_item["3"].status.code == "behind" and by_item["3"].status.progress == 0
-    assert earlier.counts == {"achieved": 1, "on_track": 1, "behind": 33, "no_data": 0}
+    assert earlier.counts == {
+        "achieved": 1,
+        "on_track": 1,
+        "behind": 33,
+        "missing": 0,
+        "no_data": 0,
+    }
     # Nothing submitted after this year yet: no data, never a guess.
-    assert latest.counts == {"achieved": 0, "on_track": 0, "behind": 0, "no_data": 35}
+    assert latest.counts == {"achieved": 0, "on_track": 0, "behind": 0, "missing": 0, "no_data": 35}
 
     html = client.get(f"/companies/{company.id}/progress").get_data(as_text=True)
     heading = f"{fy - 1}年度に設定、{fy + 2}年度目標"

@@ -259,7 +259,8 @@ def test_csv_download(submitted, bureau_client, db):
     assert "\r\n" in text
     rows = list(csv.reader(io.StringIO(text)))
     overall = next(r for r in rows if r and r[0] == "全体（35項目）")
-    assert overall[1:7] == ["5", "3.0", "3.0", "5.0", "5.0", "60.0"]
+    # Exactly the page's digits (app/web/numbers.py): two decimals for levels, one for shares.
+    assert overall[1:7] == ["5", "3.00", "3.00", "5.00", "5.00", "60.0"]
     assert '"' not in text.split("全体（35項目）")[1].split("\r\n")[0]  # numbers unquoted
     tokyo = next(r for r in rows if r and r[0] == "東京都")
     assert tokyo[1] == "5"
