@@ -49,14 +49,6 @@ def test_session_cookie_flags(client, make_user):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-@pytest.fixture()
-def production_env(monkeypatch):
-    """What a production start needs; each test takes one piece away."""
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
-    monkeypatch.setenv("PUBLIC_BASE_URL", "https://dx.example.jp")
-    return monkeypatch
-
-
 def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ConfigError, match="SECRET_KEY"):
