@@ -178,4 +178,9 @@ def _set_password(user: User, new_password: str) -> None:
 
 
 def _context_words(user: User) -> tuple[str, ...]:
-    return (user.email.split("@")[0], user.display_name or "")
+    from app.models import Company, Membership
+
+    companies = db.session.scalars(
+        db.select(Company.name).join(Membership).where(Membership.user_id == user.id)
+    ).all()
+    return (user.email, user.display_name or "", user.organisation or "", *companies)
