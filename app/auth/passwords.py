@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 MIN_SCORE = 3  # zxcvbn: 3 = "safely unguessable: moderate protection from offline attacks"
-ZXCVBN_MAX_INPUT = 100  # zxcvbn's run time grows with length; longer passwords are not weak
+ZXCVBN_MAX_INPUT = 72  # zxcvbn refuses longer input (its run time grows with length)
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verifying against this keeps an unknown e-mail as slow as a wrong password.
