@@ -7,10 +7,13 @@
   SMTP_USER is set.
 
 Callers pass plain text; addresses and subjects with line breaks are refused so a typed value
-can never add a header.
+can never add a header. Text that users typed (company and display names) goes into a mail only
+through ``quoted()``: one line, in 「」, with URL-like parts defanged so no mail client turns it
+into a link; it never appears in the subject or the From header.
 """
 
 import logging
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -19,6 +22,13 @@ from flask import current_app
 
 log = logging.getLogger(__name__)
 
+QUOTED_MAX = 100
+# Things a mail client would turn into a link: a scheme, an address, a domain name.
+_LINKISH = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.-]*:/*"  # a scheme: https://, mailto:
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # an address
+    r"|[\w-]+(?:\.[\w-]+)+"  # a domain name
+)
 OUTBOX_LIMIT = 200  # the log backend keeps only the latest messages, so memory stays flat
 SMTP_TIMEOUT_SECONDS = 10
 
@@ -37,6 +47,20 @@ def send_mail(to: str, subject: str, body: str) -> None:
         _send_smtp(to, subject, body)
     else:
         raise MailError(f"unknown MAIL_BACKEND {backend!r}")
+
+
+def quoted(text: str | None) -> str:
+    """User-typed text as data in a plain-text mail: 「text」 on one line, nothing clickable.
+
+    Line breaks and other control characters become spaces (a name cannot add lines that look
+    like the service's own); "https://x.example" becomes "https[:]//x[.]example".
+    """
+    flat = "".join(" " if ord(c) < 32 or 127 <= ord(c) < 160 else c for c in text or "")
+    flat = " ".join(flat.split())
+    if len(flat) > QUOTED_MAX:
+        flat = flat[:QUOTED_MAX] + "…"
+    flat = _LINKISH.sub(lambda m: m.group(0).replace(":", "[:]").replace(".", "[.]"), flat)
+    return f"「{flat.replace('」', '』')}」"
 
 
 def outbox() -> list[dict]:

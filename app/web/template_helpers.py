@@ -4,6 +4,8 @@ from flask import current_app, request, url_for
 from flask_babel import format_datetime
 from flask_login import current_user
 
+from app.web.mail import quoted
+
 
 def fmt_score(value) -> str:
     """Scores are shown with two decimals, as IPA reports them; a missing value is a dash."""
@@ -31,6 +33,7 @@ def fixed_url(endpoint: str, **values) -> str:
 def init_app(app):
     app.jinja_env.globals["fixed_url"] = fixed_url
     app.jinja_env.filters["score"] = fmt_score
+    app.jinja_env.filters["mail_quoted"] = quoted
     app.jinja_env.filters["delta"] = fmt_delta
     app.jinja_env.filters["datetime"] = lambda v: (
         format_datetime(v, "yyyy/MM/dd HH:mm") if v else "—"

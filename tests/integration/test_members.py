@@ -62,7 +62,7 @@ def test_invited_editor_signs_up_accepts_and_can_edit(app, client, db, owned):
 
     mail = outbox()[-1]
     assert mail["to"] == "new.editor@example.jp"
-    assert "招待テスト株式会社" in mail["subject"] and "編集者" in mail["body"]
+    assert "招待テスト株式会社" in mail["body"] and "編集者" in mail["body"]
     link = last_link_to("new.editor@example.jp")
     token = link.rsplit("/", 1)[1]
     invitation = db.session.scalar(db.select(Invitation))
