@@ -78,6 +78,10 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
         "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if production else "log"),
+        # Mails whose sending must not show in the response time (password reset, sign-up:
+        # a known address must not answer slower than an unknown one) go through a background
+        # thread. Off by default outside production, so the outbox is filled at once.
+        "MAIL_ASYNC": env.get("MAIL_ASYNC", "1" if production else "0") == "1",
         "SMTP_HOST": env.get("SMTP_HOST", "localhost"),
         "SMTP_PORT": int(env.get("SMTP_PORT", 25)),
         "SMTP_USER": env.get("SMTP_USER"),

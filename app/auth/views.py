@@ -13,12 +13,12 @@ from flask import (
 from flask_login import current_user, logout_user
 
 from app.audit import record
+from app.auth import signup as signup_service
 from app.auth import totp
-from app.auth.forms import LoginForm, SignupForm
+from app.auth.forms import ConfirmSignupForm, LoginForm, SignupForm
+from app.auth.passwords import password_problems
 from app.auth.users import (
-    UserError,
     authenticate,
-    create_user,
     end_all_sessions,
     normalise_email,
     start_session,
@@ -40,29 +40,69 @@ def _account_key() -> str:
     return "login-account:" + normalise_email(request.form.get("email", ""))
 
 
+def _signup_address_key() -> str:
+    # Each sign-up mails the address: at most LOGIN_LIMITS mails to one address.
+    return "signup-address:" + normalise_email(str(request.form.get("email", "")))
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_signup_address_key)
 def signup():
     form = SignupForm()
     if form.validate_on_submit():
-        try:
-            user = create_user(
-                form.email.data, form.password.data, display_name=form.display_name.data
-            )
-        except UserError as exc:
-            form.password.errors.append(str(exc))
+        problems = password_problems(
+            form.password.data, (form.email.data, form.display_name.data)
+        )
+        if problems:
+            form.password.errors.append(" ".join(problems))
         else:
-            record("signup", user_id=user.id)
-            start_session(user)
-            db.session.commit()
-            next_url = safe_next_url(request.args.get("next"))
-            if next_url:  # e.g. back to the invitation link that sent the user here
-                flash("アカウントを作成しました。", "success")
-                return redirect(next_url)
-            flash("アカウントを作成しました。続いて会社情報を登録してください。", "success")
-            return redirect(url_for("companies.new"))
+            # The same answer whether or not the address has an account (a mail tells which).
+            signup_service.request_signup(
+                form.email.data,
+                form.display_name.data,
+                form.password.data,
+                safe_next_url(request.args.get("next")),
+            )
+            return redirect(url_for("auth.signup_sent"))
     return render_template("auth/signup.html", form=form)
+
+
+@bp.route("/signup/sent")
+@public
+def signup_sent():
+    return render_template("auth/signup_sent.html")
+
+
+@bp.route("/signup/confirm/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def signup_confirm(token):
+    # A GET only shows the button, so a mail scanner opening the link uses nothing up.
+    try:
+        signup_service.pending(token)
+    except signup_service.SignupError as exc:
+        return _no_referrer(render_template("auth/signup_invalid.html", message=str(exc)), 400)
+    form = ConfirmSignupForm()
+    if form.validate_on_submit():
+        try:
+            user, next_url = signup_service.confirm(token)
+        except signup_service.SignupError as exc:
+            return _no_referrer(render_template("auth/signup_invalid.html", message=str(exc)), 400)
+        start_session(user)
+        db.session.commit()
+        if next_url and safe_next_url(next_url):  # e.g. back to the invitation link
+            flash("アカウントを作成しました。", "success")
+            return redirect(safe_next_url(next_url))
+        flash("アカウントを作成しました。続いて会社情報を登録してください。", "success")
+        return redirect(url_for("companies.new"))
+    return _no_referrer(render_template("auth/signup_confirm.html", form=form), 200)
+
+
+def _no_referrer(body, status):
+    # The URL holds the token: never send it on.
+    return body, status, {"Referrer-Policy": "no-referrer"}
 
 
 @bp.route("/login", methods=["GET", "POST"])

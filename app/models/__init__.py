@@ -8,6 +8,7 @@ from app.models.company import Company, Membership
 from app.models.invitation import Invitation
 from app.models.kpi import Indicator, IndicatorValue, TargetRevision
 from app.models.password_reset import PasswordResetToken
+from app.models.signup import SignupRequest
 from app.models.user import User
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Invitation",
     "Membership",
     "PasswordResetToken",
+    "SignupRequest",
     "StashedPost",
     "StepState",
     "TargetRevision",

@@ -16,6 +16,8 @@ import logging
 import re
 import smtplib
 import ssl
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from email.message import EmailMessage
 
 from flask import current_app
@@ -47,6 +49,52 @@ def send_mail(to: str, subject: str, body: str) -> None:
         _send_smtp(to, subject, body)
     else:
         raise MailError(f"unknown MAIL_BACKEND {backend!r}")
+
+
+_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mail")
+_pending: set[Future] = set()
+_pending_lock = threading.Lock()
+
+
+def send_mail_in_background(to: str, subject: str, body: str, failure_details: dict) -> None:
+    """Send without making the response wait (MAIL_ASYNC), so answering for an address with an
+    account takes as long as for one without. A failure is logged and audited
+    ("mail_failed" with ``failure_details``), as the synchronous callers do."""
+    app = current_app._get_current_object()
+    if not app.config.get("MAIL_ASYNC"):
+        _send_or_audit(to, subject, body, failure_details)
+        return
+
+    def run():
+        with app.app_context():
+            _send_or_audit(to, subject, body, failure_details)
+
+    future = _executor.submit(run)
+    with _pending_lock:
+        _pending.add(future)
+    future.add_done_callback(_forget)
+
+
+def _forget(future: Future) -> None:
+    with _pending_lock:
+        _pending.discard(future)
+
+
+def wait_for_background_mail(timeout: float = 10) -> None:
+    """Block until mails handed to the background have been sent (tests, shutdown)."""
+    with _pending_lock:
+        futures = list(_pending)
+    for future in futures:
+        future.result(timeout=timeout)
+
+
+def _send_or_audit(to: str, subject: str, body: str, failure_details: dict) -> None:
+    from app.audit import record
+
+    try:
+        send_mail(to, subject, body)
+    except MailError:
+        record("mail_failed", details=failure_details, commit=True)
 
 
 def quoted(text: str | None) -> str:
