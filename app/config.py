@@ -70,6 +70,11 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         # Throttles in flask-limiter's notation; see the README's table for what each covers.
         "LOGIN_LIMITS": env.get("LOGIN_LIMITS", "10 per 15 minutes"),
+        "LOGIN_IP_LIMITS": env.get("LOGIN_IP_LIMITS", "100 per hour"),
+        "LOGIN_ACCOUNT_LIMITS": env.get("LOGIN_ACCOUNT_LIMITS", "50 per hour; 200 per day"),
+        # Wrong TOTP codes per account before the code step locks (6-digit codes, 3 valid at a
+        # time: 20 a day is about 0.2% a month for a guesser who knows the password).
+        "TOTP_LIMITS": env.get("TOTP_LIMITS", "5 per 15 minutes; 20 per day"),
         "INVITE_LIMITS": env.get("INVITE_LIMITS", "20 per hour"),
         "GRANT_LIMITS": env.get("GRANT_LIMITS", "30 per hour"),
         "REPORT_EXPORT_LIMITS": env.get("REPORT_EXPORT_LIMITS", "60 per hour"),

@@ -15,7 +15,7 @@ from flask import (
 from flask_login import current_user, logout_user
 
 from app.audit import record
-from app.auth import reset, totp
+from app.auth import known_device, reset, totp
 from app.auth.account_forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -56,10 +56,19 @@ def _user_key() -> str:
 # -- login, second step ------------------------------------------------------------------------
 
 
+def _totp_limit():
+    return current_app.config["TOTP_LIMITS"]
+
+
+def _wrong_code(response) -> bool:
+    return response.status_code == 400
+
+
 @bp.route("/login/2fa", methods=["GET", "POST"])
 @public
 @limiter.limit(_limit, methods=["POST"])
-@limiter.limit(_limit, methods=["POST"], key_func=_pending_key)
+# Per account, only wrong codes count: after a few the code step locks for this account.
+@limiter.limit(_totp_limit, methods=["POST"], key_func=_pending_key, deduct_when=_wrong_code)
 def login_2fa():
     pending = totp.pending_login()
     if pending is None:
@@ -72,7 +81,9 @@ def login_2fa():
             start_session(user)
             record("login", user_id=user.id, details={"second_factor": "totp"})
             db.session.commit()
-            return redirect(safe_next_url(next_url) or url_for("main.home"))
+            response = redirect(safe_next_url(next_url) or url_for("main.home"))
+            known_device.remember(response, user)
+            return response
         db.session.rollback()
         record("login_2fa_failed", user_id=user.id, commit=True)
         form.code.errors.append(WRONG_CODE)

@@ -10,11 +10,12 @@ from flask import (
     request,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, logout_user
 
 from app.audit import record
+from app.auth import known_device, throttle, totp
 from app.auth import signup as signup_service
-from app.auth import totp
 from app.auth.forms import ConfirmSignupForm, LoginForm, SignupForm
 from app.auth.passwords import password_problems
 from app.auth.users import (
@@ -30,14 +31,25 @@ from app.web.safe_redirect import safe_next_url
 bp = Blueprint("auth", __name__)
 
 LOGIN_FAILED = "メールアドレスまたはパスワードが正しくありません。"
+ACCOUNT_THROTTLED = (
+    "このアカウントへのログインの失敗が続いているため、一時的に制限しています。"
+    "以前にログインしたことのある端末とブラウザからは、これまでどおりログインできます。"
+    "それ以外の端末からは、しばらく時間をおいてお試しいただくか、パスワードを再設定してください。"
+)
 
 
 def _login_limit():
     return current_app.config["LOGIN_LIMITS"]
 
 
-def _account_key() -> str:
-    return "login-account:" + normalise_email(request.form.get("email", ""))
+def _ip_limit():
+    return current_app.config["LOGIN_IP_LIMITS"]
+
+
+def _pair_key() -> str:
+    # Per address AND account: wrong passwords from elsewhere do not slow the real user down.
+    email = normalise_email(str(request.form.get("email", "")))
+    return f"login-pair:{get_remote_address()}:{email}"
 
 
 def _signup_address_key() -> str:
@@ -107,18 +119,27 @@ def _no_referrer(body, status):
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_account_key)
+@limiter.limit(_ip_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_pair_key)
 def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        email = form.email.data
+        user = authenticate(email, form.password.data)
+        under_attack = throttle.account_under_attack(email)
+        if user is None:
+            throttle.count_failure(email)
+        if under_attack and not (user and (known_device.is_known(user) or totp.enabled(user))):
+            # The same answer for a wrong and a right password: the limit leaks nothing.
+            record("login_throttled", details={"email": normalise_email(email)[:254]}, commit=True)
+            form.password.errors.append(ACCOUNT_THROTTLED)
+            return render_template("auth/login.html", form=form), 429
         if user is None:
             record(
                 "login_failed",
-                details={"email": normalise_email(form.email.data)[:254]},
+                details={"email": normalise_email(email)[:254]},
                 commit=True,
             )
             form.password.errors.append(LOGIN_FAILED)
@@ -130,7 +151,9 @@ def login():
             start_session(user)
             record("login", user_id=user.id)
             db.session.commit()
-            return redirect(safe_next_url(request.args.get("next")) or url_for("main.home"))
+            response = redirect(safe_next_url(request.args.get("next")) or url_for("main.home"))
+            known_device.remember(response, user)
+            return response
     return render_template("auth/login.html", form=form)
 
 
