@@ -6,6 +6,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -15,10 +16,11 @@ from flask import (
 from flask_login import current_user, logout_user
 
 from app.audit import record
-from app.auth import known_device, reset, totp
+from app.auth import known_device, recovery_codes, reset, totp, two_factor_policy
 from app.auth.account_forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
+    RecoveryCodesForm,
     ResetPasswordForm,
     TotpDisableForm,
     TotpEnableForm,
@@ -77,10 +79,24 @@ def login_2fa():
     user, next_url = pending
     form = TotpLoginForm()
     if form.validate_on_submit():
-        if totp.consume_code(user, form.code.data):
+        factor = (
+            "totp"
+            if totp.consume_code(user, form.code.data)
+            else "recovery_code"
+            if recovery_codes.consume(user, form.code.data)
+            else None
+        )
+        if factor:
             start_session(user)
-            record("login", user_id=user.id, details={"second_factor": "totp"})
+            record("login", user_id=user.id, details={"second_factor": factor})
             db.session.commit()
+            if factor == "recovery_code":
+                left = recovery_codes.remaining(user)
+                flash(
+                    f"回復コードでログインしました（残り{left}個）。認証アプリを用意し、"
+                    "2段階認証の画面で回復コードを作り直してください。",
+                    "warning",
+                )
             response = redirect(safe_next_url(next_url) or url_for("main.home"))
             known_device.remember(response, user)
             return response
@@ -177,7 +193,34 @@ def _two_factor_user():
     return user
 
 
-def _render_two_factor(user, enable_form=None, disable_form=None, status=200):
+def _show_recovery_codes(codes):
+    # Shown this once, in the answer to the POST that made them; never stored or cached.
+    # start_session() may have replaced the session in this request: drop Flask-WTF's cached
+    # CSRF token so the page's forms (logout) get one that belongs to the new session.
+    g.pop("csrf_token", None)
+    body = render_template("auth/recovery_codes.html", codes=codes)
+    return body, 200, {"Cache-Control": "no-store"}
+
+
+@bp.route("/account/2fa/recovery-codes", methods=["POST"])
+@login_required
+@limiter.limit(_limit, key_func=_user_key)
+def recovery_codes_new():
+    user = _two_factor_user()
+    if not totp.enabled(user):
+        return redirect(url_for("account.two_factor"))
+    form = RecoveryCodesForm()
+    if form.validate_on_submit():
+        if verify_password(user.password_hash, form.current_password.data):
+            codes = recovery_codes.generate(user)
+            record("recovery_codes_generated", user_id=user.id)
+            db.session.commit()
+            return _show_recovery_codes(codes)
+        form.current_password.errors.append(WRONG_PASSWORD)
+    return _render_two_factor(user, codes_form=form, status=400)
+
+
+def _render_two_factor(user, enable_form=None, disable_form=None, status=200, codes_form=None):
     secret = None
     if not totp.enabled(user):
         secret = session.get(totp.SETUP_KEY)
@@ -190,6 +233,9 @@ def _render_two_factor(user, enable_form=None, disable_form=None, status=200):
         uri=totp.provisioning_uri(user.email, secret) if secret else None,
         enable_form=enable_form or TotpEnableForm(formdata=None),
         disable_form=disable_form or TotpDisableForm(formdata=None),
+        codes_form=codes_form or RecoveryCodesForm(formdata=None),
+        codes_left=recovery_codes.remaining(user) if totp.enabled(user) else None,
+        required=two_factor_policy.is_required(user),
     ), status
 
 
@@ -217,11 +263,12 @@ def two_factor_enable():
             form.code.errors.append(WRONG_CODE)
         else:
             end_all_sessions(user)
+            codes = recovery_codes.generate(user)
             record("totp_enabled", user_id=user.id)
             start_session(user)
             db.session.commit()
             flash("2段階認証を有効にしました。次回のログインから確認コードが必要です。", "success")
-            return redirect(url_for("main.account"))
+            return _show_recovery_codes(codes)
         record("totp_change_failed", user_id=user.id, details={"action": "enable"}, commit=True)
     return _render_two_factor(user, enable_form=form, status=400)
 
@@ -234,6 +281,9 @@ def two_factor_disable():
     form = TotpDisableForm()
     if not totp.enabled(user):
         return redirect(url_for("account.two_factor"))
+    if two_factor_policy.is_required(user):
+        flash("このアカウントの種別では2段階認証が必須のため、無効にはできません。", "warning")
+        return redirect(url_for("account.two_factor"))
     if form.validate_on_submit():
         if not verify_password(user.password_hash, form.current_password.data):
             form.current_password.errors.append(WRONG_PASSWORD)
@@ -241,6 +291,7 @@ def two_factor_disable():
             form.code.errors.append(WRONG_CODE)
         else:
             totp.disable(user)
+            recovery_codes.delete_all(user)
             end_all_sessions(user)
             record("totp_disabled", user_id=user.id)
             start_session(user)

@@ -30,8 +30,15 @@ def fixed_url(endpoint: str, **values) -> str:
     return url
 
 
+def _two_factor_offered(user) -> bool:
+    from app.auth import totp
+
+    return totp.eligible(user) or totp.enabled(user)
+
+
 def init_app(app):
     app.jinja_env.globals["fixed_url"] = fixed_url
+    app.jinja_env.globals["two_factor_offered"] = _two_factor_offered
     app.jinja_env.filters["score"] = fmt_score
     app.jinja_env.filters["mail_quoted"] = quoted
     app.jinja_env.filters["delta"] = fmt_delta

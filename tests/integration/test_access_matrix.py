@@ -111,6 +111,7 @@ CASES = [
     get("/admin/users/{target}", {"admin": 200}),
     get("/admin/users/new", {"admin": 200}),
     get("/admin/versions", {"admin": 200}),
+    get("/admin/security", {"admin": 200}),
     # -- bureau reports -------------------------------------------------------------------------
     get("/bureau/reports", each(BUREAUS, 200)),
     get("/bureau/reports.csv", each(BUREAUS, 200)),
@@ -141,6 +142,7 @@ CASES = [
     post("/account/password", each(SIGNED_IN, 400)),
     post("/account/2fa/enable", each(TOTP_ROLES, 400)),
     post("/account/2fa/disable", each(TOTP_ROLES, 302), note="not enabled: back to the page"),
+    post("/account/2fa/recovery-codes", each(TOTP_ROLES, 302), note="not enabled: back"),
     post("/login", each(SIGNED_IN, 200), anonymous=200, note="form errors re-shown"),
     post("/signup", each(SIGNED_IN, 200), anonymous=200),
     post("/signup/confirm/not-a-token", each(SIGNED_IN, 400), anonymous=400),
@@ -183,6 +185,7 @@ CASES = [
     post("/admin/users/{target}/clear-2fa", {"admin": 302}),
     post("/admin/users/{target}/disable", {"admin": 302}),
     post("/admin/users/{target}/enable", {"admin": 302}),
+    post("/admin/security", {"admin": 302}, note="no box ticked: no role requires 2FA"),
     post("/companies/{a}/invitations/{invitation}/cancel", {"owner": 302}, forbidden=NON_OWNERS),
     post("/companies/{a}/advisors/{grant}/revoke", {"owner": 302}, forbidden=NON_OWNERS),
     post("/companies/{a}/members/{m_editor}/remove", {"owner": 302}, forbidden=NON_OWNERS),

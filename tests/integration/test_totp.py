@@ -87,7 +87,8 @@ def test_setup_shows_a_secret_and_enables_with_a_code(client, make_user, login, 
         "/account/2fa/enable",
         data={"current_password": PASSWORD, "code": code_at(secret), "csrf_token": csrf_from(page)},
     )
-    assert response.status_code == 302 and response.headers["Location"].endswith("/account")
+    # The answer shows the recovery codes, once (test_two_factor_policy.py has the details).
+    assert response.status_code == 200 and "回復コード" in response.get_data(as_text=True)
     db.session.expire_all()
     stored = db.session.get(User, user.id)
     assert stored.totp_secret == secret and stored.totp_last_counter is not None
