@@ -12,7 +12,7 @@ DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - only ever used with APP_ENV=d
 APP_ENVS = ("development", "test", "production")
 MIN_SECRET_LENGTH = 32
 MIN_SECRET_DISTINCT = 10  # "aaaa…" or "abab…" is long but guessable
-REDIS_SCHEMES = ("redis://", "rediss://", "redis+sentinel://", "redis+cluster://", "unix://")
+REDIS_SCHEMES = ("redis://", "rediss://", "redis+sentinel://", "redis+cluster://", "redis+unix://")
 
 
 class ConfigError(RuntimeError):
