@@ -41,6 +41,9 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
 
     _register_blueprints(app)
+    from app.auth import two_factor_policy
+
+    two_factor_policy.init_app(app)  # after the session checks: who is signed in is settled
     from app.web import errors, security_headers, template_helpers
 
     errors.init_app(app)

@@ -2,10 +2,17 @@
 
 import os
 from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask.helpers import get_debug_flag
 
 from questionnaires import DEFAULT_VERSION
 
 DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - only ever used with APP_ENV=development/test
+APP_ENVS = ("development", "test", "production")
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_DISTINCT = 10  # "aaaa…" or "abab…" is long but guessable
+REDIS_SCHEMES = ("redis://", "rediss://", "redis+sentinel://", "redis+cluster://", "redis+unix://")
 
 
 class ConfigError(RuntimeError):
@@ -27,6 +34,9 @@ def normalise_database_url(url: str) -> str:
 def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     env = os.environ
     app_env = (overrides or {}).get("APP_ENV") or env.get("APP_ENV", "development")
+    if app_env not in APP_ENVS:
+        # "Production" or "prod" must not silently run with development settings.
+        raise ConfigError(f"APP_ENV must be one of {', '.join(APP_ENVS)} (got {app_env!r})")
     production = app_env == "production"
     secret = env.get("SECRET_KEY")
     if not secret:
@@ -55,9 +65,16 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_IDLE_SECONDS": int(env.get("SESSION_IDLE_SECONDS", 30 * 60)),
         "SESSION_WARNING_SECONDS": int(env.get("SESSION_WARNING_SECONDS", 2 * 60)),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Lets several deployments (or test runs) share one Redis without sharing counters.
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "dx"),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Throttles in flask-limiter's notation; see the README's table for what each covers.
         "LOGIN_LIMITS": env.get("LOGIN_LIMITS", "10 per 15 minutes"),
+        "LOGIN_IP_LIMITS": env.get("LOGIN_IP_LIMITS", "100 per hour"),
+        "LOGIN_ACCOUNT_LIMITS": env.get("LOGIN_ACCOUNT_LIMITS", "50 per hour; 200 per day"),
+        # Wrong TOTP codes per account before the code step locks (6-digit codes, 3 valid at a
+        # time: 20 a day is about 0.2% a month for a guesser who knows the password).
+        "TOTP_LIMITS": env.get("TOTP_LIMITS", "5 per 15 minutes; 20 per day"),
         "INVITE_LIMITS": env.get("INVITE_LIMITS", "20 per hour"),
         "GRANT_LIMITS": env.get("GRANT_LIMITS", "30 per hour"),
         "REPORT_EXPORT_LIMITS": env.get("REPORT_EXPORT_LIMITS", "60 per hour"),
@@ -66,6 +83,10 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
         "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if production else "log"),
+        # Mails whose sending must not show in the response time (password reset, sign-up:
+        # a known address must not answer slower than an unknown one) go through a background
+        # thread. Off by default outside production, so the outbox is filled at once.
+        "MAIL_ASYNC": env.get("MAIL_ASYNC", "1" if production else "0") == "1",
         "SMTP_HOST": env.get("SMTP_HOST", "localhost"),
         "SMTP_PORT": int(env.get("SMTP_PORT", 25)),
         "SMTP_USER": env.get("SMTP_USER"),
@@ -74,18 +95,88 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAIL_FROM": env.get("MAIL_FROM", "no-reply@dx-suishin.invalid"),
         "HSTS": production,
         "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", 0)),
+        # Fernet key(s) encrypting TOTP secrets at rest; comma-separated, the first encrypts
+        # (rotation). Unset outside production: a key derived from SECRET_KEY is used.
+        "TOTP_ENCRYPTION_KEY": env.get("TOTP_ENCRYPTION_KEY"),
+        # Roles whose accounts must use 2FA unless an administrator changed it on the
+        # security settings page (stored in the database, which then wins).
+        "TWO_FACTOR_REQUIRED_ROLES": _roles(
+            env.get("TWO_FACTOR_REQUIRED_ROLES", "admin,bureau" if production else "")
+        ),
         # Origin used in links sent by e-mail (e.g. https://dx.example.jp), so a forged Host
         # header cannot point a password-reset link at another site.
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL"),
     }
     if overrides:
         cfg.update(overrides)
-    if production and cfg.get("DEBUG"):
-        raise ConfigError("DEBUG must be off when APP_ENV=production")
-    if production and cfg["MAIL_BACKEND"] != "smtp":
+    if production:
+        _check_production(cfg)
+    return cfg
+
+
+def _roles(value: str) -> tuple[str, ...]:
+    from app.models.user import ROLES
+
+    roles = tuple(r.strip() for r in value.split(",") if r.strip())
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise ConfigError(
+            f"TWO_FACTOR_REQUIRED_ROLES has unknown roles {unknown}; known: {', '.join(ROLES)}"
+        )
+    return roles
+
+
+def _check_fernet_keys(value: str) -> None:
+    from cryptography.fernet import Fernet
+
+    try:
+        for key in value.split(","):
+            Fernet(key.strip())
+    except ValueError as exc:
+        raise ConfigError(
+            "TOTP_ENCRYPTION_KEY must be Fernet keys (32 url-safe base64-encoded bytes)"
+        ) from exc
+
+
+def _check_secret_key(secret: str) -> None:
+    if secret == DEV_SECRET:
+        raise ConfigError("SECRET_KEY is the public development default; set a random value")
+    if len(secret) < MIN_SECRET_LENGTH or len(set(secret)) < MIN_SECRET_DISTINCT:
+        raise ConfigError(
+            f"SECRET_KEY is too short or too simple: use at least {MIN_SECRET_LENGTH} random "
+            'characters, e.g. python -c "import secrets; print(secrets.token_urlsafe(48))"'
+        )
+
+
+def _is_https_origin(url: str | None) -> bool:
+    try:
+        parts = urlsplit(url or "")
+        return parts.scheme == "https" and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # e.g. a port that is not a number
+        return False
+
+
+def _check_production(cfg: dict) -> None:
+    """Each refusal names the setting, so the operator knows what to fix."""
+    if cfg.get("DEBUG") or get_debug_flag():
+        raise ConfigError("DEBUG (FLASK_DEBUG) must be off when APP_ENV=production")
+    _check_secret_key(cfg["SECRET_KEY"])
+    if not cfg.get("TOTP_ENCRYPTION_KEY"):
+        raise ConfigError(
+            "TOTP_ENCRYPTION_KEY must be set when APP_ENV=production (a Fernet key, see the "
+            "README's production section)"
+        )
+    _check_fernet_keys(cfg["TOTP_ENCRYPTION_KEY"])
+    if cfg["MAIL_BACKEND"] != "smtp":
         # The log backend keeps one-time links in memory and in the log, and delivers nothing.
         raise ConfigError("MAIL_BACKEND must be smtp when APP_ENV=production")
-    if production and not (cfg.get("PUBLIC_BASE_URL") or "").startswith("https://"):
+    if not _is_https_origin(cfg.get("PUBLIC_BASE_URL")):
         # Without it, reset and invitation links would be built from the request's Host header.
-        raise ConfigError("PUBLIC_BASE_URL must be an https:// origin when APP_ENV=production")
-    return cfg
+        raise ConfigError(
+            "PUBLIC_BASE_URL must be an https:// origin with a host name when APP_ENV=production"
+        )
+    if not cfg["RATELIMIT_STORAGE_URI"].startswith(REDIS_SCHEMES):
+        # In-memory counters are per worker process: 4 workers would allow 4 times every limit.
+        raise ConfigError(
+            "REDIS_URL must point at the Redis shared by all workers when APP_ENV=production"
+        )

@@ -1,7 +1,7 @@
 """Admin forms. Choices are fixed lists, so a posted value outside them is refused."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
@@ -39,3 +39,12 @@ class RoleForm(FlaskForm):
         validators=[DataRequired()],
     )
     bureau_code = _bureau_field()
+
+
+class TwoFactorPolicyForm(FlaskForm):
+    """One box per role: accounts of a checked role must use two-factor authentication."""
+
+    member = BooleanField(ROLE_LABELS["member"])
+    advisor = BooleanField(ROLE_LABELS["advisor"])
+    bureau = BooleanField(ROLE_LABELS["bureau"])
+    admin = BooleanField(ROLE_LABELS["admin"])

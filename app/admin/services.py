@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_
 
 from app.audit import record
+from app.auth import recovery_codes
 from app.auth.reset import WELCOME_TTL, issue_token, reset_link
 from app.auth.users import UserError, create_user, end_all_sessions, normalise_email
 from app.extensions import db
@@ -165,9 +166,10 @@ def clear_two_factor(admin: User, user: User) -> None:
     """For a lost authenticator: the user logs in with the password and may set it up again."""
     if user.id == admin.id:
         raise AdminError("自分自身の2段階認証は、アカウント画面から変更してください。")
-    if not user.totp_secret:
+    if not user.totp_secret_encrypted:
         return
     user.totp_secret, user.totp_last_counter = None, None
+    recovery_codes.delete_all(user)
     end_all_sessions(user)
     record("totp_cleared", details={"target_user_id": user.id})
     db.session.commit()

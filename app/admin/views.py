@@ -15,7 +15,8 @@ from flask import (
 from flask_login import current_user
 
 from app.admin import services
-from app.admin.forms import CreateUserForm, RoleForm
+from app.admin.forms import CreateUserForm, RoleForm, TwoFactorPolicyForm
+from app.auth import two_factor_policy
 from app.extensions import db
 from app.models import User
 from app.web.forms import ConfirmForm
@@ -172,6 +173,23 @@ def send_reset(user_id):
         else:
             flash("メールを送信できませんでした。", "warning")
     return redirect(url_for("admin.user", user_id=target.id))
+
+
+@bp.route("/security", methods=["GET", "POST"])
+@roles_required("admin")
+def security():
+    form = TwoFactorPolicyForm(data=two_factor_policy.required_roles())
+    if form.validate_on_submit():
+        two_factor_policy.set_required(
+            current_user, {role: form[role].data for role in services.ROLE_LABELS}
+        )
+        flash(
+            "2段階認証の設定を保存しました。対象のアカウントは次の操作で設定を求められます。",
+            "success",
+        )
+        return redirect(url_for("admin.security"))
+    status = 400 if form.errors else 200
+    return render_template("admin/security.html", form=form, roles=services.ROLE_LABELS), status
 
 
 @bp.route("/versions")

@@ -12,9 +12,9 @@ NEW_PASSWORD_LABEL = "新しいパスワード（12文字以上）"  # noqa: S10
 MISMATCH = "パスワードが一致しません。"
 
 
-def _code_field():
+def _code_field(label="確認コード（6桁）"):
     return StringField(
-        "確認コード（6桁）",
+        label,
         validators=[DataRequired(message="確認コードを入力してください。"), Length(max=20)],
     )
 
@@ -48,7 +48,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 class TotpLoginForm(FlaskForm):
-    code = _code_field()
+    code = _code_field("確認コード（6桁）または回復コード")
 
 
 class TotpEnableForm(FlaskForm):
@@ -63,3 +63,9 @@ class TotpDisableForm(FlaskForm):
         "現在のパスワード", validators=[DataRequired(), Length(max=MAX_LENGTH, message=TOO_LONG)]
     )
     code = _code_field()
+
+
+class RecoveryCodesForm(FlaskForm):
+    current_password = PasswordField(
+        "現在のパスワード", validators=[DataRequired(), Length(max=MAX_LENGTH, message=TOO_LONG)]
+    )

@@ -6,6 +6,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -15,10 +16,11 @@ from flask import (
 from flask_login import current_user, logout_user
 
 from app.audit import record
-from app.auth import reset, totp
+from app.auth import known_device, recovery_codes, reset, totp, two_factor_policy
 from app.auth.account_forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
+    RecoveryCodesForm,
     ResetPasswordForm,
     TotpDisableForm,
     TotpEnableForm,
@@ -53,13 +55,34 @@ def _user_key() -> str:
     return f"account:{current_user.id}"
 
 
+# -- the account page --------------------------------------------------------------------------
+
+
+@bp.route("/account")
+@login_required
+def index():
+    user = current_user._get_current_object()
+    return render_template(
+        "account.html", two_factor_offered=totp.eligible(user) or totp.enabled(user)
+    )
+
+
 # -- login, second step ------------------------------------------------------------------------
+
+
+def _totp_limit():
+    return current_app.config["TOTP_LIMITS"]
+
+
+def _wrong_code(response) -> bool:
+    return response.status_code == 400
 
 
 @bp.route("/login/2fa", methods=["GET", "POST"])
 @public
 @limiter.limit(_limit, methods=["POST"])
-@limiter.limit(_limit, methods=["POST"], key_func=_pending_key)
+# Per account, only wrong codes count: after a few the code step locks for this account.
+@limiter.limit(_totp_limit, methods=["POST"], key_func=_pending_key, deduct_when=_wrong_code)
 def login_2fa():
     pending = totp.pending_login()
     if pending is None:
@@ -68,11 +91,27 @@ def login_2fa():
     user, next_url = pending
     form = TotpLoginForm()
     if form.validate_on_submit():
-        if totp.consume_code(user, form.code.data):
+        factor = (
+            "totp"
+            if totp.consume_code(user, form.code.data)
+            else "recovery_code"
+            if recovery_codes.consume(user, form.code.data)
+            else None
+        )
+        if factor:
             start_session(user)
-            record("login", user_id=user.id, details={"second_factor": "totp"})
+            record("login", user_id=user.id, details={"second_factor": factor})
             db.session.commit()
-            return redirect(safe_next_url(next_url) or url_for("main.home"))
+            if factor == "recovery_code":
+                left = recovery_codes.remaining(user)
+                flash(
+                    f"回復コードでログインしました（残り{left}個）。認証アプリを用意し、"
+                    "2段階認証の画面で回復コードを作り直してください。",
+                    "warning",
+                )
+            response = redirect(safe_next_url(next_url) or url_for("main.home"))
+            known_device.remember(response, user)
+            return response
         db.session.rollback()
         record("login_2fa_failed", user_id=user.id, commit=True)
         form.code.errors.append(WRONG_CODE)
@@ -150,7 +189,7 @@ def change_password():
             db.session.commit()
             reset.notify_password_changed(user)
             flash("パスワードを変更しました。ほかの端末でのログインは終了しました。", "success")
-            return redirect(url_for("main.account"))
+            return redirect(url_for("account.index"))
     status = 400 if form.errors else 200
     return render_template("auth/change_password.html", form=form), status
 
@@ -166,7 +205,34 @@ def _two_factor_user():
     return user
 
 
-def _render_two_factor(user, enable_form=None, disable_form=None, status=200):
+def _show_recovery_codes(codes):
+    # Shown this once, in the answer to the POST that made them; never stored or cached.
+    # start_session() may have replaced the session in this request: drop Flask-WTF's cached
+    # CSRF token so the page's forms (logout) get one that belongs to the new session.
+    g.pop("csrf_token", None)
+    body = render_template("auth/recovery_codes.html", codes=codes)
+    return body, 200, {"Cache-Control": "no-store"}
+
+
+@bp.route("/account/2fa/recovery-codes", methods=["POST"])
+@login_required
+@limiter.limit(_limit, key_func=_user_key)
+def recovery_codes_new():
+    user = _two_factor_user()
+    if not totp.enabled(user):
+        return redirect(url_for("account.two_factor"))
+    form = RecoveryCodesForm()
+    if form.validate_on_submit():
+        if verify_password(user.password_hash, form.current_password.data):
+            codes = recovery_codes.generate(user)
+            record("recovery_codes_generated", user_id=user.id)
+            db.session.commit()
+            return _show_recovery_codes(codes)
+        form.current_password.errors.append(WRONG_PASSWORD)
+    return _render_two_factor(user, codes_form=form, status=400)
+
+
+def _render_two_factor(user, enable_form=None, disable_form=None, status=200, codes_form=None):
     secret = None
     if not totp.enabled(user):
         secret = session.get(totp.SETUP_KEY)
@@ -179,6 +245,9 @@ def _render_two_factor(user, enable_form=None, disable_form=None, status=200):
         uri=totp.provisioning_uri(user.email, secret) if secret else None,
         enable_form=enable_form or TotpEnableForm(formdata=None),
         disable_form=disable_form or TotpDisableForm(formdata=None),
+        codes_form=codes_form or RecoveryCodesForm(formdata=None),
+        codes_left=recovery_codes.remaining(user) if totp.enabled(user) else None,
+        required=two_factor_policy.is_required(user),
     ), status
 
 
@@ -206,11 +275,12 @@ def two_factor_enable():
             form.code.errors.append(WRONG_CODE)
         else:
             end_all_sessions(user)
+            codes = recovery_codes.generate(user)
             record("totp_enabled", user_id=user.id)
             start_session(user)
             db.session.commit()
             flash("2段階認証を有効にしました。次回のログインから確認コードが必要です。", "success")
-            return redirect(url_for("main.account"))
+            return _show_recovery_codes(codes)
         record("totp_change_failed", user_id=user.id, details={"action": "enable"}, commit=True)
     return _render_two_factor(user, enable_form=form, status=400)
 
@@ -223,6 +293,9 @@ def two_factor_disable():
     form = TotpDisableForm()
     if not totp.enabled(user):
         return redirect(url_for("account.two_factor"))
+    if two_factor_policy.is_required(user):
+        flash("このアカウントの種別では2段階認証が必須のため、無効にはできません。", "warning")
+        return redirect(url_for("account.two_factor"))
     if form.validate_on_submit():
         if not verify_password(user.password_hash, form.current_password.data):
             form.current_password.errors.append(WRONG_PASSWORD)
@@ -230,12 +303,13 @@ def two_factor_disable():
             form.code.errors.append(WRONG_CODE)
         else:
             totp.disable(user)
+            recovery_codes.delete_all(user)
             end_all_sessions(user)
             record("totp_disabled", user_id=user.id)
             start_session(user)
             db.session.commit()
             flash("2段階認証を無効にしました。", "success")
-            return redirect(url_for("main.account"))
+            return redirect(url_for("account.index"))
         db.session.rollback()
         record("totp_change_failed", user_id=user.id, details={"action": "disable"}, commit=True)
     return _render_two_factor(user, disable_form=form, status=400)

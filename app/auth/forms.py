@@ -23,3 +23,7 @@ class SignupForm(FlaskForm):
         "パスワード（確認）",
         validators=[DataRequired(), EqualTo("password", message="パスワードが一致しません。")],
     )
+
+
+class ConfirmSignupForm(FlaskForm):
+    """Only the CSRF token: the button that creates the account from a confirmed link."""

@@ -1,7 +1,10 @@
 """Time-based one-time passwords (RFC 6238) as a second factor for advisors, bureau staff and
 administrators, who see many companies' data.
 
-- Secrets come from pyotp.random_base32() (160 bits from the OS CSPRNG).
+- Secrets come from pyotp.random_base32() (160 bits from the OS CSPRNG) and are stored
+  encrypted (User.totp_secret_encrypted, app/secret_box.py).
+- Wrong codes are limited per account (TOTP_LIMITS, app/auth/account_views.py); recovery codes
+  (app/auth/recovery_codes.py) stand in for a lost authenticator.
 - 30-second steps; a code of the previous or next step is accepted for clock drift.
 - Single use: the step counter of the last accepted code is stored (User.totp_last_counter) and
   a code for that step or an earlier one is refused, so a code seen over someone's shoulder
@@ -35,11 +38,14 @@ CODE_PATTERN = re.compile(r"\A[0-9]{6}\Z")
 
 
 def eligible(user) -> bool:
-    return user.role in ELIGIBLE_ROLES
+    """Staff may always set it up; members when an administrator requires it for them."""
+    from app.auth.two_factor_policy import is_required
+
+    return user.role in ELIGIBLE_ROLES or is_required(user)
 
 
 def enabled(user) -> bool:
-    return bool(user.totp_secret)
+    return bool(user.totp_secret_encrypted)
 
 
 def new_secret() -> str:

@@ -1,5 +1,7 @@
 """Creating and authenticating users: the one place both the web views and the CLI use."""
 
+import unicodedata
+
 from flask import session
 from flask_login import login_user
 
@@ -14,7 +16,9 @@ class UserError(ValueError):
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """One spelling per address, so uniqueness holds: NFKC turns full-width "ｏｗｎｅｒ@…"
+    into "owner@…", then case is folded."""
+    return unicodedata.normalize("NFKC", email).strip().lower()
 
 
 def find_user(email: str) -> User | None:
@@ -31,7 +35,7 @@ def create_user(
     bureau_code: str | None = None,
 ) -> User:
     email = normalise_email(email)
-    problems = password_problems(password, (email.split("@")[0], display_name))
+    problems = password_problems(password, (email, display_name, organisation or ""))
     if problems:
         raise UserError(" ".join(problems))
     if find_user(email) is not None:

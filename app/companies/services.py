@@ -42,6 +42,14 @@ def profile_facts(company: Company) -> ProfileFacts:
     )
 
 
+# Says that the number is in use (unavoidable for a unique number) but never which company or
+# who, and points to the way in: an invitation from that company's owner.
+DUPLICATE_NUMBER = (
+    "この法人番号の会社は既に登録されています。同じ会社のメンバーとして参加するには、"
+    "その会社の管理者（オーナー）に招待を依頼してください。招待メールのリンクから参加できます。"
+)
+
+
 def create_company(form, owner) -> Company:
     company = Company()
     form.apply_to(company)
@@ -63,4 +71,4 @@ def _commit_unique(company: Company) -> None:
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
-        raise DuplicateCorporateNumber("この法人番号の会社は既に登録されています。") from exc
+        raise DuplicateCorporateNumber(DUPLICATE_NUMBER) from exc

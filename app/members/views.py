@@ -78,7 +78,8 @@ def invite(company_id):
     try:
         send_mail(
             invitation.email,
-            f"【DX推進指標 自己診断】{company.name} への招待",
+            # No company name here: the subject is shown like a sender line, as if we wrote it.
+            "【DX推進指標 自己診断】会社メンバーへの招待",
             render_template(
                 "members/invitation_mail.txt",
                 company=company,

@@ -8,6 +8,8 @@ from app.models.company import Company, Membership
 from app.models.invitation import Invitation
 from app.models.kpi import Indicator, IndicatorValue, TargetRevision
 from app.models.password_reset import PasswordResetToken
+from app.models.signup import SignupRequest
+from app.models.two_factor import RecoveryCode, TwoFactorPolicy
 from app.models.user import User
 
 __all__ = [
@@ -23,8 +25,11 @@ __all__ = [
     "Invitation",
     "Membership",
     "PasswordResetToken",
+    "RecoveryCode",
+    "SignupRequest",
     "StashedPost",
     "StepState",
     "TargetRevision",
+    "TwoFactorPolicy",
     "User",
 ]

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models._time import utcnow
+from app.secret_box import decrypt, encrypt
 
 ROLES = ("member", "advisor", "bureau", "admin")
 
@@ -27,12 +28,22 @@ class User(UserMixin, db.Model):
     # Bumped on logout, password change and disabling: every cookie carrying an older value is
     # rejected by the user loader, so sessions end on the server and not only in the browser.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Fernet token of the base32 TOTP secret (app/secret_box.py); read and write the
+    # plaintext through the `totp_secret` property.
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(String(255))
     totp_last_counter: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     memberships = relationship("Membership", back_populates="user", cascade="all, delete-orphan")
+
+    @property
+    def totp_secret(self) -> str | None:
+        return decrypt(self.totp_secret_encrypted) if self.totp_secret_encrypted else None
+
+    @totp_secret.setter
+    def totp_secret(self, value: str | None) -> None:
+        self.totp_secret_encrypted = encrypt(value) if value else None
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled users

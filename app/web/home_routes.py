@@ -11,4 +11,4 @@ HOME_ENDPOINTS = {
 
 
 def home_for_role(user) -> str:
-    return url_for(HOME_ENDPOINTS.get(user.role, "main.account"))
+    return url_for(HOME_ENDPOINTS.get(user.role, "account.index"))

@@ -7,18 +7,30 @@
   SMTP_USER is set.
 
 Callers pass plain text; addresses and subjects with line breaks are refused so a typed value
-can never add a header.
+can never add a header. Text that users typed (company and display names) goes into a mail only
+through ``quoted()``: one line, in 「」, with URL-like parts defanged so no mail client turns it
+into a link; it never appears in the subject or the From header.
 """
 
 import logging
+import re
 import smtplib
 import ssl
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from email.message import EmailMessage
 
 from flask import current_app
 
 log = logging.getLogger(__name__)
 
+QUOTED_MAX = 100
+# Things a mail client would turn into a link: a scheme, an address, a domain name.
+_LINKISH = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.-]*:/*"  # a scheme: https://, mailto:
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # an address
+    r"|[\w-]+(?:\.[\w-]+)+"  # a domain name
+)
 OUTBOX_LIMIT = 200  # the log backend keeps only the latest messages, so memory stays flat
 SMTP_TIMEOUT_SECONDS = 10
 
@@ -37,6 +49,66 @@ def send_mail(to: str, subject: str, body: str) -> None:
         _send_smtp(to, subject, body)
     else:
         raise MailError(f"unknown MAIL_BACKEND {backend!r}")
+
+
+_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mail")
+_pending: set[Future] = set()
+_pending_lock = threading.Lock()
+
+
+def send_mail_in_background(to: str, subject: str, body: str, failure_details: dict) -> None:
+    """Send without making the response wait (MAIL_ASYNC), so answering for an address with an
+    account takes as long as for one without. A failure is logged and audited
+    ("mail_failed" with ``failure_details``), as the synchronous callers do."""
+    app = current_app._get_current_object()
+    if not app.config.get("MAIL_ASYNC"):
+        _send_or_audit(to, subject, body, failure_details)
+        return
+
+    def run():
+        with app.app_context():
+            _send_or_audit(to, subject, body, failure_details)
+
+    future = _executor.submit(run)
+    with _pending_lock:
+        _pending.add(future)
+    future.add_done_callback(_forget)
+
+
+def _forget(future: Future) -> None:
+    with _pending_lock:
+        _pending.discard(future)
+
+
+def wait_for_background_mail(timeout: float = 10) -> None:
+    """Block until mails handed to the background have been sent (tests, shutdown)."""
+    with _pending_lock:
+        futures = list(_pending)
+    for future in futures:
+        future.result(timeout=timeout)
+
+
+def _send_or_audit(to: str, subject: str, body: str, failure_details: dict) -> None:
+    from app.audit import record
+
+    try:
+        send_mail(to, subject, body)
+    except MailError:
+        record("mail_failed", details=failure_details, commit=True)
+
+
+def quoted(text: str | None) -> str:
+    """User-typed text as data in a plain-text mail: 「text」 on one line, nothing clickable.
+
+    Line breaks and other control characters become spaces (a name cannot add lines that look
+    like the service's own); "https://x.example" becomes "https[:]//x[.]example".
+    """
+    flat = "".join(" " if ord(c) < 32 or 127 <= ord(c) < 160 else c for c in text or "")
+    flat = " ".join(flat.split())
+    if len(flat) > QUOTED_MAX:
+        flat = flat[:QUOTED_MAX] + "…"
+    flat = _LINKISH.sub(lambda m: m.group(0).replace(":", "[:]").replace(".", "[.]"), flat)
+    return f"「{flat.replace('」', '』')}」"
 
 
 def outbox() -> list[dict]:

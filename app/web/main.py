@@ -19,12 +19,6 @@ def home():
     return redirect(home_for_role(current_user))
 
 
-@bp.route("/account")
-@login_required
-def account():
-    return render_template("account.html")
-
-
 def _expires_in() -> int:
     idle = current_app.config["SESSION_IDLE_SECONDS"]
     return max(0, int(session.get("last_seen", time.time()) + idle - time.time()))

@@ -4,6 +4,7 @@ from flask import current_app, request, url_for
 from flask_babel import format_datetime
 from flask_login import current_user
 
+from app.web.mail import quoted
 from app.web.numbers import delta_text, percent_text, score_text
 from scoring import LEADING_THRESHOLD
 
@@ -27,6 +28,7 @@ def init_app(app):
     app.jinja_env.filters["score"] = score_text
     app.jinja_env.filters["delta"] = delta_text
     app.jinja_env.filters["percent"] = percent_text
+    app.jinja_env.filters["mail_quoted"] = quoted
     app.jinja_env.filters["datetime"] = lambda v: (
         format_datetime(v, "yyyy/MM/dd HH:mm") if v else "—"
     )

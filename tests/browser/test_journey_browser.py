@@ -7,6 +7,7 @@ import re
 import pytest
 
 from questionnaires import load_index
+from tests.integration.signup_helpers import confirm_link
 
 pytestmark = pytest.mark.browser
 INDEX = load_index("2019-07")
@@ -32,6 +33,9 @@ def test_company_journey_in_chromium(live_server, page):
     page.get_by_label("パスワード（12文字以上）").fill(PASSWORD)
     page.get_by_label("パスワード（確認）").fill(PASSWORD)
     page.get_by_role("button", name="登録する").click()
+    assert "メールをご確認ください" in page.content()
+    page.goto(live_server + confirm_link("browser@example.jp"))
+    page.get_by_role("button", name="登録を完了する").click()
 
     page.get_by_label("会社名（屋号）").fill("ブラウザ商事株式会社")
     page.get_by_label("法人番号（13桁）").fill("7123456789012")

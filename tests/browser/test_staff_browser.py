@@ -58,6 +58,8 @@ def test_bureau_two_factor_and_report(live_server, page, make_user, make_company
     page.get_by_label("確認コード（6桁）").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="有効にする").click()
     assert "2段階認証を有効にしました" in page.content()
+    assert page.locator(".recovery-codes li").count() == 10  # shown this once
+    _shot(page, "staff-2fa-recovery-codes")
 
     page.get_by_role("button", name="ログアウト").click()
     _login(page, live_server, user.email)

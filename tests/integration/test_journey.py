@@ -5,23 +5,14 @@ from app.models import Answer, Assessment, Company
 from questionnaires import load_index
 from tests.conftest import PASSWORD, csrf_from
 from tests.integration.helpers import step_payload, submit
+from tests.integration.signup_helpers import sign_up
 
 INDEX = load_index("2019-07")
 
 
 def test_company_journey_end_to_end(client, db):
     # Sign up
-    page = client.get("/signup")
-    response = client.post(
-        "/signup",
-        data={
-            "display_name": "山田 太郎",
-            "email": "yamada@example.jp",
-            "password": PASSWORD,
-            "password_confirm": PASSWORD,
-            "csrf_token": csrf_from(page),
-        },
-    )
+    response = sign_up(client, "yamada@example.jp", "山田 太郎")
     assert response.status_code == 302 and response.headers["Location"].endswith("/companies/new")
 
     # Company profile (法人番号 with a valid check digit)

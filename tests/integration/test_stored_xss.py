@@ -54,6 +54,7 @@ from tests.integration.member_helpers import (
     post_with_csrf,
     submitted_assessment,
 )
+from tests.integration.signup_helpers import sign_up
 
 RESET_LINK = re.compile(r"https?://[^\s/]+(/password/reset/[\w-]+)")
 
@@ -391,13 +392,7 @@ def test_comments_and_advisor_names_are_escaped(
 
 
 def test_member_display_name_is_escaped_on_every_page(app, client, db, make_user, login, payload):
-    signup = {
-        "display_name": payload,
-        "email": "member@example.jp",
-        "password": PASSWORD,
-        "password_confirm": PASSWORD,
-    }
-    assert post_with_csrf(client, "/signup", "/signup", signup).status_code == 302
+    assert sign_up(client, "member@example.jp", payload).status_code == 302
     member = db.session.scalar(db.select(User).where(User.email == "member@example.jp"))
     assert member.display_name == payload
     company = create_company(client, db, "表示名株式会社")

@@ -1,0 +1,63 @@
+"""Which roles must use two-factor authentication (issue 9, finding 12).
+
+An administrator sets it per role on /admin/security; a role the administrator never set follows
+TWO_FACTOR_REQUIRED_ROLES (admin and bureau in production, none in development so the demo
+accounts log in with a password). A signed-in user whose role requires 2FA and who has not set
+it up is sent to the setup page on every request until they do.
+"""
+
+from flask import flash, redirect, request, url_for
+from flask_login import current_user
+
+from app.audit import record
+from app.extensions import db
+from app.models import TwoFactorPolicy
+from app.models.user import ROLES
+
+# What a user who must set up 2FA can still reach: the setup itself, logging out, the session
+# keep-alive the page's script calls, and static files.
+SETUP_ENDPOINTS = frozenset(
+    {
+        "account.two_factor",
+        "account.two_factor_enable",
+        "auth.logout",
+        "main.session_status",
+        "main.session_extend",
+        "static",
+    }
+)
+
+
+def required_roles() -> dict[str, bool]:
+    from flask import current_app
+
+    defaults = set(current_app.config["TWO_FACTOR_REQUIRED_ROLES"])
+    stored = {p.role: p.required for p in db.session.scalars(db.select(TwoFactorPolicy))}
+    return {role: stored.get(role, role in defaults) for role in ROLES}
+
+
+def is_required(user) -> bool:
+    return required_roles().get(user.role, False)
+
+
+def set_required(admin, choices: dict[str, bool]) -> None:
+    for role in ROLES:
+        policy = db.session.get(TwoFactorPolicy, role) or TwoFactorPolicy(role=role)
+        policy.required = bool(choices.get(role))
+        policy.updated_by_id = admin.id
+        db.session.add(policy)
+    record("two_factor_policy_changed", details={r: bool(choices.get(r)) for r in ROLES})
+    db.session.commit()
+
+
+def _enforce():
+    if request.endpoint in SETUP_ENDPOINTS or not current_user.is_authenticated:
+        return None
+    if current_user.totp_secret_encrypted or not is_required(current_user):
+        return None
+    flash("このアカウントでは2段階認証の設定が必要です。設定すると、すべての画面を使えます。")
+    return redirect(url_for("account.two_factor"))
+
+
+def init_app(app) -> None:
+    app.before_request(_enforce)
