@@ -15,8 +15,7 @@ from flask import (
 )
 from flask_login import current_user, logout_user
 
-from app.audit import record
-from app.auth import known_device, recovery_codes, reset, totp, two_factor_policy
+from app.auth import known_device, recovery_codes, reset, services, totp, two_factor_policy
 from app.auth.account_forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -27,8 +26,8 @@ from app.auth.account_forms import (
     TotpLoginForm,
 )
 from app.auth.passwords import verify_password
-from app.auth.users import end_all_sessions, normalise_email, start_session
-from app.extensions import db, limiter
+from app.auth.users import normalise_email
+from app.extensions import limiter
 from app.web.guards import login_required, public
 from app.web.safe_redirect import safe_next_url
 
@@ -91,17 +90,8 @@ def login_2fa():
     user, next_url = pending
     form = TotpLoginForm()
     if form.validate_on_submit():
-        factor = (
-            "totp"
-            if totp.consume_code(user, form.code.data)
-            else "recovery_code"
-            if recovery_codes.consume(user, form.code.data)
-            else None
-        )
+        factor = services.second_factor_login(user, form.code.data)
         if factor:
-            start_session(user)
-            record("login", user_id=user.id, details={"second_factor": factor})
-            db.session.commit()
             if factor == "recovery_code":
                 left = recovery_codes.remaining(user)
                 flash(
@@ -112,8 +102,6 @@ def login_2fa():
             response = redirect(safe_next_url(next_url) or url_for("main.home"))
             known_device.remember(response, user)
             return response
-        db.session.rollback()
-        record("login_2fa_failed", user_id=user.id, commit=True)
         form.code.errors.append(WRONG_CODE)
     return render_template("auth/login_2fa.html", form=form), 400 if form.errors else 200
 
@@ -185,8 +173,7 @@ def change_password():
         except reset.PasswordError as exc:
             form[exc.field].errors.append(str(exc))
         else:
-            start_session(user)  # other sessions ended with the version bump; this one goes on
-            db.session.commit()
+            services.keep_session_after_password_change(user)
             reset.notify_password_changed(user)
             flash("パスワードを変更しました。ほかの端末でのログインは終了しました。", "success")
             return redirect(url_for("account.index"))
@@ -224,10 +211,7 @@ def recovery_codes_new():
     form = RecoveryCodesForm()
     if form.validate_on_submit():
         if verify_password(user.password_hash, form.current_password.data):
-            codes = recovery_codes.generate(user)
-            record("recovery_codes_generated", user_id=user.id)
-            db.session.commit()
-            return _show_recovery_codes(codes)
+            return _show_recovery_codes(services.new_recovery_codes(user))
         form.current_password.errors.append(WRONG_PASSWORD)
     return _render_two_factor(user, codes_form=form, status=400)
 
@@ -271,17 +255,12 @@ def two_factor_enable():
     elif form.validate_on_submit():
         if not verify_password(user.password_hash, form.current_password.data):
             form.current_password.errors.append(WRONG_PASSWORD)
-        elif not totp.enable(user, secret, form.code.data):
+            services.refused("totp_change_failed", user_id=user.id, action="enable")
+        elif (codes := services.enable_two_factor(user, secret, form.code.data)) is None:
             form.code.errors.append(WRONG_CODE)
         else:
-            end_all_sessions(user)
-            codes = recovery_codes.generate(user)
-            record("totp_enabled", user_id=user.id)
-            start_session(user)
-            db.session.commit()
             flash("2段階認証を有効にしました。次回のログインから確認コードが必要です。", "success")
             return _show_recovery_codes(codes)
-        record("totp_change_failed", user_id=user.id, details={"action": "enable"}, commit=True)
     return _render_two_factor(user, enable_form=form, status=400)
 
 
@@ -299,17 +278,10 @@ def two_factor_disable():
     if form.validate_on_submit():
         if not verify_password(user.password_hash, form.current_password.data):
             form.current_password.errors.append(WRONG_PASSWORD)
-        elif not totp.consume_code(user, form.code.data):
+            services.refused("totp_change_failed", user_id=user.id, action="disable")
+        elif not services.disable_two_factor(user, form.code.data):
             form.code.errors.append(WRONG_CODE)
         else:
-            totp.disable(user)
-            recovery_codes.delete_all(user)
-            end_all_sessions(user)
-            record("totp_disabled", user_id=user.id)
-            start_session(user)
-            db.session.commit()
             flash("2段階認証を無効にしました。", "success")
             return redirect(url_for("account.index"))
-        db.session.rollback()
-        record("totp_change_failed", user_id=user.id, details={"action": "disable"}, commit=True)
     return _render_two_factor(user, disable_form=form, status=400)

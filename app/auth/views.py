@@ -14,17 +14,15 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, logout_user
 
 from app.audit import record
-from app.auth import known_device, throttle, totp
+from app.auth import known_device, services, throttle, totp
 from app.auth import signup as signup_service
 from app.auth.forms import ConfirmSignupForm, LoginForm, SignupForm
 from app.auth.passwords import password_problems
 from app.auth.users import (
     authenticate,
-    end_all_sessions,
     normalise_email,
-    start_session,
 )
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.web.guards import login_required, public
 from app.web.safe_redirect import safe_next_url
 
@@ -102,8 +100,7 @@ def signup_confirm(token):
             user, next_url = signup_service.confirm(token)
         except signup_service.SignupError as exc:
             return _no_referrer(render_template("auth/signup_invalid.html", message=str(exc)), 400)
-        start_session(user)
-        db.session.commit()
+        services.start_new_account_session(user)
         if next_url and safe_next_url(next_url):  # e.g. back to the invitation link
             flash("アカウントを作成しました。", "success")
             return redirect(safe_next_url(next_url))
@@ -148,9 +145,7 @@ def login():
             record("login_password_ok", user_id=user.id, commit=True)
             return redirect(url_for("account.login_2fa"))
         else:
-            start_session(user)
-            record("login", user_id=user.id)
-            db.session.commit()
+            services.log_in(user)
             response = redirect(safe_next_url(request.args.get("next")) or url_for("main.home"))
             known_device.remember(response, user)
             return response
@@ -161,9 +156,7 @@ def login():
 @login_required
 def logout():
     user = current_user._get_current_object()
-    end_all_sessions(user)  # every copy of the session cookie stops working
-    record("logout", user_id=user.id)
-    db.session.commit()
+    services.log_out(user)
     logout_user()
     from flask import session
 

@@ -4,7 +4,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import current_user
 
 from app.audit import record
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.reports.csv_export import content_disposition, download_names, report_csv
 from app.reports.services import (
     BREAKDOWNS,
@@ -65,8 +65,8 @@ def export_csv():
             "index_version": report.period.index_version if report.period else None,
             "suppressed": report.suppressed,
         },
+        commit=True,
     )
-    db.session.commit()
     return Response(
         report_csv(report),
         mimetype="text/csv",

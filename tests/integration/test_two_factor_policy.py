@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import inspect, text
 
-from app.auth import secret_box
+from app import secret_box
 from app.models import RecoveryCode, User
 from tests.conftest import PASSWORD, csrf_from
 
