@@ -69,11 +69,12 @@ class Page:
         return self.texts(selector)
 
     def table(self, selector: str = "table") -> list[list[str]]:
-        """The one table `selector` matches, as rows of cell texts (header rows included)."""
+        """The one table `selector` matches, as rows of cell texts (header rows included);
+        elements inside a cell (a <br>, a badge) are read as separated by a space."""
         found = self.soup.select(selector)
         assert len(found) == 1, f"{selector!r} matched {len(found)} tables"
         return [
-            [normalise(cell.get_text()) for cell in row.find_all(["th", "td"])]
+            [normalise(cell.get_text(" ")) for cell in row.find_all(["th", "td"])]
             for row in found[0].find_all("tr")
         ]
 
@@ -121,6 +122,11 @@ class ClientRequest:
     def new_session(self) -> ClientRequest:
         """Another browser, with its own cookies."""
         return ClientRequest(self.app, self.app.test_client())
+
+    @staticmethod
+    def parse(response) -> Page:
+        """A page for a response made with the raw test client."""
+        return Page(response)
 
     def url(self, endpoint: str, **values) -> str:
         with self.app.test_request_context():
@@ -194,7 +200,8 @@ class ClientRequest:
         **values,
     ) -> Page:
         """POST `_data` plus the CSRF token of the page the form is on: `_from` (a Page, a URL
-        or an endpoint name), by default the page at the same URL."""
+        or an endpoint name), by default the page at the same URL, fetched first. When `_data`
+        already has a csrf_token (say, from a page fetched earlier), nothing is fetched."""
         return self.post_url(
             self.url(endpoint, **values),
             _data=_data,
@@ -214,7 +221,9 @@ class ClientRequest:
         _expected_redirect=None,
         _follow_redirects: bool = False,
     ) -> Page:
-        data = {"csrf_token": self._form_page(_from or url).csrf_token, **(_data or {})}
+        data = dict(_data or {})
+        if "csrf_token" not in data:  # a token the caller took from its page is used as is
+            data["csrf_token"] = self._form_page(_from or url).csrf_token
         response = self.client.post(url, data=data, follow_redirects=_follow_redirects)
         return self._checked(response, "POST", url, _expected_status, _expected_redirect)
 
