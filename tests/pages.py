@@ -91,9 +91,9 @@ class Page:
         root = within or self.soup
         element = self.field(name, within)
         if element.name == "textarea":
-            # HTML drops one leading newline inside a textarea.
+            # HTML drops one leading newline (LF or CR LF, as WTForms writes) in a textarea.
             text = element.get_text()
-            return text[1:] if text.startswith("\n") else text
+            return text.removeprefix("\r\n") if text.startswith("\r\n") else text.removeprefix("\n")
         if element.name == "select":
             chosen = element.find("option", selected=True) or element.find("option")
             return None if chosen is None else chosen.get("value", chosen.get_text())

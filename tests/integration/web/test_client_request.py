@@ -79,7 +79,8 @@ def test_readers_on_a_hand_made_page():
             <select name="s"><option value="x">X</option>
               <option value="y" selected>Y</option></select>
             <input type="radio" name="r" value="1"><input type="radio" name="r" value="2" checked>
-            <input type="radio" name="none" value="1">"""
+            <input type="radio" name="none" value="1">
+            <textarea name="w">\r\n\r\nx</textarea>"""
 
     page = Page(Response())
     assert page.h1 == "見出し です"
@@ -88,6 +89,7 @@ def test_readers_on_a_hand_made_page():
     assert page.error_summary() == ["名前: 必須です。", "年: 数字", "この招待は使えません"]
     assert page.table() == [["a", "b"], ["1", "2"]]
     assert page.field_value("t") == "行1\n行2"
+    assert page.field_value("w") == "\r\nx"  # only the first line break is markup
     assert page.field_value("s") == "y"
     assert page.field_value("r") == "2"
     assert page.field_value("none") is None
