@@ -5,7 +5,6 @@ import pytest
 
 from app.advisors import services
 from app.models import AdvisorGrant, Answer, AuditEvent, Comment
-from tests.conftest import csrf_from
 from tests.integration.helpers import step_payload
 from tests.integration.member_helpers import (
     INDEX,
@@ -31,117 +30,140 @@ def _count(db, model):
     return db.session.scalar(db.select(db.func.count(model.id)))
 
 
-def test_granted_advisor_sees_the_client_read_only(app, client, db, advised_company, login):
+def _clients(page) -> dict[str, list[str]]:
+    """The advisor's client list: {company name: the other cells}."""
+    if not page.select("table"):
+        return {}
+    return {row[0]: row[1:] for row in page.table()[1:]}
+
+
+def _words(page) -> str:
+    """All text a reader sees on the page, for checking that something is absent."""
+    return page.soup.get_text()
+
+
+def test_granted_advisor_sees_the_client_read_only(client, client_request, db, advised_company):
     owner, company, submitted, draft, advisor = advised_company
-    response = grant(client, company.id, "Advisor@Example.jp ", "read")
-    assert response.status_code == 302
-    grants_page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "大阪商工会議所" in grants_page and "閲覧のみ" in grants_page
+    response = client_request.post(
+        "advisors.grant",
+        _data={"email": "Advisor@Example.jp ", "scope": "read"},
+        _from=client_request.url("advisors.grants", company_id=company.id),
+        company_id=company.id,
+    )
+    grants_page = client_request.get_url(response.location)
+    [row] = grants_page.table()[1:]
+    assert row[:4] == ["支援 花子", "大阪商工会議所", advisor.email, "閲覧のみ"]
+    assert grants_page.flashes("success") == [
+        f"{advisor.email} に「閲覧のみ」の権限を付与しました。"
+    ]
 
-    a = login(advisor.email, c=app.test_client())
-    assert a.get("/").headers["Location"].endswith("/advisor/clients")
-    clients = a.get("/advisor/clients").get_data(as_text=True)
-    assert "支援先株式会社" in clients and "大阪府" in clients
-    assert f"/assessments/{draft.id}/review" in clients  # the latest year is the draft
-    assert 'href="/advisor/clients"' in clients  # nav link for advisors
+    a = client_request.new_session().login(advisor)
+    assert a.get("main.home", _expected_status=302).location.endswith("/advisor/clients")
+    clients = a.get("advisors.clients")
+    assert _clients(clients)["支援先株式会社"][:2] == ["大阪府", "閲覧のみ"]
+    # The latest year is the draft: its row links to the review page.
+    links = [link["href"] for link in clients.select("table a")]
+    assert f"/assessments/{draft.id}/review" in links
+    nav = clients.select('nav.user-nav a[href="/advisor/clients"]')
+    assert len(nav) == 1  # nav link for advisors
 
-    dashboard = a.get(f"/companies/{company.id}")
-    html = dashboard.get_data(as_text=True)
-    assert dashboard.status_code == 200
-    assert "会社情報を編集" not in html and "診断を始める" not in html
-    assert "メンバーの招待・管理" not in html and "続きから回答" not in html
-    results = a.get(f"/assessments/{submitted.id}/results").get_data(as_text=True)
-    assert "診断結果" in results and "再編集する" not in results
-    assert 'id="comments"' in results and 'name="body"' not in results  # read scope
-    review = a.get(f"/assessments/{draft.id}/review").get_data(as_text=True)
-    assert f'action="/assessments/{draft.id}/submit"' not in review
-    assert "このステップを修正" not in review
+    dashboard = a.get("companies.dashboard", company_id=company.id)
+    for absent in ("会社情報を編集", "診断を始める", "メンバーの招待・管理", "続きから回答"):
+        assert absent not in _words(dashboard) and absent not in dashboard.html
+    results = a.get("assessments.results", assessment_id=submitted.id)
+    assert results.h1 == f"{submitted.fiscal_year}年度 診断結果"
+    assert "再編集する" not in results.html
+    assert results.select("#comments") and results.select('[name="body"]') == []  # read scope
+    review = a.get("assessments.review", assessment_id=draft.id)
+    assert review.select(f'form[action="/assessments/{draft.id}/submit"]') == []
+    assert "このステップを修正" not in review.html
 
-    url = f"/assessments/{draft.id}/steps/{STEP.id}"
-    page = a.get(url)
-    assert page.status_code == 200
-    assert a.post(url, data=step_payload(STEP, 1, 1, page=page)).status_code == 403
+    step = {"assessment_id": draft.id, "step_id": STEP.id}
+    page = a.get("assessments.step", **step)
+    a.post(
+        "assessments.step",
+        _data=step_payload(STEP, 1, 1, page=page),
+        _expected_status=403,
+        **step,
+    )
     assert (
         db.session.scalar(
             db.select(db.func.count(Answer.id)).where(Answer.assessment_id == draft.id)
         )
         == 0
     )
-    token = csrf_from(page)
-    for path in (
-        f"/companies/{company.id}/assessments",
-        f"/assessments/{submitted.id}/reopen",
-        f"/assessments/{draft.id}/submit",
-        f"/companies/{company.id}/edit",
+    for endpoint, values in (
+        ("assessments.start", {"company_id": company.id}),
+        ("assessments.reopen", {"assessment_id": submitted.id}),
+        ("assessments.submit", {"assessment_id": draft.id}),
+        ("companies.edit", {"company_id": company.id}),
     ):
-        assert a.post(path, data={"csrf_token": token}).status_code == 404, path
-    for path in (
-        f"/companies/{company.id}/edit",
-        f"/companies/{company.id}/members",
-        f"/companies/{company.id}/advisors",
-        f"/companies/{company.id}/audit",
-    ):
-        assert a.get(path).status_code == 404, path
+        a.post(endpoint, _from=page, _expected_status=404, **values)
+    for endpoint in ("companies.edit", "members.index", "advisors.grants", "members.audit"):
+        a.get(endpoint, company_id=company.id, _expected_status=404)
 
 
-def test_revoke_cuts_access_on_the_next_request(app, client, db, advised_company, login):
+def test_revoke_cuts_access_on_the_next_request(client, client_request, db, advised_company):
     owner, company, submitted, draft, advisor = advised_company
     grant(client, company.id, advisor.email, "comment")
-    a = login(advisor.email, c=app.test_client())
-    assert a.get(f"/companies/{company.id}").status_code == 200
-    review = a.get(f"/assessments/{draft.id}/review")
+    a = client_request.new_session().login(advisor)
+    a.get("companies.dashboard", company_id=company.id)
+    review = a.get("assessments.review", assessment_id=draft.id)
 
     active = _active(db, company, advisor)[0]
-    response = post_with_csrf(
-        client,
-        f"/companies/{company.id}/advisors",
-        f"/companies/{company.id}/advisors/{active.id}/revoke",
-    )
-    assert response.status_code == 302
+    revoke = {"company_id": company.id, "grant_id": active.id}
+    grants_url = client_request.url("advisors.grants", company_id=company.id)
+    client_request.post("advisors.revoke", _from=grants_url, **revoke)
     # The same logged-in advisor, no re-login: everything about the company is gone.
-    assert a.get(f"/companies/{company.id}").status_code == 404
-    assert a.get(f"/assessments/{submitted.id}/results").status_code == 404
-    assert a.get(f"/assessments/{draft.id}/review").status_code == 404
-    response = a.post(
-        f"/assessments/{draft.id}/comments",
-        data={"csrf_token": csrf_from(review), "body": "取り消し後のコメント"},
+    a.get("companies.dashboard", company_id=company.id, _expected_status=404)
+    a.get("assessments.results", assessment_id=submitted.id, _expected_status=404)
+    a.get("assessments.review", assessment_id=draft.id, _expected_status=404)
+    a.post(
+        "advisors.add_comment",
+        _data={"body": "取り消し後のコメント"},
+        _from=review,
+        _expected_status=404,
+        assessment_id=draft.id,
     )
-    assert response.status_code == 404 and _count(db, Comment) == 0
-    assert "支援先株式会社" not in a.get("/advisor/clients").get_data(as_text=True)
+    assert _count(db, Comment) == 0
+    assert _clients(a.get("advisors.clients")) == {}
+    assert "支援先株式会社" not in a.get("advisors.clients").html
     db.session.refresh(active)
     assert active.revoked_at is not None and active.revoked_by_id == owner.id
 
-    again = post_with_csrf(
-        client,
-        f"/companies/{company.id}/advisors",
-        f"/companies/{company.id}/advisors/{active.id}/revoke",
+    again = client_request.post("advisors.revoke", _from=grants_url, **revoke)
+    assert any(
+        "既に取り消されています" in m for m in client_request.get_url(again.location).flashes()
     )
-    assert "既に取り消されています" in client.get(again.headers["Location"]).get_data(as_text=True)
 
 
-def test_advisor_without_a_grant_gets_404_everywhere(app, db, advised_company, login, make_company):
+def test_advisor_without_a_grant_gets_404_everywhere(
+    client_request, db, advised_company, make_company
+):
     owner, company, submitted, draft, advisor = advised_company
     other = make_company(owner, name="別の会社")
     db.session.add(
         AdvisorGrant(company_id=other.id, advisor_id=advisor.id, scope="comment")
     )  # a grant for another company must not open this one
     db.session.commit()
-    a = login(advisor.email, c=app.test_client())
-    page = a.get("/advisor/clients")
-    assert "別の会社" in page.get_data(as_text=True)
-    assert "支援先株式会社" not in page.get_data(as_text=True)
-    for path in (
-        f"/companies/{company.id}",
-        f"/assessments/{submitted.id}",
-        f"/assessments/{submitted.id}/results",
-        f"/assessments/{draft.id}/review",
-        f"/assessments/{draft.id}/steps/profile",
-        f"/assessments/{draft.id}/steps/{STEP.id}",
+    a = client_request.new_session().login(advisor)
+    page = a.get("advisors.clients")
+    assert list(_clients(page)) == ["別の会社"]
+    assert "支援先株式会社" not in page.html
+    for endpoint, values in (
+        ("companies.dashboard", {"company_id": company.id}),
+        ("assessments.resume", {"assessment_id": submitted.id}),
+        ("assessments.results", {"assessment_id": submitted.id}),
+        ("assessments.review", {"assessment_id": draft.id}),
+        ("assessments.profile_step", {"assessment_id": draft.id}),
+        ("assessments.step", {"assessment_id": draft.id, "step_id": STEP.id}),
     ):
-        assert a.get(path).status_code == 404, path
-    token = csrf_from(page)
-    for path in (f"/assessments/{draft.id}/comments", f"/assessments/{draft.id}/steps/{STEP.id}"):
-        assert a.post(path, data={"csrf_token": token, "body": "x"}).status_code == 404
+        a.get(endpoint, _expected_status=404, **values)
+    for endpoint, values in (
+        ("advisors.add_comment", {"assessment_id": draft.id}),
+        ("assessments.step", {"assessment_id": draft.id, "step_id": STEP.id}),
+    ):
+        a.post(endpoint, _data={"body": "x"}, _from=page, _expected_status=404, **values)
     assert _count(db, Comment) == 0
 
 
@@ -205,7 +227,7 @@ def test_only_one_active_grant_even_when_the_database_is_asked_twice(db, advised
 
 
 def test_owner_of_a_cannot_touch_company_b_grants(
-    app, client, db, advised_company, make_user, make_company
+    client, client_request, db, advised_company, make_user, make_company
 ):
     owner_a, company_a, submitted_a, draft_a, advisor = advised_company
     owner_b = make_user(email="owner-b@example.jp")
@@ -242,16 +264,9 @@ def test_owner_of_a_cannot_touch_company_b_grants(
     # An advisor granted on B cannot reach A's assessments by id after A revokes.
     ga = _active(db, company_a, advisor)[0]
     post_with_csrf(client, page, f"{a}/advisors/{ga.id}/revoke")
-    adv = app.test_client()
-    from tests.conftest import PASSWORD
-
-    login_page = adv.get("/login")
-    adv.post(
-        "/login",
-        data={"email": advisor.email, "password": PASSWORD, "csrf_token": csrf_from(login_page)},
-    )
-    assert adv.get(f"{b}").status_code == 200
-    assert adv.get(f"/assessments/{submitted_a.id}/results").status_code == 404
+    adv = client_request.new_session().login(advisor)
+    adv.get("companies.dashboard", company_id=company_b.id)
+    adv.get("assessments.results", assessment_id=submitted_a.id, _expected_status=404)
 
 
 def test_grant_form_is_rate_limited(app, client, db, advised_company, monkeypatch):
@@ -262,7 +277,7 @@ def test_grant_form_is_rate_limited(app, client, db, advised_company, monkeypatc
 
 
 def test_client_list_shows_each_clients_latest_year(
-    app, db, advised_company, login, make_user, make_company
+    client_request, db, advised_company, make_user, make_company
 ):
     owner, company, submitted, draft, advisor = advised_company
     other_owner = make_user(email="other-owner@example.jp")
@@ -276,10 +291,14 @@ def test_client_list_shows_each_clients_latest_year(
     gone.revoked_at = gone.granted_at
     db.session.commit()
 
-    a = login(advisor.email, c=app.test_client())
-    html = a.get("/advisor/clients").get_data(as_text=True)
-    assert html.index("あおば商事") < html.index("支援先株式会社")  # by name
-    assert "宮城県" in html and "3.00" in html and "4.00" in html  # current / target means
-    assert f"/assessments/{done.id}/results" in html
-    assert "取り消し済み工業" not in html
-    assert a.get(f"/companies/{revoked.id}").status_code == 404
+    a = client_request.new_session().login(advisor)
+    page = a.get("advisors.clients")
+    clients = _clients(page)
+    assert list(clients) == ["あおば商事", "支援先株式会社"]  # by name; the revoked one is gone
+    prefecture, scope, latest, current, target, link = clients["あおば商事"]
+    assert (prefecture, current, target) == ("宮城県", "3.00", "4.00")  # current / target means
+    assert latest == "2025年度 提出済み"
+    assert page.select_one("table a[href$='/results']")["href"] == f"/assessments/{done.id}/results"
+    assert link == "結果を見る"
+    assert "取り消し済み工業" not in page.html
+    a.get("companies.dashboard", company_id=revoked.id, _expected_status=404)
