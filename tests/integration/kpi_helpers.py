@@ -1,7 +1,6 @@
 """Helpers for the KPI and progress tests: the fiscal year as the app sees it, indicators
 created through the service layer, and submitted assessments with chosen levels."""
 
-import re
 from decimal import Decimal
 
 from app.assessments import services as assessment_services
@@ -107,14 +106,6 @@ def submitted_assessment(company, user, year, levels):
         assessment_services.save_step(assessment, step, values, 0, user)
     assert assessment_services.submit(assessment, assessment.version, user)
     return assessment
-
-
-def status_count(html: str, code: str, after: str) -> int:
-    """The number in the status-count list that follows the heading ``after``."""
-    section = html[html.index(after) :]
-    match = re.search(rf'<li class="status-{code}">.*?<strong>(\d+)</strong>', section, re.S)
-    assert match, f"no {code} count after {after}"
-    return int(match.group(1))
 
 
 def summary_counts(page, heading_start: str) -> dict[str, int]:
