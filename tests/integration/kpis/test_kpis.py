@@ -2,7 +2,6 @@
 changes nothing, missing years that stay missing, who may see and change what, new cycles and
 the KPI step of the yearly questionnaire."""
 
-import re
 from decimal import Decimal
 
 import pytest
@@ -257,8 +256,9 @@ def test_ordered_value_must_be_on_the_scale(client, db, owner_company):
         target_value=Decimal(2),
     )
     # The chart labels the straight line with the scale's labels, never a made-up one.
-    html = client.get(f"/kpis/{freshness.id}").get_data(as_text=True)
-    assert f"{fy}年度: 計画 日次" in html and f"{fy - 2}年度: 計画 月次と週次の間" in html
+    point_titles = Page(client.get(f"/kpis/{freshness.id}")).texts("svg circle title")
+    assert f"{fy}年度: 計画 日次" in point_titles
+    assert f"{fy - 2}年度: 計画 月次と週次の間" in point_titles
     response = post_values(client, freshness.id, {fy - 2: "毎時"})
     assert response.status_code == 400 and "選択肢から選んでください" in response.get_data(
         as_text=True
@@ -434,18 +434,22 @@ def test_a_missing_year_stays_missing(client, db, owner_company):
     assert post_values(client, people.id, {fy - 2: "10", fy: "16"}).status_code == 302
     assert stored_values(db, people.id) == {fy - 2: 10, fy: 16}
 
-    html = client.get(f"/kpis/{people.id}").get_data(as_text=True)
-    row = re.search(rf"<th scope=\"row\">{fy - 1}年度</th>\s*<td>(.*?)</td>", html, re.S).group(1)
-    assert 'value=""' in row  # an empty input, not a value carried over from a neighbour
+    detail = Page(client.get(f"/kpis/{people.id}"))
+    # an empty input, not a value carried over from a neighbour
+    assert detail.field_value(f"value-{fy - 1}") == ""
+    assert (detail.field_value(f"value-{fy - 2}"), detail.field_value(f"value-{fy}")) == (
+        "10",
+        "16",
+    )
 
     # In the chart the actual line joins the baseline and fy-2 only; fy stands alone.
-    actual = re.search(r'<g class="line line-actual">(.*?)</g>', html, re.S).group(1)
-    assert actual.count("<polyline") == 1
-    assert len(re.search(r'points="([^"]+)"', actual).group(1).split()) == 2
-    assert actual.count("<circle") == 3
+    [actual] = detail.select("g.line-actual")
+    [polyline] = actual.select("polyline")
+    assert len(polyline["points"].split()) == 2
+    assert len(actual.select("circle")) == 3
 
-    html = client.get(f"/companies/{company.id}/progress").get_data(as_text=True)
-    assert f"{fy - 1}年度" in html[html.index("未入力の年度") :]
+    progress_page = Page(client.get(f"/companies/{company.id}/progress"))
+    assert progress_page.text(".progress-card dd.missing") == f"{fy - 1}年度"
 
     # Clearing a year removes it, and it is then missing too.
     assert post_values(client, people.id, {fy: ""}).status_code == 302
@@ -472,11 +476,12 @@ def test_viewer_sees_everything_but_cannot_change_anything(
     ):
         response = viewer_client.get(url)
         assert response.status_code == 200, url
-    html = viewer_client.get(f"/kpis/{people.id}").get_data(as_text=True)
-    assert "実績を保存" not in html and "目標を見直す" not in html
-    assert "この例から追加" not in viewer_client.get(f"/companies/{company.id}/kpis").get_data(
-        as_text=True
-    )
+    detail = Page(viewer_client.get(f"/kpis/{people.id}"))
+    assert "実績を保存" not in detail.html and "目標を見直す" not in detail.html
+    assert detail.select('main button[type="submit"]') == []  # the table is read-only
+    catalogue = Page(viewer_client.get(f"/companies/{company.id}/kpis"))
+    assert "この例から追加" not in catalogue.html
+    assert catalogue.select(f'a[href^="/companies/{company.id}/kpis/new"]') == []
 
     token = csrf_from(viewer_client.get(f"/kpis/{people.id}"))
     before = counts(db)
@@ -536,8 +541,8 @@ def test_advisor_with_a_grant_sees_the_progress_page_read_only(
 
     db.session.add(AdvisorGrant(company_id=company.id, advisor_id=advisor.id, scope="read"))
     db.session.commit()
-    html = advisor_client.get(f"/companies/{company.id}/progress").get_data(as_text=True)
-    assert "DX人材（事業）の数" in html
+    progress_page = Page(advisor_client.get(f"/companies/{company.id}/progress"))
+    assert progress_page.texts(".progress-card h3 a") == ["DX人材（事業）の数"]
     assert advisor_client.get(f"/kpis/{people.id}").status_code == 200
     token = csrf_from(advisor_client.get(f"/kpis/{people.id}"))
     response = advisor_client.post(
@@ -558,13 +563,15 @@ def test_new_cycle_starts_from_the_last_actual(client, db, owner_company):
     post_values(client, people.id, {fy - 2: "10", fy - 1: "15"})
 
     # Before the target year's actual (and while the target year runs) no new cycle.
-    assert "新しい3年サイクルを始める" not in client.get(detail).get_data(as_text=True)
+    before_target = Page(client.get(detail))
+    assert "新しい3年サイクルを始める" not in before_target.html
+    assert before_target.select('form[action$="/cycle"]') == []
     response = post_form(client, detail, f"{detail}/cycle", {"cycle-target_value": "40"})
     assert response.status_code == 400
     assert counts(db) == (1, 2, 0)
 
     post_values(client, people.id, {fy: "19"})
-    assert "新しい3年サイクルを始める" in client.get(detail).get_data(as_text=True)
+    assert "新しい3年サイクルを始める" in Page(client.get(detail)).texts("main h2")
     response = post_form(client, detail, f"{detail}/cycle", {"cycle-target_value": "40"})
     assert response.status_code == 302
     successor = db.session.scalar(db.select(Indicator).where(Indicator.cycle == 2))
@@ -577,8 +584,10 @@ def test_new_cycle_starts_from_the_last_actual(client, db, owner_company):
     assert stored_values(db, people.id) == {fy - 2: 10, fy - 1: 15, fy: 19}  # history kept
 
     # The old cycle is read-only; starting again from it is refused.
-    html = client.get(detail).get_data(as_text=True)
-    assert "このサイクル" in html and "実績を保存" not in html
+    old_cycle = Page(client.get(detail))
+    assert old_cycle.text("main p.flash-info").startswith("このサイクル")
+    assert "実績を保存" not in old_cycle.html
+    assert old_cycle.select('main button[type="submit"]') == []
     token = csrf_from(client.get(detail))
     response = client.post(f"{detail}/values", data={"csrf_token": token, f"value-{fy}": "1"})
     assert response.status_code == 303
@@ -586,8 +595,11 @@ def test_new_cycle_starts_from_the_last_actual(client, db, owner_company):
     response = client.post(f"{detail}/cycle", data={"csrf_token": token, "cycle-target_value": "5"})
     assert response.status_code == 400
     assert db.session.scalar(db.select(db.func.count(Indicator.id))) == 2
-    listing = client.get(f"/companies/{company.id}/kpis").get_data(as_text=True)
-    assert "第2サイクル" in listing and "終了したサイクル" in listing
+    listing = Page(client.get(f"/companies/{company.id}/kpis"))
+    [current] = listing.table('section:has(> h2:-soup-contains("自社の指標")) table')[1:]
+    assert current[0] == f"{people.name} 第2サイクル"
+    ended = listing.texts('section:has(> h2:-soup-contains("終了したサイクル")) li')
+    assert ended == [f"{people.name}（第1サイクル: {fy - 3}〜{fy}年度）"]
 
 
 # --- the KPI step of the yearly questionnaire -------------------------------------------------
@@ -618,11 +630,13 @@ def test_kpi_step_in_the_questionnaire(client, db, owner_company, make_user, add
     )
     url = f"/assessments/{assessment.id}/kpis"
 
-    step_page = client.get(f"/assessments/{assessment.id}/steps/profile").get_data(as_text=True)
-    assert f'href="{url}"' in step_page and "定量指標" in step_page  # in the progress panel
-    html = client.get(url).get_data(as_text=True)
-    assert f'name="kpi-{people.id}"' in html and f'name="kpi-{freshness.id}"' in html
-    assert f'name="kpi-{starts_now.id}"' not in html and "基準年度です" in html
+    step_page = Page(client.get(f"/assessments/{assessment.id}/steps/profile"))
+    kpi_links = step_page.select(f'a[href="{url}"]')  # in the progress panel
+    assert kpi_links and "定量指標" in kpi_links[0].get_text()
+    kpi_page = Page(client.get(url))
+    assert kpi_page.field(f"kpi-{people.id}") and kpi_page.field(f"kpi-{freshness.id}")
+    assert kpi_page.select(f'[name="kpi-{starts_now.id}"]') == []
+    assert kpi_page.text("span.muted").startswith("基準年度です")
 
     # A tampered field (an indicator not in this step) refuses the whole post.
     response = post_form(client, url, url, {f"kpi-{people.id}": "12", f"kpi-{starts_now.id}": "1"})
@@ -632,7 +646,7 @@ def test_kpi_step_in_the_questionnaire(client, db, owner_company, make_user, add
         client, url, url, {f"kpi-{people.id}": "abc", f"kpi-{freshness.id}": "日次"}
     )
     assert response.status_code == 400 and counts(db)[1] == 0
-    assert 'value="abc"' in response.get_data(as_text=True)  # what was typed is kept
+    assert Page(response).field_value(f"kpi-{people.id}") == "abc"  # what was typed is kept
 
     response = post_form(
         client, url, url, {f"kpi-{people.id}": "１２", f"kpi-{freshness.id}": "日次", "nav": "next"}
@@ -641,10 +655,10 @@ def test_kpi_step_in_the_questionnaire(client, db, owner_company, make_user, add
     assert response.headers["Location"].endswith(f"/assessments/{assessment.id}/review")
     assert stored_values(db, people.id) == {fy: 12}
     assert stored_values(db, freshness.id) == {fy: 2}
-    review = client.get(f"/assessments/{assessment.id}/review").get_data(as_text=True)
-    assert "2件中 2件 入力済み" in review
-    detail = client.get(f"/kpis/{people.id}").get_data(as_text=True)
-    assert f'name="value-{fy}" value="12"' in detail  # the same value on the indicator's page
+    review = Page(client.get(f"/assessments/{assessment.id}/review"))
+    assert f"{fy}年度の実績: 2件中 2件 入力済み" in review.texts("main p")
+    detail = Page(client.get(f"/kpis/{people.id}"))
+    assert detail.field_value(f"value-{fy}") == "12"  # the same value on the indicator's page
 
     # A viewer gets 403 on POST.
     viewer = make_user(email="viewer@example.jp")
