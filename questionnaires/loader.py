@@ -30,6 +30,9 @@ from questionnaires.model import (
 )
 
 DEFINITIONS_DIR = Path(__file__).resolve().parent / "dx-suishin-shihyo"
+# Looked up after DEFINITIONS_DIR. Empty in the application; tests add a folder of small
+# definitions (tests/fixtures/questionnaires) that exercise the mechanism, validated like any file.
+EXTRA_DEFINITIONS_DIRS: tuple[Path, ...] = ()
 DEFAULT_VERSION = "2019-07"
 LEVEL_VALUES = (0, 1, 2, 3, 4, 5)
 QUESTION_STATUSES = ("verified", "unverified")
@@ -80,7 +83,12 @@ class UnknownVersionError(LookupError):
 
 def available_versions() -> tuple[str, ...]:
     """Every version with a definition file, sorted (oldest first for date-like ids)."""
-    return tuple(sorted(path.stem for path in DEFINITIONS_DIR.glob("*.yaml")))
+    return tuple(sorted({path.stem for path in _definition_files()}))
+
+
+def _definition_files() -> list[Path]:
+    folders = (DEFINITIONS_DIR, *EXTRA_DEFINITIONS_DIRS)
+    return [path for folder in folders for path in sorted(folder.glob("*.yaml"))]
 
 
 def load_index(version: str | None = None, *, path: Path | str | None = None) -> Index:
@@ -102,7 +110,7 @@ def _load_version(version: str) -> Index:
         raise UnknownVersionError(
             f"unknown index version {version!r}; available: {', '.join(available_versions())}"
         )
-    path = DEFINITIONS_DIR / f"{version}.yaml"
+    path = next(p for p in _definition_files() if p.stem == version)  # the packaged one first
     index = _load_file(path)
     if index.version_id != version:
         raise IndexDefinitionError(

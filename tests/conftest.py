@@ -12,8 +12,9 @@ from sqlalchemy import text
 from app import create_app
 from app.extensions import db as _db
 from app.extensions import limiter
+from tests.pages import PASSWORD, ClientRequest
 
-PASSWORD = "correct horse battery staple"
+__all__ = ["PASSWORD"]  # tests import it from here
 
 
 def _database_url() -> str:
@@ -109,6 +110,12 @@ def db(app):
 @pytest.fixture()
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture()
+def client_request(app, client):
+    """Requests by endpoint name through `client`, returning parsed pages (tests/pages.py)."""
+    return ClientRequest(app, client)
 
 
 _TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')

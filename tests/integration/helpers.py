@@ -1,23 +1,39 @@
-"""Helpers that drive the questionnaire the way a browser would (GET the page, POST its form)."""
+"""Helpers that drive the questionnaire the way a browser would (GET the page, POST its form).
+A `page` is either a raw test-client response or a parsed Page from `client_request`."""
 
 import re
+from pathlib import Path
 
+from questionnaires import load_index
 from tests.conftest import csrf_from
+from tests.pages import Page
 
 VERSION = re.compile(r'name="version" value="(\d+)"')
 
+# The 3-item, 2-step index for tests about the mechanism; the `tiny_index` fixture makes the
+# application able to load it by its version id.
+TINY_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "questionnaires"
+TINY_VERSION = "test-tiny"
+TINY = load_index(path=TINY_DIR / f"{TINY_VERSION}.yaml")
+
 
 def step_version(page) -> str:
+    if isinstance(page, Page):
+        return page.field_value("version")
     match = VERSION.search(page.get_data(as_text=True))
     assert match, "step page has no version field"
     return match.group(1)
+
+
+def token_of(page) -> str:
+    return page.csrf_token if isinstance(page, Page) else csrf_from(page)
 
 
 def step_payload(step, current, target, evidence="", page=None, nav="next"):
     """Form data for a whole step; `current`/`target` are ints or callables of the item id."""
     data = {"nav": nav}
     if page is not None:
-        data["csrf_token"] = csrf_from(page)
+        data["csrf_token"] = token_of(page)
         data["version"] = step_version(page)
     for item_id in step.item_ids:
         data[f"item-{item_id}-current"] = str(current(item_id) if callable(current) else current)

@@ -1,7 +1,6 @@
 """Helpers for the KPI and progress tests: the fiscal year as the app sees it, indicators
 created through the service layer, and submitted assessments with chosen levels."""
 
-import re
 from decimal import Decimal
 
 from app.assessments import services as assessment_services
@@ -109,9 +108,13 @@ def submitted_assessment(company, user, year, levels):
     return assessment
 
 
-def status_count(html: str, code: str, after: str) -> int:
-    """The number in the status-count list that follows the heading ``after``."""
-    section = html[html.index(after) :]
-    match = re.search(rf'<li class="status-{code}">.*?<strong>(\d+)</strong>', section, re.S)
-    assert match, f"no {code} count after {after}"
-    return int(match.group(1))
+def summary_counts(page, heading_start: str) -> dict[str, int]:
+    """The status counts listed under the progress page's summary heading that begins with
+    ``heading_start``: {status code: number}."""
+    headings = [h for h in page.select("h3") if h.get_text().startswith(heading_start)]
+    assert len(headings) == 1, f"{len(headings)} headings begin with {heading_start!r}"
+    counts = headings[0].find_next_sibling("ul", class_="status-counts")
+    return {
+        li["class"][0].removeprefix("status-"): int(li.strong.get_text())
+        for li in counts.find_all("li")
+    }

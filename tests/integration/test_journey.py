@@ -6,6 +6,7 @@ from questionnaires import load_index
 from tests.conftest import PASSWORD, csrf_from
 from tests.integration.helpers import step_payload, submit
 from tests.integration.signup_helpers import sign_up
+from tests.pages import Page
 
 INDEX = load_index("2019-07")
 
@@ -34,17 +35,14 @@ def test_company_journey_end_to_end(client, db):
     assert response.status_code == 302
     company = db.session.scalar(db.select(Company))
     assert company.capital_yen == 50_000_000 and company.prefecture_code == "22"
-    dashboard = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "関東経済産業局" in dashboard  # 静岡県 belongs to 関東
-    assert "中小企業者" in dashboard
+    dashboard = Page(client.get(response.headers["Location"]))
+    facts = {dt.get_text(): dt.find_next_sibling("dd").get_text() for dt in dashboard.select("dt")}
+    assert facts["本社所在地"].endswith("（管轄: 関東経済産業局）")  # 静岡県 belongs to 関東
+    assert "中小企業者" in facts["企業規模"]
 
     # Start this fiscal year's assessment
     page = client.get(f"/companies/{company.id}")
-    fy = int(
-        __import__("re")
-        .search(r'name="fiscal_year" value="(\d{4})"', page.get_data(as_text=True))
-        .group(1)
-    )
+    fy = int(Page(page).field_value("fiscal_year"))
     response = client.post(
         f"/companies/{company.id}/assessments",
         data={"csrf_token": csrf_from(page), "fiscal_year": str(fy)},
@@ -64,19 +62,21 @@ def test_company_journey_end_to_end(client, db):
     assert response.headers["Location"].endswith(f"/steps/{first.id}")
     url = f"/assessments/{assessment.id}/steps/{first.id}"
     page = client.get(url)
-    html = page.get_data(as_text=True)
-    assert "公式文言の確認待ち" in html  # item 3 has no verified wording
-    assert "キークエスチョン" in html and "未着手" in html
+    step = Page(page)
+    # item 3 has no verified wording
+    assert step.select_one("#item-3 .badge-warn").get_text() == "公式文言の確認待ち"
+    assert step.select("#item-1 .badge-kq")  # a key question
+    assert step.select_one("#item-1-current .level-name").get_text() == "未着手"  # level 0
 
     # An invalid post shows an error and keeps what was typed
     bad = step_payload(first, 2, 4, evidence="会議資料あり", page=page)
     bad["item-1-current"] = "7"
     response = client.post(url, data=bad)
-    html = response.get_data(as_text=True)
+    refused = Page(response)
     assert response.status_code == 400
-    assert "0〜5のレベルから選択してください。" in html
-    assert "会議資料あり" in html
-    assert 'name="item-2-current" value="2" checked' in html
+    assert refused.texts("#item-1-current p.error") == ["0〜5のレベルから選択してください。"]
+    assert refused.field_value("item-1-evidence") == "会議資料あり"
+    assert refused.field_value("item-2-current") == "2"  # valid input is kept checked
     assert db.session.scalar(db.select(db.func.count(Answer.id))) == 0
 
     response = client.post(url, data=step_payload(first, 2, 4, evidence="会議資料あり", page=page))
@@ -99,12 +99,15 @@ def test_company_journey_end_to_end(client, db):
     )
     response = client.get(f"/assessments/{assessment.id}")
     assert response.headers["Location"].endswith(f"/steps/{INDEX.steps[2].id}")
-    html = client.get(url).get_data(as_text=True)
-    assert "会議資料あり" in html and "<strong>8</strong> / 35 項目 回答済み" in html
+    resumed = Page(client.get(url))
+    assert resumed.field_value("item-1-evidence") == "会議資料あり"
+    assert resumed.text("p.progress-count") == "8 / 35 項目 回答済み"
+    assert resumed.text("p.progress-count strong") == "8"
 
     # The review page names what is missing; submit is refused while items are missing
-    html = client.get(f"/assessments/{assessment.id}/review").get_data(as_text=True)
-    assert "未回答の項目が27件あります" in html
+    review = Page(client.get(f"/assessments/{assessment.id}/review"))
+    assert review.text(".error-summary h2") == "未回答の項目が27件あります"
+    assert len(review.error_summary()) == 27
     response = submit(client, assessment.id)
     assert db.session.get(Assessment, assessment.id).status == "draft"
 
@@ -120,12 +123,14 @@ def test_company_journey_end_to_end(client, db):
     # 3 items at 2, 5 at 1, 27 at 3: (6 + 5 + 81) / 35
     assert abs(stored.scores["overall"]["current_mean"] - 92 / 35) < 1e-9
 
-    html = client.get(f"/assessments/{assessment.id}/results").get_data(as_text=True)
-    assert "2.63" in html  # 92/35 = 2.628...
-    assert (
-        "3.00 / 4.00" in html
-    )  # overall medians: 27 of 35 items at 3 (current), all targets 4 or 3
-    assert "<svg" in html and "全国平均" in html and "IPA 2024年度" in html
+    results = Page(client.get(f"/assessments/{assessment.id}/results"))
+    overview = 'section:has(> h2:-soup-contains("全体・枠組み別")) table'
+    header, overall, *_ = results.table(overview)
+    assert overall[1] == "2.63"  # 92/35 = 2.628...
+    # overall medians: 27 of 35 items at 3 (current), all targets 4 or 3
+    assert overall[header.index("中央値 現在 / 目標")] == "3.00 / 4.00"
+    assert header[-2] == "全国平均 現在値 IPA 2024年度"
+    assert results.select("section.chart-panel svg")
     # read-only after submit
     page = client.get(url)
-    assert "この診断は閲覧のみです。" in page.get_data(as_text=True)
+    assert Page(page).flashes("info") == ["この診断は閲覧のみです。"]

@@ -1,137 +1,156 @@
-"""Bad input on the questionnaire: a clear error, and nothing in the database changes."""
+"""Bad input on the questionnaire: a clear error, and nothing in the database changes.
+
+These run on the 3-item, 2-step test index (tests/fixtures/questionnaires): step T1 holds the
+key question T1 and its sub-question T1-1, step T2 the item T2."""
 
 import pytest
 from werkzeug.datastructures import MultiDict
 
 from app.models import Answer, StepState
-from questionnaires import load_index
-from tests.conftest import csrf_from
-from tests.integration.helpers import step_payload
+from tests.integration.helpers import TINY, TINY_VERSION, step_payload
 
-INDEX = load_index("2019-07")
-STEP = INDEX.steps[1]  # マインドセット、企業文化: items 4, 4-1 .. 4-4
+INDEX = TINY
+STEP = INDEX.steps[0]
+KQ, SQ = STEP.item_ids  # "T1", "T1-1"
+OTHER_STEPS_ITEM = INDEX.steps[1].item_ids[0]  # "T2"
+LEVEL_ERROR = "0〜5のレベルから選択してください。"
 
 
 def _answers(db):
     return db.session.scalar(db.select(db.func.count(Answer.id)))
 
 
-def _post(client, assessment, mutate, step=STEP):
-    url = f"/assessments/{assessment.id}/steps/{step.id}"
-    page = client.get(url)
+def _step(assessment, step_id=STEP.id):
+    return {"assessment_id": assessment.id, "step_id": step_id}
+
+
+def _post(client_request, assessment, mutate, status=400, step=STEP):
+    page = client_request.get("assessments.step", **_step(assessment, step.id))
     data = step_payload(step, 2, 3, page=page)
     mutate(data)
-    return client.post(url, data=data)
+    return client_request.post(
+        "assessments.step", _data=data, _expected_status=status, **_step(assessment, step.id)
+    )
 
 
 @pytest.mark.parametrize(
     "bad", ["6", "-1", "3.5", " 3", "٣", "３", "0x3", "1e1", "NaN", "abc", "10" * 200]
 )
-def test_level_outside_0_to_5_or_not_a_number(client, db, owner_with_assessment, bad):
-    _, _, assessment = owner_with_assessment
+def test_level_outside_0_to_5_or_not_a_number(client_request, db, owner_with_tiny_assessment, bad):
+    _, _, assessment = owner_with_tiny_assessment
 
     def mutate(data):
-        data["item-4-1-current"] = bad
+        data[f"item-{SQ}-current"] = bad
 
-    response = _post(client, assessment, mutate)
-    html = response.get_data(as_text=True)
-    assert response.status_code == 400
-    assert "0〜5のレベルから選択してください。" in html
+    page = _post(client_request, assessment, mutate)
+    # The message sits on the field that was wrong, and only there.
+    assert page.select_one(f"fieldset#item-{SQ}-current p.error").get_text() == LEVEL_ERROR
+    assert page.field_errors() == [LEVEL_ERROR]
+    assert page.error_summary() == [
+        "入力内容にエラーがあります。各項目のメッセージを確認してください。"
+    ]
     assert _answers(db) == 0
     assert db.session.scalar(db.select(db.func.count()).select_from(StepState)) == 0
 
 
-def test_item_from_another_step_is_refused(client, db, owner_with_assessment):
-    _, _, assessment = owner_with_assessment
-    response = _post(client, assessment, lambda d: d.update({"item-9-6-current": "5"}))
-    assert response.status_code == 400
-    assert "この画面にない項目が送信されました" in response.get_data(as_text=True)
-    assert _answers(db) == 0
-
-
-def test_unknown_item_id_is_refused(client, db, owner_with_assessment):
-    _, _, assessment = owner_with_assessment
-    response = _post(client, assessment, lambda d: d.update({"item-99-current": "5"}))
-    assert response.status_code == 400
-    assert _answers(db) == 0
-
-
-def test_unknown_step_id_is_404(client, db, owner_with_assessment):
-    _, _, assessment = owner_with_assessment
-    page = client.get(f"/assessments/{assessment.id}/steps/{STEP.id}")
-    assert client.get(f"/assessments/{assessment.id}/steps/no-such-step").status_code == 404
-    response = client.post(
-        f"/assessments/{assessment.id}/steps/..%2Fadmin", data={"csrf_token": csrf_from(page)}
+def test_item_from_another_step_is_refused(client_request, db, owner_with_tiny_assessment):
+    _, _, assessment = owner_with_tiny_assessment
+    page = _post(
+        client_request, assessment, lambda d: d.update({f"item-{OTHER_STEPS_ITEM}-current": "5"})
     )
-    assert response.status_code == 404
+    assert any("この画面にない項目が送信されました" in m for m in page.error_summary())
     assert _answers(db) == 0
 
 
-def test_duplicated_field_is_refused(client, db, owner_with_assessment):
-    _, _, assessment = owner_with_assessment
-    url = f"/assessments/{assessment.id}/steps/{STEP.id}"
-    page = client.get(url)
+def test_unknown_item_id_is_refused(client_request, db, owner_with_tiny_assessment):
+    _, _, assessment = owner_with_tiny_assessment
+    _post(client_request, assessment, lambda d: d.update({"item-99-current": "5"}))
+    assert _answers(db) == 0
+
+
+def test_unknown_step_id_is_404(client_request, db, owner_with_tiny_assessment):
+    _, _, assessment = owner_with_tiny_assessment
+    page = client_request.get("assessments.step", **_step(assessment))
+    client_request.get(
+        "assessments.step", _expected_status=404, **_step(assessment, "no-such-step")
+    )
+    client_request.post_url(
+        f"/assessments/{assessment.id}/steps/..%2Fadmin", _from=page, _expected_status=404
+    )
+    assert _answers(db) == 0
+
+
+def test_duplicated_field_is_refused(client, client_request, db, owner_with_tiny_assessment):
+    _, _, assessment = owner_with_tiny_assessment
+    url = client_request.url("assessments.step", **_step(assessment))
+    page = client_request.get_url(url)
     data = MultiDict(
-        list(step_payload(STEP, 2, 3, page=page).items()) + [("item-4-1-current", "5")]
+        list(step_payload(STEP, 2, 3, page=page).items()) + [(f"item-{SQ}-current", "5")]
     )
-    response = client.post(url, data=data)
+    response = client.post(url, data=data)  # a MultiDict: the raw client sends both values
     assert response.status_code == 400
-    assert "同じ項目に複数の値が送信されました" in response.get_data(as_text=True)
+    refused = client_request.parse(response)
+    assert any("同じ項目に複数の値が送信されました" in m for m in refused.error_summary())
     assert _answers(db) == 0
 
 
-def test_oversized_evidence_is_refused_and_text_kept(client, db, owner_with_assessment):
-    _, _, assessment = owner_with_assessment
+def test_oversized_evidence_is_refused_and_text_kept(
+    client_request, db, owner_with_tiny_assessment
+):
+    _, _, assessment = owner_with_tiny_assessment
     long_text = "証" * 2001
-    response = _post(client, assessment, lambda d: d.update({"item-4-2-evidence": long_text}))
-    html = response.get_data(as_text=True)
-    assert response.status_code == 400
-    assert "2000文字以内で入力してください。" in html
-    assert long_text in html  # what was typed is shown again, not lost
+    page = _post(client_request, assessment, lambda d: d.update({f"item-{SQ}-evidence": long_text}))
+    assert page.field_errors() == ["2000文字以内で入力してください。"]
+    assert page.select_one(f"#item-{SQ} p.error").get_text() == "2000文字以内で入力してください。"
+    assert page.field_value(f"item-{SQ}-evidence") == long_text  # what was typed is not lost
     assert _answers(db) == 0
 
 
-def test_evidence_at_the_limit_is_accepted(client, db, owner_with_assessment):
-    _, _, assessment = owner_with_assessment
-    response = _post(client, assessment, lambda d: d.update({"item-4-2-evidence": "証" * 2000}))
-    assert response.status_code == 302
-    stored = db.session.scalar(db.select(Answer).where(Answer.item_id == "4-2"))
+def test_evidence_at_the_limit_is_accepted(client_request, db, owner_with_tiny_assessment):
+    _, _, assessment = owner_with_tiny_assessment
+    _post(client_request, assessment, lambda d: d.update({f"item-{SQ}-evidence": "証" * 2000}), 302)
+    stored = db.session.scalar(db.select(Answer).where(Answer.item_id == SQ))
     assert len(stored.evidence) == 2000
 
 
-def test_nul_character_in_evidence_is_refused(client, db, owner_with_assessment):
-    _, _, assessment = owner_with_assessment
-    response = _post(client, assessment, lambda d: d.update({"item-4-evidence": "a\x00b"}))
-    assert response.status_code == 400
-    assert "制御文字" in response.get_data(as_text=True)
+def test_nul_character_in_evidence_is_refused(client_request, db, owner_with_tiny_assessment):
+    _, _, assessment = owner_with_tiny_assessment
+    page = _post(client_request, assessment, lambda d: d.update({f"item-{KQ}-evidence": "a\x00b"}))
+    errors = page.select(f"#item-{KQ} p.error")
+    assert len(errors) == 1 and "制御文字" in errors[0].get_text()
     assert _answers(db) == 0
 
 
-def test_missing_csrf_token_changes_nothing(client, db, owner_with_assessment):
-    _, _, assessment = owner_with_assessment
-    url = f"/assessments/{assessment.id}/steps/{STEP.id}"
-    data = step_payload(STEP, 2, 3, page=client.get(url))
+def test_missing_csrf_token_changes_nothing(client, client_request, db, owner_with_tiny_assessment):
+    _, _, assessment = owner_with_tiny_assessment
+    url = client_request.url("assessments.step", **_step(assessment))
+    data = step_payload(STEP, 2, 3, page=client_request.get_url(url))
     del data["csrf_token"]
-    response = client.post(url, data=data)
+    response = client.post(url, data=data)  # the raw client: no token at all
     # The typed values are kept server-side and offered back, never saved without a token.
     assert response.status_code == 302 and response.headers["Location"].endswith(url)
     assert _answers(db) == 0
-    page = client.get(url).get_data(as_text=True)
-    assert "入力内容はまだ保存されていません" in page
-    assert 'name="item-4-1-current" value="2" checked' in page
+    page = client_request.get_url(url)
+    assert page.flashes("warning") == [
+        "セキュリティ確認のため、入力内容はまだ保存されていません。"
+        "内容を確認して、もう一度保存してください。"
+    ]
+    assert page.field_value(f"item-{SQ}-current") == "2"
+    assert page.field_value(f"item-{SQ}-target") == "3"
 
 
-def test_wrong_csrf_token_changes_nothing(client, db, owner_with_assessment):
-    _, _, assessment = owner_with_assessment
-    response = _post(client, assessment, lambda d: d.update({"csrf_token": "forged"}))
-    assert response.status_code == 302
+def test_wrong_csrf_token_changes_nothing(client_request, db, owner_with_tiny_assessment):
+    _, _, assessment = owner_with_tiny_assessment
+    _post(client_request, assessment, lambda d: d.update({"csrf_token": "forged"}), 302)
     assert _answers(db) == 0
 
 
-def test_extra_fields_cannot_change_status_or_company(client, db, owner_with_assessment):
-    _, company, assessment = owner_with_assessment
-    response = _post(
-        client,
+def test_extra_fields_cannot_change_status_or_company(
+    client_request, db, owner_with_tiny_assessment
+):
+    _, company, assessment = owner_with_tiny_assessment
+    _post(
+        client_request,
         assessment,
         lambda d: d.update(
             {
@@ -141,65 +160,72 @@ def test_extra_fields_cannot_change_status_or_company(client, db, owner_with_ass
                 "index_version": "x",
             }
         ),
+        302,
     )
-    assert response.status_code == 302
     db.session.refresh(assessment)
     assert (
         assessment.status,
         assessment.company_id,
         assessment.fiscal_year,
         assessment.index_version,
-    ) == ("draft", company.id, 2026, "2019-07")
+    ) == ("draft", company.id, 2026, TINY_VERSION)
 
 
 def test_another_companys_assessment_is_404_and_unchanged(
-    client, db, owner_with_assessment, make_user, make_company
+    client_request, db, owner_with_tiny_assessment, make_user, make_company
 ):
     from app.assessments import services
+    from app.models import AuditEvent
 
     other_owner = make_user(email="other@example.jp")
     other = make_company(other_owner, name="他社")
     theirs = services.start_assessment(
-        other, 2026, other_owner, prefill=False, index_version="2019-07"
+        other, 2026, other_owner, prefill=False, index_version=TINY_VERSION
     )
-    _, _, mine = owner_with_assessment
-    page = client.get(f"/assessments/{mine.id}/steps/{STEP.id}")
-    for url in (
-        f"/assessments/{theirs.id}",
-        f"/assessments/{theirs.id}/steps/{STEP.id}",
-        f"/assessments/{theirs.id}/review",
-        f"/assessments/{theirs.id}/results",
-        f"/assessments/{theirs.id}/steps/profile",
-        f"/companies/{other.id}",
-        f"/companies/{other.id}/edit",
+    _, _, mine = owner_with_tiny_assessment
+    page = client_request.get("assessments.step", **_step(mine))
+    for endpoint, values in (
+        ("assessments.resume", {"assessment_id": theirs.id}),
+        ("assessments.step", _step(theirs)),
+        ("assessments.review", {"assessment_id": theirs.id}),
+        ("assessments.results", {"assessment_id": theirs.id}),
+        ("assessments.profile_step", {"assessment_id": theirs.id}),
+        ("companies.dashboard", {"company_id": other.id}),
+        ("companies.edit", {"company_id": other.id}),
     ):
-        assert client.get(url).status_code == 404, url
-    data = step_payload(STEP, 5, 5, page=page)
-    assert client.post(f"/assessments/{theirs.id}/steps/{STEP.id}", data=data).status_code == 404
-    assert (
-        client.post(
-            f"/assessments/{theirs.id}/submit", data={"csrf_token": csrf_from(page), "version": "1"}
-        ).status_code
-        == 404
+        refused = client_request.get(endpoint, _expected_status=404, **values)
+        assert "他社" not in refused.html, endpoint
+    client_request.post(
+        "assessments.step",
+        _data=step_payload(STEP, 5, 5, page=page),
+        _expected_status=404,
+        **_step(theirs),
     )
-    assert (
-        client.post(
-            f"/companies/{other.id}/assessments",
-            data={"csrf_token": csrf_from(page), "fiscal_year": "2027"},
-        ).status_code
-        == 404
+    client_request.post(
+        "assessments.submit",
+        _data={"version": "1"},
+        _from=page,
+        _expected_status=404,
+        assessment_id=theirs.id,
+    )
+    client_request.post(
+        "assessments.start",
+        _data={"fiscal_year": "2027"},
+        _from=page,
+        _expected_status=404,
+        company_id=other.id,
     )
     assert _answers(db) == 0
-    from app.models import AuditEvent
-
+    db.session.refresh(theirs)
+    assert (theirs.status, theirs.version) == ("draft", 1)
     denied = db.session.scalars(
         db.select(AuditEvent).where(AuditEvent.event == "access_denied")
     ).all()
     assert len(denied) >= 7  # IDOR attempts are logged
 
 
-def test_state_changing_routes_refuse_get(client, owner_with_assessment):
-    _, company, assessment = owner_with_assessment
+def test_state_changing_routes_refuse_get(client, owner_with_tiny_assessment):
+    _, company, assessment = owner_with_tiny_assessment
     for url in (
         f"/assessments/{assessment.id}/submit",
         f"/assessments/{assessment.id}/reopen",

@@ -1,16 +1,19 @@
-"""Two tabs, double submits and expired sessions: nothing is silently lost or recorded twice."""
+"""Two tabs, double submits and expired sessions: nothing is silently lost or recorded twice.
+
+The questionnaire tests run on the 3-item, 2-step test index (tests/fixtures/questionnaires):
+they are about the mechanism, not about the 35 items."""
 
 import threading
 import time
 
 from app.assessments import services
 from app.models import Answer, Assessment, AuditEvent, StashedPost, StepState
-from questionnaires import load_index
 from tests.conftest import PASSWORD, csrf_from
-from tests.integration.helpers import fill_all_steps, step_payload, submit
+from tests.integration.helpers import TINY, fill_all_steps, step_payload, submit
 
-INDEX = load_index("2019-07")
+INDEX = TINY
 STEP = INDEX.steps[0]
+FIRST_ITEM = STEP.item_ids[0]
 
 
 def _levels(db, item_id):
@@ -19,73 +22,84 @@ def _levels(db, item_id):
     return answer.current_level, answer.target_level
 
 
-def test_two_tabs_second_save_gets_conflict_with_both_values(client, db, owner_with_assessment):
-    _, _, assessment = owner_with_assessment
-    url = f"/assessments/{assessment.id}/steps/{STEP.id}"
-    tab_a, tab_b = client.get(url), client.get(url)
-    assert client.post(url, data=step_payload(STEP, 1, 2, page=tab_a)).status_code == 302
-    response = client.post(url, data=step_payload(STEP, 4, 5, evidence="タブB", page=tab_b))
-    html = response.get_data(as_text=True)
-    assert response.status_code == 409
-    assert "先にこのステップを保存しました" in html
-    assert "タブB" in html  # B's input is still in the form
-    assert _levels(db, "1") == (1, 2)  # A's save stands
+def _step(assessment, step=STEP):
+    return {"assessment_id": assessment.id, "step_id": step.id}
+
+
+def test_two_tabs_second_save_gets_conflict_with_both_values(
+    client_request, db, owner_with_tiny_assessment
+):
+    _, _, assessment = owner_with_tiny_assessment
+    tab_a = client_request.get("assessments.step", **_step(assessment))
+    tab_b = client_request.get("assessments.step", **_step(assessment))
+    client_request.post(
+        "assessments.step", _data=step_payload(STEP, 1, 2, page=tab_a), **_step(assessment)
+    )
+    conflict = client_request.post(
+        "assessments.step",
+        _data=step_payload(STEP, 4, 5, evidence="タブB", page=tab_b),
+        _expected_status=409,
+        **_step(assessment),
+    )
+    assert (
+        conflict.text(".conflict h2") == "他の画面（または他の方）が先にこのステップを保存しました"
+    )
+    # Both values side by side: theirs (A's save) and mine (B's input), for every item.
+    rows = conflict.table(".conflict table")
+    assert rows[0] == ["項目", "先に保存された内容", "あなたの入力"]
+    assert [row[1:] for row in rows[1:]] == [["現在 1 / 目標 2", "現在 4 / 目標 5 タブB"]] * len(
+        STEP.item_ids
+    )
+    for item_id in STEP.item_ids:  # B's input is still in the form
+        assert conflict.field_value(f"item-{item_id}-evidence") == "タブB"
+        assert conflict.field_value(f"item-{item_id}-current") == "4"
+    assert _levels(db, FIRST_ITEM) == (1, 2)  # A's save stands
     # B re-saves from the conflict page (it carries the new version): now B wins, knowingly.
-    response = client.post(url, data=step_payload(STEP, 4, 5, page=response))
-    assert response.status_code == 302
-    assert _levels(db, "1") == (4, 5)
+    assert conflict.field_value("version") == "1"
+    client_request.post(
+        "assessments.step", _data=step_payload(STEP, 4, 5, page=conflict), **_step(assessment)
+    )
+    assert _levels(db, FIRST_ITEM) == (4, 5)
     state = db.session.get(StepState, (assessment.id, STEP.id))
     db.session.refresh(state)
     assert state.version == 2
 
 
-def test_two_tabs_on_different_steps_both_save(client, db, owner_with_assessment):
-    _, _, assessment = owner_with_assessment
+def test_two_tabs_on_different_steps_both_save(client_request, db, owner_with_tiny_assessment):
+    _, _, assessment = owner_with_tiny_assessment
     other = INDEX.steps[1]
-    page_a = client.get(f"/assessments/{assessment.id}/steps/{STEP.id}")
-    page_b = client.get(f"/assessments/{assessment.id}/steps/{other.id}")
-    assert (
-        client.post(
-            f"/assessments/{assessment.id}/steps/{STEP.id}",
-            data=step_payload(STEP, 1, 2, page=page_a),
-        ).status_code
-        == 302
+    page_a = client_request.get("assessments.step", **_step(assessment))
+    page_b = client_request.get("assessments.step", **_step(assessment, other))
+    client_request.post(
+        "assessments.step", _data=step_payload(STEP, 1, 2, page=page_a), **_step(assessment)
     )
-    assert (
-        client.post(
-            f"/assessments/{assessment.id}/steps/{other.id}",
-            data=step_payload(other, 3, 4, page=page_b),
-        ).status_code
-        == 302
+    client_request.post(
+        "assessments.step",
+        _data=step_payload(other, 3, 4, page=page_b),
+        **_step(assessment, other),
     )
     assert db.session.scalar(db.select(db.func.count(Answer.id))) == len(STEP.item_ids) + len(
         other.item_ids
     )
 
 
-def test_double_submit_records_one_submission(client, db, owner_with_assessment):
-    _, _, assessment = owner_with_assessment
+def test_double_submit_records_one_submission(
+    client, client_request, db, owner_with_tiny_assessment
+):
+    _, _, assessment = owner_with_tiny_assessment
     fill_all_steps(client, assessment.id, INDEX)
-    review = client.get(f"/assessments/{assessment.id}/review")
-    import re
-
-    data = {
-        "csrf_token": csrf_from(review),
-        "version": re.search(
-            r'name="version" type="hidden" value="(\d+)"', review.get_data(as_text=True)
-        ).group(1),
-    }
-    first = client.post(f"/assessments/{assessment.id}/submit", data=data)
-    second = client.post(f"/assessments/{assessment.id}/submit", data=data)
-    assert first.status_code == second.status_code == 302
+    review = client_request.get("assessments.review", assessment_id=assessment.id)
+    data = {"version": review.field_value("version")}
+    client_request.post("assessments.submit", _data=data, _from=review, assessment_id=assessment.id)
+    client_request.post("assessments.submit", _data=data, _from=review, assessment_id=assessment.id)
     events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.event == "submit")).all()
     assert len(events) == 1
     db.session.refresh(assessment)
     assert assessment.status == "submitted" and assessment.version == 2
 
 
-def test_concurrent_submits_from_threads_record_one(app, db, owner_with_assessment, client):
-    owner, _, assessment = owner_with_assessment
+def test_concurrent_submits_from_threads_record_one(app, db, owner_with_tiny_assessment, client):
+    owner, _, assessment = owner_with_tiny_assessment
     fill_all_steps(client, assessment.id, INDEX)
     results = []
 
@@ -113,11 +127,15 @@ def test_concurrent_submits_from_threads_record_one(app, db, owner_with_assessme
     )
 
 
-def test_target_below_current_needs_confirmation(client, db, owner_with_assessment):
-    _, _, assessment = owner_with_assessment
+def test_target_below_current_needs_confirmation(
+    client, client_request, db, owner_with_tiny_assessment
+):
+    _, _, assessment = owner_with_tiny_assessment
     fill_all_steps(client, assessment.id, INDEX, current=4, target=3)
-    review = client.get(f"/assessments/{assessment.id}/review").get_data(as_text=True)
-    assert "目標値が現在値を下回っています" in review
+    review = client_request.get("assessments.review", assessment_id=assessment.id)
+    warning = review.text("form .flash-warning p")
+    assert warning == "次の項目は目標値が現在値を下回っています: " + "、".join(INDEX.item_ids)
+    assert review.field_value("confirm_lower_targets") is None  # not ticked for the user
     submit(client, assessment.id)
     db.session.refresh(assessment)
     assert assessment.status == "draft"
@@ -126,75 +144,76 @@ def test_target_below_current_needs_confirmation(client, db, owner_with_assessme
     assert assessment.status == "submitted"
 
 
-def test_post_after_idle_timeout_is_kept_and_offered_back(app, client, db, owner_with_assessment):
-    owner, _, assessment = owner_with_assessment
-    url = f"/assessments/{assessment.id}/steps/{STEP.id}"
-    page = client.get(url)
+def _stash_after_idle_timeout(app, client_request, assessment, evidence):
+    """Open the step, let the session expire, then post: the post is kept, not saved."""
+    page = client_request.get("assessments.step", **_step(assessment))
     app.config["SESSION_IDLE_SECONDS"] = 1
     try:
         time.sleep(1.5)
-        response = client.post(
-            url, data=step_payload(STEP, 3, 5, evidence="長考の末の回答", page=page)
+        return client_request.post(
+            "assessments.step",
+            _data=step_payload(STEP, 3, 5, evidence=evidence, page=page),
+            **_step(assessment),
         )
     finally:
         app.config["SESSION_IDLE_SECONDS"] = 1800
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_post_after_idle_timeout_is_kept_and_offered_back(
+    app, client_request, db, owner_with_tiny_assessment
+):
+    owner, _, assessment = owner_with_tiny_assessment
+    response = _stash_after_idle_timeout(app, client_request, assessment, "長考の末の回答")
+    assert "/login" in response.location
     assert db.session.scalar(db.select(db.func.count(Answer.id))) == 0  # not saved blindly
     assert db.session.scalar(db.select(db.func.count(StashedPost.id))) == 1
     # Log in again: the step shows the stashed input, and saving it stores it.
-    login_page = client.get("/login")
-    client.post(
-        "/login",
-        data={"email": owner.email, "password": PASSWORD, "csrf_token": csrf_from(login_page)},
+    client_request.login(owner)
+    restored = client_request.get("assessments.step", **_step(assessment))
+    assert restored.error_summary() == [
+        "前回保存できなかった入力内容を復元しました。内容を確認して保存してください。"
+    ]
+    for item_id in STEP.item_ids:
+        assert restored.field_value(f"item-{item_id}-evidence") == "長考の末の回答"
+        assert restored.field_value(f"item-{item_id}-current") == "3"
+        assert restored.field_value(f"item-{item_id}-target") == "5"
+    client_request.post(
+        "assessments.step",
+        _data=step_payload(STEP, 3, 5, evidence="長考の末の回答", page=restored),
+        **_step(assessment),
     )
-    restored = client.get(url)
-    html = restored.get_data(as_text=True)
-    assert "前回保存できなかった入力内容を復元しました" in html
-    assert "長考の末の回答" in html
-    assert (
-        client.post(
-            url, data=step_payload(STEP, 3, 5, evidence="長考の末の回答", page=restored)
-        ).status_code
-        == 302
-    )
-    assert _levels(db, "1") == (3, 5)
+    assert _levels(db, FIRST_ITEM) == (3, 5)
     assert db.session.scalar(db.select(db.func.count(StashedPost.id))) == 0
 
 
 def test_stash_is_not_offered_to_another_user_in_the_same_browser(
-    app, client, db, owner_with_assessment, add_member, make_user
+    app, client_request, db, owner_with_tiny_assessment, add_member, make_user
 ):
-    owner, company, assessment = owner_with_assessment
+    owner, company, assessment = owner_with_tiny_assessment
     editor = make_user(email="editor@example.jp")
     add_member(company, editor, "editor")
-    url = f"/assessments/{assessment.id}/steps/{STEP.id}"
-    page = client.get(url)
-    app.config["SESSION_IDLE_SECONDS"] = 1
-    try:
-        time.sleep(1.5)
-        client.post(url, data=step_payload(STEP, 3, 5, evidence="社外秘の根拠", page=page))
-    finally:
-        app.config["SESSION_IDLE_SECONDS"] = 1800
+    _stash_after_idle_timeout(app, client_request, assessment, "社外秘の根拠")
     assert db.session.scalar(db.select(db.func.count(StashedPost.id))) == 1
     # A colleague logs in on the same browser: the owner's stashed text is not shown to them.
-    login_page = client.get("/login")
-    client.post(
-        "/login",
-        data={"email": editor.email, "password": PASSWORD, "csrf_token": csrf_from(login_page)},
-    )
-    html = client.get(url).get_data(as_text=True)
-    assert "社外秘の根拠" not in html and "復元しました" not in html
+    client_request.login(editor)
+    page = client_request.get("assessments.step", **_step(assessment))
+    assert "社外秘の根拠" not in page.html and "復元しました" not in page.html
+    assert page.error_summary() == []
+    for item_id in STEP.item_ids:
+        assert page.field_value(f"item-{item_id}-evidence") == ""
 
 
-def test_session_cookie_replayed_after_logout_is_refused(app, client, owner_with_assessment):
-    _, company, _ = owner_with_assessment
+def test_session_cookie_replayed_after_logout_is_refused(
+    client, client_request, owner_with_tiny_assessment
+):
+    _, company, _ = owner_with_tiny_assessment
     cookie = client.get_cookie("session").value
-    page = client.get(f"/companies/{company.id}")
-    client.post("/logout", data={"csrf_token": csrf_from(page)})
-    thief = app.test_client()
-    thief.set_cookie("session", cookie)
-    response = thief.get(f"/companies/{company.id}")
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    page = client_request.get("companies.dashboard", company_id=company.id)
+    client_request.post("auth.logout", _from=page)
+    thief = client_request.new_session()
+    thief.client.set_cookie("session", cookie)
+    response = thief.get("companies.dashboard", company_id=company.id, _expected_status=302)
+    assert "/login" in response.location
 
 
 def test_login_issues_a_new_session(app, client, make_user):
@@ -212,7 +231,7 @@ def test_login_issues_a_new_session(app, client, make_user):
     assert attacker.get("/companies/").status_code == 302
 
 
-def test_a_step_open_for_two_hours_still_saves(client, db, owner_with_assessment, monkeypatch):
+def test_a_step_open_for_two_hours_still_saves(client, db, owner_with_tiny_assessment, monkeypatch):
     """CSRF tokens are tied to the session, not to the hour Flask-WTF allows by default."""
     import flask_wtf.csrf
     import itsdangerous
@@ -224,7 +243,7 @@ def test_a_step_open_for_two_hours_still_saves(client, db, owner_with_assessment
     class OldTokenSerializer(itsdangerous.URLSafeTimedSerializer):
         default_signer = TwoHoursAgoSigner
 
-    _, _, assessment = owner_with_assessment
+    _, _, assessment = owner_with_tiny_assessment
     url = f"/assessments/{assessment.id}/steps/{STEP.id}"
     monkeypatch.setattr(flask_wtf.csrf, "URLSafeTimedSerializer", OldTokenSerializer)
     page = client.get(url)  # the token is signed two hours in the past
@@ -232,4 +251,4 @@ def test_a_step_open_for_two_hours_still_saves(client, db, owner_with_assessment
     monkeypatch.undo()
     response = client.post(url, data=step_payload(STEP, 2, 3, page=page))
     assert response.status_code == 302
-    assert _levels(db, "1") == (2, 3)
+    assert _levels(db, FIRST_ITEM) == (2, 3)

@@ -11,6 +11,7 @@ from app.auth import totp
 from app.models import AuditEvent, User
 from app.web.mail import outbox
 from tests.conftest import PASSWORD, csrf_from
+from tests.pages import Page
 
 NEW_PASSWORD = "a brand new long passphrase"
 
@@ -57,17 +58,19 @@ def test_setup_shows_a_secret_and_enables_with_a_code(client, make_user, login, 
     user = make_user(role="bureau", bureau_code="kanto")
     login(user.email)
     page = client.get("/account")
-    assert 'href="/account/2fa"' in page.get_data(as_text=True)
+    assert Page(page).select('main a[href="/account/2fa"]')
     page = client.get("/account/2fa")
-    html = page.get_data(as_text=True)
-    grouped = re.search(r'<p class="totp-secret"><code>([A-Z2-7 ]+)</code>', html).group(1)
+    setup = Page(page)
+    grouped = setup.text("p.totp-secret code")
+    assert re.fullmatch(r"[A-Z2-7 ]+", grouped)
     secret = grouped.replace(" ", "")
     assert len(secret) == 32
-    assert "otpauth://totp/" in html and f"secret={secret}" in html
-    assert "https://" not in html.split("totp-uri")[1].split("</details>")[0]  # no QR service
+    uri = setup.text("details p.totp-uri code")
+    assert uri.startswith("otpauth://totp/") and f"secret={secret}" in uri
+    assert "https://" not in str(setup.select_one("p.totp-uri").find_parent("details"))  # no QR
 
     # a reload keeps the same secret until it is confirmed
-    assert grouped in client.get("/account/2fa").get_data(as_text=True)
+    assert Page(client.get("/account/2fa")).text("p.totp-secret code") == grouped
 
     # wrong code and wrong password change nothing
     for password, code, message in (
@@ -79,7 +82,8 @@ def test_setup_shows_a_secret_and_enables_with_a_code(client, make_user, login, 
             "/account/2fa/enable",
             data={"current_password": password, "code": code, "csrf_token": csrf_from(page)},
         )
-        assert response.status_code == 400 and message in response.get_data(as_text=True)
+        assert response.status_code == 400
+        assert any(message in m for m in Page(response).error_summary())
         db.session.expire_all()
         assert db.session.get(User, user.id).totp_secret is None
 
@@ -106,7 +110,7 @@ def test_enabling_ends_other_sessions(app, make_user, login):
     login(user.email, c=first)
     login(user.email, c=other)
     page = first.get("/account/2fa")
-    secret = re.search(r"secret=([A-Z2-7]+)", page.get_data(as_text=True)).group(1)
+    secret = Page(page).text("p.totp-secret code").replace(" ", "")
     first.post(
         "/account/2fa/enable",
         data={"current_password": PASSWORD, "code": code_at(secret), "csrf_token": csrf_from(page)},
@@ -119,7 +123,8 @@ def test_members_have_no_2fa_page(client, make_user, login):
     user = make_user()
     login(user.email)
     assert client.get("/account/2fa").status_code == 404
-    assert 'href="/account/2fa"' not in client.get("/account").get_data(as_text=True)
+    account = Page(client.get("/account"))
+    assert account.h1 and 'href="/account/2fa"' not in account.html
 
 
 def test_login_asks_for_the_code_before_signing_in(client, advisor_with_totp, db):
@@ -166,7 +171,7 @@ def test_a_code_works_once(app, advisor_with_totp):
     password_step(second, advisor_with_totp.email)
     response = code_step(second, code)  # replayed within its 30-second window
     assert response.status_code == 400
-    assert "既に使用されています" in response.get_data(as_text=True)
+    assert any("既に使用されています" in m for m in Page(response).error_summary())
     assert not is_logged_in(second)
     # an earlier step's code is refused too once a later one was used
     assert code_step(second, code_at(secret, -1, step)).status_code == 400
@@ -177,7 +182,7 @@ def test_the_confirming_code_cannot_be_used_to_log_in(client, make_user, login, 
     user = make_user(role="admin")
     login(user.email)
     page = client.get("/account/2fa")
-    secret = re.search(r"secret=([A-Z2-7]+)", page.get_data(as_text=True)).group(1)
+    secret = Page(page).text("p.totp-secret code").replace(" ", "")
     code = code_at(secret)
     client.post(
         "/account/2fa/enable",
@@ -228,7 +233,7 @@ def test_disabling_needs_password_and_code(client, advisor_with_totp, db):
     password_step(client, advisor_with_totp.email)
     code_step(client, code_at(secret, step=step))
     page = client.get("/account/2fa")
-    assert "無効にする" in page.get_data(as_text=True)
+    assert "無効にする" in Page(page).texts("main form button")
 
     def disable(password, code):
         return client.post(

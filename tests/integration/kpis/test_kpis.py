@@ -2,7 +2,6 @@
 changes nothing, missing years that stay missing, who may see and change what, new cycles and
 the KPI step of the yearly questionnaire."""
 
-import re
 from decimal import Decimal
 
 import pytest
@@ -16,10 +15,11 @@ from tests.integration.kpi_helpers import (
     make_indicator,
     post_form,
     post_values,
-    status_count,
     stored_values,
+    summary_counts,
     this_fiscal_year,
 )
+from tests.pages import Page
 
 
 @pytest.fixture()
@@ -28,6 +28,12 @@ def owner_company(make_user, make_company, login):
     company = make_company(owner)
     login(owner.email)
     return owner, company
+
+
+def _shown_error(response, text: str) -> bool:
+    """``text`` is shown as an error: in an error summary or beside a field."""
+    page = Page(response)
+    return any(text in m for m in page.error_summary() + page.field_errors())
 
 
 def _by_name(db, name) -> Indicator:
@@ -42,16 +48,24 @@ def test_define_three_indicators_enter_actuals_revise_and_see_progress(client, d
     fy = this_fiscal_year()
 
     # The catalogue lists METI's 22 examples in their three groups.
-    html = client.get(f"/companies/{company.id}/kpis").get_data(as_text=True)
-    for group in ("DXによる競争力強化の到達度合い", "DXの取組状況", "ITシステム構築の取組状況"):
-        assert group in html
-    assert len(re.findall(r"この例から追加", html)) == 22
+    catalogue = Page(client.get(f"/companies/{company.id}/kpis"))
+    examples = 'section:has(> h2:-soup-contains("定量指標の例"))'
+    assert catalogue.texts(f"{examples} h3") == [
+        "DXによる競争力強化の到達度合い",
+        "DXの取組状況",
+        "ITシステム構築の取組状況",
+    ]
+    add_links = [a for a in catalogue.select(f"{examples} a") if a.get_text() == "この例から追加"]
+    assert len(add_links) == 22
 
     # Adding from an example pre-fills its name and type and shows its description.
-    html = client.get(f"/companies/{company.id}/kpis/new?example=QI-02").get_data(as_text=True)
-    assert 'value="DX人材（事業）の数"' in html
-    assert '<option selected value="people">' in html
-    assert "データやデジタル技術を使って何ができるかを理解し" in html
+    new_page = Page(client.get(f"/companies/{company.id}/kpis/new?example=QI-02"))
+    assert new_page.field_value("name") == "DX人材（事業）の数"
+    assert new_page.field_value("value_type") == "people"
+    assert any(
+        "データやデジタル技術を使って何ができるかを理解し" in text
+        for text in new_page.texts("main p")
+    )
 
     response = create_via_form(
         client,
@@ -84,8 +98,8 @@ def test_define_three_indicators_enter_actuals_revise_and_see_progress(client, d
     closing = _by_name(db, "月次決算の所要日数")
     assert closing.direction == "lower" and closing.unit == "営業日" and closing.example_id is None
 
-    html = client.get(f"/companies/{company.id}/kpis/new?example=QI-05").get_data(as_text=True)
-    assert "リアルタイム\n日次\n週次\n月次" in html  # the scale comes from the index
+    new_page = Page(client.get(f"/companies/{company.id}/kpis/new?example=QI-05"))
+    assert new_page.field_value("scale") == "リアルタイム\n日次\n週次\n月次"  # from the index
     response = create_via_form(
         client,
         company.id,
@@ -113,10 +127,13 @@ def test_define_three_indicators_enter_actuals_revise_and_see_progress(client, d
 
     # 18 of 20 in the target year: behind. 12 of 20→8 after two of three years: exactly on
     # the line (on track). 週次 of 月次→日次 in the target year: behind.
-    html = client.get(f"/companies/{company.id}/progress").get_data(as_text=True)
-    assert status_count(html, "achieved", "定量指標（3件）") == 0
-    assert status_count(html, "on_track", "定量指標（3件）") == 1
-    assert status_count(html, "behind", "定量指標（3件）") == 2
+    progress_page = Page(client.get(f"/companies/{company.id}/progress"))
+    assert summary_counts(progress_page, "定量指標（3件）") == {
+        "achieved": 0,
+        "on_track": 1,
+        "behind": 2,
+        "no_data": 0,
+    }
 
     # Revise the people target to 18: now achieved; the revision is kept with who and why.
     detail = f"/kpis/{people.id}"
@@ -134,16 +151,27 @@ def test_define_three_indicators_enter_actuals_revise_and_see_progress(client, d
     revision = db.session.scalar(db.select(TargetRevision))
     assert (Decimal(revision.old_target_value), Decimal(revision.new_target_value)) == (20, 18)
     assert revision.revised_by_id == owner.id and revision.reason == "採用計画の見直し"
-    html = client.get(detail).get_data(as_text=True)
-    history = html[html.index("目標の変更履歴") :]
-    assert "山田 太郎" in history and f"{fy}年度: 20人" in history and f"{fy}年度: 18人" in history
-    assert "採用計画の見直し" in history
+    history = Page(client.get(detail)).table(
+        'section:has(> h2:-soup-contains("目標の変更履歴")) table'
+    )
+    assert history[0] == ["日時", "変更者", "変更前", "変更後", "理由"]
+    [(_, who, before, after, reason)] = history[1:]
+    assert (who, before, after, reason) == (
+        "山田 太郎",
+        f"{fy}年度: 20人",
+        f"{fy}年度: 18人",
+        "採用計画の見直し",
+    )
 
-    html = client.get(f"/companies/{company.id}/progress").get_data(as_text=True)
-    assert status_count(html, "achieved", "定量指標（3件）") == 1
-    assert status_count(html, "on_track", "定量指標（3件）") == 1
-    assert status_count(html, "behind", "定量指標（3件）") == 1
-    assert html.count('<g class="line line-plan">') >= 3  # one trajectory chart per indicator
+    progress_page = Page(client.get(f"/companies/{company.id}/progress"))
+    assert summary_counts(progress_page, "定量指標（3件）") == {
+        "achieved": 1,
+        "on_track": 1,
+        "behind": 1,
+        "no_data": 0,
+    }
+    cards = progress_page.select("li.progress-card")
+    assert len(cards) == 3 and all(card.select("g.line-plan") for card in cards)  # one chart each
 
     events = [e.event for e in db.session.scalars(db.select(AuditEvent))]
     assert events.count("kpi_created") == 3
@@ -152,9 +180,9 @@ def test_define_three_indicators_enter_actuals_revise_and_see_progress(client, d
 
 def test_dashboard_links_to_kpis_and_progress(client, owner_company):
     _, company = owner_company
-    html = client.get(f"/companies/{company.id}").get_data(as_text=True)
-    assert f'href="/companies/{company.id}/kpis"' in html
-    assert f'href="/companies/{company.id}/progress"' in html
+    dashboard = Page(client.get(f"/companies/{company.id}"))
+    assert dashboard.select(f'main a[href="/companies/{company.id}/kpis"]')
+    assert dashboard.select(f'main a[href="/companies/{company.id}/progress"]')
 
 
 # --- bad input --------------------------------------------------------------------------------
@@ -175,8 +203,7 @@ def test_bad_actual_is_refused_and_changes_nothing(client, db, owner_company, ty
     response = post_values(client, people.id, values)
 
     assert response.status_code == 400
-    html = response.get_data(as_text=True)
-    assert "入力内容にエラーがあります" in html
+    assert _shown_error(response, "入力内容にエラーがあります")
     assert (counts(db), stored_values(db, people.id)) == before
     assert stored_values(db, people.id) == {fy - 2: 10}  # the valid row was not saved either
 
@@ -203,9 +230,7 @@ def test_percent_over_100_and_negative_counts_are_refused(client, db, owner_comp
         target_value=Decimal(30),
     )
     response = post_values(client, share.id, {fy - 2: "150"})
-    assert response.status_code == 400 and "100以下の値を入力してください" in response.get_data(
-        as_text=True
-    )
+    assert response.status_code == 400 and _shown_error(response, "100以下の値を入力してください")
     assert post_values(client, share.id, {fy - 2: "35.25"}).status_code == 302
     assert stored_values(db, share.id) == {fy - 2: Decimal("35.25")}
 
@@ -213,7 +238,7 @@ def test_percent_over_100_and_negative_counts_are_refused(client, db, owner_comp
         client, company.id, name="アジャイル案件", value_type="count", baseline_value="-3"
     )
     assert response.status_code == 400
-    assert "0以上の値を入力してください" in response.get_data(as_text=True)
+    assert _shown_error(response, "0以上の値を入力してください")
     assert _by_name(db, "アジャイル案件") is None
 
 
@@ -231,8 +256,9 @@ def test_ordered_value_must_be_on_the_scale(client, db, owner_company):
         target_value=Decimal(2),
     )
     # The chart labels the straight line with the scale's labels, never a made-up one.
-    html = client.get(f"/kpis/{freshness.id}").get_data(as_text=True)
-    assert f"{fy}年度: 計画 日次" in html and f"{fy - 2}年度: 計画 月次と週次の間" in html
+    point_titles = Page(client.get(f"/kpis/{freshness.id}")).texts("svg circle title")
+    assert f"{fy}年度: 計画 日次" in point_titles
+    assert f"{fy - 2}年度: 計画 月次と週次の間" in point_titles
     response = post_values(client, freshness.id, {fy - 2: "毎時"})
     assert response.status_code == 400 and "選択肢から選んでください" in response.get_data(
         as_text=True
@@ -268,7 +294,7 @@ def test_unit_change_after_values_exist_is_refused(client, db, owner_company):
             client, edit, edit, {**form, "value_type": "number", "unit": "名", **change}
         )
         assert response.status_code == 400
-        assert "値の種類・単位・選択肢は変更できません" in response.get_data(as_text=True)
+        assert _shown_error(response, "値の種類・単位・選択肢は変更できません")
         db.session.expire_all()
         assert (people.value_type, people.unit) == ("number", "名")
         assert counts(db) == before and stored_values(db, people.id) == {fy - 2: 10}
@@ -297,7 +323,7 @@ def test_target_year_not_after_baseline_is_refused(client, db, owner_company):
             target_year=str(target_year),
         )
         assert response.status_code == 400
-        assert "目標年度は基準年度" in response.get_data(as_text=True)
+        assert _shown_error(response, "目標年度は基準年度")
     assert counts(db) == (0, 0, 0)
 
     people = make_indicator(company, owner)
@@ -309,7 +335,7 @@ def test_target_year_not_after_baseline_is_refused(client, db, owner_company):
         {"revise-target_value": "30", "revise-target_year": str(people.baseline_year - 1)},
     )
     assert response.status_code == 400
-    assert "目標年度は基準年度" in response.get_data(as_text=True)
+    assert _shown_error(response, "目標年度は基準年度")
     db.session.expire_all()
     assert (people.target_year, Decimal(people.target_value)) == (fy, 20)
     assert counts(db) == (1, 0, 0)
@@ -327,7 +353,7 @@ def test_revising_to_the_same_target_or_before_an_actual_is_refused(client, db, 
         f"{detail}/revise",
         {"revise-target_value": "20", "revise-target_year": str(fy)},
     )
-    assert response.status_code == 400 and "現在の目標と同じです" in response.get_data(as_text=True)
+    assert response.status_code == 400 and _shown_error(response, "現在の目標と同じです")
     response = post_form(
         client,
         detail,
@@ -335,7 +361,7 @@ def test_revising_to_the_same_target_or_before_an_actual_is_refused(client, db, 
         {"revise-target_value": "30", "revise-target_year": str(fy - 2)},
     )
     assert response.status_code == 400
-    assert f"{fy - 1}年度の実績が入力済み" in response.get_data(as_text=True)
+    assert _shown_error(response, f"{fy - 1}年度の実績が入力済み")
     assert counts(db) == (1, 1, 0)
 
 
@@ -345,7 +371,7 @@ def test_duplicate_indicator_name_is_refused(client, db, owner_company):
     for name in ("DX人材（事業）の数", "ＤＸ人材（事業）の数", "  DX人材（事業）の数 "):
         response = create_via_form(client, company.id, name=name, value_type="people")
         assert response.status_code == 400
-        assert "同じ名前の指標が既にあります" in response.get_data(as_text=True)
+        assert _shown_error(response, "同じ名前の指標が既にあります")
     assert counts(db) == (1, 0, 0)
 
 
@@ -368,7 +394,7 @@ def test_bad_indicator_form_is_refused(client, db, owner_company, fields, messag
     _, company = owner_company
     response = create_via_form(client, company.id, **fields)
     assert response.status_code == 400
-    assert message in response.get_data(as_text=True)
+    assert _shown_error(response, message)
     assert counts(db) == (0, 0, 0)
 
 
@@ -383,7 +409,7 @@ def test_future_year_actual_is_refused(client, db, owner_company):
     later = make_indicator(company, owner, baseline_year=fy - 1, target_year=fy + 2)
     response = post_values(client, later.id, {fy + 1: "7"})
     assert response.status_code == 400
-    assert "まだ始まっていない年度" in response.get_data(as_text=True)
+    assert _shown_error(response, "まだ始まっていない年度")
     assert stored_values(db, later.id) == {}
 
 
@@ -394,7 +420,7 @@ def test_fields_for_years_outside_the_cycle_are_refused(client, db, owner_compan
     for year in (people.baseline_year, fy - 10):
         response = post_values(client, people.id, {year: "7", fy - 1: "8"})
         assert response.status_code == 400
-        assert "この画面にない入力欄" in response.get_data(as_text=True)
+        assert _shown_error(response, "この画面にない入力欄")
     assert stored_values(db, people.id) == {}
 
 
@@ -408,18 +434,22 @@ def test_a_missing_year_stays_missing(client, db, owner_company):
     assert post_values(client, people.id, {fy - 2: "10", fy: "16"}).status_code == 302
     assert stored_values(db, people.id) == {fy - 2: 10, fy: 16}
 
-    html = client.get(f"/kpis/{people.id}").get_data(as_text=True)
-    row = re.search(rf"<th scope=\"row\">{fy - 1}年度</th>\s*<td>(.*?)</td>", html, re.S).group(1)
-    assert 'value=""' in row  # an empty input, not a value carried over from a neighbour
+    detail = Page(client.get(f"/kpis/{people.id}"))
+    # an empty input, not a value carried over from a neighbour
+    assert detail.field_value(f"value-{fy - 1}") == ""
+    assert (detail.field_value(f"value-{fy - 2}"), detail.field_value(f"value-{fy}")) == (
+        "10",
+        "16",
+    )
 
     # In the chart the actual line joins the baseline and fy-2 only; fy stands alone.
-    actual = re.search(r'<g class="line line-actual">(.*?)</g>', html, re.S).group(1)
-    assert actual.count("<polyline") == 1
-    assert len(re.search(r'points="([^"]+)"', actual).group(1).split()) == 2
-    assert actual.count("<circle") == 3
+    [actual] = detail.select("g.line-actual")
+    [polyline] = actual.select("polyline")
+    assert len(polyline["points"].split()) == 2
+    assert len(actual.select("circle")) == 3
 
-    html = client.get(f"/companies/{company.id}/progress").get_data(as_text=True)
-    assert f"{fy - 1}年度" in html[html.index("未入力の年度") :]
+    progress_page = Page(client.get(f"/companies/{company.id}/progress"))
+    assert progress_page.text(".progress-card dd.missing") == f"{fy - 1}年度"
 
     # Clearing a year removes it, and it is then missing too.
     assert post_values(client, people.id, {fy: ""}).status_code == 302
@@ -446,11 +476,12 @@ def test_viewer_sees_everything_but_cannot_change_anything(
     ):
         response = viewer_client.get(url)
         assert response.status_code == 200, url
-    html = viewer_client.get(f"/kpis/{people.id}").get_data(as_text=True)
-    assert "実績を保存" not in html and "目標を見直す" not in html
-    assert "この例から追加" not in viewer_client.get(f"/companies/{company.id}/kpis").get_data(
-        as_text=True
-    )
+    detail = Page(viewer_client.get(f"/kpis/{people.id}"))
+    assert "実績を保存" not in detail.html and "目標を見直す" not in detail.html
+    assert detail.select('main button[type="submit"]') == []  # the table is read-only
+    catalogue = Page(viewer_client.get(f"/companies/{company.id}/kpis"))
+    assert "この例から追加" not in catalogue.html
+    assert catalogue.select(f'a[href^="/companies/{company.id}/kpis/new"]') == []
 
     token = csrf_from(viewer_client.get(f"/kpis/{people.id}"))
     before = counts(db)
@@ -510,8 +541,8 @@ def test_advisor_with_a_grant_sees_the_progress_page_read_only(
 
     db.session.add(AdvisorGrant(company_id=company.id, advisor_id=advisor.id, scope="read"))
     db.session.commit()
-    html = advisor_client.get(f"/companies/{company.id}/progress").get_data(as_text=True)
-    assert "DX人材（事業）の数" in html
+    progress_page = Page(advisor_client.get(f"/companies/{company.id}/progress"))
+    assert progress_page.texts(".progress-card h3 a") == ["DX人材（事業）の数"]
     assert advisor_client.get(f"/kpis/{people.id}").status_code == 200
     token = csrf_from(advisor_client.get(f"/kpis/{people.id}"))
     response = advisor_client.post(
@@ -532,13 +563,15 @@ def test_new_cycle_starts_from_the_last_actual(client, db, owner_company):
     post_values(client, people.id, {fy - 2: "10", fy - 1: "15"})
 
     # Before the target year's actual (and while the target year runs) no new cycle.
-    assert "新しい3年サイクルを始める" not in client.get(detail).get_data(as_text=True)
+    before_target = Page(client.get(detail))
+    assert "新しい3年サイクルを始める" not in before_target.html
+    assert before_target.select('form[action$="/cycle"]') == []
     response = post_form(client, detail, f"{detail}/cycle", {"cycle-target_value": "40"})
     assert response.status_code == 400
     assert counts(db) == (1, 2, 0)
 
     post_values(client, people.id, {fy: "19"})
-    assert "新しい3年サイクルを始める" in client.get(detail).get_data(as_text=True)
+    assert "新しい3年サイクルを始める" in Page(client.get(detail)).texts("main h2")
     response = post_form(client, detail, f"{detail}/cycle", {"cycle-target_value": "40"})
     assert response.status_code == 302
     successor = db.session.scalar(db.select(Indicator).where(Indicator.cycle == 2))
@@ -551,8 +584,10 @@ def test_new_cycle_starts_from_the_last_actual(client, db, owner_company):
     assert stored_values(db, people.id) == {fy - 2: 10, fy - 1: 15, fy: 19}  # history kept
 
     # The old cycle is read-only; starting again from it is refused.
-    html = client.get(detail).get_data(as_text=True)
-    assert "このサイクル" in html and "実績を保存" not in html
+    old_cycle = Page(client.get(detail))
+    assert old_cycle.text("main p.flash-info").startswith("このサイクル")
+    assert "実績を保存" not in old_cycle.html
+    assert old_cycle.select('main button[type="submit"]') == []
     token = csrf_from(client.get(detail))
     response = client.post(f"{detail}/values", data={"csrf_token": token, f"value-{fy}": "1"})
     assert response.status_code == 303
@@ -560,8 +595,11 @@ def test_new_cycle_starts_from_the_last_actual(client, db, owner_company):
     response = client.post(f"{detail}/cycle", data={"csrf_token": token, "cycle-target_value": "5"})
     assert response.status_code == 400
     assert db.session.scalar(db.select(db.func.count(Indicator.id))) == 2
-    listing = client.get(f"/companies/{company.id}/kpis").get_data(as_text=True)
-    assert "第2サイクル" in listing and "終了したサイクル" in listing
+    listing = Page(client.get(f"/companies/{company.id}/kpis"))
+    [current] = listing.table('section:has(> h2:-soup-contains("自社の指標")) table')[1:]
+    assert current[0] == f"{people.name} 第2サイクル"
+    ended = listing.texts('section:has(> h2:-soup-contains("終了したサイクル")) li')
+    assert ended == [f"{people.name}（第1サイクル: {fy - 3}〜{fy}年度）"]
 
 
 # --- the KPI step of the yearly questionnaire -------------------------------------------------
@@ -592,11 +630,13 @@ def test_kpi_step_in_the_questionnaire(client, db, owner_company, make_user, add
     )
     url = f"/assessments/{assessment.id}/kpis"
 
-    step_page = client.get(f"/assessments/{assessment.id}/steps/profile").get_data(as_text=True)
-    assert f'href="{url}"' in step_page and "定量指標" in step_page  # in the progress panel
-    html = client.get(url).get_data(as_text=True)
-    assert f'name="kpi-{people.id}"' in html and f'name="kpi-{freshness.id}"' in html
-    assert f'name="kpi-{starts_now.id}"' not in html and "基準年度です" in html
+    step_page = Page(client.get(f"/assessments/{assessment.id}/steps/profile"))
+    kpi_links = step_page.select(f'a[href="{url}"]')  # in the progress panel
+    assert kpi_links and "定量指標" in kpi_links[0].get_text()
+    kpi_page = Page(client.get(url))
+    assert kpi_page.field(f"kpi-{people.id}") and kpi_page.field(f"kpi-{freshness.id}")
+    assert kpi_page.select(f'[name="kpi-{starts_now.id}"]') == []
+    assert kpi_page.text("span.muted").startswith("基準年度です")
 
     # A tampered field (an indicator not in this step) refuses the whole post.
     response = post_form(client, url, url, {f"kpi-{people.id}": "12", f"kpi-{starts_now.id}": "1"})
@@ -606,7 +646,7 @@ def test_kpi_step_in_the_questionnaire(client, db, owner_company, make_user, add
         client, url, url, {f"kpi-{people.id}": "abc", f"kpi-{freshness.id}": "日次"}
     )
     assert response.status_code == 400 and counts(db)[1] == 0
-    assert 'value="abc"' in response.get_data(as_text=True)  # what was typed is kept
+    assert Page(response).field_value(f"kpi-{people.id}") == "abc"  # what was typed is kept
 
     response = post_form(
         client, url, url, {f"kpi-{people.id}": "１２", f"kpi-{freshness.id}": "日次", "nav": "next"}
@@ -615,10 +655,10 @@ def test_kpi_step_in_the_questionnaire(client, db, owner_company, make_user, add
     assert response.headers["Location"].endswith(f"/assessments/{assessment.id}/review")
     assert stored_values(db, people.id) == {fy: 12}
     assert stored_values(db, freshness.id) == {fy: 2}
-    review = client.get(f"/assessments/{assessment.id}/review").get_data(as_text=True)
-    assert "2件中 2件 入力済み" in review
-    detail = client.get(f"/kpis/{people.id}").get_data(as_text=True)
-    assert f'name="value-{fy}" value="12"' in detail  # the same value on the indicator's page
+    review = Page(client.get(f"/assessments/{assessment.id}/review"))
+    assert f"{fy}年度の実績: 2件中 2件 入力済み" in review.texts("main p")
+    detail = Page(client.get(f"/kpis/{people.id}"))
+    assert detail.field_value(f"value-{fy}") == "12"  # the same value on the indicator's page
 
     # A viewer gets 403 on POST.
     viewer = make_user(email="viewer@example.jp")

@@ -22,6 +22,7 @@ from tests.integration.member_helpers import (
     post_with_csrf,
 )
 from tests.integration.signup_helpers import sign_up
+from tests.pages import Page
 
 STEP = INDEX.steps[0]
 
@@ -48,6 +49,24 @@ def _membership(db, company, user):
     )
 
 
+def _problem(response) -> str:
+    """The reason an invitation page gives for not accepting (its error summary)."""
+    (problem,) = Page(response).error_summary()
+    return problem
+
+
+def _facts(page) -> dict[str, str]:
+    return {
+        dt.get_text(): dt.find_next_sibling("dd").get_text() for dt in page.select("dl.facts dt")
+    }
+
+
+def _invitations(page) -> list[list[str]]:
+    """The open invitations table of the members page, without its header."""
+    panel = 'section:has(> h2:-soup-contains("招待中"))'
+    return page.table(f"{panel} table")[1:] if page.select(f"{panel} table") else []
+
+
 def _count(db, model):
     return db.session.scalar(db.select(db.func.count(model.id)))
 
@@ -57,9 +76,11 @@ def test_invited_editor_signs_up_accepts_and_can_edit(app, client, db, owned):
     assessment = draft_assessment(company, owner)
     response = invite(client, company.id, "  New.Editor@Example.jp ", "editor")
     assert response.status_code == 302
-    members_page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "new.editor@example.jp に招待メールを送信しました" in members_page
-    assert "招待中" in members_page and "new.editor@example.jp" in members_page
+    members_page = Page(client.get(response.headers["Location"]))
+    assert members_page.flashes("success") == [
+        "new.editor@example.jp に招待メールを送信しました（有効期限7日）。"
+    ]
+    assert [row[:2] for row in _invitations(members_page)] == [["new.editor@example.jp", "編集者"]]
 
     mail = outbox()[-1]
     assert mail["to"] == "new.editor@example.jp"
@@ -76,10 +97,11 @@ def test_invited_editor_signs_up_accepts_and_can_edit(app, client, db, owned):
 
     invitee = app.test_client()
     page = invitee.get(link)
-    html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "招待テスト株式会社" in html and "編集者" in html
-    assert f"/signup?next={link}" in html.replace("%2F", "/")
+    facts = _facts(Page(page))
+    assert (facts["会社"], facts["役割"]) == ("招待テスト株式会社", "編集者")
+    signup_links = [a["href"].replace("%2F", "/") for a in Page(page).select("main a.button")]
+    assert f"/signup?next={link}" in signup_links
 
     response = sign_up(invitee, "new.editor@example.jp", "新しい編集者", query=f"?next={link}")
     assert response.status_code == 302 and response.headers["Location"] == link
@@ -132,10 +154,10 @@ def test_a_used_link_cannot_be_used_again(app, client, db, owned, make_user, log
 
     again = c.post(link + "/accept", data={"csrf_token": token})
     assert again.status_code == 410
-    assert services.LINK_USED in again.get_data(as_text=True)
+    assert _problem(again) == services.LINK_USED
     shown = c.get(link)
-    assert shown.status_code == 410 and services.LINK_USED in shown.get_data(as_text=True)
-    assert "/accept" not in shown.get_data(as_text=True)
+    assert shown.status_code == 410 and _problem(shown) == services.LINK_USED
+    assert "/accept" not in shown.get_data(as_text=True) and Page(shown).select("main form") == []
     assert _count(db, Membership) == 2  # the owner and the invitee, once
 
 
@@ -152,22 +174,23 @@ def test_an_expired_link_is_refused_and_changes_nothing(app, client, db, owned, 
     db.session.commit()
 
     shown = c.get(link)
-    assert shown.status_code == 410 and services.LINK_EXPIRED in shown.get_data(as_text=True)
+    assert shown.status_code == 410 and _problem(shown) == services.LINK_EXPIRED
     response = c.post(link + "/accept", data={"csrf_token": csrf_from(page_before)})
     assert response.status_code == 410
-    assert services.LINK_EXPIRED in response.get_data(as_text=True)
+    assert _problem(response) == services.LINK_EXPIRED
     assert _membership(db, company, invitee) is None
     db.session.refresh(invitation)
     assert invitation.used_at is None
-    members = client.get(f"/companies/{company.id}/members").get_data(as_text=True)
-    assert "期限切れ" in members
+    members = Page(client.get(f"/companies/{company.id}/members"))
+    [row] = _invitations(members)
+    assert row[0] == "late@example.jp" and row[2].endswith("期限切れ")
 
 
 def test_unknown_and_overlong_tokens(app, client, db, owned):
     for token in ("not-a-real-token", "x" * 500):
         response = client.get(f"/invitations/{token}")
         assert response.status_code == 404
-        assert services.LINK_UNKNOWN in response.get_data(as_text=True)
+        assert _problem(response) == services.LINK_UNKNOWN
     page = client.get("/invitations/nope")
     response = client.post("/invitations/nope/accept", data={"csrf_token": csrf_from(page)})
     assert response.status_code == 404 and _count(db, Membership) == 1
@@ -182,12 +205,11 @@ def test_a_link_for_another_address_is_refused(app, client, db, owned, make_user
 
     c = login(other.email, c=app.test_client())
     page = c.get(link)
-    html = page.get_data(as_text=True)
-    assert page.status_code == 200 and services.WRONG_ACCOUNT in html
-    assert "/accept" not in html
+    assert page.status_code == 200 and _problem(page) == services.WRONG_ACCOUNT
+    assert "/accept" not in page.get_data(as_text=True) and Page(page).select("main form") == []
     response = c.post(link + "/accept", data={"csrf_token": csrf_from(page)})
     assert response.status_code == 403
-    assert services.WRONG_ACCOUNT in response.get_data(as_text=True)
+    assert _problem(response) == services.WRONG_ACCOUNT
     assert _membership(db, company, other) is None
     assert db.session.scalar(db.select(Invitation.used_at)) is None
     refused = db.session.scalar(
@@ -208,7 +230,7 @@ def test_an_advisor_account_cannot_join_as_member(app, client, db, owned, make_u
     c = login(advisor.email, c=app.test_client())
     response = _accept(c, last_link_to(advisor.email))
     assert response.status_code == 403
-    assert services.WRONG_ROLE in response.get_data(as_text=True)
+    assert _problem(response) == services.WRONG_ROLE
     assert _membership(db, company, advisor) is None
 
 
@@ -256,10 +278,12 @@ def test_only_the_owner_can_invite(app, client, db, owned, make_user, add_member
             {"email": "x@example.jp", "role": "editor"},
         )
         assert response.status_code == 403
-        dashboard = c.get(f"/companies/{company.id}").get_data(as_text=True)
-        assert "メンバーの招待・管理" not in dashboard
+        dashboard = Page(c.get(f"/companies/{company.id}"))
+        assert "メンバーの招待・管理" not in dashboard.html
+        assert dashboard.select(f'a[href="/companies/{company.id}/members"]') == []
     assert _count(db, Invitation) == 0 and len(outbox()) == sent
-    assert "メンバーの招待・管理" in client.get(f"/companies/{company.id}").get_data(as_text=True)
+    owners_dashboard = Page(client.get(f"/companies/{company.id}"))
+    assert "メンバーの招待・管理" in owners_dashboard.texts("main a")
 
 
 def test_bad_invitations_are_refused_with_a_message(client, db, owned, make_user, add_member):
@@ -276,7 +300,9 @@ def test_bad_invitations_are_refused_with_a_message(client, db, owned, make_user
     for email, role, message in cases:
         response = invite(client, company.id, email, role)
         assert response.status_code == 400, email
-        assert message in response.get_data(as_text=True), email
+        refused = Page(response)
+        assert any(message in m for m in refused.error_summary()), email
+        assert refused.field_value("email") == email.strip()  # the typed address is kept
     # An owner role cannot be handed out by invitation, even by editing the form.
     response = invite(client, company.id, "boss@example.jp", "owner")
     assert response.status_code == 400
@@ -292,10 +318,10 @@ def test_a_new_invitation_replaces_the_open_one_and_cancel_works(app, client, db
     assert first != second
     anonymous = app.test_client()
     old = anonymous.get(first)
-    assert old.status_code == 410 and services.LINK_REVOKED in old.get_data(as_text=True)
+    assert old.status_code == 410 and _problem(old) == services.LINK_REVOKED
     assert anonymous.get(second).status_code == 200
-    members = client.get(f"/companies/{company.id}/members").get_data(as_text=True)
-    assert members.count("<td>twice@example.jp</td>") == 1
+    members = Page(client.get(f"/companies/{company.id}/members"))
+    assert [row[:2] for row in _invitations(members)] == [["twice@example.jp", "閲覧者"]]
 
     open_one = db.session.scalar(db.select(Invitation).where(Invitation.revoked_at.is_(None)))
     url = f"/companies/{company.id}/invitations/{open_one.id}/cancel"
@@ -381,8 +407,8 @@ def test_the_last_owner_cannot_leave_or_step_down(
         (f"{members_url}/{mine.id}/role", {"role": "editor"}),
     ):
         response = post_with_csrf(client, members_url, url, data)
-        html = client.get(response.headers["Location"]).get_data(as_text=True)
-        assert services.LAST_OWNER in html
+        back = Page(client.get(response.headers["Location"]))
+        assert back.flashes("warning") == [services.LAST_OWNER]
     db.session.refresh(mine)
     assert mine.role == "owner"
 

@@ -1,21 +1,20 @@
 """The progress page: qualitative targets followed from earlier submitted years, year-over-year
 maturity charts from the stored score snapshots, and the page's access rules."""
 
-import re
-
 import pytest
 
 from app.progress.history import score_history
 from app.progress.qualitative import qualitative_sets
-from tests.conftest import csrf_from
 from tests.integration.kpi_helpers import (
     INDEX,
     counts,
     make_indicator,
-    status_count,
     submitted_assessment,
+    summary_counts,
     this_fiscal_year,
 )
+
+PROGRESS = "progress.company"  # the company progress page
 
 
 @pytest.fixture()
@@ -35,7 +34,7 @@ def _two_submitted_years(company, owner):
     return fy
 
 
-def test_qualitative_targets_from_two_submitted_years(client, db, owner_company):
+def test_qualitative_targets_from_two_submitted_years(client_request, db, owner_company):
     owner, company = owner_company
     fy = _two_submitted_years(company, owner)
 
@@ -60,17 +59,28 @@ def test_qualitative_targets_from_two_submitted_years(client, db, owner_company)
     # Nothing submitted after this year yet: no data, never a guess.
     assert latest.counts == {"achieved": 0, "on_track": 0, "behind": 0, "missing": 0, "no_data": 35}
 
-    html = client.get(f"/companies/{company.id}/progress").get_data(as_text=True)
-    heading = f"{fy - 1}年度に設定、{fy + 2}年度目標"
-    assert status_count(html, "achieved", heading) == 1
-    assert status_count(html, "on_track", heading) == 1
-    assert status_count(html, "behind", heading) == 33
-    assert status_count(html, "no_data", f"{fy}年度に設定、{fy + 3}年度目標") == 35
+    page = client_request.get(PROGRESS, company_id=company.id)
+    assert summary_counts(page, f"定性指標の目標（{fy - 1}年度に設定、{fy + 2}年度目標") == {
+        "achieved": 1,
+        "on_track": 1,
+        "behind": 33,
+        "missing": 0,
+        "no_data": 0,
+    }
+    assert summary_counts(page, f"定性指標の目標（{fy}年度に設定、{fy + 3}年度目標") == {
+        "achieved": 0,
+        "on_track": 0,
+        "behind": 0,
+        "missing": 0,
+        "no_data": 35,
+    }
     # One small trajectory chart per item and set year.
-    assert len(re.findall(r'aria-label="[^"]*の現在値と目標への直線"', html)) == 70
+    charts = page.select('table.qual-table svg[aria-label$="の現在値と目標への直線"]')
+    assert len(charts) == 70
+    assert charts[0]["aria-label"] == "1 の現在値と目標への直線"
 
 
-def test_year_over_year_charts_use_the_stored_scores(client, db, owner_company):
+def test_year_over_year_charts_use_the_stored_scores(client_request, db, owner_company):
     owner, company = owner_company
     fy = _two_submitted_years(company, owner)
 
@@ -87,11 +97,23 @@ def test_year_over_year_charts_use_the_stored_scores(client, db, owner_company):
     current_line = next(line for line in overall_chart.lines if line.key == "current")
     assert len(current_line.points) == 2 and len(current_line.paths) == 1
 
-    html = client.get(f"/companies/{company.id}/progress").get_data(as_text=True)
-    table = html[html.index("定性指標の年度推移") :]
-    assert f"{fy - 1}年度</th><td>1.03 / 4.03</td>" in table
-    assert table.count('<g class="line line-current">') == 3
-    assert table.count('<g class="line line-target">') == 3
+    page = client_request.get(PROGRESS, company_id=company.id)
+    history_panel = 'section:has(> h2:-soup-contains("定性指標の年度推移"))'
+    rows = page.table(f"{history_panel} table")
+    # This year: (5 + 2 + 33 × 1) / 35 = 1.14 current, (5 + 5 + 33 × 4) / 35 = 4.06 target.
+    assert rows[0] == [
+        "年度",
+        "全35項目 現在 / 目標",
+        "DX推進の枠組み 現在 / 目標",
+        "ITシステム構築の枠組み 現在 / 目標",
+        "全35項目 現在値の変化",
+    ]
+    assert [[row[0], row[1], row[-1]] for row in rows[1:]] == [
+        [f"{fy - 1}年度", "1.03 / 4.03", "—"],
+        [f"{fy}年度", "1.14 / 4.06", "+0.11（前年度比）"],  # (40 - 36) / 35
+    ]
+    assert len(page.select(f"{history_panel} g.line-current")) == 3
+    assert len(page.select(f"{history_panel} g.line-target")) == 3
 
 
 def test_a_year_without_submission_breaks_the_score_line(client, db, owner_company):
@@ -106,41 +128,56 @@ def test_a_year_without_submission_breaks_the_score_line(client, db, owner_compa
     assert current_line.paths == () and len(current_line.points) == 2  # no line across the gap
 
 
-def test_empty_progress_page(client, owner_company):
+def test_empty_progress_page(client_request, owner_company):
     _, company = owner_company
-    html = client.get(f"/companies/{company.id}/progress").get_data(as_text=True)
-    assert "定量指標はまだありません" in html
-    assert "提出済みの自己診断がありません" in html
+    page = client_request.get(PROGRESS, company_id=company.id)
+    quantitative = page.select_one('section:has(> h2:-soup-contains("定量指標"))')
+    assert quantitative.p.get_text().startswith("定量指標はまだありません")
+    assert page.texts("p.muted")[-2:] == ["提出済みの自己診断がありません。"] * 2
+    assert page.text('section:has(> h2:-soup-contains("まとめ")) p.muted') == (
+        "提出済みの自己診断がないため、定性指標の目標はまだありません。"
+    )
 
 
-def test_progress_page_escapes_indicator_names(client, owner_company):
+def test_progress_page_escapes_indicator_names(client_request, owner_company):
     owner, company = owner_company
-    make_indicator(company, owner, name='<script>alert(1)</script>"><img src=x>')
-    html = client.get(f"/companies/{company.id}/progress").get_data(as_text=True)
-    assert "<script>alert(1)</script>" not in html and "<img src=x>" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    name = '<script>alert(1)</script>"><img src=x>'
+    make_indicator(company, owner, name=name)
+    page = client_request.get(PROGRESS, company_id=company.id)
+    assert "<script>alert(1)</script>" not in page.html and "<img src=x>" not in page.html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.html
+    assert page.text(".progress-card h3 a") == name  # shown as typed
+    assert page.select("script:-soup-contains('alert')") == [] and page.select("img") == []
 
 
-def test_progress_page_needs_login_and_access(client, app, make_user, make_company, owner_company):
+def test_progress_page_needs_login_and_access(
+    client_request, make_user, make_company, owner_company
+):
     _, company = owner_company
-    anonymous = app.test_client()
-    response = anonymous.get(f"/companies/{company.id}/progress")
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    anonymous = client_request.new_session()
+    response = anonymous.get(PROGRESS, company_id=company.id, _expected_status=302)
+    assert "/login" in response.location
     stranger = make_user(email="other@example.jp")
     other = make_company(stranger, name="他社")
-    assert client.get(f"/companies/{other.id}/progress").status_code == 404
+    refused = client_request.get(PROGRESS, company_id=other.id, _expected_status=404)
+    assert "他社" not in refused.html
 
 
-def test_submitted_assessment_kpi_step_is_read_only(client, db, owner_company):
+def test_submitted_assessment_kpi_step_is_read_only(client_request, db, owner_company):
     owner, company = owner_company
     fy = this_fiscal_year()
     people = make_indicator(company, owner)
     assessment = submitted_assessment(company, owner, fy, lambda i: (1, 3))
-    url = f"/assessments/{assessment.id}/kpis"
-    page = client.get(url)
-    html = page.get_data(as_text=True)
-    assert "この診断は提出済みです" in html
-    assert re.search(rf'name="kpi-{people.id}"[^>]*disabled', html)
-    response = client.post(url, data={"csrf_token": csrf_from(page), f"kpi-{people.id}": "9"})
-    assert response.status_code == 303
+    page = client_request.get("assessments.kpi_step", assessment_id=assessment.id)
+    assert page.flashes("info") == [
+        "この診断は提出済みです。実績は各指標のページで入力・修正できます。"
+    ]
+    assert page.field(f"kpi-{people.id}").has_attr("disabled")
+    client_request.post(
+        "assessments.kpi_step",
+        _data={f"kpi-{people.id}": "9"},
+        _from=page,
+        _expected_status=303,
+        assessment_id=assessment.id,
+    )
     assert counts(db) == (1, 0, 0)

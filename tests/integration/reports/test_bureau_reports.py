@@ -67,20 +67,36 @@ def submitted(make_company, owner):
 
 
 @pytest.fixture()
-def bureau_client(app, make_user, login):
+def bureau_client(client_request, make_user):
+    """make(code): a signed-in bureau account's session (a ClientRequest)."""
+
     def make(code="kanto"):
         user = make_user(role="bureau", bureau_code=code)
-        client = app.test_client()
-        login(user.email, c=client)
-        return client
+        return client_request.new_session().login(user)
 
     return make
 
 
-def _page(client, url="/bureau/reports"):
-    response = client.get(url)
-    assert response.status_code == 200, response.status_code
-    return response.get_data(as_text=True)
+def _page(session, **query):
+    return session.get("reports.index", **query)
+
+
+def _rows(page, caption_start: str) -> dict[str, list[str]]:
+    """The report table whose caption begins with ``caption_start``: {first cell: the rest}."""
+    tables = [t for t in page.select("table") if t.caption.get_text().startswith(caption_start)]
+    assert len(tables) == 1, f"{len(tables)} tables captioned {caption_start!r}"
+    rows = [
+        [" ".join(cell.get_text(" ").split()) for cell in tr.find_all(["th", "td"])]
+        for tr in tables[0].select("tbody tr")
+    ]
+    return {row[0]: row[1:] for row in rows}
+
+
+def _tiles(page) -> dict[str, str]:
+    return {
+        tile.select_one(".label").get_text(): tile.select_one(".value").get_text()
+        for tile in page.select(".score-tile")
+    }
 
 
 def test_bureau_sees_only_companies_in_its_jurisdiction(submitted, bureau_client):
@@ -93,9 +109,11 @@ def test_bureau_sees_only_companies_in_its_jurisdiction(submitted, bureau_client
     kanto = build_report(jurisdiction_of("kanto"), None)
     assert kanto.n_companies == 6
     assert kanto.summary[0].current.mean == pytest.approx(15 / 6)
-    html = _page(bureau_client("kanto"))
-    assert "関東経済産業局" in html and "大阪府" not in html
-    assert "東京都" in html and "静岡県" in html
+    page = _page(bureau_client("kanto"))
+    assert page.h1 == "集計レポート（関東経済産業局）"
+    prefectures = _rows(page, "都道府県別")
+    assert "東京都" in prefectures and "静岡県" in prefectures
+    assert "大阪府" not in prefectures and "大阪府" not in page.html
 
     kinki = build_report(jurisdiction_of("kinki"), None)
     assert kinki.n_companies == 5 and kinki.summary[0].current.mean == 5.0
@@ -103,7 +121,7 @@ def test_bureau_sees_only_companies_in_its_jurisdiction(submitted, bureau_client
     national = build_report(jurisdiction_of("national"), None)
     assert national.n_companies == 11
     assert national.summary[0].current.mean == pytest.approx(40 / 11)
-    assert "大阪府" in _page(bureau_client("national"))
+    assert "大阪府" in _rows(_page(bureau_client("national")), "都道府県別")
 
 
 def test_five_companies_shown_with_hand_computed_figures(submitted, bureau_client):
@@ -132,15 +150,22 @@ def test_five_companies_shown_with_hand_computed_figures(submitted, bureau_clien
     assert item_8.current_mean == pytest.approx(12 / 5)
     assert len(report.items) == 35
 
-    html = _page(bureau_client())
-    assert f"{sum(currents) / 5:.2f}" in html
-    assert "3.80" in html and "60.0%" in html
+    page = _page(bureau_client())
+    mean = f"{sum(currents) / 5:.2f}"
+    assert _tiles(page) == {
+        "提出企業数（2025年度）": "5",
+        "現在値の平均": mean,
+        "目標値の平均": "3.80",
+        "先行企業の割合": "60.0%",
+    }
+    summary = _rows(page, "全体と枠組み別の成熟度")
+    assert summary["全体（35項目）"] == ["5", mean, "3.00", "3.80", "4.00", "60.0%"]
     # 東京 3 + 静岡 2: both small, hidden together (5 companies, nothing to subtract)
-    tokyo = html.split('<th scope="row">東京都</th>')[1].split("</tr>")[0]
-    assert SUPPRESSED_TEXT in tokyo
+    prefectures = _rows(page, "都道府県別")
+    assert prefectures["東京都"] == prefectures["静岡県"] == [SUPPRESSED_TEXT]
     # every company is 製造業 and 小規模企業者: those rows are shown
-    manufacturing = html.split('<th scope="row">製造業</th>')[1].split("</tr>")[0]
-    assert SUPPRESSED_TEXT not in manufacturing and ">5<" in manufacturing
+    manufacturing = _rows(page, "業種別")["製造業"]
+    assert manufacturing[0] == "5" and SUPPRESSED_TEXT not in manufacturing
 
 
 def test_fewer_than_five_companies_hides_the_whole_report(submitted, bureau_client):
@@ -149,10 +174,11 @@ def test_fewer_than_five_companies_hides_the_whole_report(submitted, bureau_clie
     submitted(OSAKA, 1, 1)
     report = build_report(jurisdiction_of("kanto"), None)
     assert report.suppressed and report.summary == () and report.items == ()
-    html = _page(bureau_client())
-    assert SUPPRESSED_TEXT in html
-    assert "2.50" not in html and "5社未満のため" in html
-    assert "<table" not in html
+    page = _page(bureau_client())
+    assert page.texts("p.suppressed") == [SUPPRESSED_TEXT]
+    assert "2.50" not in page.html
+    assert any("5社未満のため" in text for text in page.texts(".panel p"))
+    assert page.select("table") == [] and page.select(".score-tile") == []
 
 
 def test_a_lone_small_row_is_hidden_with_the_smallest_other_row(submitted):
@@ -186,9 +212,9 @@ def test_only_submitted_assessments_count(submitted, make_company, owner, db):
 def test_no_company_name_answers_or_evidence_in_page_or_csv(submitted, bureau_client):
     for level in (1, 2, 3, 4, 5):
         submitted("13", level, 5)
-    client = bureau_client()
-    html = _page(client)
-    body = client.get("/bureau/reports.csv").get_data(as_text=True)
+    session = bureau_client()
+    html = _page(session).html
+    body = session.get("reports.export_csv").html
     for text in (html, body):
         assert "秘匿企業" not in text and "根拠" not in text
         assert "/companies/" not in text and "/assessments/" not in text
@@ -199,21 +225,32 @@ def test_year_selection_defaults_to_latest_and_reports_bad_input(submitted, bure
         submitted("13", level, 2, year=2024)
     for level in (3, 3, 3, 3, 3):
         submitted("13", level, 4, year=2025)
-    client = bureau_client()
-    html = _page(client)
-    assert '<option value="2025" selected>' in html and "3.00" in html
-    html = _page(client, "/bureau/reports?year=2024")
-    assert '<option value="2024" selected>' in html and "1.00" in html
-    html = _page(client, "/bureau/reports?year=abc")
-    assert "年度の指定が正しくない" in html and '<option value="2025" selected>' in html
-    html = _page(client, "/bureau/reports?year=1999")
-    assert "1999年度の提出データはありません" in html
+    session = bureau_client()
+    page = _page(session)
+    assert page.field_value("year") == "2025" and _tiles(page)["現在値の平均"] == "3.00"
+    assert page.flashes() == []
+    page = _page(session, year="2024")
+    assert page.field_value("year") == "2024" and _tiles(page)["現在値の平均"] == "1.00"
+    page = _page(session, year="abc")
+    assert page.flashes("warning") == ["年度の指定が正しくないため、最新の年度を表示しています。"]
+    assert page.field_value("year") == "2025"
+    page = _page(session, year="1999")
+    assert page.flashes("warning") == [
+        "1999年度の提出データはありません。最新の年度を表示しています。"
+    ]
+    assert page.field_value("year") == "2025"
 
 
 def test_empty_jurisdiction_and_missing_bureau_code(bureau_client):
-    assert "まだありません" in _page(bureau_client("kanto"))
-    assert "管轄（経済産業局）がアカウントに設定されていません" in _page(bureau_client(None))
-    assert "管轄（経済産業局）がアカウントに設定されていません" in _page(bureau_client("mars"))
+    assert _page(bureau_client("kanto")).texts(".panel p") == [
+        "管轄内で提出された自己診断はまだありません。"
+    ]
+    for code in (None, "mars"):  # no bureau, or one that does not exist
+        unset = _page(bureau_client(code))
+        assert unset.h1 == "集計レポート"
+        assert unset.texts(".panel p")[0].startswith(
+            "集計の対象となる管轄（経済産業局）がアカウントに設定されていません"
+        )
 
 
 def test_report_query_count_does_not_grow_with_companies(submitted, db):
@@ -243,9 +280,7 @@ def test_report_query_count_does_not_grow_with_companies(submitted, db):
 def test_csv_download(submitted, bureau_client, db):
     for level in (1, 2, 3, 4, 5):
         submitted("13", level, 5)
-    client = bureau_client()
-    response = client.get("/bureau/reports.csv?year=2025")
-    assert response.status_code == 200
+    response = bureau_client().get("reports.export_csv", year=2025).response
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -275,7 +310,7 @@ def test_csv_download(submitted, bureau_client, db):
 def test_csv_of_a_suppressed_report_has_no_figures(submitted, bureau_client):
     for level in (1, 2):
         submitted("13", level, 5)
-    text = bureau_client().get("/bureau/reports.csv").get_data(as_text=True)
+    text = bureau_client().get("reports.export_csv").html
     assert "5社未満のため、数値は表示しません" in text
     assert "全体（35項目）" not in text
 
@@ -296,23 +331,21 @@ def test_csv_defuses_formulas_in_every_text_cell(submitted):
 
 
 @pytest.mark.parametrize("role", ["member", "advisor", "admin"])
-def test_reports_are_404_for_other_roles(role, app, make_user, login):
-    user = make_user(role=role)
-    client = app.test_client()
-    login(user.email, c=client)
-    assert client.get("/bureau/reports").status_code == 404
-    assert client.get("/bureau/reports.csv").status_code == 404
+def test_reports_are_404_for_other_roles(role, client_request, make_user):
+    client_request.login(make_user(role=role))
+    client_request.get("reports.index", _expected_status=404)
+    client_request.get("reports.export_csv", _expected_status=404)
 
 
-def test_reports_need_login(client):
-    response = client.get("/bureau/reports")
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+def test_reports_need_login(client_request):
+    response = client_request.get("reports.index", _expected_status=302)
+    assert "/login" in response.location
 
 
 def test_bureau_gets_404_on_every_company_page(submitted, bureau_client, db):
     company = submitted("13", 3, 4)
     assessment_id = company.assessments[0].id
-    client = bureau_client()
+    session = bureau_client()
     for url in (
         f"/companies/{company.id}",
         f"/companies/{company.id}/edit",
@@ -323,22 +356,22 @@ def test_bureau_gets_404_on_every_company_page(submitted, bureau_client, db):
         f"/assessments/{assessment_id}/steps/{INDEX.steps[0].id}",
         "/companies/",
     ):
-        assert client.get(url).status_code == 404, url
+        session.get_url(url, _expected_status=404)
 
 
-def test_bureau_lands_on_reports_after_login(app, make_user, login):
-    user = make_user(role="bureau", bureau_code="kanto")
-    client = app.test_client()
-    login(user.email, c=client)
-    response = client.get("/")
-    assert response.headers["Location"].endswith("/bureau/reports")
-    assert 'href="/bureau/reports">集計レポート</a>' in _page(client)
+def test_bureau_lands_on_reports_after_login(bureau_client):
+    session = bureau_client()
+    assert session.get("main.home", _expected_status=302).location.endswith("/bureau/reports")
+    links = _page(session).select('nav.user-nav a[href="/bureau/reports"]')
+    assert [a.get_text() for a in links] == ["集計レポート"]
 
 
 def test_csv_exports_are_rate_limited(bureau_client, monkeypatch, app):
     monkeypatch.setitem(app.config, "REPORT_EXPORT_LIMITS", "2 per hour")
-    client = bureau_client()
-    statuses = [client.get("/bureau/reports.csv").status_code for _ in range(3)]
+    session = bureau_client()
+    statuses = [
+        session.get("reports.export_csv", _expected_status=None).status_code for _ in range(3)
+    ]
     assert statuses == [200, 200, 429]
 
 

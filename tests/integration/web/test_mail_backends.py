@@ -10,6 +10,7 @@ import pytest
 
 from app.web.mail import MailError, outbox, send_mail
 from tests.integration.member_helpers import invite
+from tests.pages import Page
 
 
 class _SMTPHandler(socketserver.StreamRequestHandler):
@@ -134,6 +135,9 @@ def test_invitation_survives_a_mail_server_outage(
     monkeypatch.setitem(app.config, "SMTP_PORT", closed_port)
     response = invite(client, company.id, "guest@example.jp")
     assert response.status_code == 302
-    html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "メールを送信できませんでした" in html
+    members = Page(client.get(response.headers["Location"]))
+    assert members.flashes("warning") == [
+        "招待を作成しましたが、メールを送信できませんでした。時間をおいて、もう一度招待してください。"
+    ]
+    assert members.flashes("success") == []
     assert db.session.scalar(db.select(Invitation.email)) == "guest@example.jp"
