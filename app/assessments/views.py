@@ -31,7 +31,10 @@ from app.assessments.forms import (
 )
 from app.assessments.fragments import fragments
 from app.assessments.results import build_results
+from app.assessments.stash import take_stash
+from app.companies.fiscal import startable_year_problem
 from app.companies.services import profile_facts
+from app.web.errors import render_error
 from app.web.guards import roles_required
 
 bp = Blueprint("assessments", __name__)
@@ -54,9 +57,13 @@ def start(company_id):
     form = StartForm()
     if not form.validate():
         abort(400)
+    year = int(form.fiscal_year.data)
+    problem = startable_year_problem(year, company)
+    if problem:
+        return render_error(400, problem)
     assessment = services.start_assessment(
         company,
-        int(form.fiscal_year.data),
+        year,
         current_user,
         prefill=form.prefill.data,
         index_version=current_app.config["INDEX_VERSION"],
@@ -147,7 +154,7 @@ def step(assessment_id, step_id):
     if not index.has_step(step_id):
         abort(404)
     step_def = index.step(step_id)
-    notice, conflict, status = None, None, 200
+    notice, conflict, restored, status = None, None, False, 200
     answers, versions = services.answer_rows(assessment), None
     values = {i: services.answer_values(answers.get(i)) for i in step_def.item_ids}
     if request.method == "POST":
@@ -184,12 +191,13 @@ def step(assessment_id, step_id):
     else:
         versions = services.step_versions(assessment)
         version = str(versions.get(step_id, 0))
-        stash = services.find_stash(assessment, step_id, current_user, session.get("stash_id"))
-        if stash is not None and can(current_user, "edit", assessment.company_id):
-            values = _stash_values(stash.payload, step_def, values)
-            notice = [
-                "前回保存できなかった入力内容を復元しました。内容を確認して保存してください。"
-            ]
+        payload = None
+        if assessment.status == "draft" and can(current_user, "edit", assessment.company_id):
+            payload = take_stash(assessment, step_id, current_user, session.get("stash_id"))
+        if payload is not None:
+            # Shown once as a restored, unsaved draft; reloading the page discards it.
+            session.pop("stash_id", None)
+            values, restored = _stash_values(payload, step_def, values), True
     for row in values.values():
         row.setdefault("errors", NO_ERRORS)  # the template reads every part's errors
     return render_template(
@@ -200,6 +208,7 @@ def step(assessment_id, step_id):
         version=version,
         notice=notice,
         conflict=conflict,
+        restored=restored,
         previous_step=services.neighbour_step(assessment, step_id, -1),
         **_common(assessment, answers, versions),
     ), status

@@ -4,12 +4,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.companies import corporate_number
-from app.web.form_fields import StrictIntegerField
+from app.web.form_fields import StrictIntegerField, single_line
 from questionnaires import reference
 
 
 class CompanyForm(FlaskForm):
-    name = StringField("会社名（屋号）", validators=[DataRequired(), Length(max=200)])
+    name = StringField(
+        "会社名（屋号）", validators=[DataRequired(), Length(max=200), single_line]
+    )
     is_sole_proprietor = BooleanField("個人事業主です（法人番号なし）")
     corporate_number = StringField("法人番号（13桁）", validators=[Length(max=20)])
     prefecture_code = SelectField("本社所在地（都道府県）", validators=[DataRequired()])

@@ -4,6 +4,8 @@ Pages are read with action "view" (members and advisors with a grant); every cha
 "edit", and a user who may view but not edit gets 403 on a POST.
 """
 
+import re
+
 from flask import (
     Blueprint,
     abort,
@@ -33,6 +35,7 @@ from app.models import Indicator, User
 from app.web.guards import roles_required
 
 bp = Blueprint("kpis", __name__)
+YEAR_SUFFIX = re.compile(r"[0-9]{1,4}")  # str.isdigit() is true for "²", which int() refuses
 
 VIEWERS = ("member", "advisor")
 MAX_ECHO = 100  # characters of a refused input shown back in the form
@@ -278,7 +281,7 @@ def save_values(indicator_id):
         for name in request.form
         if name.startswith("value-")
         and name not in allowed
-        and name.removeprefix("value-").isdigit()
+        and YEAR_SUFFIX.fullmatch(name.removeprefix("value-"))
         and int(name.removeprefix("value-")) > current_year
     ]
     if future:
