@@ -23,9 +23,7 @@ class CreateUserForm(FlaskForm):
         "メールアドレス",
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
     )
-    display_name = StringField(
-        "お名前", validators=[DataRequired(), Length(max=100), single_line]
-    )
+    display_name = StringField("お名前", validators=[DataRequired(), Length(max=100), single_line])
     role = SelectField(
         "種別",
         choices=[SelectChoice(r, ROLE_LABELS[r]) for r in STAFF_ROLES],

@@ -12,7 +12,7 @@ from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, Regexp
 
 from app.models.assessment import EVIDENCE_MAX
-from app.web.form_fields import no_control_chars
+from app.web.form_fields import checkbox_value, no_control_chars
 
 LEVEL_PATTERN = re.compile(r"\A[0-5]\Z")  # ASCII only: "٣" or "３" are not levels
 FIELD_NAME = re.compile(
@@ -89,12 +89,12 @@ CONFIRM_LOWER_TARGETS = "目標値が現在値を下回る項目があること�
 # asks its translations for one, and Flask-WTF loads those from disk on each request.
 class SubmitForm(FlaskForm):
     version = HiddenField("版", validators=[Regexp(r"\A[0-9]{1,9}\Z")])
-    confirm_lower_targets = BooleanField(CONFIRM_LOWER_TARGETS)
+    confirm_lower_targets = BooleanField(CONFIRM_LOWER_TARGETS, validators=[checkbox_value])
 
 
 class StartForm(FlaskForm):
     fiscal_year = StringField(validators=[Regexp(r"\A[0-9]{4}\Z")])
-    prefill = BooleanField("前回提出した回答を引き継ぐ", default=True)
+    prefill = BooleanField("前回提出した回答を引き継ぐ", default=True, validators=[checkbox_value])
 
 
 class ReopenForm(FlaskForm):

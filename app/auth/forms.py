@@ -12,9 +12,7 @@ class LoginForm(FlaskForm):
 
 
 class SignupForm(FlaskForm):
-    display_name = StringField(
-        "お名前", validators=[DataRequired(), Length(max=100), single_line]
-    )
+    display_name = StringField("お名前", validators=[DataRequired(), Length(max=100), single_line])
     email = EmailField(
         "メールアドレス",
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],

@@ -4,15 +4,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.companies import corporate_number
-from app.web.form_fields import StrictIntegerField, single_line
+from app.web.form_fields import StrictIntegerField, checkbox_value, single_line
 from questionnaires import reference
 
 
 class CompanyForm(FlaskForm):
-    name = StringField(
-        "会社名（屋号）", validators=[DataRequired(), Length(max=200), single_line]
-    )
-    is_sole_proprietor = BooleanField("個人事業主です（法人番号なし）")
+    name = StringField("会社名（屋号）", validators=[DataRequired(), Length(max=200), single_line])
+    is_sole_proprietor = BooleanField("個人事業主です（法人番号なし）", validators=[checkbox_value])
     corporate_number = StringField("法人番号（13桁）", validators=[Length(max=20)])
     prefecture_code = SelectField("本社所在地（都道府県）", validators=[DataRequired()])
     jsic_division = SelectField("業種（日本標準産業分類 大分類）", validators=[DataRequired()])

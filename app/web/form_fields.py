@@ -55,6 +55,13 @@ def no_control_chars(_form, field):
         raise ValidationError("使用できない制御文字が含まれています。")
 
 
+def checkbox_value(_form, field):
+    """Validator for a BooleanField: a checked box posts its value ("y"); WTForms would read
+    any other text, "①" or "false " included, as checked."""
+    if field.raw_data and field.raw_data[0] not in ("y", ""):
+        raise ValidationError("チェックボックスの値が正しくありません。")
+
+
 def single_line(_form, field):
     """Validator for names: no control characters at all, line breaks and tabs included
     (categories Cc, Zl, Zp: NUL, ESC, DEL, U+0085, U+2028...)."""

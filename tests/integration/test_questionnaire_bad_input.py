@@ -3,7 +3,7 @@
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from app.models import Answer, StepState
+from app.models import Answer, StashedPost, StepState
 from questionnaires import load_index
 from tests.conftest import csrf_from
 from tests.integration.helpers import step_payload
@@ -113,19 +113,22 @@ def test_missing_csrf_token_changes_nothing(client, db, owner_with_assessment):
     data = step_payload(STEP, 2, 3, page=client.get(url))
     del data["csrf_token"]
     response = client.post(url, data=data)
-    # The typed values are kept server-side and offered back, never saved without a token.
-    assert response.status_code == 302 and response.headers["Location"].endswith(url)
+    # Refused, and nothing kept to be offered back: only a post carrying the session's own
+    # token may leave input behind (issue 9, finding 2).
+    assert response.status_code == 400
     assert _answers(db) == 0
+    assert db.session.scalar(db.select(db.func.count()).select_from(StashedPost)) == 0
     page = client.get(url).get_data(as_text=True)
-    assert "入力内容はまだ保存されていません" in page
-    assert 'name="item-4-1-current" value="2" checked' in page
+    assert "復元しました" not in page
+    assert 'name="item-4-1-current" value="2" checked' not in page
 
 
 def test_wrong_csrf_token_changes_nothing(client, db, owner_with_assessment):
     _, _, assessment = owner_with_assessment
     response = _post(client, assessment, lambda d: d.update({"csrf_token": "forged"}))
-    assert response.status_code == 302
+    assert response.status_code == 400
     assert _answers(db) == 0
+    assert db.session.scalar(db.select(db.func.count()).select_from(StashedPost)) == 0
 
 
 def test_extra_fields_cannot_change_status_or_company(client, db, owner_with_assessment):
