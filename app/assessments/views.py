@@ -126,7 +126,7 @@ def _common(assessment, answers=None, versions=None):
 @roles_required(*VIEWERS)
 def profile_step(assessment_id):
     assessment = get_assessment_or_404(assessment_id, "view")
-    form = ProfileConfirmForm()
+    form, status = ProfileConfirmForm(), 200
     if request.method == "POST":
         if not can(current_user, "edit", assessment.company_id):
             abort(403)
@@ -136,12 +136,13 @@ def profile_step(assessment_id):
             except services.AssessmentLocked:
                 return _locked(assessment)
             return _after_save(assessment, services.PROFILE_STEP)
+        status = 400
     return render_template(
         "assessments/profile_step.html",
         form=form,
         facts=profile_facts(assessment.company),
         **_common(assessment),
-    )
+    ), status
 
 
 @bp.route("/assessments/<int:assessment_id>/steps/<step_id>", methods=["GET", "POST"])

@@ -4,7 +4,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.companies import corporate_number
-from app.web.form_fields import StrictIntegerField, checkbox_value, single_line
+from app.web.form_fields import StrictIntegerField, ascii_int, checkbox_value, single_line
 from questionnaires import reference
 
 
@@ -19,7 +19,7 @@ class CompanyForm(FlaskForm):
     capital_yen = StrictIntegerField("資本金（円）", minimum=0, maximum=10**15 - 1)
     fiscal_year_start_month = SelectField(
         "事業年度の開始月",
-        coerce=int,
+        coerce=ascii_int,
         choices=[SelectChoice(m, f"{m}月") for m in range(1, 13)],
         default=4,
     )

@@ -20,6 +20,7 @@ from flask_login import current_user
 
 from app.access import can, get_assessment_or_404, get_company_or_404, load_indicator
 from app.assessments import services as assessment_services
+from app.assessments.forms import KpiStepForm
 from app.extensions import db
 from app.kpis import progress, services
 from app.kpis.catalogue import catalogue, find_example, suggested_direction
@@ -32,6 +33,7 @@ from app.kpis.forms import (
 )
 from app.kpis.value_types import VALUE_TYPES, BadValue, input_text, parse_value
 from app.models import Indicator, User
+from app.web.errors import render_error
 from app.web.guards import roles_required
 
 bp = Blueprint("kpis", __name__)
@@ -344,7 +346,10 @@ def edit(indicator_id):
         )
         return render_template("kpis/form.html", **_form_page(company, form, example, indicator))
     form = IndicatorEditForm(current_year=current_year)
-    form.example_id.data = indicator.example_id or ""  # the catalogue link is not editable
+    if request.form.get("example_id", indicator.example_id or "") != (indicator.example_id or ""):
+        # The catalogue link is not editable: another value is refused, not silently ignored.
+        return render_error(400, "カタログの指標との対応は変更できません。")
+    form.example_id.data = indicator.example_id or ""
     if form.validate_on_submit():
         try:
             services.update_indicator(indicator, form.result, current_user)
@@ -424,7 +429,7 @@ def assessment_step(assessment_id):
         if assessment.status != "draft":
             flash("この診断は提出済みです。実績は各指標のページで入力・修正できます。", "warning")
             return redirect(url_for("kpis.assessment_step", assessment_id=assessment.id)), 303
-        if not PlainForm().validate_on_submit():
+        if not KpiStepForm().validate_on_submit():
             abort(400)
         problems, values, errors, typed = parse_inputs(
             request.form, "kpi-", allowed, lambda iid: (by_id[iid].value_type, by_id[iid].scale)

@@ -55,6 +55,15 @@ def no_control_chars(_form, field):
         raise ValidationError("使用できない制御文字が含まれています。")
 
 
+def ascii_int(value) -> int:
+    """SelectField coerce: int() would read "𝟓" or "٤" as a choice; only ASCII digits do."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _INT.match(value) and len(value) <= 9:
+        return int(value)
+    raise ValueError(value)
+
+
 def checkbox_value(_form, field):
     """Validator for a BooleanField: a checked box posts its value ("y"); WTForms would read
     any other text, "①" or "false " included, as checked."""
