@@ -18,7 +18,8 @@ class SignupForm(FlaskForm):
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
     )
     password = PasswordField(
-        "パスワード（12文字以上）", validators=[DataRequired(), Length(max=MAX_LENGTH)]
+        "パスワード（12文字以上）",
+        validators=[DataRequired(), Length(max=MAX_LENGTH), single_line],
     )
     password_confirm = PasswordField(
         "パスワード（確認）",

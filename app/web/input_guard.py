@@ -4,8 +4,7 @@ Browsers post this application's forms as application/x-www-form-urlencoded, in 
 each field once. Anything else is refused here with a 4xx and a clear message, instead of being
 silently altered (Werkzeug re-quotes invalid UTF-8 as a literal "%FF" and WTForms keeps the
 first of repeated fields) or reaching a view it would crash (a JSON number where a form field
-holds text, a file part in a text field, a NUL byte that PostgreSQL text cannot hold, or any
-other control character, which no one types into a form).
+holds text, a file part in a text field, a NUL byte that PostgreSQL text cannot hold).
 Ids in URLs are bounded by IdConverter, registered as the "int" converter.
 """
 
@@ -23,10 +22,12 @@ DB_INT_MAX = 2**31 - 1  # PostgreSQL integer; SQLite's 64-bit ids stay far below
 
 UNSUPPORTED_BODY = "この形式の送信には対応していません。画面のフォームから送信してください。"
 BAD_ENCODING = "送信された文字の符号化（UTF-8）が正しくありません。"
-CONTROL_CHARACTER = "使用できない制御文字（NULやESCなど）が含まれています。"
+CONTROL_CHARACTER = "使用できない制御文字が含まれています。"
 REPEATED_FIELD = "同じ項目に複数の値が送信されました: {}"
-# C0 and C1 control characters and DEL; tab and line breaks are ordinary in prose. NUL cannot
-# be stored in PostgreSQL text, and none of them can be typed into a form.
+# C0 and C1 control characters and DEL (tab and line breaks are ordinary): refused anywhere in
+# a URL. In a form body only NUL is refused here, as PostgreSQL text cannot hold it; the others
+# are refused by the fields' validators, next to the field, with what was typed kept (text
+# pasted from a word processor can carry a vertical tab).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -80,7 +81,7 @@ def _body_problem() -> tuple[int, str] | None:
         return 400, BAD_ENCODING
     for key in request.form:
         values = request.form.getlist(key)
-        if CONTROL.search(key) or any(CONTROL.search(v) for v in values):
+        if CONTROL.search(key) or any("\x00" in v for v in values):
             return 400, CONTROL_CHARACTER
         if len(values) > 1:
             return 400, REPEATED_FIELD.format(key[:40])
