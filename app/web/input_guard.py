@@ -49,22 +49,22 @@ def _valid_utf8(raw: bytes) -> bool:
     return True
 
 
-def _path_problem() -> str | None:
+def _path_problem() -> tuple[int, str | None] | None:
     # PATH_INFO holds the percent-decoded path as latin-1 characters (PEP 3333).
     try:
         request.environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8")
     except UnicodeError:
-        return BAD_ENCODING
+        return 400, BAD_ENCODING
     if any(CONTROL.search(v) for v in (request.view_args or {}).values() if isinstance(v, str)):
-        return CONTROL_CHARACTER
+        return 404, None  # no page, token or id has a control character in it
     return None
 
 
-def _query_problem() -> str | None:
+def _query_problem() -> tuple[int, str] | None:
     if not _valid_utf8(request.query_string):
-        return BAD_ENCODING
+        return 400, BAD_ENCODING
     if any(CONTROL.search(k + v) for k, v in request.args.items(multi=True)):
-        return CONTROL_CHARACTER
+        return 400, CONTROL_CHARACTER
     return None
 
 
@@ -91,10 +91,7 @@ def _body_problem() -> tuple[int, str] | None:
 def _check_request():
     if request.endpoint in (None, "static"):
         return None  # a 404 or a static file: no view reads the input
-    problem = _path_problem() or _query_problem()
-    if problem:
-        return render_error(400, problem)
-    refused = _body_problem()
+    refused = _path_problem() or _query_problem() or _body_problem()
     if refused:
         return render_error(*refused)
     return None
