@@ -14,6 +14,7 @@ Run with -s to see the counts (tried / rejected / neutral / 500 / stored wrongly
 
 import io
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import quote_plus
 
@@ -111,6 +112,8 @@ def world(app, make_user, make_company, add_member, login, db, monkeypatch):
         expired[role] = csrf_from(c.get("/login"))  # the pre-login session's token dies at login
         clients[role] = login(user.email, c=c)
     clients["invitee"] = login(invitee.email, c=app.test_client())
+    bureau = make_user(role="bureau", email="bureau@example.jp", bureau_code="kanto")
+    clients["bureau"] = login(bureau.email, c=app.test_client())
     expired["anonymous"] = csrf_from(app.test_client().get("/login"))
     expired["invitee"] = expired["owner"]
     tokens = {role: _token(c) for role, c in clients.items()}
@@ -494,7 +497,8 @@ def test_bad_input_corpus(app, world, db, capsys):
         print(
             f"\nbad-input corpus on {db.engine.dialect.name}: tried {tally.tried}, "
             f"rejected {tally.rejected}, neutral {tally.neutral}, "
-            f"500 {len(tally.errors)}, stored wrongly {len(tally.stored)}"
+            f"500 {len(tally.errors)}, stored wrongly {len(tally.stored)}; neutral answers by "
+            f"form: {dict(Counter(case[0] for case in tally.neutral_cases))}"
         )
     assert tally.errors == [], "\n".join(map(str, tally.errors))
     assert tally.stored == [], "\n".join(map(str, tally.stored))
@@ -538,6 +542,9 @@ def _bad_urls(tally: Tally, w) -> None:
         (owner, f"/companies/{c}/audit?page={{}}"),
         (owner, f"/companies/{c}/kpis/new?example={{}}"),
         (owner, "/login?next={}"),
+        (w["clients"]["bureau"], "/bureau/reports?year={}"),
+        (w["clients"]["bureau"], "/bureau/reports?version={}"),
+        (w["clients"]["bureau"], "/bureau/reports.csv?year={}"),
     ]
     for client, template in queries:
         for bad in ["%FF%FE", "a%00b", "a%1Bb", "a%C2%85b", quote_plus("①"), "9" * 400]:
