@@ -33,7 +33,13 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
 
     from app.auth.session import init_session_handling
-    from app.web import sqlite_pragmas  # noqa: F401 - registers the SQLite connect hook
+    from app.web import (
+        input_guard,
+        sqlite_pragmas,  # noqa: F401 - registers the SQLite connect hook
+    )
+
+    # Raw input is checked first: the session and CSRF hooks below read the form.
+    input_guard.init_app(app)
 
     # The idle-timeout check must run before CSRFProtect's own before_request hook, so that a
     # POST arriving after expiry is kept (stashed) instead of being rejected as a CSRF failure.

@@ -1,4 +1,5 @@
-"""Command-line tools: `flask --app wsgi seed-demo`, `flask --app wsgi users ...`."""
+"""Command-line tools: `flask --app wsgi seed-demo`, `flask --app wsgi users ...`,
+`flask --app wsgi stashes purge`."""
 
 import click
 from flask import current_app
@@ -125,6 +126,18 @@ def seed_demo_command():
         click.echo(line)
 
 
+stashes_cli = AppGroup("stashes", help="Step forms kept after an idle timeout.")
+
+
+@stashes_cli.command("purge")
+def purge_stashes_command():
+    """Delete stashed step posts older than a day (run hourly from cron or a systemd timer)."""
+    from app.assessments.stash import purge_old_stashes
+
+    click.echo(f"purged {purge_old_stashes()} stashed posts")
+
+
 def register_cli(app):
     app.cli.add_command(users_cli)
+    app.cli.add_command(stashes_cli)
     app.cli.add_command(seed_demo_command)

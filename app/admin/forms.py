@@ -6,6 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.admin.services import ROLE_LABELS, STAFF_ROLES, bureau_choices
+from app.web.form_fields import single_line
 
 
 def _bureau_field():
@@ -22,13 +23,15 @@ class CreateUserForm(FlaskForm):
         "メールアドレス",
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
     )
-    display_name = StringField("お名前", validators=[DataRequired(), Length(max=100)])
+    display_name = StringField("お名前", validators=[DataRequired(), Length(max=100), single_line])
     role = SelectField(
         "種別",
         choices=[SelectChoice(r, ROLE_LABELS[r]) for r in STAFF_ROLES],
         validators=[DataRequired()],
     )
-    organisation = StringField("所属（任意）", validators=[Optional(), Length(max=200)])
+    organisation = StringField(
+        "所属（任意）", validators=[Optional(), Length(max=200), single_line]
+    )
     bureau_code = _bureau_field()
 
 

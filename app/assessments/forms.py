@@ -9,10 +9,10 @@ import unicodedata
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
-from wtforms.validators import Length, Optional, Regexp
+from wtforms.validators import AnyOf, Length, Optional, Regexp
 
 from app.models.assessment import EVIDENCE_MAX
-from app.web.form_fields import no_control_chars
+from app.web.form_fields import checkbox_value, no_control_chars
 
 LEVEL_PATTERN = re.compile(r"\A[0-5]\Z")  # ASCII only: "٣" or "３" are not levels
 PARTS = ("current", "target", "evidence", "action")
@@ -36,9 +36,19 @@ def _text_field(label):
     )
 
 
+NAV_CHOICES = ("next", "back", "save_exit")  # the flow's buttons (name="nav")
+
+
+def nav_field():
+    """Which button was pressed; anything else is refused rather than read as "next"."""
+    return StringField(
+        validators=[Optional(), AnyOf(NAV_CHOICES, message="送信ボタンの値が正しくありません。")]
+    )
+
+
 def step_form_class(step):
     """A FlaskForm class for one questionnaire step (cached per step by the caller)."""
-    attrs = {"version": HiddenField(validators=[Regexp(r"\A[0-9]{1,9}\Z")])}
+    attrs = {"version": HiddenField(validators=[Regexp(r"\A[0-9]{1,9}\Z")]), "nav": nav_field()}
     for item_id in step.item_ids:
         for part in ("current", "target"):
             attrs[field_name(item_id, part)] = StringField(
@@ -75,6 +85,16 @@ def tampering_problems(formdata, step) -> list[str]:
     return problems
 
 
+class ProfileConfirmForm(FlaskForm):
+    nav = nav_field()
+
+
+class KpiStepForm(FlaskForm):
+    """The questionnaire's KPI step: the value inputs are parsed per indicator."""
+
+    nav = nav_field()
+
+
 CONFIRM_LOWER_TARGETS = "目標値が現在値を下回る項目があることを確認しました"
 
 
@@ -83,12 +103,12 @@ CONFIRM_LOWER_TARGETS = "目標値が現在値を下回る項目があること�
 # asks its translations for one, and Flask-WTF loads those from disk on each request.
 class SubmitForm(FlaskForm):
     version = HiddenField("版", validators=[Regexp(r"\A[0-9]{1,9}\Z")])
-    confirm_lower_targets = BooleanField(CONFIRM_LOWER_TARGETS)
+    confirm_lower_targets = BooleanField(CONFIRM_LOWER_TARGETS, validators=[checkbox_value])
 
 
 class StartForm(FlaskForm):
     fiscal_year = StringField(validators=[Regexp(r"\A[0-9]{4}\Z")])
-    prefill = BooleanField("前回提出した回答を引き継ぐ", default=True)
+    prefill = BooleanField("前回提出した回答を引き継ぐ", default=True, validators=[checkbox_value])
 
 
 class ReopenForm(FlaskForm):

@@ -5,11 +5,11 @@ from flask_login import current_user
 
 from app.access import can, get_assessment_or_404
 from app.assessments import services
+from app.assessments.forms import KpiStepForm
 from app.assessments.views import VIEWERS, bp
 from app.kpis import services as kpi_services
 from app.kpis.forms import parse_value_inputs
 from app.kpis.value_types import VALUE_TYPES, input_text
-from app.web.forms import ConfirmForm
 from app.web.guards import roles_required
 
 
@@ -34,7 +34,7 @@ def kpi_step(assessment_id):
         if assessment.status != "draft":
             flash("この診断は提出済みです。実績は各指標のページで入力・修正できます。", "warning")
             return redirect(url_for("assessments.kpi_step", assessment_id=assessment.id)), 303
-        if not ConfirmForm().validate_on_submit():
+        if not KpiStepForm().validate_on_submit():
             abort(400)
         problems, values, errors, typed = parse_value_inputs(
             request.form, "kpi-", allowed, lambda iid: (by_id[iid].value_type, by_id[iid].scale)
@@ -76,7 +76,7 @@ def kpi_step(assessment_id):
             else input_text(stored[ind.id].get(year), ind.value_type, ind.scale)
         ),
         value_types=VALUE_TYPES,
-        form=ConfirmForm(),
+        form=KpiStepForm(),
     ), status
 
 

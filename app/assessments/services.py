@@ -296,7 +296,7 @@ def save_step(
         db.delete(StashedPost).where(
             StashedPost.assessment_id == assessment.id,
             StashedPost.step_id == step.id,
-            (StashedPost.user_id == user.id) | StashedPost.user_id.is_(None),
+            StashedPost.user_id == user.id,
         )
     )
     db.session.commit()
@@ -440,20 +440,3 @@ def reopen(assessment: Assessment, expected_version: int, user) -> bool:
     )
     db.session.commit()
     return True
-
-
-def find_stash(assessment: Assessment, step_id: str, user, session_stash_id: str | None):
-    """The stashed POST this browser session points at, if it is for this step and belongs to
-    this user (or was stashed anonymously). Every stash is remembered in the session that
-    made it (see auth/session.py), so pages without one cost no query."""
-    if not session_stash_id:
-        return None
-    stash = db.session.get(StashedPost, session_stash_id)
-    if (
-        stash is None
-        or stash.assessment_id != assessment.id
-        or stash.step_id != step_id
-        or stash.user_id not in (None, user.id)
-    ):
-        return None
-    return stash

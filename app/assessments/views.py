@@ -19,6 +19,7 @@ from app.access import can, get_assessment_or_404, get_company_or_404
 from app.assessments import services
 from app.assessments.forms import (
     CONFIRM_LOWER_TARGETS,
+    ProfileConfirmForm,
     ReopenForm,
     StartForm,
     SubmitForm,
@@ -34,10 +35,12 @@ from app.assessments.rendering import (
     step_form,
 )
 from app.assessments.results import build_results
+from app.assessments.stash import take_stash
 from app.comments.panel import comment_panel
+from app.companies.fiscal import startable_year_problem
 from app.companies.services import profile_facts
 from app.kpis import services as kpi_services
-from app.web.forms import ConfirmForm
+from app.web.errors import render_error
 from app.web.guards import roles_required
 
 bp = Blueprint("assessments", __name__)
@@ -57,9 +60,13 @@ def start(company_id):
     form = StartForm()
     if not form.validate():
         abort(400)
+    year = int(form.fiscal_year.data)
+    problem = startable_year_problem(year, company)
+    if problem:
+        return render_error(400, problem)
     assessment = services.start_assessment(
         company,
-        int(form.fiscal_year.data),
+        year,
         current_user,
         prefill=form.prefill.data,
         index_version=current_app.config["INDEX_VERSION"],
@@ -97,7 +104,7 @@ def _common(assessment, answers=None, versions=None):
 @roles_required(*VIEWERS)
 def profile_step(assessment_id):
     assessment = get_assessment_or_404(assessment_id, "view")
-    form = ConfirmForm()
+    form, status = ProfileConfirmForm(), 200
     if request.method == "POST":
         if not can(current_user, "edit", assessment.company_id):
             abort(403)
@@ -107,12 +114,13 @@ def profile_step(assessment_id):
             except services.AssessmentLocked:
                 return _locked(assessment)
             return _after_save(assessment, services.PROFILE_STEP)
+        status = 400
     return render_template(
         "assessments/profile_step.html",
         form=form,
         facts=profile_facts(assessment.company),
         **_common(assessment),
-    )
+    ), status
 
 
 @bp.route("/assessments/<int:assessment_id>/steps/<step_id>", methods=["GET", "POST"])
@@ -125,7 +133,7 @@ def step(assessment_id, step_id):
     if not index.has_step(step_id):
         abort(404)
     step_def = index.step(step_id)
-    notice, conflict, status = None, None, 200
+    notice, conflict, restored, status = None, None, False, 200
     answers, versions = services.answer_rows(assessment), None
     values = {i: services.answer_values(answers.get(i)) for i in step_def.item_ids}
     if request.method == "POST":
@@ -161,12 +169,13 @@ def step(assessment_id, step_id):
     else:
         versions = services.step_versions(assessment)
         version = str(versions.get(step_id, 0))
-        stash = services.find_stash(assessment, step_id, current_user, session.get("stash_id"))
-        if stash is not None and can(current_user, "edit", assessment.company_id):
-            values = stash_values(stash.payload, step_def, values)
-            notice = [
-                "前回保存できなかった入力内容を復元しました。内容を確認して保存してください。"
-            ]
+        payload = None
+        if assessment.status == "draft" and can(current_user, "edit", assessment.company_id):
+            payload = take_stash(assessment, step_id, current_user, session.get("stash_id"))
+        if payload is not None:
+            # Shown once as a restored, unsaved draft; reloading the page discards it.
+            session.pop("stash_id", None)
+            values, restored = stash_values(payload, step_def, values), True
     for row in values.values():
         row.setdefault("errors", NO_ERRORS)  # the template reads every part's errors
     return render_template(
@@ -177,6 +186,7 @@ def step(assessment_id, step_id):
         version=version,
         notice=notice,
         conflict=conflict,
+        restored=restored,
         previous_step=services.neighbour_step(assessment, step_id, -1),
         **_common(assessment, answers, versions),
     ), status

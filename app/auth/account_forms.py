@@ -5,6 +5,7 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.auth.passwords import MAX_LENGTH
+from app.web.form_fields import single_line
 
 TOO_LONG = f"パスワードは{MAX_LENGTH}文字以内にしてください。"
 
@@ -28,7 +29,8 @@ class ForgotPasswordForm(FlaskForm):
 
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(
-        NEW_PASSWORD_LABEL, validators=[DataRequired(), Length(max=MAX_LENGTH, message=TOO_LONG)]
+        NEW_PASSWORD_LABEL,
+        validators=[DataRequired(), Length(max=MAX_LENGTH, message=TOO_LONG), single_line],
     )
     password_confirm = PasswordField(
         "新しいパスワード（確認）", validators=[DataRequired(), EqualTo("password", MISMATCH)]
@@ -40,7 +42,8 @@ class ChangePasswordForm(FlaskForm):
         "現在のパスワード", validators=[DataRequired(), Length(max=MAX_LENGTH, message=TOO_LONG)]
     )
     password = PasswordField(
-        NEW_PASSWORD_LABEL, validators=[DataRequired(), Length(max=MAX_LENGTH, message=TOO_LONG)]
+        NEW_PASSWORD_LABEL,
+        validators=[DataRequired(), Length(max=MAX_LENGTH, message=TOO_LONG), single_line],
     )
     password_confirm = PasswordField(
         "新しいパスワード（確認）", validators=[DataRequired(), EqualTo("password", MISMATCH)]

@@ -3,6 +3,7 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from app.auth.passwords import MAX_LENGTH
+from app.web.form_fields import single_line
 
 
 class LoginForm(FlaskForm):
@@ -11,13 +12,14 @@ class LoginForm(FlaskForm):
 
 
 class SignupForm(FlaskForm):
-    display_name = StringField("お名前", validators=[DataRequired(), Length(max=100)])
+    display_name = StringField("お名前", validators=[DataRequired(), Length(max=100), single_line])
     email = EmailField(
         "メールアドレス",
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
     )
     password = PasswordField(
-        "パスワード（12文字以上）", validators=[DataRequired(), Length(max=MAX_LENGTH)]
+        "パスワード（12文字以上）",
+        validators=[DataRequired(), Length(max=MAX_LENGTH), single_line],
     )
     password_confirm = PasswordField(
         "パスワード（確認）",

@@ -1,23 +1,19 @@
-"""Server-side session rules: loading the user, the idle timeout, and keeping a POST that
-arrives after the session has expired (so nothing typed is lost)."""
+"""Server-side session rules: loading the user, the idle timeout, and keeping a step POST that
+arrives after the session has expired (so nothing typed is lost; see app/assessments/stash.py)."""
 
-import secrets
 import time
-from datetime import timedelta
 
-from flask import flash, jsonify, redirect, request, session, url_for
+from flask import current_app, flash, jsonify, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import bindparam, select
 
+from app.assessments.stash import stash_expired_post
 from app.audit import record
 from app.extensions import db, login_manager
-from app.models import StashedPost, User
-from app.models._time import utcnow
+from app.models import User
 from app.web.errors import CSRF_MESSAGE, render_error
 
-STASHABLE_ENDPOINTS = {"assessments.step"}
-STASH_TTL = timedelta(hours=24)
 EXPIRED_MESSAGE = "一定時間操作がなかったため、ログアウトしました。もう一度ログインしてください。"
 
 
@@ -40,43 +36,31 @@ def load_user(user_id: str):
     return user
 
 
-def stash_post(user_id: int | None) -> str | None:
-    """Keep the posted step form server-side; return the stash id (or None if not stashable)."""
-    if request.method != "POST" or request.endpoint not in STASHABLE_ENDPOINTS:
-        return None
-    args = request.view_args or {}
-    payload = {k: v for k, v in request.form.items(multi=False) if k != "csrf_token"}
-    stash = StashedPost(
-        id=secrets.token_urlsafe(32),
-        user_id=user_id,
-        assessment_id=int(args["assessment_id"]),
-        step_id=str(args["step_id"])[:32],
-        payload=payload,
-    )
-    db.session.add(stash)
-    db.session.commit()
-    return stash.id
-
-
 def remember_stash(stash_id: str | None) -> None:
     if stash_id:
         session["stash_id"] = stash_id
 
 
+def mark_active() -> None:
+    """Record activity now. Called at login too, so the login response's own cookie carries
+    the time and cannot be replayed after the idle timeout."""
+    session["last_seen"] = int(time.time())
+    session.permanent = True
+
+
 def _idle_expired() -> bool:
     last_seen = session.get("last_seen")
-    from flask import current_app
-
-    idle = current_app.config["SESSION_IDLE_SECONDS"]
-    return last_seen is not None and time.time() - last_seen > idle
+    if not isinstance(last_seen, int | float):
+        return True  # a logged-in session without an activity time is not trusted
+    return time.time() - last_seen > current_app.config["SESSION_IDLE_SECONDS"]
 
 
 def _before_request():
     if request.endpoint in (None, "static"):
         return None
     if current_user.is_authenticated and _idle_expired():
-        user_id = current_user.id
-        stash_id = stash_post(user_id)
+        # Stashed (only with this session's own CSRF token) before the session is cleared.
+        stash_id = stash_expired_post(current_user._get_current_object())
         logout_user()
         session.clear()
         remember_stash(stash_id)
@@ -85,34 +69,18 @@ def _before_request():
         flash(EXPIRED_MESSAGE, "warning")
         if stash_id:
             flash("入力内容は一時保存されています。ログイン後に確認して保存してください。", "info")
-        next_url = request.path if request.method == "GET" else request.path
-        return redirect(url_for("auth.login", next=next_url))
+        return redirect(url_for("auth.login", next=request.path))
     if current_user.is_authenticated and request.endpoint != "main.session_status":
-        session["last_seen"] = int(time.time())
-        session.permanent = True
+        mark_active()
     return None
 
 
-def purge_old_stashes() -> int:
-    cutoff = utcnow() - STASH_TTL
-    n = db.session.execute(db.delete(StashedPost).where(StashedPost.created_at < cutoff)).rowcount
-    db.session.commit()
-    return n
-
-
 def _csrf_error(exc):
+    """A refused token: an error page, and nothing kept. The session is left as it was (no
+    flash, no stash), so a post from another site can neither replace the victim's session
+    cookie nor leave input to be restored later."""
     db.session.rollback()
     record("csrf_failure", details={"path": request.path[:200]}, commit=True)
-    user_id = current_user.id if current_user.is_authenticated else None
-    stash_id = stash_post(user_id)
-    if stash_id:
-        # A step form with an invalid or missing token: keep what was typed and show it again.
-        remember_stash(stash_id)
-        flash(
-            "セキュリティ確認のため、入力内容はまだ保存されていません。内容を確認して、もう一度保存してください。",
-            "warning",
-        )
-        return redirect(request.path)
     return render_error(400, CSRF_MESSAGE)
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hmac
 import re
 import time
-import unicodedata
 
 import pyotp
 from flask import session
@@ -27,6 +26,7 @@ from sqlalchemy import or_, update
 
 from app.extensions import db
 from app.models import User
+from app.web.form_fields import number_text
 
 ELIGIBLE_ROLES = ("advisor", "bureau", "admin")
 ISSUER = "DX推進指標 自己診断"
@@ -65,7 +65,10 @@ def normalise_code(code: str | None) -> str | None:
     """Six ASCII digits (full-width digits and spaces are tolerated); None for anything else."""
     if not code:
         return None
-    text = unicodedata.normalize("NFKC", code).replace(" ", "").replace("-", "")
+    try:
+        text = number_text(code).replace(" ", "").replace("-", "")
+    except ValueError:  # "①" or "٤" are not digits here either
+        return None
     return text if CODE_PATTERN.match(text) else None
 
 

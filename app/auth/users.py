@@ -6,6 +6,7 @@ from flask import session
 from flask_login import login_user
 
 from app.auth.passwords import hash_password, password_problems, verify_password
+from app.auth.session import mark_active
 from app.extensions import db
 from app.models import User
 from app.models._time import utcnow
@@ -72,6 +73,7 @@ def start_session(user: User) -> None:
     if stash_id:
         session["stash_id"] = stash_id
     login_user(user)
+    mark_active()  # the login response's cookie already carries the activity time
     user.last_login_at = utcnow()
 
 

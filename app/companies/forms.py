@@ -4,13 +4,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.companies import corporate_number
-from app.web.form_fields import StrictIntegerField
+from app.web.form_fields import StrictIntegerField, ascii_int, checkbox_value, single_line
 from questionnaires import reference
 
 
 class CompanyForm(FlaskForm):
-    name = StringField("会社名（屋号）", validators=[DataRequired(), Length(max=200)])
-    is_sole_proprietor = BooleanField("個人事業主です（法人番号なし）")
+    name = StringField("会社名（屋号）", validators=[DataRequired(), Length(max=200), single_line])
+    is_sole_proprietor = BooleanField("個人事業主です（法人番号なし）", validators=[checkbox_value])
     corporate_number = StringField("法人番号（13桁）", validators=[Length(max=20)])
     prefecture_code = SelectField("本社所在地（都道府県）", validators=[DataRequired()])
     jsic_division = SelectField("業種（日本標準産業分類 大分類）", validators=[DataRequired()])
@@ -19,7 +19,7 @@ class CompanyForm(FlaskForm):
     capital_yen = StrictIntegerField("資本金（円）", minimum=0, maximum=10**15 - 1)
     fiscal_year_start_month = SelectField(
         "事業年度の開始月",
-        coerce=int,
+        coerce=ascii_int,
         choices=[SelectChoice(m, f"{m}月") for m in range(1, 13)],
         default=4,
     )

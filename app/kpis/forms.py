@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.kpis.value_types import VALUE_TYPES, BadValue, parse_scale, parse_value, unit_for
 from app.models.kpi import KPI_DEFINITION_MAX, KPI_NAME_MAX, KPI_UNIT_MAX
-from app.web.form_fields import StrictIntegerField, no_control_chars
+from app.web.form_fields import StrictIntegerField, no_control_chars, single_line
 
 FIRST_YEAR = 2000
 MAX_CYCLE_YEARS = 10  # a target further than ten years out is not a "three-year" target
@@ -62,7 +62,7 @@ class IndicatorEditForm(FlaskForm):
         validators=[
             DataRequired("指標名を入力してください。"),
             Length(max=KPI_NAME_MAX, message=f"{KPI_NAME_MAX}文字以内で入力してください。"),
-            no_control_chars,
+            single_line,
         ],
     )
     definition = TextAreaField(
@@ -86,7 +86,7 @@ class IndicatorEditForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=KPI_UNIT_MAX, message=f"{KPI_UNIT_MAX}文字以内で入力してください。"),
-            no_control_chars,
+            single_line,
         ],
     )
     scale = TextAreaField(

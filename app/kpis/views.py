@@ -4,6 +4,8 @@ Pages are read with action "view" (members and advisors with a grant); every cha
 "edit", and a user who may view but not edit gets 403 on a POST.
 """
 
+import re
+
 from flask import (
     Blueprint,
     abort,
@@ -29,10 +31,12 @@ from app.kpis.forms import (
 )
 from app.kpis.value_types import VALUE_TYPES, input_text
 from app.models import Indicator
+from app.web.errors import render_error
 from app.web.forms import ConfirmForm
 from app.web.guards import roles_required
 
 bp = Blueprint("kpis", __name__)
+YEAR_SUFFIX = re.compile(r"[0-9]{1,4}")  # str.isdigit() is true for "²", which int() refuses
 
 VIEWERS = ("member", "advisor")
 
@@ -219,7 +223,7 @@ def save_values(indicator_id):
         for name in request.form
         if name.startswith("value-")
         and name not in allowed
-        and name.removeprefix("value-").isdigit()
+        and YEAR_SUFFIX.fullmatch(name.removeprefix("value-"))
         and int(name.removeprefix("value-")) > current_year
     ]
     if future:
@@ -282,7 +286,10 @@ def edit(indicator_id):
         )
         return render_template("kpis/form.html", **_form_page(company, form, example, indicator))
     form = IndicatorEditForm(current_year=current_year)
-    form.example_id.data = indicator.example_id or ""  # the catalogue link is not editable
+    if request.form.get("example_id", indicator.example_id or "") != (indicator.example_id or ""):
+        # The catalogue link is not editable: another value is refused, not silently ignored.
+        return render_error(400, "カタログの指標との対応は変更できません。")
+    form.example_id.data = indicator.example_id or ""
     if form.validate_on_submit():
         try:
             services.update_indicator(indicator, form.result, current_user)

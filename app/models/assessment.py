@@ -112,14 +112,15 @@ class AssessmentRevision(db.Model):
 class StashedPost(db.Model):
     """A step POST that arrived after the session expired, kept so that nothing typed is lost.
 
-    It is offered back (pre-filled, not saved) to a user who may edit the assessment after they
-    log in again, and deleted once used or after a day.
+    It is offered back once (pre-filled, shown as an unsaved restored draft) to the same user
+    after they log in again, and deleted when shown, when the step is saved, or after a day.
     """
 
     __tablename__ = "stashed_posts"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # Always the member whose expired session posted it (see app/assessments/stash.py).
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
     step_id: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict] = mapped_column(JSON)

@@ -1,8 +1,9 @@
 """Strict form fields and text filters shared by features.
 
 Python's int() accepts non-ASCII digits (int("٣") == 3), so numbers are checked as text first.
-Full-width digits and thousands separators, which Japanese users type every day, are
-normalised with NFKC; any other script's digits are rejected.
+Full-width digits and thousands separators, which Japanese users type every day, are mapped to
+ASCII; anything else that NFKC would turn into a digit (①, ², 𝟓) and any other script's digits
+are rejected.
 """
 
 import re
@@ -13,6 +14,26 @@ from wtforms import StringField
 from wtforms.validators import ValidationError
 
 _INT = re.compile(r"\A-?[0-9]+\Z")
+_FULLWIDTH_ASCII = range(0xFF01, 0xFF5F)  # ！ to ～, the full-width forms of ASCII
+
+
+def number_text(raw: str) -> str:
+    """A typed number as ASCII: full-width ASCII (and the ideographic space) mapped, stripped.
+
+    Raises ValueError for any other non-ASCII character, so that "①", "²", "𝟓" or "٤" are
+    refused rather than read as digits (NFKC alone would turn the first three into 1, 2, 5).
+    """
+    out = []
+    for c in raw:
+        if c.isascii():
+            out.append(c)
+        elif ord(c) in _FULLWIDTH_ASCII:
+            out.append(chr(ord(c) - 0xFEE0))
+        elif c == "\u3000":
+            out.append(" ")
+        else:
+            raise ValueError(raw)
+    return "".join(out).strip()
 
 
 def strip_text(value):
@@ -34,13 +55,36 @@ def no_control_chars(_form, field):
         raise ValidationError("使用できない制御文字が含まれています。")
 
 
+def ascii_int(value) -> int:
+    """SelectField coerce: int() would read "𝟓" or "٤" as a choice; only ASCII digits do."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _INT.match(value) and len(value) <= 9:
+        return int(value)
+    raise ValueError(value)
+
+
+def checkbox_value(_form, field):
+    """Validator for a BooleanField: a checked box posts its value ("y"); WTForms would read
+    any other text, "①" or "false " included, as checked."""
+    if field.raw_data and field.raw_data[0] not in ("y", ""):
+        raise ValidationError("チェックボックスの値が正しくありません。")
+
+
+def single_line(_form, field):
+    """Validator for names: no control characters at all, line breaks and tabs included
+    (categories Cc, Zl, Zp: NUL, ESC, DEL, U+0085, U+2028...)."""
+    if field.data and any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in field.data):
+        raise ValidationError("改行や制御文字は使用できません。")
+
+
 def parse_int_text(raw: str | int | None) -> int | None:
-    """None for an empty value; ValueError for anything but an ASCII integer after NFKC."""
+    """None for an empty value; ValueError for anything but an integer (see number_text)."""
     if raw is None:
         return None
     if isinstance(raw, int) and not isinstance(raw, bool):
         return raw  # a value loaded from the database, not typed
-    text = unicodedata.normalize("NFKC", raw).strip().replace(",", "")
+    text = number_text(raw).replace(",", "")
     if text == "":
         return None
     if not _INT.match(text):
@@ -77,7 +121,7 @@ MAX_SIGNIFICANT_DIGITS = 15  # a double keeps 15 digits, so SQLite's REAL storag
 
 
 def parse_decimal_text(raw: str | Decimal | int | None, places: int = 6) -> Decimal | None:
-    """None for an empty value; ValueError for anything but a plain ASCII decimal after NFKC.
+    """None for an empty value; ValueError for anything but a plain decimal (see number_text).
 
     "１２３" and "1,234.5" are accepted; "٣", "1e3", "NaN", "Infinity", more than 15 digits
     or more than ``places`` decimal places are not.
@@ -86,7 +130,7 @@ def parse_decimal_text(raw: str | Decimal | int | None, places: int = 6) -> Deci
         return None
     if isinstance(raw, Decimal | int) and not isinstance(raw, bool):
         return Decimal(raw)  # a value loaded from the database, not typed
-    text = unicodedata.normalize("NFKC", raw).strip().replace(",", "")
+    text = number_text(raw).replace(",", "")
     if text == "":
         return None
     match = _DECIMAL.match(text)

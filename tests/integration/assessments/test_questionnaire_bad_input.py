@@ -6,7 +6,7 @@ key question T1 and its sub-question T1-1, step T2 the item T2."""
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from app.models import Answer, StepState
+from app.models import Answer, StashedPost, StepState
 from tests.integration.helpers import TINY, TINY_VERSION, step_payload
 
 INDEX = TINY
@@ -121,28 +121,32 @@ def test_nul_character_in_evidence_is_refused(client_request, db, owner_with_tin
     assert _answers(db) == 0
 
 
+def _stashes(db) -> int:
+    return db.session.scalar(db.select(db.func.count()).select_from(StashedPost))
+
+
 def test_missing_csrf_token_changes_nothing(client, client_request, db, owner_with_tiny_assessment):
     _, _, assessment = owner_with_tiny_assessment
     url = client_request.url("assessments.step", **_step(assessment))
     data = step_payload(STEP, 2, 3, page=client_request.get_url(url))
     del data["csrf_token"]
     response = client.post(url, data=data)  # the raw client: no token at all
-    # The typed values are kept server-side and offered back, never saved without a token.
-    assert response.status_code == 302 and response.headers["Location"].endswith(url)
+    # Refused, and nothing kept to be offered back: only a post carrying the session's own
+    # token may leave input behind (issue 9, finding 2).
+    assert response.status_code == 400
     assert _answers(db) == 0
+    assert _stashes(db) == 0
     page = client_request.get_url(url)
-    assert page.flashes("warning") == [
-        "セキュリティ確認のため、入力内容はまだ保存されていません。"
-        "内容を確認して、もう一度保存してください。"
-    ]
-    assert page.field_value(f"item-{SQ}-current") == "2"
-    assert page.field_value(f"item-{SQ}-target") == "3"
+    assert page.select_one("#restored-draft") is None
+    assert page.field_value(f"item-{SQ}-current") is None
+    assert page.field_value(f"item-{SQ}-target") is None
 
 
 def test_wrong_csrf_token_changes_nothing(client_request, db, owner_with_tiny_assessment):
     _, _, assessment = owner_with_tiny_assessment
-    _post(client_request, assessment, lambda d: d.update({"csrf_token": "forged"}), 302)
+    _post(client_request, assessment, lambda d: d.update({"csrf_token": "forged"}), 400)
     assert _answers(db) == 0
+    assert _stashes(db) == 0
 
 
 def test_extra_fields_cannot_change_status_or_company(
