@@ -8,13 +8,15 @@ import pytest
 from bs4 import BeautifulSoup
 
 from app.kpis import progress
+from app.progress.qualitative import qualitative_sets
 from tests.integration.kpi_helpers import (
     make_indicator,
     post_values,
-    status_count,
     submitted_assessment,
+    summary_counts,
     this_fiscal_year,
 )
+from tests.pages import Page
 
 
 @pytest.fixture()
@@ -53,10 +55,9 @@ def test_an_ended_year_without_its_actual_is_missing(client, db, owner_company):
     badges = {tr.th.a.text: tr.select_one(".badge.status").text for tr in index.select("tbody tr")}
     assert badges == {stale.name: "実績未入力", kept.name: "順調"}
 
-    html = client.get(f"/companies/{company.id}/progress").get_data(as_text=True)
-    assert status_count(html, "missing", "定量指標（2件）") == 1
-    assert status_count(html, "on_track", "定量指標（2件）") == 1
-    page = BeautifulSoup(html, "html.parser")
+    page = Page(client.get(f"/companies/{company.id}/progress"))
+    quantitative = summary_counts(page, "定量指標（2件）")
+    assert (quantitative["missing"], quantitative["on_track"]) == (1, 1)
     card = next(c for c in page.select("li.progress-card") if c.h3.a.text == stale.name)
     assert card.find("dt", string="最新の実績").find_next("dd").text == f"10人（{fy - 2}年度）"
     assert card.find("dt", string="進捗").find_next("dd").text == (
@@ -78,16 +79,14 @@ def test_a_year_not_assessed_leaves_qualitative_targets_missing(client, db, owne
     fy = this_fiscal_year()
     submitted_assessment(company, owner, fy - 2, lambda i: (1, 4))  # nothing in fy-1
 
-    sets = progress.qualitative_sets(company.id, fy)
+    sets = qualitative_sets(company.id, fy)
     (only,) = sets
     assert only.counts == {"achieved": 0, "on_track": 0, "behind": 0, "missing": 35, "no_data": 0}
     assert all(t.status.missing_year == fy - 1 for t in only.targets)
-    html = client.get(f"/companies/{company.id}/progress").get_data(as_text=True)
-    assert status_count(html, "missing", f"{fy - 2}年度に設定、{fy + 1}年度目標") == 35
-    labels = {
-        li.select_one(".label").text
-        for li in BeautifulSoup(html, "html.parser").select(".status-counts li")
-    }
+    page = Page(client.get(f"/companies/{company.id}/progress"))
+    heading = f"定性指標の目標（{fy - 2}年度に設定、{fy + 1}年度目標"
+    assert summary_counts(page, heading)["missing"] == 35
+    labels = {li.select_one(".label").text for li in page.select(".status-counts li")}
     assert {"順調", "遅れ", "実績未入力"} <= labels
 
 
@@ -95,7 +94,7 @@ def test_the_year_just_set_is_not_yet_missing(client, db, owner_company):
     owner, company = owner_company
     fy = this_fiscal_year()
     submitted_assessment(company, owner, fy - 1, lambda i: (1, 4))
-    (only,) = progress.qualitative_sets(company.id, fy)
+    (only,) = qualitative_sets(company.id, fy)
     assert only.counts["no_data"] == 35  # fy is still running: nothing is due yet
 
 

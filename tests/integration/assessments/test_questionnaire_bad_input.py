@@ -89,8 +89,8 @@ def test_duplicated_field_is_refused(client, client_request, db, owner_with_tiny
     )
     response = client.post(url, data=data)  # a MultiDict: the raw client sends both values
     assert response.status_code == 400
-    refused = client_request.parse(response)
-    assert any("同じ項目に複数の値が送信されました" in m for m in refused.error_summary())
+    refused = client_request.parse(response)  # the input guard's page, before any view
+    assert refused.h1 == f"同じ項目に複数の値が送信されました: item-{SQ}-current"
     assert _answers(db) == 0
 
 
@@ -116,8 +116,8 @@ def test_evidence_at_the_limit_is_accepted(client_request, db, owner_with_tiny_a
 def test_nul_character_in_evidence_is_refused(client_request, db, owner_with_tiny_assessment):
     _, _, assessment = owner_with_tiny_assessment
     page = _post(client_request, assessment, lambda d: d.update({f"item-{KQ}-evidence": "a\x00b"}))
-    errors = page.select(f"#item-{KQ} p.error")
-    assert len(errors) == 1 and "制御文字" in errors[0].get_text()
+    # NUL never reaches a view (PostgreSQL text cannot hold it): the input guard's page.
+    assert "制御文字" in page.h1
     assert _answers(db) == 0
 
 

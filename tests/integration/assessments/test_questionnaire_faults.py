@@ -170,9 +170,10 @@ def test_post_after_idle_timeout_is_kept_and_offered_back(
     # Log in again: the step shows the stashed input, and saving it stores it.
     client_request.login(owner)
     restored = client_request.get("assessments.step", **_step(assessment))
-    assert restored.error_summary() == [
-        "前回保存できなかった入力内容を復元しました。内容を確認して保存してください。"
-    ]
+    assert restored.error_summary() == []
+    assert restored.text("#restored-draft h2") == (
+        "前回保存できなかった入力内容を復元しました（まだ保存されていません）"
+    )
     for item_id in STEP.item_ids:
         assert restored.field_value(f"item-{item_id}-evidence") == "長考の末の回答"
         assert restored.field_value(f"item-{item_id}-current") == "3"

@@ -94,13 +94,15 @@ def test_bad_comments_are_refused_and_keep_the_text(client_request, db, advised_
         ("", "コメントを入力してください。"),
         ("   \n  ", "コメントを入力してください。"),
         ("あ" * (COMMENT_MAX + 1), f"{COMMENT_MAX}文字以内で入力してください。"),
-        ("制御\x00文字", "使用できない制御文字が含まれています。"),
         ("ベル\x07", "使用できない制御文字が含まれています。"),
     ]
     for body, message in cases:
         page = _comment(client_request, draft, body, status=400)
         assert page.error_summary() == [f"コメント: {message}"], repr(body)
         assert page.field_errors() == [message], repr(body)
+    # NUL never reaches a view (PostgreSQL text cannot hold it): the input guard's page.
+    nul = _comment(client_request, draft, "制御\x00文字", status=400)
+    assert nul.h1 == "使用できない制御文字が含まれています。"
     long = _comment(client_request, draft, "い" * (COMMENT_MAX + 1), status=400)
     assert long.field_value("body") == "い" * (COMMENT_MAX + 1)  # nothing typed is lost
     assert _count(db, Comment) == 0

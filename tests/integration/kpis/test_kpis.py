@@ -132,6 +132,7 @@ def test_define_three_indicators_enter_actuals_revise_and_see_progress(client, d
         "achieved": 0,
         "on_track": 1,
         "behind": 2,
+        "missing": 0,
         "no_data": 0,
     }
 
@@ -168,6 +169,7 @@ def test_define_three_indicators_enter_actuals_revise_and_see_progress(client, d
         "achieved": 1,
         "on_track": 1,
         "behind": 1,
+        "missing": 0,
         "no_data": 0,
     }
     cards = progress_page.select("li.progress-card")
@@ -387,7 +389,7 @@ def test_duplicate_indicator_name_is_refused(client, db, owner_company):
         ({"value_type": "weight"}, "選択肢が正しくありません"),
         ({"direction": "sideways"}, "選択肢が正しくありません"),
         ({"baseline_year": "1999"}, "2000年度から"),
-        ({"definition": "定義\x00"}, "制御文字"),
+        ({"definition": "定義\x07"}, "制御文字"),
     ],
 )
 def test_bad_indicator_form_is_refused(client, db, owner_company, fields, message):
