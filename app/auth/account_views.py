@@ -30,6 +30,7 @@ from app.auth.users import normalise_email
 from app.extensions import limiter
 from app.web.guards import login_required, public
 from app.web.safe_redirect import safe_next_url
+from app.web.security_headers import no_referrer
 
 bp = Blueprint("account", __name__)
 
@@ -135,13 +136,13 @@ def reset_password(token):
     try:
         reset.check_token(token)
     except reset.ResetError as exc:
-        return _no_referrer(render_template("auth/reset_invalid.html", message=str(exc)), 400)
+        return no_referrer(render_template("auth/reset_invalid.html", message=str(exc)), 400)
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
             reset.reset_password(token, form.password.data)
         except reset.ResetError as exc:
-            return _no_referrer(render_template("auth/reset_invalid.html", message=str(exc)), 400)
+            return no_referrer(render_template("auth/reset_invalid.html", message=str(exc)), 400)
         except reset.PasswordError as exc:
             form.password.errors.append(str(exc))
         else:
@@ -150,12 +151,8 @@ def reset_password(token):
             flash("パスワードを再設定しました。新しいパスワードでログインしてください。", "success")
             return redirect(url_for("auth.login"))
     status = 400 if form.errors else 200
-    return _no_referrer(render_template("auth/reset_password.html", form=form), status)
+    return no_referrer(render_template("auth/reset_password.html", form=form), status)
 
-
-def _no_referrer(body, status):
-    # The URL holds the token: never send it on, not even to our own pages.
-    return body, status, {"Referrer-Policy": "no-referrer"}
 
 
 # -- password change ---------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from app.auth.users import (
 from app.extensions import limiter
 from app.web.guards import login_required, public
 from app.web.safe_redirect import safe_next_url
+from app.web.security_headers import no_referrer
 
 bp = Blueprint("auth", __name__)
 
@@ -93,25 +94,21 @@ def signup_confirm(token):
     try:
         signup_service.pending(token)
     except signup_service.SignupError as exc:
-        return _no_referrer(render_template("auth/signup_invalid.html", message=str(exc)), 400)
+        return no_referrer(render_template("auth/signup_invalid.html", message=str(exc)), 400)
     form = ConfirmSignupForm()
     if form.validate_on_submit():
         try:
             user, next_url = signup_service.confirm(token)
         except signup_service.SignupError as exc:
-            return _no_referrer(render_template("auth/signup_invalid.html", message=str(exc)), 400)
+            return no_referrer(render_template("auth/signup_invalid.html", message=str(exc)), 400)
         services.start_new_account_session(user)
         if next_url and safe_next_url(next_url):  # e.g. back to the invitation link
             flash("アカウントを作成しました。", "success")
             return redirect(safe_next_url(next_url))
         flash("アカウントを作成しました。続いて会社情報を登録してください。", "success")
         return redirect(url_for("companies.new"))
-    return _no_referrer(render_template("auth/signup_confirm.html", form=form), 200)
+    return no_referrer(render_template("auth/signup_confirm.html", form=form), 200)
 
-
-def _no_referrer(body, status):
-    # The URL holds the token: never send it on.
-    return body, status, {"Referrer-Policy": "no-referrer"}
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -6,6 +6,12 @@ CSP = (
 )
 
 
+def no_referrer(body, status):
+    """A page whose URL holds a secret token: the browser never sends the URL on, not even to
+    our own pages."""
+    return body, status, {"Referrer-Policy": "no-referrer"}
+
+
 def init_app(app):
     @app.after_request
     def set_headers(response):

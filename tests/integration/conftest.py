@@ -8,6 +8,15 @@ from tests.integration.member_helpers import draft_assessment, submitted_assessm
 
 
 @pytest.fixture()
+def owner_company(make_user, make_company, login):
+    """An owner logged in through `client`, and their company."""
+    owner = make_user(email="owner@example.jp", display_name="山田 太郎")
+    company = make_company(owner)
+    login(owner.email)
+    return owner, company
+
+
+@pytest.fixture()
 def advised_company(make_user, make_company, login):
     """Owner (logged in through `client`), company with a submitted and a draft assessment,
     and an advisor account without any grant yet."""

@@ -5,7 +5,6 @@ import csv
 import io
 from decimal import Decimal
 
-import pytest
 from bs4 import BeautifulSoup
 
 from tests.integration.kpi_helpers import make_indicator, post_values, this_fiscal_year
@@ -33,13 +32,6 @@ def it_levels(current: list[int], target: list[int]) -> dict:
     levels.update({i: (c, t) for i, c, t in zip(IT_IDS, current, target, strict=True)})
     return levels
 
-
-@pytest.fixture()
-def owner_company(make_user, make_company, login):
-    owner = make_user(email="owner@example.jp")
-    company = make_company(owner)
-    login(owner.email)
-    return owner, company
 
 
 def test_company_pages_round_ties_away_from_zero(client, db, owner_company):

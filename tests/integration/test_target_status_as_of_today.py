@@ -4,7 +4,6 @@ when a year was not assessed. A new indicator's baseline defaults to the last en
 
 from decimal import Decimal
 
-import pytest
 from bs4 import BeautifulSoup
 
 from app.kpis import progress
@@ -17,14 +16,6 @@ from tests.integration.kpi_helpers import (
     this_fiscal_year,
 )
 from tests.pages import Page
-
-
-@pytest.fixture()
-def owner_company(make_user, make_company, login):
-    owner = make_user(email="owner@example.jp")
-    company = make_company(owner)
-    login(owner.email)
-    return owner, company
 
 
 def _soup(client, url):

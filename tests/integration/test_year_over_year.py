@@ -21,14 +21,6 @@ from tests.integration.yoy_helpers import (
 )
 
 
-@pytest.fixture()
-def owner_company(make_user, make_company, login):
-    owner = make_user(email="owner@example.jp")
-    company = make_company(owner)
-    login(owner.email)
-    return owner, company
-
-
 def uniform(current, target=5, first=None):
     """Every item at ``current``; ``first`` = (n, level) sets the first n items instead."""
     levels = {i: (current, target) for i in ITEM_IDS}

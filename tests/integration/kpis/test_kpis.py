@@ -22,14 +22,6 @@ from tests.integration.kpi_helpers import (
 from tests.pages import Page
 
 
-@pytest.fixture()
-def owner_company(make_user, make_company, login):
-    owner = make_user(email="owner@example.jp", display_name="山田 太郎")
-    company = make_company(owner)
-    login(owner.email)
-    return owner, company
-
-
 def _shown_error(response, text: str) -> bool:
     """``text`` is shown as an error: in an error summary or beside a field."""
     page = Page(response)

@@ -17,13 +17,6 @@ from tests.integration.kpi_helpers import (
 PROGRESS = "progress.company"  # the company progress page
 
 
-@pytest.fixture()
-def owner_company(make_user, make_company, login):
-    owner = make_user(email="owner@example.jp")
-    company = make_company(owner)
-    login(owner.email)
-    return owner, company
-
 
 def _two_submitted_years(company, owner):
     """Last year: every item at 1 aiming for 4, item 1 at 2 aiming for 5.
