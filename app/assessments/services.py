@@ -20,6 +20,7 @@ from questionnaires import load_index
 from scoring import SCORING_VERSION, score_assessment, structure_from_index
 
 PROFILE_STEP = "profile"
+KPI_STEP = "kpis"  # the company's 定量指標: this year's actuals, optional for submit
 REVIEW_STEP = "review"
 
 
@@ -153,7 +154,8 @@ def first_incomplete_step(assessment: Assessment) -> str:
 
 
 def step_sequence(assessment: Assessment) -> list[str]:
-    return [PROFILE_STEP, *(s.id for s in index_of(assessment).steps), REVIEW_STEP]
+    """The wizard's order: profile, the index's steps, the KPI step, review."""
+    return [PROFILE_STEP, *(s.id for s in index_of(assessment).steps), KPI_STEP, REVIEW_STEP]
 
 
 def neighbour_step(assessment: Assessment, step_id: str, offset: int) -> str | None:
