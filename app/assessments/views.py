@@ -271,15 +271,32 @@ def submit(assessment_id):
 @roles_required(*VIEWERS)
 def results(assessment_id):
     assessment = get_assessment_or_404(assessment_id, "view")
-    if assessment.status != "submitted" or not assessment.scores:
+    shown = services.shown_version(assessment)  # the last submitted one while re-editing
+    if shown is None:
         flash("診断結果は提出後に表示されます。", "info")
         return redirect(url_for("assessments.review", assessment_id=assessment.id))
     return render_template(
         "assessments/results.html",
-        results=build_results(assessment),
+        results=build_results(assessment, shown),
+        shown=shown,
         revisions=services.revisions_newest_first(assessment),
-        reopen_form=ReopenForm(version=str(assessment.version)),
         comments=comment_panel(assessment, current_user),
+        **_common(assessment),
+    )
+
+
+@bp.route("/assessments/<int:assessment_id>/reopen/confirm")
+@roles_required("member")
+def confirm_reopen(assessment_id):
+    """What reopening does, and the form that does it (with the version shown here)."""
+    assessment = get_assessment_or_404(assessment_id, "edit")
+    if assessment.status != "submitted":
+        flash("この診断は既に再編集中です。", "info")
+        return redirect(url_for("assessments.resume", assessment_id=assessment.id))
+    return render_template(
+        "assessments/reopen_confirm.html",
+        form=ReopenForm(version=str(assessment.version)),
+        revision_number=services.next_revision_number(assessment),
         **_common(assessment),
     )
 
