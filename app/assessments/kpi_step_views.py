@@ -6,7 +6,7 @@ from flask_login import current_user
 from app.access import can, get_assessment_or_404
 from app.assessments import services
 from app.assessments.forms import KpiStepForm
-from app.assessments.views import VIEWERS, bp
+from app.assessments.views import VIEWERS, bp, redirect_after_save
 from app.kpis import services as kpi_services
 from app.kpis.forms import parse_value_inputs
 from app.kpis.value_types import VALUE_TYPES, input_text
@@ -53,7 +53,7 @@ def kpi_step(assessment_id):
             except kpi_services.KpiRefused as exc:
                 notice, status = [str(exc)], 409
             else:
-                return _after_step(assessment)
+                return redirect_after_save(assessment, services.KPI_STEP)
     stored = kpi_services.values_by_indicator([i.id for i in indicators])
     return render_template(
         "assessments/kpi_step.html",
@@ -61,6 +61,9 @@ def kpi_step(assessment_id):
         company=company,
         index=services.index_of(assessment),
         statuses=services.step_statuses(assessment),
+        kpi=kpi_services.step_summary(assessment),
+        previous_step=services.neighbour_step(assessment, services.KPI_STEP, -1),
+        next_step=services.neighbour_step(assessment, services.KPI_STEP, 1),
         can_edit=can_edit,
         editable=editable,
         indicators=indicators,
@@ -78,14 +81,3 @@ def kpi_step(assessment_id):
         value_types=VALUE_TYPES,
         form=KpiStepForm(),
     ), status
-
-
-def _after_step(assessment):
-    choice = request.form.get("nav", "next")
-    if choice == "save_exit":
-        flash("保存しました。続きはいつでも再開できます。", "success")
-        return redirect(url_for("companies.dashboard", company_id=assessment.company_id))
-    if choice == "back":
-        last = services.index_of(assessment).steps[-1].id
-        return redirect(url_for("assessments.step", assessment_id=assessment.id, step_id=last))
-    return redirect(url_for("assessments.review", assessment_id=assessment.id))

@@ -14,7 +14,7 @@ from flask import current_app, g, url_for
 from markupsafe import Markup
 
 from app.assessments.forms import PARTS, field_name, step_form_class
-from app.assessments.services import PROFILE_STEP, REVIEW_STEP, index_of
+from app.assessments.services import KPI_STEP, PROFILE_STEP, REVIEW_STEP, index_of
 from questionnaires import load_index
 
 MACROS = "components/levels.html"
@@ -153,7 +153,7 @@ def flow_urls(assessment) -> dict[str, str]:
         pattern = url_for("assessments.step", assessment_id=aid, step_id=marker)
         urls = {s.id: pattern.replace(marker, s.id) for s in index_of(assessment).steps}
         urls[PROFILE_STEP] = url_for("assessments.profile_step", assessment_id=aid)
-        urls["kpis"] = url_for("assessments.kpi_step", assessment_id=aid)
+        urls[KPI_STEP] = url_for("assessments.kpi_step", assessment_id=aid)
         urls[REVIEW_STEP] = url_for("assessments.review", assessment_id=aid)
         cache[aid] = urls
     return cache[assessment.id]

@@ -50,9 +50,11 @@ def latest_national_average():
     return max(rows, key=lambda n: n.data_year) if rows else None
 
 
-def build_results(assessment) -> Results:
+def build_results(assessment, shown: services.SubmittedVersion) -> Results:
+    """The results of ``shown``: the submitted assessment, or its last submitted version while
+    the year is edited again (compared, like every page compares it, by that version)."""
     index = services.index_of(assessment)
-    card = ScoreCard.from_dict(assessment.scores)
+    card = ScoreCard.from_dict(shown.scores)
     comparison = comparison_for(assessment)
     labels = labels_for(comparison)
     # Earlier values are shown only beside a change they explain (same index version).

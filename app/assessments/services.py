@@ -20,6 +20,7 @@ from questionnaires import load_index
 from scoring import SCORING_VERSION, score_assessment, structure_from_index
 
 PROFILE_STEP = "profile"
+KPI_STEP = "kpis"  # the company's 定量指標: this year's actuals, optional for submit
 REVIEW_STEP = "review"
 
 
@@ -153,7 +154,8 @@ def first_incomplete_step(assessment: Assessment) -> str:
 
 
 def step_sequence(assessment: Assessment) -> list[str]:
-    return [PROFILE_STEP, *(s.id for s in index_of(assessment).steps), REVIEW_STEP]
+    """The wizard's order: profile, the index's steps, the KPI step, review."""
+    return [PROFILE_STEP, *(s.id for s in index_of(assessment).steps), KPI_STEP, REVIEW_STEP]
 
 
 def neighbour_step(assessment: Assessment, step_id: str, offset: int) -> str | None:
@@ -389,6 +391,50 @@ def submit(assessment: Assessment, expected_version: int, user) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class SubmittedVersion:
+    """What the results page shows: the submitted assessment, or, while it is being edited
+    again, its last submitted version (the newest revision)."""
+
+    scores: dict
+    scoring_version: str | None
+    index_version: str
+    submitted_at: object
+    revision: int | None = None  # the kept version's number while the year is edited again
+
+
+def shown_version(assessment: Assessment) -> SubmittedVersion | None:
+    """The version the results are shown from; None if the assessment was never submitted."""
+    if assessment.status == "submitted" and assessment.scores:
+        return SubmittedVersion(
+            assessment.scores,
+            assessment.scoring_version,
+            assessment.index_version,
+            assessment.submitted_at,
+        )
+    last = db.session.scalars(
+        db.select(AssessmentRevision)
+        .where(AssessmentRevision.assessment_id == assessment.id)
+        .order_by(AssessmentRevision.number.desc())
+        .limit(1)
+    ).first()
+    if last is None or not last.scores:
+        return None
+    return SubmittedVersion(
+        last.scores, last.scoring_version, last.index_version, last.submitted_at, last.number
+    )
+
+
+def next_revision_number(assessment: Assessment) -> int:
+    """The number the submitted version gets in the history when the assessment is reopened."""
+    latest = db.session.scalar(
+        db.select(db.func.max(AssessmentRevision.number)).where(
+            AssessmentRevision.assessment_id == assessment.id
+        )
+    )
+    return 1 + (latest or 0)
+
+
 def reopen(assessment: Assessment, expected_version: int, user) -> bool:
     """Back to draft; the submitted answers and scores are kept as a numbered revision."""
     result = db.session.execute(
@@ -405,14 +451,7 @@ def reopen(assessment: Assessment, expected_version: int, user) -> bool:
         db.session.rollback()
         return False
     db.session.refresh(assessment)
-    number = 1 + (
-        db.session.scalar(
-            db.select(db.func.max(AssessmentRevision.number)).where(
-                AssessmentRevision.assessment_id == assessment.id
-            )
-        )
-        or 0
-    )
+    number = next_revision_number(assessment)
     db.session.add(
         AssessmentRevision(
             assessment_id=assessment.id,

@@ -97,6 +97,7 @@ def _common(assessment, answers=None, versions=None):
         "can_edit": can(current_user, "edit", assessment.company_id),
         "editable": assessment.status == "draft"
         and can(current_user, "edit", assessment.company_id),
+        "kpi": kpi_services.step_summary(assessment),  # the sidebar's KPI step shows its count
     }
 
 
@@ -113,7 +114,7 @@ def profile_step(assessment_id):
                 services.confirm_profile(assessment)
             except services.AssessmentLocked:
                 return _locked(assessment)
-            return _after_save(assessment, services.PROFILE_STEP)
+            return redirect_after_save(assessment, services.PROFILE_STEP)
         status = 400
     return render_template(
         "assessments/profile_step.html",
@@ -163,7 +164,7 @@ def step(assessment_id, step_id):
             except services.AssessmentLocked:
                 return _locked(assessment)
             if conflict is None:
-                return _after_save(assessment, step_id)
+                return redirect_after_save(assessment, step_id)
             status = 409
             version = str(conflict.current_version)
     else:
@@ -192,17 +193,15 @@ def step(assessment_id, step_id):
     ), status
 
 
-def _after_save(assessment, step_id):
+def redirect_after_save(assessment, step_id):
+    """Where a saved page of the flow goes: the dashboard, or its neighbour in step_sequence
+    (the KPI step comes between the last questionnaire step and review)."""
     choice = request.form.get("nav", "next")
     if choice == "save_exit":
         flash("保存しました。続きはいつでも再開できます。", "success")
         return redirect(url_for("companies.dashboard", company_id=assessment.company_id))
     target = services.neighbour_step(assessment, step_id, -1 if choice == "back" else 1)
-    if target == services.REVIEW_STEP or target is None:
-        return redirect(url_for("assessments.review", assessment_id=assessment.id))
-    if target == services.PROFILE_STEP:
-        return redirect(url_for("assessments.profile_step", assessment_id=assessment.id))
-    return redirect(url_for("assessments.step", assessment_id=assessment.id, step_id=target))
+    return redirect(flow_urls(assessment)[target or services.REVIEW_STEP])
 
 
 def _locked(assessment):
@@ -229,7 +228,7 @@ def review(assessment_id):
         lower_ids={item.id for item in lower},
         revisions=services.revisions_newest_first(assessment),
         comments=comment_panel(assessment, current_user),
-        kpi=kpi_services.step_summary(assessment),
+        previous_step=services.neighbour_step(assessment, services.REVIEW_STEP, -1),
         **_common(assessment, answers),
     )
 
@@ -272,15 +271,32 @@ def submit(assessment_id):
 @roles_required(*VIEWERS)
 def results(assessment_id):
     assessment = get_assessment_or_404(assessment_id, "view")
-    if assessment.status != "submitted" or not assessment.scores:
+    shown = services.shown_version(assessment)  # the last submitted one while re-editing
+    if shown is None:
         flash("診断結果は提出後に表示されます。", "info")
         return redirect(url_for("assessments.review", assessment_id=assessment.id))
     return render_template(
         "assessments/results.html",
-        results=build_results(assessment),
+        results=build_results(assessment, shown),
+        shown=shown,
         revisions=services.revisions_newest_first(assessment),
-        reopen_form=ReopenForm(version=str(assessment.version)),
         comments=comment_panel(assessment, current_user),
+        **_common(assessment),
+    )
+
+
+@bp.route("/assessments/<int:assessment_id>/reopen/confirm")
+@roles_required("member")
+def confirm_reopen(assessment_id):
+    """What reopening does, and the form that does it (with the version shown here)."""
+    assessment = get_assessment_or_404(assessment_id, "edit")
+    if assessment.status != "submitted":
+        flash("この診断は既に再編集中です。", "info")
+        return redirect(url_for("assessments.resume", assessment_id=assessment.id))
+    return render_template(
+        "assessments/reopen_confirm.html",
+        form=ReopenForm(version=str(assessment.version)),
+        revision_number=services.next_revision_number(assessment),
         **_common(assessment),
     )
 

@@ -6,8 +6,22 @@ check digit = 9 - (sum(P_n * Q_n) mod 9).
 """
 
 import re
+import unicodedata
 
 _THIRTEEN_DIGITS = re.compile(r"\A[0-9]{13}\Z")
+# Separators people type between digit groups: spaces and hyphen-like marks (after NFKC, the
+# full-width ones are ASCII already; the rest have no compatibility mapping).
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc\uff70]")
+
+
+def normalise(text: str) -> str:
+    """The number as typed (full-width digits １２３, spaces, hyphens) as plain ASCII digits.
+    NFKC maps only compatibility forms, so digits of other scripts stay and are refused."""
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text))
+
+
+def is_thirteen_digits(number: str) -> bool:
+    return bool(_THIRTEEN_DIGITS.match(number))
 
 
 def check_digit(base12: str) -> int:

@@ -37,7 +37,7 @@ class CompanyForm(FlaskForm):
         self.sme_sector.choices = [SelectChoice(s.id, s.name) for s in reference.sme_sectors()]
 
     def validate_corporate_number(self, field):
-        value = (field.data or "").strip().replace("-", "")
+        value = corporate_number.normalise(field.data or "")
         field.data = value
         if self.is_sole_proprietor.data:
             if value:
@@ -47,6 +47,8 @@ class CompanyForm(FlaskForm):
             raise ValidationError(
                 "法人番号を入力してください（個人事業主の場合はチェックを入れてください）。"
             )
+        if not corporate_number.is_thirteen_digits(value):
+            raise ValidationError("法人番号は13桁の数字で入力してください。")
         if not corporate_number.is_valid(value):
             raise ValidationError(
                 "法人番号が正しくありません（13桁の数字、チェックデジットを確認してください）。"

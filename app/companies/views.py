@@ -14,7 +14,7 @@ from app.companies.services import (
 )
 from app.extensions import db
 from app.models import Company
-from app.progress.comparison import change_texts
+from app.progress.comparison import change_texts, year_cards
 from app.web.guards import roles_required
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
@@ -52,12 +52,14 @@ def new():
 def dashboard(company_id):
     company = get_company_or_404(company_id, "view")
     overview = company_overview(company)
+    cards = year_cards(company.id)  # a year being edited again: its last submitted card
     return render_template(
         "companies/dashboard.html",
         company=company,
         facts=profile_facts(company),
         overview=overview,
-        changes=change_texts(company.id),
+        cards=cards,
+        changes=change_texts(company.id, cards),
         can_edit=can(current_user, "edit", company.id),
         can_manage=can(current_user, "manage", company.id),
     )

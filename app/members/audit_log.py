@@ -11,11 +11,22 @@ from app.models import AuditEvent, User
 PER_PAGE = 50
 _PAGE_NUMBER = re.compile(r"\A[0-9]{1,6}\Z")
 
+# Every event code recorded anywhere (app.audit.record), so the log never shows a raw code; a
+# test collects the codes from the source and fails when one is missing here.
 EVENT_LABELS = {
+    # the company and its questionnaire
     "company_saved": "会社情報を保存",
     "assessment_started": "診断を開始",
     "submit": "診断を提出",
     "reopen": "診断を再編集に戻す",
+    "comment_added": "コメントを投稿",
+    # 定量指標
+    "kpi_created": "定量指標を作成",
+    "kpi_updated": "定量指標を編集",
+    "kpi_values_saved": "定量指標の実績を保存",
+    "kpi_target_revised": "定量指標の目標を改定",
+    "kpi_cycle_started": "定量指標の次のサイクルを開始",
+    # members and advisors
     "invitation_created": "メンバーを招待",
     "invitation_revoked": "招待を取り消し",
     "invitation_accepted": "招待を承諾して参加",
@@ -25,7 +36,36 @@ EVENT_LABELS = {
     "grant_created": "支援者にアクセス権を付与",
     "grant_changed": "支援者の権限を変更",
     "grant_revoked": "支援者のアクセス権を取り消し",
-    "comment_added": "コメントを投稿",
+    # accounts and security
+    "signup_requested": "新規登録を申請",
+    "signup": "アカウントを作成",
+    "signup_for_existing_account": "登録済みのアドレスで新規登録を申請",
+    "login": "ログイン",
+    "login_password_ok": "パスワードを確認（2段階認証へ）",
+    "login_failed": "ログインに失敗",
+    "login_throttled": "ログインを制限（試行回数の超過）",
+    "login_2fa_failed": "2段階認証のコードが誤り",
+    "logout": "ログアウト",
+    "password_changed": "パスワードを変更",
+    "password_change_failed": "パスワードの変更に失敗",
+    "password_reset_requested": "パスワードの再設定を申請",
+    "password_reset_sent": "パスワード再設定メールを送信",
+    "password_reset": "パスワードを再設定",
+    "totp_enabled": "2段階認証を有効化",
+    "totp_disabled": "2段階認証を無効化",
+    "totp_change_failed": "2段階認証の設定変更に失敗",
+    "totp_cleared": "2段階認証を解除（管理者）",
+    "recovery_codes_generated": "リカバリーコードを発行",
+    "csrf_failure": "フォームの送信を拒否（有効期限切れ・不正なトークン）",
+    "access_denied": "アクセスを拒否",
+    "mail_failed": "メールの送信に失敗",
+    # administration and the bureau
+    "user_created": "ユーザーを作成",
+    "user_disabled": "ユーザーを無効化",
+    "user_enabled": "ユーザーを有効化",
+    "role_change": "アカウントの種類を変更",
+    "two_factor_policy_changed": "2段階認証を必須とする役割を変更",
+    "export": "集計データを出力",
 }
 SCOPE_LABELS = {"read": "閲覧のみ", "comment": "閲覧とコメント"}
 REFUSAL_LABELS = {
@@ -121,4 +161,11 @@ def summarise(event: str, d: dict) -> str:
         return f"{d['fiscal_year']}年度"
     if event == "comment_added" and d.get("fiscal_year"):
         return f"{d['fiscal_year']}年度の診断"
+    if event == "reopen" and d.get("revision"):
+        return f"提出済みの内容を第{d['revision']}版として保存"
+    if event == "kpi_created" and d.get("name"):
+        return str(d["name"])
+    if event == "kpi_values_saved":
+        counts = (("added", "追加"), ("changed", "変更"), ("removed", "削除"))
+        return "、".join(f"{label} {d[key]}件" for key, label in counts if d.get(key))
     return ""

@@ -1,86 +1,45 @@
 """Year-over-year change, derived when a page is shown (scoring rule R10).
 
-``year_comparisons()`` is the one place that loads the stored cards a change is derived from:
-each submitted year's own card, and for a year reopened into a draft the card of its last
-submitted version. Nothing here is stored, so a change always reflects both years' cards as
-they are now. Results, the dashboard and the progress page all read their changes from here.
+``year_cards()`` is the one place that loads the stored cards a change is derived from (through
+submitted.submitted_years()): each submitted year's own card, and for a year reopened into a
+draft the card of its last submitted version, by which that year is also shown while it is
+edited again. Nothing here is stored, so a change always reflects both years' cards as they
+are now. Results, the dashboard and the progress page all read their changes from here.
 """
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-
-from app.extensions import db
-from app.models import Assessment, AssessmentRevision
+from app.models import Assessment
+from app.progress.submitted import submitted_years
 from app.web.numbers import delta_text
 from scoring import ScoreCard, YearCard, YearComparison, compare_years
 
 
 def year_cards(company_id: int) -> dict[int, YearCard]:
     """{fiscal year: the card it is compared by} for every year that was ever submitted."""
-    cards: dict[int, YearCard] = {}
-    rows = db.session.execute(
-        select(
-            Assessment.id,
-            Assessment.fiscal_year,
-            Assessment.index_version,
-            Assessment.status,
-            Assessment.scores,
-        ).where(Assessment.company_id == company_id)
-    ).all()
-    reopened = {r.id: r for r in rows if r.status != "submitted" or not r.scores}
-    for r in rows:
-        if r.id not in reopened:
-            cards[r.fiscal_year] = YearCard(
-                r.fiscal_year, r.index_version, ScoreCard.from_dict(r.scores)
-            )
-    if reopened:
-        last = (
-            select(
-                AssessmentRevision.assessment_id,
-                func.max(AssessmentRevision.number).label("number"),
-            )
-            .where(AssessmentRevision.assessment_id.in_(list(reopened)))
-            .group_by(AssessmentRevision.assessment_id)
-            .subquery()
-        )
-        revisions = db.session.execute(
-            select(
-                AssessmentRevision.assessment_id,
-                AssessmentRevision.number,
-                AssessmentRevision.index_version,
-                AssessmentRevision.scores,
-            ).join(
-                last,
-                (AssessmentRevision.assessment_id == last.c.assessment_id)
-                & (AssessmentRevision.number == last.c.number),
-            )
-        )
-        for rev in revisions:
-            if rev.scores:
-                year = reopened[rev.assessment_id].fiscal_year
-                cards[year] = YearCard(
-                    year,
-                    rev.index_version,
-                    ScoreCard.from_dict(rev.scores),
-                    reopened=True,
-                    revision=rev.number,
-                )
-    return dict(sorted(cards.items()))
-
-
-def year_comparisons(company_id: int) -> dict[int, YearComparison | None]:
-    """{fiscal year: its change against the latest earlier year} for every submitted year."""
-    cards = year_cards(company_id)
     return {
-        year: compare_years(card, cards.values())
-        for year, card in cards.items()
-        if not card.reopened
+        y.fiscal_year: YearCard(
+            y.fiscal_year,
+            y.index_version,
+            ScoreCard.from_dict(y.scores),
+            reopened=y.reopened,
+            revision=y.revision,
+        )
+        for y in submitted_years(company_id)
     }
 
 
+def year_comparisons(
+    company_id: int, cards: dict[int, YearCard] | None = None
+) -> dict[int, YearComparison | None]:
+    """{fiscal year: its change against the latest earlier year} for every year with a card;
+    a year being edited again is compared by its last submitted version, as it is shown."""
+    cards = year_cards(company_id) if cards is None else cards
+    return {year: compare_years(card, cards.values()) for year, card in cards.items()}
+
+
 def comparison_for(assessment: Assessment) -> YearComparison | None:
-    """The change shown on one submitted assessment's results page."""
+    """The change shown on one assessment's results page (its last submitted version's)."""
     return year_comparisons(assessment.company_id).get(assessment.fiscal_year)
 
 
@@ -122,6 +81,6 @@ def change_text(comparison: YearComparison | None) -> str:
     return f"{delta_text(change)}（{labels.change}）"
 
 
-def change_texts(company_id: int) -> dict[int, str]:
-    """{fiscal year: change_text} for every submitted year of the company."""
-    return {year: change_text(c) for year, c in year_comparisons(company_id).items()}
+def change_texts(company_id: int, cards: dict[int, YearCard] | None = None) -> dict[int, str]:
+    """{fiscal year: change_text} for every year of the company with a submitted version."""
+    return {year: change_text(c) for year, c in year_comparisons(company_id, cards).items()}

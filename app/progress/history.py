@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from app.progress.comparison import change_texts
-from app.progress.submitted import LEVEL_LABELS, submitted_assessments
+from app.progress.submitted import LEVEL_LABELS, submitted_years
 from app.web.line_charts import LineChart, LineData, line_chart
 from app.web.numbers import score_text
 from questionnaires import load_index
@@ -15,6 +15,7 @@ class ScoreYear:
     overall: tuple[float | None, float | None]
     frameworks: dict[str, tuple[float | None, float | None]]
     change_text: str = "—"  # the overall current mean's change, with the compared year named
+    revision: int | None = None  # while the year is edited again: the shown version's number
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,9 @@ def _pair(stat: dict | None) -> tuple[float | None, float | None]:
 
 
 def score_history(company_id: int) -> ScoreHistory:
-    """Current and target means of every submitted year, from the stored score snapshots."""
-    rows = [a for a in submitted_assessments(company_id) if a.scores]
+    """Current and target means of every submitted year, from the stored score snapshots (a
+    year being edited again by its last submitted version)."""
+    rows = submitted_years(company_id)
     changes = change_texts(company_id)
     names: dict[str, str] = {}
     for a in rows:
@@ -44,6 +46,7 @@ def score_history(company_id: int) -> ScoreHistory:
             _pair(a.scores.get("overall")),
             {fid: _pair(a.scores.get("frameworks", {}).get(fid)) for fid in names},
             changes.get(a.fiscal_year, "—"),
+            a.revision,
         )
         for a in rows
     ]

@@ -4,7 +4,7 @@ three years against the straight line to the target (scoring.progress does the m
 from dataclasses import dataclass
 
 from app.kpis.progress import STATUS_LABELS, count_statuses
-from app.progress.submitted import LEVEL_LABELS, levels_of, submitted_assessments
+from app.progress.submitted import LEVEL_LABELS, levels_of, submitted_years
 from app.web.line_charts import LineChart, LineData, line_chart
 from questionnaires import Item, load_index
 from scoring.progress import Series, Status, qualitative_target_status
@@ -38,6 +38,8 @@ class QualitativeSet:
     later_years: list[int]
     targets: list[QualitativeTarget]
     running: bool
+    revision: int | None = None  # the set year is being edited again: its last submitted version
+    reopened_later: tuple[int, ...] = ()  # later years shown by their last submitted version
 
     @property
     def counts(self) -> dict[str, int]:
@@ -46,9 +48,10 @@ class QualitativeSet:
 
 def qualitative_sets(company_id: int, as_of: int) -> list[QualitativeSet]:
     """One set per submitted year, newest first. Actuals are the current levels of later
-    submitted years made with the same index version, up to the target year."""
-    submitted = submitted_assessments(company_id)
-    levels = levels_of([a.id for a in submitted])
+    submitted years made with the same index version, up to the target year. A year being
+    edited again counts with its last submitted version."""
+    submitted = submitted_years(company_id)
+    levels = levels_of(submitted)
     sets = []
     for source in submitted:
         index = load_index(source.index_version)
@@ -61,13 +64,13 @@ def qualitative_sets(company_id: int, as_of: int) -> list[QualitativeSet]:
         ]
         targets = []
         for item in index.items:
-            current, target = levels[source.id].get(item.id, (None, None))
+            current, target = levels[source.assessment_id].get(item.id, (None, None))
             if current is None or target is None:
                 continue
             actuals = {
-                a.fiscal_year: levels[a.id][item.id][0]
+                a.fiscal_year: levels[a.assessment_id][item.id][0]
                 for a in later
-                if levels[a.id].get(item.id, (None, None))[0] is not None
+                if levels[a.assessment_id].get(item.id, (None, None))[0] is not None
             }
             result = qualitative_target_status(
                 source.fiscal_year, current, target, target_year, actuals, as_of
@@ -94,6 +97,8 @@ def qualitative_sets(company_id: int, as_of: int) -> list[QualitativeSet]:
                 [a.fiscal_year for a in later],
                 targets,
                 running=target_year >= as_of,
+                revision=source.revision,
+                reopened_later=tuple(a.fiscal_year for a in later if a.reopened),
             )
         )
     return list(reversed(sets))

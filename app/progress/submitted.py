@@ -1,32 +1,117 @@
-"""The company's submitted assessments, read by the qualitative targets and the history."""
+"""The company's years as last submitted, read by the comparisons, the qualitative targets and
+the history.
+
+A year reopened into a draft (再編集中) is still shown, by its last submitted version (the
+newest AssessmentRevision), until it is submitted again: reopening must not make a year's
+results disappear from the pages."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Answer, Assessment
+from app.models import Answer, Assessment, AssessmentRevision
 from scoring.maturity import MAX_LEVEL, MIN_LEVEL
 
 LEVEL_LABELS = {float(v): str(v) for v in range(MIN_LEVEL, MAX_LEVEL + 1)}  # chart y axis
 
 
-def submitted_assessments(company_id: int) -> list[Assessment]:
-    return list(
-        db.session.scalars(
-            db.select(Assessment)
-            .where(Assessment.company_id == company_id, Assessment.status == "submitted")
-            .order_by(Assessment.fiscal_year)
-        )
-    )
+@dataclass(frozen=True)
+class SubmittedYear:
+    """A fiscal year as last submitted: the submitted assessment itself, or, while the year is
+    being edited again, the kept version numbered ``revision``."""
+
+    assessment_id: int
+    fiscal_year: int
+    index_version: str
+    scores: dict
+    revision: int | None = None
+
+    @property
+    def reopened(self) -> bool:
+        return self.revision is not None
 
 
-def levels_of(assessment_ids) -> dict[int, dict[str, tuple[int | None, int | None]]]:
-    """{assessment id: {item id: (current, target)}} in one query."""
-    result: dict[int, dict[str, tuple[int | None, int | None]]] = {a: {} for a in assessment_ids}
-    if not result:
-        return result
+def submitted_years(company_id: int) -> list[SubmittedYear]:
+    """Every year that has a submitted version with scores, oldest first."""
     rows = db.session.execute(
-        db.select(
-            Answer.assessment_id, Answer.item_id, Answer.current_level, Answer.target_level
-        ).where(Answer.assessment_id.in_(list(result)))
+        select(
+            Assessment.id,
+            Assessment.fiscal_year,
+            Assessment.index_version,
+            Assessment.status,
+            Assessment.scores,
+        ).where(Assessment.company_id == company_id)
+    ).all()
+    years = [
+        SubmittedYear(r.id, r.fiscal_year, r.index_version, r.scores)
+        for r in rows
+        if r.status == "submitted" and r.scores
+    ]
+    reopened = {r.id: r for r in rows if r.status != "submitted" or not r.scores}
+    for rev in _last_revisions(list(reopened)):
+        if rev.scores:
+            year = reopened[rev.assessment_id].fiscal_year
+            years.append(
+                SubmittedYear(rev.assessment_id, year, rev.index_version, rev.scores, rev.number)
+            )
+    return sorted(years, key=lambda y: y.fiscal_year)
+
+
+def _last_revisions(assessment_ids: list[int]):
+    """The newest revision of each of these assessments (those that have one)."""
+    if not assessment_ids:
+        return []
+    last = (
+        select(
+            AssessmentRevision.assessment_id,
+            func.max(AssessmentRevision.number).label("number"),
+        )
+        .where(AssessmentRevision.assessment_id.in_(assessment_ids))
+        .group_by(AssessmentRevision.assessment_id)
+        .subquery()
     )
-    for assessment_id, item_id, current, target in rows:
-        result[assessment_id][item_id] = (current, target)
+    return db.session.execute(
+        select(
+            AssessmentRevision.assessment_id,
+            AssessmentRevision.number,
+            AssessmentRevision.index_version,
+            AssessmentRevision.scores,
+        ).join(
+            last,
+            (AssessmentRevision.assessment_id == last.c.assessment_id)
+            & (AssessmentRevision.number == last.c.number),
+        )
+    ).all()
+
+
+def levels_of(years: list[SubmittedYear]) -> dict[int, dict[str, tuple[int | None, int | None]]]:
+    """{assessment id: {item id: (current, target)}} of each year's shown version: the answer
+    rows of a submitted year, the kept answers of a reopened one."""
+    result: dict[int, dict[str, tuple[int | None, int | None]]] = {
+        y.assessment_id: {} for y in years
+    }
+    submitted = [y.assessment_id for y in years if not y.reopened]
+    if submitted:
+        rows = db.session.execute(
+            select(
+                Answer.assessment_id, Answer.item_id, Answer.current_level, Answer.target_level
+            ).where(Answer.assessment_id.in_(submitted))
+        )
+        for assessment_id, item_id, current, target in rows:
+            result[assessment_id][item_id] = (current, target)
+    numbers = {y.assessment_id: y.revision for y in years if y.reopened}
+    if numbers:
+        kept = db.session.execute(
+            select(
+                AssessmentRevision.assessment_id,
+                AssessmentRevision.number,
+                AssessmentRevision.answers,
+            ).where(AssessmentRevision.assessment_id.in_(list(numbers)))
+        )
+        for assessment_id, number, answers in kept:
+            if numbers[assessment_id] == number:
+                result[assessment_id] = {
+                    a["item_id"]: (a.get("current"), a.get("target")) for a in answers or ()
+                }
     return result

@@ -2,9 +2,15 @@
 app.auth.session, which keeps a step form's input.)"""
 
 import logging
+import math
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask import redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
+
+JST = ZoneInfo("Asia/Tokyo")
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +40,38 @@ CSRF_MESSAGE = (
 )
 
 
+def retry_after_seconds() -> int | None:
+    """Seconds until the limit this request broke resets (Flask-Limiter's window), if known."""
+    from app.extensions import limiter
+
+    current = limiter.current_limit
+    if current is None or not current.breached:
+        return None
+    return max(1, int(current.reset_at - time.time()))  # as Flask-Limiter's own header
+
+
+def retry_message(seconds: int) -> str:
+    """'約3分後（14:05頃）にもう一度お試しください。' with the clock time in JST."""
+    at = datetime.fromtimestamp(time.time() + seconds, JST)
+    wait = f"約{seconds}秒後" if seconds < 60 else f"約{math.ceil(seconds / 60)}分後"
+    return f"短時間に多くのリクエストがありました。{wait}（{at:%H:%M}頃）にもう一度お試しください。"
+
+
+def too_many_requests():
+    seconds = retry_after_seconds()
+    if seconds is None:
+        return render_error(429)
+    body, status = render_error(429, retry_message(seconds))
+    return body, status, {"Retry-After": str(seconds)}
+
+
 def init_app(app):
     @app.errorhandler(HTTPException)
     def http_error(exc):
         if exc.code == 401:
             return redirect(url_for("auth.login"))
+        if exc.code == 429:
+            return too_many_requests()
         return render_error(exc.code or 500)
 
     @app.errorhandler(Exception)

@@ -137,6 +137,7 @@ CASES = [
     get("/assessments/{draft}/kpis", each(READERS_OF_A, 200)),
     get("/assessments/{draft}/review", each(READERS_OF_A, 200)),
     get("/assessments/{done}/results", each(READERS_OF_A, 200)),
+    get("/assessments/{done}/reopen/confirm", each(EDITORS_OF_A, 200), forbidden=VIEWER_ONLY),
     # -- harmless posts: empty forms ------------------------------------------------------------
     post("/session/extend", each(SIGNED_IN, 200)),
     post("/account/password", each(SIGNED_IN, 400)),

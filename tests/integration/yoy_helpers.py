@@ -103,13 +103,12 @@ def stored_cards(company_id) -> dict[int, dict]:
 
 
 def expected_changes(company_id) -> dict[int, dict]:
-    """For every submitted year: the compared year and each displayed change, as text."""
+    """For every year with a submitted version (a reopened year is shown by its last one):
+    the compared year and each displayed change, as text."""
     db.session.expire_all()
     cards = stored_cards(company_id)
     expected = {}
     for year, this in cards.items():
-        if this["reopened"]:
-            continue
         earlier = [y for y in cards if y < year]
         if not earlier:
             expected[year] = None

@@ -87,10 +87,10 @@ def test_reopen_keeps_the_submitted_version_in_history(
     )
     fill_all_steps(client, assessment.id, INDEX, current=1, target=3)
     submit(client, assessment.id)
-    results = client_request.get("assessments.results", assessment_id=assessment.id)
-    reopen = {"version": results.field_value("version")}
+    confirm = client_request.get("assessments.confirm_reopen", assessment_id=assessment.id)
+    reopen = {"version": confirm.field_value("version")}
     client_request.post(
-        "assessments.reopen", _data=reopen, _from=results, assessment_id=assessment.id
+        "assessments.reopen", _data=reopen, _from=confirm, assessment_id=assessment.id
     )
     db.session.expire_all()
     reopened = db.session.get(Assessment, assessment.id)
@@ -107,7 +107,7 @@ def test_reopen_keeps_the_submitted_version_in_history(
     client_request.post(
         "assessments.reopen",
         _data=reopen,
-        _from=results,
+        _from=confirm,
         _expected_status=None,
         assessment_id=assessment.id,
     )

@@ -100,10 +100,11 @@ def test_year_over_year_charts_use_the_stored_scores(client_request, db, owner_c
         "DX推進の枠組み 現在 / 目標",
         "ITシステム構築の枠組み 現在 / 目標",
         "全35項目 現在値の変化",
+        "状態",
     ]
-    assert [[row[0], row[1], row[-1]] for row in rows[1:]] == [
-        [f"{fy - 1}年度", "1.03 / 4.03", "—"],
-        [f"{fy}年度", "1.14 / 4.06", "+0.11（前年度比）"],  # (40 - 36) / 35
+    assert [[row[0], row[1], row[-2], row[-1]] for row in rows[1:]] == [
+        [f"{fy - 1}年度", "1.03 / 4.03", "—", "提出済み"],
+        [f"{fy}年度", "1.14 / 4.06", "+0.11（前年度比）", "提出済み"],  # (40 - 36) / 35
     ]
     assert len(page.select(f"{history_panel} g.line-current")) == 3
     assert len(page.select(f"{history_panel} g.line-target")) == 3
