@@ -20,6 +20,7 @@ LEAVE_WARNING = (
 )
 
 
+# Tests ask for live_server before page, so the server outlives the browser at teardown.
 @pytest.fixture()
 def on_first_step(live_server, page, make_user, make_company):
     owner = make_user(email="sidebar@example.jp")
@@ -40,7 +41,7 @@ def _sidebar(page):
     return page.get_by_role("navigation", name="診断の進み具合")
 
 
-def test_sidebar_saves_the_step_and_coming_back_loses_nothing(page, on_first_step):
+def test_sidebar_saves_the_step_and_coming_back_loses_nothing(live_server, page, on_first_step):
     page.locator(f"input[name='item-{ITEM}-current'][value='3']").check()
     page.locator(f"input[name='item-{ITEM}-target'][value='5']").check()
     page.locator(f"textarea[name='item-{ITEM}-evidence']").fill("経営会議で合意した")
@@ -62,7 +63,7 @@ def test_sidebar_saves_the_step_and_coming_back_loses_nothing(page, on_first_ste
     assert services.step_versions(on_first_step) == {FIRST.id: 1}
 
 
-def test_other_links_ask_before_unsaved_input_is_dropped(page, on_first_step):
+def test_other_links_ask_before_unsaved_input_is_dropped(live_server, page, on_first_step):
     messages = []
 
     def answer(dialog, accept):
@@ -94,10 +95,11 @@ def test_other_links_ask_before_unsaved_input_is_dropped(page, on_first_step):
     assert services.step_versions(on_first_step) == {}
 
 
-def test_enter_in_an_answer_still_means_save_and_next(page, on_first_step):
+def test_enter_in_an_answer_still_means_save_and_next(live_server, page, on_first_step):
     # The sidebar's buttons come first in the document; the form's default must not be one.
     radio = page.locator(f"input[name='item-{ITEM}-current'][value='2']")
     radio.check()
     radio.press("Enter")
     page.wait_for_url(lambda u: u.endswith(f"/steps/{SECOND.id}"))
+    assert page.locator("h1").inner_text() == SECOND.title
     assert services.step_versions(on_first_step) == {FIRST.id: 1}
