@@ -37,18 +37,31 @@ def _text_field(label):
 
 
 NAV_CHOICES = ("next", "back", "save_exit")  # the flow's buttons (name="nav")
+GOTO_PREFIX = "goto:"  # a sidebar button: save, then open the page named after the prefix
 
 
-def nav_field():
-    """Which button was pressed; anything else is refused rather than read as "next"."""
+def nav_field(goto_targets=()):
+    """Which button was pressed; anything else is refused rather than read as "next".
+    `goto_targets` are the flow's page ids a sidebar button may name (only these)."""
+    choices = NAV_CHOICES + tuple(GOTO_PREFIX + target for target in goto_targets)
     return StringField(
-        validators=[Optional(), AnyOf(NAV_CHOICES, message="送信ボタンの値が正しくありません。")]
+        validators=[Optional(), AnyOf(choices, message="送信ボタンの値が正しくありません。")]
     )
 
 
-def step_form_class(step):
+def goto_target(nav: str | None) -> str | None:
+    """The page id of a validated "goto:<id>" value, else None."""
+    if nav and nav.startswith(GOTO_PREFIX):
+        return nav[len(GOTO_PREFIX) :]
+    return None
+
+
+def step_form_class(step, goto_targets=()):
     """A FlaskForm class for one questionnaire step (cached per step by the caller)."""
-    attrs = {"version": HiddenField(validators=[Regexp(r"\A[0-9]{1,9}\Z")]), "nav": nav_field()}
+    attrs = {
+        "version": HiddenField(validators=[Regexp(r"\A[0-9]{1,9}\Z")]),
+        "nav": nav_field(goto_targets),
+    }
     for item_id in step.item_ids:
         for part in ("current", "target"):
             attrs[field_name(item_id, part)] = StringField(

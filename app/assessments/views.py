@@ -23,6 +23,7 @@ from app.assessments.forms import (
     ReopenForm,
     StartForm,
     SubmitForm,
+    goto_target,
     posted_values,
     tampering_problems,
 )
@@ -137,6 +138,7 @@ def step(assessment_id, step_id):
     notice, conflict, restored, status = None, None, False, 200
     answers, versions = services.answer_rows(assessment), None
     values = {i: services.answer_values(answers.get(i)) for i in step_def.item_ids}
+    stored = values
     if request.method == "POST":
         if not can(current_user, "edit", assessment.company_id):
             abort(403)
@@ -153,13 +155,13 @@ def step(assessment_id, step_id):
             notice = ["入力内容にエラーがあります。各項目のメッセージを確認してください。"]
             status = 400
         else:
+            posted = posted_values(form, step_def)
+            if goto_target(form.nav.data) and posted == stored:
+                # A sidebar button on an untouched step: move on without marking it saved.
+                return redirect_after_save(assessment, step_id)
             try:
                 conflict = services.save_step(
-                    assessment,
-                    step_def,
-                    posted_values(form, step_def),
-                    int(version),
-                    current_user,
+                    assessment, step_def, posted, int(version), current_user
                 )
             except services.AssessmentLocked:
                 return _locked(assessment)
@@ -197,6 +199,9 @@ def redirect_after_save(assessment, step_id):
     """Where a saved page of the flow goes: the dashboard, or its neighbour in step_sequence
     (the KPI step comes between the last questionnaire step and review)."""
     choice = request.form.get("nav", "next")
+    goto = goto_target(choice)  # the forms accept only the flow's page ids here
+    if goto:
+        return redirect(flow_urls(assessment)[goto])
     if choice == "save_exit":
         flash("保存しました。続きはいつでも再開できます。", "success")
         return redirect(url_for("companies.dashboard", company_id=assessment.company_id))

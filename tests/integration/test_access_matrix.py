@@ -102,6 +102,8 @@ CASES = [
     get("/password/forgot/sent", each(SIGNED_IN, 200), anonymous=200),
     get("/password/reset/not-a-token", each(SIGNED_IN, 400), anonymous=400),
     get("/invitations/{token}", each(SIGNED_IN, 200), anonymous=200),
+    get("/help/glossary", each(SIGNED_IN, 200), anonymous=200),
+    get("/help/team", each(SIGNED_IN, 200), anonymous=200),
     # -- the account ----------------------------------------------------------------------------
     get("/account", each(SIGNED_IN, 200)),
     get("/account/password", each(SIGNED_IN, 200)),

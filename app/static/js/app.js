@@ -37,3 +37,33 @@
 
   schedule(idle);
 })();
+
+// Unsaved input guard: forms marked data-unsaved-warning warn before the page is left with
+// changes typed but not saved (the browser's own dialog on unload, a Japanese confirm on the
+// app's links). Submitting the form (its buttons, the sidebar's save-and-go buttons) is fine.
+(function () {
+  "use strict";
+  var forms = document.querySelectorAll("form[data-unsaved-warning]");
+  if (!forms.length) { return; }
+  var dirty = false, leaving = false;
+  var message = "保存していない入力があります。このページを離れると入力内容は失われます。移動しますか？";
+  Array.prototype.forEach.call(forms, function (form) {
+    // A page drawn again with what the user posted (errors, a conflict, a restored draft).
+    if (form.dataset.unsavedWarning === "unsaved") { dirty = true; }
+    form.addEventListener("input", function () { dirty = true; });
+    form.addEventListener("change", function () { dirty = true; });
+    form.addEventListener("submit", function () { leaving = true; });
+  });
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[href]") : null;
+    if (!dirty || leaving || !link || event.defaultPrevented) { return; }
+    if (link.target === "_blank" || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) { return; }
+    if (link.getAttribute("href").charAt(0) === "#") { return; }  // same page (skip link, anchors)
+    if (window.confirm(message)) { leaving = true; } else { event.preventDefault(); }
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (!dirty || leaving) { return; }
+    event.preventDefault();
+    event.returnValue = "";  // older browsers need a value to show their dialog
+  });
+})();
