@@ -14,7 +14,13 @@ from flask import current_app, g, url_for
 from markupsafe import Markup
 
 from app.assessments.forms import PARTS, field_name, step_form_class
-from app.assessments.services import KPI_STEP, PROFILE_STEP, REVIEW_STEP, index_of
+from app.assessments.services import (
+    KPI_STEP,
+    PROFILE_STEP,
+    REVIEW_STEP,
+    flow_sequence,
+    index_of,
+)
 from questionnaires import load_index
 
 MACROS = "components/levels.html"
@@ -117,12 +123,9 @@ def _build(index, m) -> Fragments:
 def step_form(index_version: str, step_id: str):
     """The FlaskForm class of one step (only a POST needs it: GET renders plain values)."""
     index = load_index(index_version)
-    return step_form_class(index.step(step_id), flow_page_ids(index))
+    return step_form_class(index.step(step_id), flow_sequence(index))
 
 
-def flow_page_ids(index) -> tuple[str, ...]:
-    """The ids of the flow's pages (the keys of flow_urls): the pages a sidebar button may open."""
-    return (PROFILE_STEP, *(s.id for s in index.steps), KPI_STEP, REVIEW_STEP)
 
 
 def form_values(form, step_def) -> dict:
@@ -158,7 +161,7 @@ def flow_urls(assessment) -> dict[str, str]:
         marker, aid = "__step__", assessment.id
         pattern = url_for("assessments.step", assessment_id=aid, step_id=marker)
         urls = {s.id: pattern.replace(marker, s.id) for s in index_of(assessment).steps}
-        # Keep in step with flow_page_ids(): the step form accepts "goto:" + these keys.
+        # Keep in step with services.flow_sequence(): the step form accepts "goto:" + these keys.
         urls[PROFILE_STEP] = url_for("assessments.profile_step", assessment_id=aid)
         urls[KPI_STEP] = url_for("assessments.kpi_step", assessment_id=aid)
         urls[REVIEW_STEP] = url_for("assessments.review", assessment_id=aid)

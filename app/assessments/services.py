@@ -155,7 +155,12 @@ def first_incomplete_step(assessment: Assessment) -> str:
 
 def step_sequence(assessment: Assessment) -> list[str]:
     """The wizard's order: profile, the index's steps, the KPI step, review."""
-    return [PROFILE_STEP, *(s.id for s in index_of(assessment).steps), KPI_STEP, REVIEW_STEP]
+    return list(flow_sequence(index_of(assessment)))
+
+
+def flow_sequence(index) -> tuple[str, ...]:
+    """The pages of an assessment's flow, in order (also the pages a sidebar button may open)."""
+    return (PROFILE_STEP, *(s.id for s in index.steps), KPI_STEP, REVIEW_STEP)
 
 
 def neighbour_step(assessment: Assessment, step_id: str, offset: int) -> str | None:
