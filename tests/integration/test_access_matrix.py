@@ -139,6 +139,8 @@ CASES = [
     get("/assessments/{draft}/kpis", each(READERS_OF_A, 200)),
     get("/assessments/{draft}/review", each(READERS_OF_A, 200)),
     get("/assessments/{done}/results", each(READERS_OF_A, 200)),
+    get("/assessments/{done}/report.pdf", each(READERS_OF_A, 200)),
+    get("/assessments/{draft}/report.pdf", each(READERS_OF_A, 302), note="not submitted: review"),
     get("/assessments/{done}/reopen/confirm", each(EDITORS_OF_A, 200), forbidden=VIEWER_ONLY),
     # -- harmless posts: empty forms ------------------------------------------------------------
     post("/session/extend", each(SIGNED_IN, 200)),
@@ -350,7 +352,7 @@ def test_every_endpoint_answers_each_role_as_the_rules_say(app, role):
             response = client.get(url)
         else:
             response = client.post(url, data={"csrf_token": token})
-        body = response.get_data(as_text=True)
+        body = response.get_data().decode("utf-8", "replace")  # a PDF is not UTF-8
         expected = case.expected(role)
         if response.status_code != expected:
             mismatches.append(f"{case.method} {case.url}: {response.status_code}, not {expected}")
