@@ -127,6 +127,7 @@ CASES = [
     get("/companies/{a}/advisors", {"owner": 200}, forbidden=NON_OWNERS),
     get("/companies/{a}/audit", {"owner": 200}, forbidden=NON_OWNERS),
     get("/companies/{a}/progress", each(READERS_OF_A, 200)),
+    get("/companies/{a}/history", each(READERS_OF_A, 200)),
     # -- KPIs -----------------------------------------------------------------------------------
     get("/companies/{a}/kpis", each(READERS_OF_A, 200)),
     get("/companies/{a}/kpis/new", each(EDITORS_OF_A, 200), forbidden=VIEWER_ONLY),
