@@ -189,7 +189,7 @@ def step(assessment_id, step_id):
     return render_template(
         "assessments/step.html",
         step=step_def,
-        items=fragments(index).steps[step_id],
+        groups=fragments(index).groups[step_id],
         values=values,
         version=version,
         notice=notice,

@@ -67,3 +67,15 @@
     event.returnValue = "";  // older browsers need a value to show their dialog
   });
 })();
+
+// The questionnaire's step navigation (details.step-nav) is open beside the page on wide
+// screens and a compact bar on narrow ones (the same breakpoint as the one-column layout).
+(function () {
+  "use strict";
+  var nav = document.querySelector("details.step-nav");
+  if (!nav || !window.matchMedia) { return; }
+  var narrow = window.matchMedia("(max-width: 860px)");
+  function fit() { nav.open = !narrow.matches; }
+  fit();
+  if (narrow.addEventListener) { narrow.addEventListener("change", fit); }
+})();
