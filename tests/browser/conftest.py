@@ -2,14 +2,23 @@
 
 Without Chromium the browser tests are skipped locally; in CI (CI=true) they fail instead,
 because .ci/run installs Chromium and the journey must really run there.
+
+Screenshots of the journeys go to SCREENSHOT_DIR, by default test-artifacts/screenshots/ at
+the repository root (gitignored; CI keeps the folder as an artefact, see the README).
 """
 
 import os
+import pathlib
 import shutil
 import threading
 
 import pytest
 from werkzeug.serving import make_server
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+# Set before the test modules are imported: they read SCREENSHOT_DIR when they load.
+os.environ.setdefault("SCREENSHOT_DIR", str(ROOT / "test-artifacts" / "screenshots"))
+pathlib.Path(os.environ["SCREENSHOT_DIR"]).mkdir(parents=True, exist_ok=True)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
