@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from app.assessments import services
 from questionnaires import load_index
 from tests.conftest import PASSWORD
-from tests.integration.kpi_helpers import submitted_assessment, this_fiscal_year
+from tests.integration.kpi_helpers import make_indicator, submitted_assessment, this_fiscal_year
 
 pytestmark = pytest.mark.browser
 INDEX = load_index("2019-07")
@@ -40,6 +40,7 @@ def company_with_years(live_server, page, make_user, make_company):
     fy = this_fiscal_year()
     done = submitted_assessment(company, owner, fy - 1, lambda i: (2, 4) if i == "1" else (1, 3))
     draft = services.start_assessment(company, fy, owner, prefill=True, index_version="2019-07")
+    make_indicator(company, owner)
     page.goto(live_server + "/login")
     page.get_by_label("メールアドレス").fill(owner.email)
     page.get_by_label("パスワード").fill(PASSWORD)
@@ -105,11 +106,18 @@ def test_phone_width_results_history_and_steps(live_server, page, company_with_y
         assert page.locator("details.step-nav > summary .step-nav-here").inner_text() == step.title
         assert page.locator("details.item-card[open]").count() == 0
     _shot(page, "phone-step-collapsed")
+    for tail, heading in (("kpis", "定量指標"), ("review", "回答の確認と提出")):
+        page.goto(f"{live_server}/assessments/{draft.id}/{tail}")
+        assert page.locator("h1").inner_text().startswith(heading)
+        assert _fits(page) <= 390, tail
+        assert page.locator("details.step-nav").get_attribute("open") is None
+    _shot(page, "phone-review")
 
     # Keyboard: open an item from its summary, change an answer, open the bar and leave
     # through a step button, which saves (the unsaved-input guard lets a save through).
     last = INDEX.steps[-1]
     item = last.item_ids[0]
+    page.goto(f"{live_server}/assessments/{draft.id}/steps/{last.id}")
     summary = page.locator(f"details#item-{item} > summary")
     summary.focus()
     page.keyboard.press("Enter")
