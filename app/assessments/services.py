@@ -311,6 +311,12 @@ def save_step(
     return None
 
 
+def discard_failed_transaction() -> None:
+    """After a save failed on the database (connection lost, lock timeout): roll the
+    transaction back whole; the pool hands the next statement a checked connection."""
+    db.session.rollback()
+
+
 def _conflict(assessment: Assessment, step) -> Conflict:
     state = db.session.get(StepState, (assessment.id, step.id))
     answers = answers_by_item(assessment)
