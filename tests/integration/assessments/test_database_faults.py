@@ -11,7 +11,8 @@ version bump, not part of the answers), and the next request succeeds without a 
 The other faults of the issue are tested elsewhere: F2 (two tabs) in
 test_questionnaire_faults.py::test_two_tabs_second_save_gets_conflict_with_both_values, F5
 (expired session) in test_questionnaire_faults.py::
-test_post_after_idle_timeout_is_kept_and_offered_back and ::test_a_step_open_for_two_hours_still_saves
+test_post_after_idle_timeout_is_kept_and_offered_back and
+::test_a_step_open_for_two_hours_still_saves
 (and test_stash_and_idle_hardening.py); F3, F4 and concurrent SQLite writers against a
 live gunicorn in tests/integration/test_live_server_faults.py.
 """
