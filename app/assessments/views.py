@@ -168,6 +168,7 @@ def step(assessment_id, step_id):
             if goto_target(form.nav.data) and posted == stored:
                 # A sidebar button on an untouched step: move on without marking it saved.
                 return redirect_after_save(assessment, step_id)
+            target = save_target(assessment, step_id)  # (the save expires `assessment`)
             try:
                 conflict = services.save_step(
                     assessment, step_def, posted, int(version), current_user
@@ -183,7 +184,7 @@ def step(assessment_id, step_id):
                 answers = services.answer_rows(assessment)  # a fresh connection (pre-ping)
             else:
                 if conflict is None:
-                    return redirect_after_save(assessment, step_id)
+                    return redirect_after_save(assessment, step_id, target)
                 status = 409
                 version = str(conflict.current_version)
     else:
@@ -217,18 +218,28 @@ def step(assessment_id, step_id):
     )
 
 
-def redirect_after_save(assessment, step_id):
-    """Where a saved page of the flow goes: the dashboard, or its neighbour in step_sequence
-    (the KPI step comes between the last questionnaire step and review)."""
+def save_target(assessment, step_id) -> tuple[str, str | None]:
+    """Where a saved page of the flow goes (the dashboard, or its neighbour in step_sequence;
+    the KPI step comes between the last questionnaire step and review) and the message to show
+    there. Decided from the posted button before saving, while the assessment is loaded."""
     choice = request.form.get("nav", "next")
     goto = goto_target(choice)  # the forms accept only the flow's page ids here
     if goto:
-        return redirect(flow_urls(assessment)[goto])
+        return flow_urls(assessment)[goto], None
     if choice == "save_exit":
-        flash("保存しました。続きはいつでも再開できます。", "success")
-        return redirect(url_for("companies.dashboard", company_id=assessment.company_id))
+        return (
+            url_for("companies.dashboard", company_id=assessment.company_id),
+            "保存しました。続きはいつでも再開できます。",
+        )
     target = services.neighbour_step(assessment, step_id, -1 if choice == "back" else 1)
-    return redirect(flow_urls(assessment)[target or services.REVIEW_STEP])
+    return flow_urls(assessment)[target or services.REVIEW_STEP], None
+
+
+def redirect_after_save(assessment, step_id, target=None):
+    url, message = target or save_target(assessment, step_id)
+    if message:
+        flash(message, "success")
+    return redirect(url)
 
 
 def _locked(assessment):
