@@ -32,7 +32,9 @@ from wtforms.validators import InputRequired, Length, NumberRange
 ROWS = 35
 SLOTS = 64  # one set of 35 rows per wrk connection
 metadata = MetaData()
-items = Table("bench_item", metadata, Column("id", Integer, primary_key=True), Column("title", String(200)))
+items = Table(
+    "bench_item", metadata, Column("id", Integer, primary_key=True), Column("title", String(200))
+)
 answers = Table(
     "bench_answer",
     metadata,
@@ -95,7 +97,9 @@ def _t():
     template = app.jinja_env.from_string(T_TEMPLATE)
     query = (
         select(items.c.id, items.c.title, answers.c.cur, answers.c.tgt, answers.c.evidence)
-        .select_from(items.outerjoin(answers, (answers.c.item_id == items.c.id) & (answers.c.slot == 0)))
+        .select_from(
+            items.outerjoin(answers, (answers.c.item_id == items.c.id) & (answers.c.slot == 0))
+        )
         .order_by(items.c.id)
     )
 
@@ -130,7 +134,11 @@ def _bare_save():
     stmt = insert(answers)
     upsert = stmt.on_conflict_do_update(
         index_elements=[answers.c.slot, answers.c.item_id],
-        set_={"cur": stmt.excluded.cur, "tgt": stmt.excluded.tgt, "evidence": stmt.excluded.evidence},
+        set_={
+            "cur": stmt.excluded.cur,
+            "tgt": stmt.excluded.tgt,
+            "evidence": stmt.excluded.evidence,
+        },
     )
 
     @app.route("/save", methods=["GET", "POST"])

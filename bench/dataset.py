@@ -14,9 +14,7 @@ def create_bench_app(database_url: str, *, reset: bool = True):
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-shared-by-all-workers")
     from app import create_app
 
-    app = create_app(
-        {"APP_ENV": "test", "SQLALCHEMY_DATABASE_URI": database_url}
-    )
+    app = create_app({"APP_ENV": "test", "SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
         ids = fill(reset)
     return app, ids

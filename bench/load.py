@@ -91,7 +91,9 @@ class Server:
 
     def worker_rss_mb(self) -> list[float]:
         children = subprocess.run(  # noqa: S603
-            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True  # noqa: S607
+            ["pgrep", "-P", str(self.process.pid)],
+            capture_output=True,
+            text=True,  # noqa: S607
         ).stdout.split()
         sizes = []
         for pid in children:
@@ -267,8 +269,10 @@ def report(results, memory, load_before, load_after, url, args):
     t = results["T (1 query + 35-row form)"]
     t_rps, t_p95 = med(t, "rps"), med(t, "p95_ms")
     bare = results["bare save (35-row upsert)"]
-    print(f"database: {url.split('://')[0]}  rounds: {args.rounds} x {args.seconds:g} s  "
-          f"wrk -t{args.connections} -c{args.connections}")
+    print(
+        f"database: {url.split('://')[0]}  rounds: {args.rounds} x {args.seconds:g} s  "
+        f"wrk -t{args.connections} -c{args.connections}"
+    )
     print(f"load before: {load_before}\nload after:  {load_after}")
     print("| subject | req/s | × T rps | p95 ms | p95 × T | errors |")
     print("|---|---|---|---|---|---|")

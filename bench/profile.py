@@ -1,7 +1,7 @@
 """Profile one page of the app in-process with pyinstrument (a dev dependency).
 
-    .venv/bin/python -m bench.profile results   # or: step-save, step, review
-    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench .venv/bin/python -m bench.profile results
+    .venv/bin/python -m bench.profile results   # or: step-save, step, review, progress
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1/h16_bench .venv/bin/python -m bench.profile results
 
 Runs the request 300 times after a warm-up and prints pyinstrument's call tree (time per
 function, children sorted by time); --html FILE writes the interactive page instead.
@@ -21,7 +21,9 @@ def logged_in_client(app):
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
-    response = client.post("/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302
     return client
 
@@ -49,7 +51,7 @@ def main(argv=None):
     from questionnaires import load_index
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("page", choices=["results", "step", "review", "step-save"])
+    parser.add_argument("page", choices=["results", "step", "review", "progress", "step-save"])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--html")
     args = parser.parse_args(argv)
@@ -62,6 +64,7 @@ def main(argv=None):
         "results": f"/assessments/{ids['submitted']}/results",
         "step": step_url,
         "review": f"/assessments/{ids['draft']}/review",
+        "progress": f"/companies/{ids['company']}/progress",
     }
     if args.page == "step-save":
         html = client.get(step_url).get_data(as_text=True)
