@@ -1,7 +1,8 @@
 """Profile one page of the app in-process with pyinstrument (a dev dependency).
 
     .venv/bin/python -m bench.profile results   # or: step-save, step, review, progress
-    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1/h16_bench .venv/bin/python -m bench.profile results
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1/h16_bench \
+        .venv/bin/python -m bench.profile results
 
 Runs the request 300 times after a warm-up and prints pyinstrument's call tree (time per
 function, children sorted by time); --html FILE writes the interactive page instead.
