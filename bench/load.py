@@ -3,7 +3,7 @@ wrk (Debian: `apt-get install -y wrk`) on 127.0.0.1, rounds interleaved, medians
 
     .venv/bin/python -m bench.load                                   # SQLite (a new file)
     .venv/bin/python -m bench.load --database-url postgresql://postgres@127.0.0.1/h16_bench
-    .venv/bin/python -m bench.load --seconds 10 --rounds 3 --app-dir /tmp/old-checkout
+    .venv/bin/python -m bench.load --seconds 10 --rounds 3 --before-dir /tmp/old-checkout
 
 Subjects, each round in this order (so a burst of load elsewhere on the machine hits a whole
 round): hello, T, bare save, then the app's pages and the step save. Every subject runs
@@ -19,8 +19,10 @@ round): hello, T, bare save, then the app's pages and the step save. Every subje
   and after.
 
 The database is the app's own (SQLite file or PostgreSQL database, emptied and refilled: use a
-database of its own, never one with data). --app-dir runs the app from another checkout (the
-"before" figures of bench/README.md) with this checkout's baselines.
+database of its own, never one with data). --app-dir runs the app from another checkout with
+this checkout's baselines; --before-dir also starts the app of another checkout (same schema)
+on the same database and measures each of its pages right after this checkout's, in the same
+rounds: before/after ratios from one run, under one machine load.
 """
 
 import argparse
@@ -41,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LUA = ROOT / "bench" / "wrk" / "session.lua"
 STEP = "it-system"  # 9 items, the largest step
 LOG_FORMAT = "%(m)s %(s)s %(D)s"
+BASELINES = ("hello", "T (1 query + 35-row form)", "bare save (35-row upsert)")
 
 
 def free_port() -> int:
@@ -173,6 +176,7 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--app-dir", type=Path, default=ROOT)
+    parser.add_argument("--before-dir", type=Path)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="dx-load-"))
@@ -217,16 +221,28 @@ def main(argv=None):
     draft, submitted, company = ids["draft"], ids["submitted"], ids["company"]
     cookie = login_cookie(app_server.base, EMAIL, PASSWORD, f"/assessments/{draft}/steps/{STEP}")
     a = app_server
-    subjects = {
-        "hello": (servers["hello"], "/", "get", [0]),
-        "T (1 query + 35-row form)": (servers["T"], "/", "get", [0]),
-        "bare save (35-row upsert)": (servers["bare"], "/save", "bare-save", list(range(64))),
+    pages = {
         "step GET (9 items)": (a, f"/assessments/{draft}/steps/{STEP}", "get", [0]),
         "review GET (35 answers)": (a, f"/assessments/{draft}/review", "get", [0]),
         "results GET": (a, f"/assessments/{submitted}/results", "get", [0]),
         "dashboard GET": (a, f"/companies/{company}", "get", [0]),
         "progress GET": (a, f"/companies/{company}/progress", "get", [0]),
         "step save (9 items)": (a, f"/assessments/{{id}}/steps/{STEP}", "step-save", ids["drafts"]),
+    }
+    if args.before_dir:
+        (workdir / "before").mkdir()
+        before = Server("wsgi:app", env, workdir / "before", args.before_dir)
+        servers["before"] = before
+        paired = {}
+        for name, (_, path, mode, subject_ids) in pages.items():
+            paired[name] = pages[name]
+            paired[name + " [before]"] = (before, path, mode, subject_ids)
+        pages = paired
+    subjects = {
+        "hello": (servers["hello"], "/", "get", [0]),
+        "T (1 query + 35-row form)": (servers["T"], "/", "get", [0]),
+        "bare save (35-row upsert)": (servers["bare"], "/save", "bare-save", list(range(64))),
+        **pages,
     }
     results = {name: [] for name in subjects}
     try:
@@ -238,7 +254,7 @@ def main(argv=None):
                     path,
                     mode,
                     subject_ids,
-                    cookie if server is a else "",
+                    cookie if mode != "bare-save" and name not in BASELINES else "",
                     items,
                     args.connections,
                     args.seconds,
@@ -285,9 +301,10 @@ def report(results, memory, load_before, load_after, url, args):
             f"{' ' + '; '.join(sock) if sock else ''} |"
         )
     step = results["step save (9 items)"]
+    saves = [(n, results[n]) for n in results if n.startswith(("bare save", "step save"))]
     print("\n| save | POSTs ok/s | median POST ms (worker) | p95 POST ms | failed POSTs |")
     print("|---|---|---|---|---|")
-    for name, rows in (("bare save (35-row upsert)", bare), ("step save (9 items)", step)):
+    for name, rows in saves:
         print(
             f"| {name} | {med(rows, 'posts_ok_per_s'):.1f} | {med(rows, 'post_median_ms'):.2f} | "
             f"{med(rows, 'post_p95_ms'):.2f} | {sum(r['post_failures'] for r in rows)} |"
@@ -297,6 +314,12 @@ def report(results, memory, load_before, load_after, url, args):
         f" × POSTs/s; {med(bare, 'post_median_ms') / med(step, 'post_median_ms'):.2f} × by "
         "median worker time per POST (bare / step; >= 1.0 is the goal)"
     )
+    if "step save (9 items) [before]" in results:
+        old = results["step save (9 items) [before]"]
+        print(
+            f"before: {med(old, 'posts_ok_per_s') / med(bare, 'posts_ok_per_s'):.2f} × POSTs/s; "
+            f"{med(bare, 'post_median_ms') / med(old, 'post_median_ms'):.2f} × by worker time"
+        )
     print(f"app worker memory after the runs: {', '.join(f'{m:.0f} MB' for m in memory)}")
 
 
