@@ -166,8 +166,11 @@ def export_data(assessment: Assessment) -> wbk.ExportData:
         ("状態", STATUS_LABELS.get(assessment.status, assessment.status)),
         (
             "スコアの版",
-            "" if shown is None else (
-                f"第{shown.revision}版（再編集前に提出された内容）" if shown.revision
+            ""
+            if shown is None
+            else (
+                f"第{shown.revision}版（再編集前に提出された内容）"
+                if shown.revision
                 else "提出された内容"
             ),
         ),

@@ -90,7 +90,7 @@ def test_the_export_has_one_row_per_item_with_the_named_columns():
 
 
 def test_text_that_starts_like_a_formula_is_stored_as_text_not_as_a_formula():
-    data = export({"1": {"evidence": "=HYPERLINK(\"http://x\")", "action": "+1"}})
+    data = export({"1": {"evidence": '=HYPERLINK("http://x")', "action": "+1"}})
     ws = load_workbook(io.BytesIO(data))[wbk.SHEET_ITEMS]
     for column in (8, 9):
         cell = ws.cell(row=2, column=column)
@@ -98,7 +98,7 @@ def test_text_that_starts_like_a_formula_is_stored_as_text_not_as_a_formula():
         assert cell.quotePrefix
     raw = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
     assert b"<f>" not in raw
-    assert read(data).answers["1"]["evidence"] == "=HYPERLINK(\"http://x\")"
+    assert read(data).answers["1"]["evidence"] == '=HYPERLINK("http://x")'
 
 
 # -- round trip ---------------------------------------------------------------------------------
