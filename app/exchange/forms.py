@@ -16,6 +16,7 @@ class ImportForm(FlaskForm):
     workbook = FileField(
         "Excelのブック（.xlsx）",
         validators=[FileRequired(message="ファイルを選んでください。")],
+        render_kw={"accept": ".xlsx"},
     )
 
     def set_years(self, current_year: int) -> None:

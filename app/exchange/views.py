@@ -59,7 +59,7 @@ def _hub(company, form, problems=(), status=200):
         form=form,
         problems=problems,
         can_edit=can(current_user, "edit", company.id),
-        max_kb=wbk.MAX_FILE_BYTES // 1024,
+        max_mb=wbk.MAX_FILE_BYTES // (1024 * 1024),
     ), status
 
 

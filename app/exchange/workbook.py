@@ -308,7 +308,7 @@ def check_container(data: bytes, filename: str) -> None:
     if not data:
         raise _reject("ファイルが空です。")
     if len(data) > MAX_FILE_BYTES:
-        raise _reject(f"ファイルが大きすぎます（{MAX_FILE_BYTES // 1024}KBまで）。")
+        raise _reject(f"ファイルが大きすぎます（{MAX_FILE_BYTES // (1024 * 1024)}MBまで）。")
     if name.endswith((".xlsm", ".xltm", ".xlam")):
         raise _reject("マクロ付きのブック（.xlsm）は読み込めません。.xlsx で保存してください。")
     if data.startswith(OLE_MAGIC):
