@@ -320,3 +320,22 @@ def test_the_profile_sheet_gives_year_version_and_corporate_number():
         "2019-07",
         "7010001008844",
     )
+
+
+def test_xml_entity_expansion_is_refused_by_defusedxml_not_expanded():
+    entities = '<!ENTITY a "aaaaaaaaaa">' + "".join(
+        f'<!ENTITY {chr(98 + n)} "{("&" + chr(97 + n) + ";") * 10}">' for n in range(8)
+    )
+    sheet = (
+        f'<?xml version="1.0"?><!DOCTYPE w [{entities}]>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&i;</t></is></c></row>'
+        "</sheetData></worksheet>"
+    ).encode()
+    source = zipfile.ZipFile(io.BytesIO(export()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for info in source.infolist():
+            name = info.filename
+            z.writestr(info, sheet if name == "xl/worksheets/sheet1.xml" else source.read(info))
+    assert "読み込めませんでした" in rejected(out.getvalue())[0].message
