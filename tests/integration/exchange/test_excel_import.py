@@ -1,6 +1,7 @@
 """Excel export and import through the pages: preview, apply once, all or nothing, refusals."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -8,6 +9,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from app.assessments import services as assessment_services
+from app.exchange import services
 from app.exchange import workbook as wbk
 from app.models import (
     Answer,
@@ -437,3 +439,22 @@ def test_round_trip_export_then_import_gives_the_same_answers(
     blank = {"current": None, "target": None, "evidence": "", "action": ""}
     others = {k: v for k, v in answers_of(db, target.id).items() if k not in expected}
     assert all(v == blank for v in others.values()) and len(others) == len(INDEX.item_ids) - 3
+
+
+def test_an_expired_preview_is_gone_and_applies_nothing(world, client_request, db):
+    owner, company = world
+    fy = this_fiscal_year()
+    draft = assessment_services.start_assessment(
+        company, fy, owner, prefill=False, index_version="2019-07"
+    )
+    response = upload(client_request, company.id, download(client_request, draft.id), fy)
+    token = response.headers["Location"].rsplit("/", 1)[1]
+    page = client_request.get_url(response.headers["Location"])
+    stored = db.session.get(ImportUpload, token)
+    stored.created_at = stored.created_at - services.UPLOAD_TTL - timedelta(minutes=1)
+    db.session.commit()
+    client_request.get_url(response.headers["Location"], _expected_status=404)
+    apply_url = f"/companies/{company.id}/import/{token}/apply"
+    gone = client_request.client.post(apply_url, data={"csrf_token": page.csrf_token})
+    assert gone.status_code == 404
+    assert answers_of(db, draft.id) == {}
