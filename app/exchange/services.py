@@ -93,7 +93,8 @@ def _indicator_value(indicator: Indicator, value: Decimal | None):
         return None
     if indicator.value_type == "ordered":
         return label_for_rank(value, indicator.scale or [])
-    return Decimal(value).normalize() if value == value.to_integral() else value
+    value = Decimal(value)
+    return int(value) if value == value.to_integral() else value.normalize()
 
 
 def company_indicators(company_id: int) -> list[Indicator]:
@@ -316,12 +317,16 @@ def prepare_import(
             if i in parsed.answers
         ],
     }
-    # One pending import per user and company; expired ones of anyone go too.
+    # One pending import per user and company; any older than UPLOAD_TTL goes (an applied one
+    # is kept that long so that a repeated confirmation is recognised).
     db.session.execute(
         db.delete(ImportUpload).where(
-            ImportUpload.applied_at.is_(None),
             (ImportUpload.created_at < utcnow() - UPLOAD_TTL)
-            | ((ImportUpload.user_id == user.id) & (ImportUpload.company_id == company.id)),
+            | (
+                (ImportUpload.user_id == user.id)
+                & (ImportUpload.company_id == company.id)
+                & ImportUpload.applied_at.is_(None)
+            )
         )
     )
     upload = ImportUpload(

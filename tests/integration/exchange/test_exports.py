@@ -57,6 +57,10 @@ def test_the_workbook_has_kpis_with_actuals_and_profile_with_scores(history_worl
     fy = this_fiscal_year()
     assert row["指標名"] == indicator.name and row["定義"] == indicator.definition
     assert (row["基準年度"], row["目標年度"]) == (indicator.baseline_year, indicator.target_year)
+    assert (row["基準値"], row["目標値"]) == (
+        int(indicator.baseline_value),
+        int(indicator.target_value),
+    )
     assert Decimal(str(row[f"{fy - 1}年度実績"])) == Decimal("7")
     assert Decimal(str(row[f"{fy}年度実績"])) == Decimal("12.5")
 
