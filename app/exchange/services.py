@@ -343,6 +343,15 @@ def prepare_import(
     return upload
 
 
+def purge_expired_uploads() -> int:
+    """Delete imports older than UPLOAD_TTL (pending or applied); `flask stashes purge` runs it."""
+    result = db.session.execute(
+        db.delete(ImportUpload).where(ImportUpload.created_at < utcnow() - UPLOAD_TTL)
+    )
+    db.session.commit()
+    return result.rowcount
+
+
 def load_upload(token: str, company_id: int, user) -> ImportUpload | None:
     """The user's own upload for this company, if it has not expired; else None (404)."""
     upload = db.session.get(ImportUpload, token)

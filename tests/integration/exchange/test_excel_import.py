@@ -21,6 +21,7 @@ from app.models import (
     StepState,
     User,
 )
+from app.models._time import utcnow
 from app.progress.comparison import year_comparisons
 from tests.integration.kpi_helpers import this_fiscal_year
 from tests.integration.member_helpers import INDEX, submitted_assessment
@@ -458,3 +459,31 @@ def test_an_expired_preview_is_gone_and_applies_nothing(world, client_request, d
     gone = client_request.client.post(apply_url, data={"csrf_token": page.csrf_token})
     assert gone.status_code == 404
     assert answers_of(db, draft.id) == {}
+
+
+def test_the_hourly_purge_deletes_old_imports_only(world, client_request, db, app):
+    owner, company = world
+    fy = this_fiscal_year()
+    draft = assessment_services.start_assessment(
+        company, fy, owner, prefill=False, index_version="2019-07"
+    )
+    data = download(client_request, draft.id)
+    fresh = upload(client_request, company.id, data, fy).headers["Location"].rsplit("/", 1)[1]
+    db.session.add(
+        ImportUpload(
+            id="expired-token",
+            user_id=owner.id,
+            company_id=company.id,
+            fiscal_year=fy,
+            index_version="2019-07",
+            filename="x.xlsx",
+            payload={"assessment_id": None, "items": []},
+            created_at=utcnow() - services.UPLOAD_TTL - timedelta(minutes=1),
+            applied_at=utcnow() - services.UPLOAD_TTL,
+        )
+    )
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["stashes", "purge"])
+    assert "purged 1 Excel imports" in result.output
+    db.session.expire_all()
+    assert set(db.session.scalars(db.select(ImportUpload.id))) == {fresh}
