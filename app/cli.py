@@ -132,10 +132,13 @@ stashes_cli = AppGroup("stashes", help="Step forms kept after an idle timeout.")
 
 @stashes_cli.command("purge")
 def purge_stashes_command():
-    """Delete stashed step posts older than a day (run hourly from cron or a systemd timer)."""
+    """Delete stashed step posts older than a day and Excel imports older than an hour (run
+    hourly from cron or a systemd timer)."""
     from app.assessments.stash import purge_old_stashes
+    from app.exchange.services import purge_expired_uploads
 
     click.echo(f"purged {purge_old_stashes()} stashed posts")
+    click.echo(f"purged {purge_expired_uploads()} Excel imports")
 
 
 @click.command("backup-sqlite")
