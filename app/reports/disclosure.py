@@ -25,7 +25,10 @@ statistics, e.g. the Eurostat/Statistics Netherlands τ-ARGUS handbook):
    - if the total is not published, at least one non-empty row is not published either (else the
      rows would add up to it);
    - the union of the rows unpublished in this release or in an earlier one, whose sum is
-     derivable in both (total minus the shown rows), changed by 0 or at least ``k`` companies.
+     derivable in both (total minus the shown rows), changed by 0 or at least ``k`` companies;
+   - the hidden group of one release minus rows of it shown in the other release (an earlier
+     total is still public, carried or not) leaves 0 or at least ``k`` companies: the rest of
+     the group plus the companies by which the shown rows changed in between.
    A line that breaks a rule gets one more cell suppressed (the smallest shown row, preferring
    rows of the failing group), and all lines are checked again until none breaks a rule
    (complementary or secondary suppression). Every account reads the same stored cells, so a
@@ -116,17 +119,45 @@ def _line_breach(
     shown_rows = sorted(
         (r for r in line.rows if r not in hidden and n(r) > 0), key=lambda r: (n(r), r)
     )
-    if line.total in hidden:
+    total_shown = line.total not in hidden
+    if not total_shown:
         # The rows must not add up to the hidden total.
-        return shown_rows[0] if n(line.total) > 0 and not hidden_rows and shown_rows else None
-    if hidden_rows and (len(hidden_rows) < 2 or sum(n(r) for r in hidden_rows) < k):
+        if n(line.total) > 0 and not hidden_rows and shown_rows:
+            return shown_rows[0]
+    elif hidden_rows and (len(hidden_rows) < 2 or sum(n(r) for r in hidden_rows) < k):
         return shown_rows[0] if shown_rows else line.total
     for e in earlier:
-        if line.total not in e.published:
-            continue
-        group = {r for r in line.rows if r in hidden or r not in e.published}
-        if group and _changed_a_little(_union(group, members), _union(group, e.members), k):
-            preferred = [r for r in shown_rows if r in group]
-            candidates = preferred or shown_rows
+        shown_then = {r for r in line.rows if r in e.published}
+        shown_now = {r for r in line.rows if r not in hidden and n(r) > 0}
+        # (a) the hidden group of then and of now, both derivable: their union changed little
+        if total_shown and line.total in e.published:
+            group = {r for r in line.rows if r in hidden or r not in e.published}
+            if group and _changed_a_little(_union(group, members), _union(group, e.members), k):
+                preferred = [r for r in shown_rows if r in group]
+                candidates = preferred or shown_rows
+                return candidates[0] if candidates else line.total
+        # (b) then's hidden group minus rows shown now (or now's minus rows shown then)
+        #     isolates the rest of the group plus those rows' changes
+        if line.total in e.published:
+            then_hidden = [r for r in line.rows if r not in e.published]
+            again = [r for r in then_hidden if r in shown_now]
+            if again and _isolates_few(then_hidden, again, e.members, members, k):
+                return min(again, key=lambda r: (n(r), r))
+        now_hidden = [r for r in line.rows if r in hidden]
+        before = [r for r in now_hidden if r in shown_then]
+        if total_shown and before and _isolates_few(now_hidden, before, members, e.members, k):
+            fresh = [r for r in shown_rows if r not in shown_then]
+            candidates = fresh or shown_rows
             return candidates[0] if candidates else line.total
     return None
+
+
+def _isolates_few(group, known, group_members, known_members, k: int) -> bool:
+    """Whether the sum of ``group`` (in one release) minus the rows ``known`` (taken from the
+    other release) isolates between 1 and k - 1 companies: the rest of the group plus the
+    companies by which the known rows differ between the two releases."""
+    rest = [r for r in group if r not in known]
+    isolated = len(_union(rest, group_members)) + difference(
+        _union(known, group_members), _union(known, known_members)
+    )
+    return 0 < isolated < k

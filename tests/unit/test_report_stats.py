@@ -152,3 +152,17 @@ def test_content_disposition_has_ascii_fallback_and_utf8_name():
     assert (
         "filename*=UTF-8''DX%E6%8E%A8%E9%80%B2%E6%8C%87%E6%A8%99_%E9%9B%86%E8%A8%88.csv" in header
     )
+
+
+def test_an_earlier_total_minus_a_row_shown_now_isolates_nobody():
+    # release 1: 福岡 (r0) 10 companies, 鹿児島 (r1) the target alone: both rows hidden, the
+    # total of 11 published. Release 2: the target resubmitted, so the total may not move.
+    # 福岡 alone, unchanged, would be publishable, but total(1) - 福岡(2) = the target.
+    old = _cells([10, 1])
+    line = _line([10, 1])
+    assert publishable(old, [line]) == {"t"}
+    new = _cells([10, 1])
+    new["r1"] = {10: 2}
+    new["t"] = {**new["r0"], 10: 2}
+    shown = publishable(new, [line], [Earlier(old, frozenset({"t"}))])
+    assert "r0" not in shown and "t" not in shown

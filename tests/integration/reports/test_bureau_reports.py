@@ -77,7 +77,17 @@ def test_page_csv_and_xlsx_show_the_hand_computed_figures(submitted, release, bu
     assert _rows(tables["初回提出・継続提出別"])["初回提出の企業"][0] == "5"
     items = _rows(tables[ITEMS])
     # item 1 (management): current 1, 2, 3, 4, 4; item 8 (IT): 1, 2, 3, 2, 4; targets 3,3,4,4,5
-    assert items["1 ビジョンの共有"] == ["DX推進の枠組み", "2.80", "3.80", "0", "1", "1", "1", "2", "0"]
+    assert items["1 ビジョンの共有"] == [
+        "DX推進の枠組み",
+        "2.80",
+        "3.80",
+        "0",
+        "1",
+        "1",
+        "1",
+        "2",
+        "0",
+    ]
     item_8 = next(k for k in items if k.startswith("8 "))
     assert items[item_8] == ["ITシステム構築の枠組み", "2.40", "3.80", "0", "1", "2", "1", "1", "0"]
     groups = _rows(tables[GROUPS])
@@ -207,7 +217,10 @@ def test_one_filter_at_a_time_within_the_scope(submitted, release, bureau_client
     page = session.get("reports.index", industry="G")
     assert page.field_value("industry") == "G"
     tables = page_tables(page)
-    assert _rows(tables["全体と枠組み別の成熟度（情報通信業）"])["全体（35項目）"][:2] == ["5", "2.00"]
+    assert _rows(tables["全体と枠組み別の成熟度（情報通信業）"])["全体（35項目）"][:2] == [
+        "5",
+        "2.00",
+    ]
     assert "都道府県別" not in tables  # no cross tables: a filtered page is one row's figures
     csv_text = _raw(session, "reports.export_csv", industry="G").decode("utf-8-sig")
     assert csv_tables(csv_text)[""][2] == ["絞り込み", "情報通信業"]
