@@ -117,6 +117,7 @@ CASES = [
     # -- bureau reports -------------------------------------------------------------------------
     get("/bureau/reports", each(BUREAUS, 200)),
     get("/bureau/reports.csv", each(BUREAUS, 200)),
+    get("/bureau/reports.xlsx", each(BUREAUS, 200)),
     # -- companies ------------------------------------------------------------------------------
     get("/advisor/clients", each(ADVISORS, 200)),
     get("/companies/", each(MEMBER_ACCOUNTS, 302), note="one company: straight to it"),
@@ -350,7 +351,7 @@ def test_every_endpoint_answers_each_role_as_the_rules_say(app, role):
             response = client.get(url)
         else:
             response = client.post(url, data={"csrf_token": token})
-        body = response.get_data(as_text=True)
+        body = response.get_data().decode("utf-8", "replace")  # .xlsx downloads are binary
         expected = case.expected(role)
         if response.status_code != expected:
             mismatches.append(f"{case.method} {case.url}: {response.status_code}, not {expected}")
