@@ -1,6 +1,6 @@
 """The bureau report as CSV and as .xlsx: the same tables as the page (services.report_tables),
 the same titles, the same rounding (means and medians two decimals, percentages one), and every
-text cell neutralised against formulas (app/web/spreadsheet.py).
+text cell neutralised against formulas (app/web/cell_safety.py, shared by every export).
 
 - CSV: UTF-8 with a BOM (Excel opens Japanese text correctly), RFC 4180 quoting, CRLF.
 - .xlsx (openpyxl): a first sheet with the heading lines, then one sheet per table, named after
@@ -12,13 +12,12 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
-from urllib.parse import quote
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from app.reports.services import ScopeReport, report_heading, report_tables
-from app.web.spreadsheet import neutralise
+from app.web.cell_safety import safe_cell as neutralise
 
 BOM = "\ufeff"
 SHEET_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
@@ -97,11 +96,3 @@ def download_names(report: ScopeReport, extension: str) -> tuple[str, str]:
         f"dx-report-{report.scope}-{tag}.{extension}",
         f"DX推進指標_集計_{report.name}_{jp}.{extension}",
     )
-
-
-def content_disposition(ascii_name: str, utf8_name: str) -> str:
-    """RFC 6266 / RFC 5987: a quoted ASCII fallback plus the percent-encoded UTF-8 name."""
-    fallback = "".join(
-        c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in ascii_name
-    )
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(utf8_name, safe='')}"

@@ -9,8 +9,9 @@ from app.extensions import limiter
 from app.reports import charts
 from app.reports.cells import filter_choices
 from app.reports.disclosure import MIN_COMPANIES
-from app.reports.exports import content_disposition, download_names, report_csv, report_xlsx
+from app.reports.exports import download_names, report_csv, report_xlsx
 from app.reports.services import CARRIED_TEXT, SUPPRESSED_TEXT, report_tables, requested_report
+from app.web.downloads import content_disposition
 from app.web.guards import roles_required
 
 bp = Blueprint("reports", __name__, url_prefix="/bureau")

@@ -2,7 +2,7 @@
 the members each release counted, and each cell's published, carried or suppressed figures
 
 Revision ID: 298a4330efad
-Revises: 5a7e1c3d9b20
+Revises: 7c4e2a91d5b3
 Create Date: 2026-12-03 13:55:11.467637
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '298a4330efad'
-down_revision = '5a7e1c3d9b20'
+down_revision = '7c4e2a91d5b3'
 branch_labels = None
 depends_on = None
 
