@@ -25,6 +25,7 @@ import re
 import statistics
 import sys
 import time
+from datetime import UTC, datetime
 
 LEVEL_SPREAD = 1.1
 
@@ -64,24 +65,27 @@ def generate(db, companies: int, years: tuple[int, ...], version: str, items) ->
                     yield (k * 10 + y, item.id, cur, min(5, cur + rng.randint(1, 3)))
 
     if engine.dialect.name == "postgresql":
+        now = datetime.now(UTC)
         raw = engine.raw_connection()
         try:
             with raw.cursor() as cur:
                 for table, columns, rows in (
                     (
                         "companies",
-                        "id, name, prefecture_code, jsic_division, sme_sector, employees, capital_yen",
-                        company_rows,
+                        "id, name, prefecture_code, jsic_division, sme_sector, employees, capital_yen,"
+                        " is_sole_proprietor, fiscal_year_start_month, created_at",
+                        (r + (False, 4, now) for r in company_rows),
                     ),
                     (
                         "assessments",
-                        "id, company_id, fiscal_year, index_version, status, version",
-                        assessment_rows,
+                        "id, company_id, fiscal_year, index_version, status, version, created_at",
+                        (r + (now,) for r in assessment_rows),
                     ),
                     (
                         "answers",
-                        "assessment_id, item_id, current_level, target_level",
-                        answer_rows(),
+                        "assessment_id, item_id, current_level, target_level, evidence, action,"
+                        " updated_at",
+                        (r + ("", "", now) for r in answer_rows()),
                     ),
                 ):
                     with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
