@@ -118,6 +118,7 @@ CASES = [
     # -- bureau reports -------------------------------------------------------------------------
     get("/bureau/reports", each(BUREAUS, 200)),
     get("/bureau/reports.csv", each(BUREAUS, 200)),
+    get("/bureau/reports.xlsx", each(BUREAUS, 200)),
     # -- companies ------------------------------------------------------------------------------
     get("/advisor/clients", each(ADVISORS, 200)),
     get("/companies/", each(MEMBER_ACCOUNTS, 302), note="one company: straight to it"),
