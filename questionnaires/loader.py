@@ -177,9 +177,11 @@ def load_index(version: str | None = None, *, path: Path | str | None = None) ->
 def _load_version(version: str) -> Index:
     if _VERSION_PATTERN.fullmatch(version) and version in packaged_versions():
         return _load_packaged(version)
-    digest = _stored.digest(version) if _stored is not None and _VERSION_PATTERN.fullmatch(
-        version
-    ) else None
+    digest = (
+        _stored.digest(version)
+        if _stored is not None and _VERSION_PATTERN.fullmatch(version)
+        else None
+    )
     if digest is None:
         raise UnknownVersionError(
             f"unknown index version {version!r}; available: {', '.join(available_versions())}"
@@ -473,9 +475,7 @@ class _Builder:
         value = rec.get(key)
         if value is None:
             if self.default_source is None:
-                self.problem(
-                    where, f"text without a source (set '{key}' or meta.default_source)"
-                )
+                self.problem(where, f"text without a source (set '{key}' or meta.default_source)")
             return self.default_source
         if not isinstance(value, str) or value not in self.sources:
             if isinstance(value, str) and _ID_PATTERN.fullmatch(value) and not self.sources:
@@ -645,9 +645,7 @@ class _Builder:
             return None
         scale = rec["scale"]
         if scale not in ANSWER_SCALES:
-            self.problem(
-                where, f"unknown scale {scale!r} (one of {', '.join(ANSWER_SCALES)})"
-            )
+            self.problem(where, f"unknown scale {scale!r} (one of {', '.join(ANSWER_SCALES)})")
         scope = rec["scope"]
         if scope != "overall" and scope not in frameworks:
             self.problem(where, f"scope must be 'overall' or a framework id (got {scope!r})")
