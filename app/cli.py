@@ -1,5 +1,5 @@
 """Command-line tools: `flask --app wsgi seed-demo`, `flask --app wsgi users ...`,
-`flask --app wsgi stashes purge`."""
+`flask --app wsgi stashes purge`, `flask --app wsgi index ...` (app/indexes/cli.py)."""
 
 import click
 from flask import current_app
@@ -138,6 +138,9 @@ def purge_stashes_command():
 
 
 def register_cli(app):
+    from app.indexes.cli import index_cli
+
+    app.cli.add_command(index_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(stashes_cli)
     app.cli.add_command(seed_demo_command)

@@ -33,7 +33,9 @@ R5  Item scores.  ``ItemScore.gap`` is ``target - current`` (``None`` unless
     a negative gap.
 
 R6  Leading company (先行企業, IPA's definition).  ``leading`` is ``True`` iff
-    the mean current level over all answered items is at least 3.  The
+    the mean current level over all answered items is at least 3 (the default
+    rule; a version may define its own ``leading_rule``: scale, threshold and
+    scope, carried by the Structure, or none, which gives ``None``).  The
     comparison is exact integer arithmetic (``sum >= 3 * n``), never a float
     comparison.  ``None`` when no current level is answered.  It is computed
     over the answered items even when the assessment is incomplete; callers
@@ -111,9 +113,9 @@ MAX_LEVEL = 5
 LEADING_THRESHOLD = 3
 
 
-def is_leading(level_sum: int, n: int) -> bool:
+def is_leading(level_sum: int, n: int, threshold: int = LEADING_THRESHOLD) -> bool:
     """R6: the mean current level reaches the threshold, compared exactly (no float mean)."""
-    return n > 0 and level_sum >= LEADING_THRESHOLD * n
+    return n > 0 and level_sum >= threshold * n
 
 
 # --------------------------------------------------------------------------
@@ -137,6 +139,9 @@ class Structure:
     group_of: Mapping[str, str]
     framework_ids: tuple[str, ...]
     group_ids: tuple[str, ...]
+    # The version's 先行企業 rule as (scale, threshold, scope): scale "current" or "target",
+    # scope "overall" or a framework id. None: the version defines no rule (leading is None).
+    leading_rule: tuple[str, int, str] | None = ("current", LEADING_THRESHOLD, "overall")
 
     def __post_init__(self) -> None:
         item_ids = tuple(self.item_ids)
@@ -167,6 +172,12 @@ class Structure:
         object.__setattr__(self, "group_ids", group_ids)
         object.__setattr__(self, "framework_of", MappingProxyType(framework_of))
         object.__setattr__(self, "group_of", MappingProxyType(group_of))
+        if self.leading_rule is not None:
+            scale, threshold, scope = self.leading_rule
+            if scale not in ("current", "target") or not isinstance(threshold, int):
+                raise ValueError(f"invalid leading rule {self.leading_rule!r}")
+            if scope != "overall" and scope not in framework_ids:
+                raise ValueError(f"leading rule: unknown scope {scope!r}")
 
     def items_of_framework(self, framework_id: str) -> tuple[str, ...]:
         """Item ids of one framework, in item order."""
@@ -175,6 +186,9 @@ class Structure:
     def items_of_group(self, group_id: str) -> tuple[str, ...]:
         """Item ids of one group (key question), in item order."""
         return tuple(i for i in self.item_ids if self.group_of[i] == group_id)
+
+
+_DEFAULT_RULE = ("current", LEADING_THRESHOLD, "overall")
 
 
 def structure_from_index(index: Any) -> Structure:
@@ -190,12 +204,18 @@ def structure_from_index(index: Any) -> Structure:
     group_of = {item.id: item.group_id for item in items}
     framework_ids = tuple(fw.id for fw in index.frameworks)
     group_ids = tuple(dict.fromkeys(item.group_id for item in items))
+    # An index object without the attribute gets the default rule; ``leading_rule = None``
+    # means the version defines none.
+    rule = getattr(index, "leading_rule", _DEFAULT_RULE)
+    if rule is not _DEFAULT_RULE and rule is not None:
+        rule = (rule.scale, rule.threshold, rule.scope)
     return Structure(
         item_ids=item_ids,
         framework_of=framework_of,
         group_of=group_of,
         framework_ids=framework_ids,
         group_ids=group_ids,
+        leading_rule=rule,
     )
 
 
@@ -468,8 +488,7 @@ def score_assessment(
         gid: _stat(items[i] for i in structure.items_of_group(gid)) for gid in structure.group_ids
     }
 
-    currents = [i.current for i in items.values() if i.current is not None]
-    leading = None if not currents else is_leading(sum(currents), len(currents))
+    leading = _leading(structure, items)
     complete = all(i.current is not None and i.target is not None for i in items.values())
 
     card = ScoreCard(
@@ -485,6 +504,17 @@ def score_assessment(
     if previous is not None:
         card = replace(card, delta=compute_delta(card, previous))
     return card
+
+
+def _leading(structure: Structure, items: Mapping[str, ItemScore]) -> bool | None:
+    """R6 with the version's rule: None without a rule or without an answered level."""
+    if structure.leading_rule is None:
+        return None
+    scale, threshold, scope = structure.leading_rule
+    ids = structure.item_ids if scope == "overall" else structure.items_of_framework(scope)
+    values = [getattr(items[i], scale) for i in ids]
+    answered = [v for v in values if v is not None]
+    return None if not answered else is_leading(sum(answered), len(answered), threshold)
 
 
 def _diff(a: float | None, b: float | None) -> float | None:

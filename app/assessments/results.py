@@ -60,7 +60,9 @@ def build_results(assessment, shown: services.SubmittedVersion) -> Results:
     # Earlier values are shown only beside a change they explain (same index version).
     prev = comparison.previous.card if comparison and comparison.comparable else None
     delta = comparison.delta if comparison else None
-    national = latest_national_average()
+    # IPA's figures belong to the index version they were computed on.
+    same_version = index.version_id == reference.ipa_national_averages_version()
+    national = latest_national_average() if same_version else None
 
     def stat_row(key, label, stat, prev_stat, change, nat_current=None, nat_target=None):
         return Row(
@@ -79,7 +81,7 @@ def build_results(assessment, shown: services.SubmittedVersion) -> Results:
 
     overall = stat_row(
         "all",
-        "全35項目",
+        f"全{len(index.items)}項目",
         card.overall,
         prev.overall if prev else None,
         delta.overall if delta else None,

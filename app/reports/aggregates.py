@@ -270,7 +270,7 @@ def _row(label: str, companies: list[_CompanyLevels], suppressed: bool) -> Row:
 
 
 def _summary_rows(companies: list[_CompanyLevels], index) -> tuple[Row, ...]:
-    rows = [_row("全体（35項目）", companies, False)]
+    rows = [_row(f"全体（{len(index.items)}項目）", companies, False)]
     for framework in index.frameworks:
         current, target = _summaries(c.frameworks[framework.id] for c in companies)
         label = f"{framework.name}（{len(framework.item_ids)}項目）"

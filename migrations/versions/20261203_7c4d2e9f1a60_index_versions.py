@@ -1,0 +1,40 @@
+"""Index versions as data (issue 15): loaded version files and the default for new assessments
+
+Revision ID: 7c4d2e9f1a60
+Revises: 5a7e1c3d9b20
+Create Date: 2026-12-03 14:00:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '7c4d2e9f1a60'
+down_revision = '5a7e1c3d9b20'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'index_versions',
+        sa.Column('version_id', sa.String(length=32), nullable=False),
+        sa.Column('title', sa.String(length=200), nullable=True),
+        sa.Column('definition', sa.Text(), nullable=True),
+        sa.Column('digest', sa.String(length=64), nullable=True),
+        sa.Column('active', sa.Boolean(), nullable=False),
+        sa.Column('is_default', sa.Boolean(), nullable=False),
+        sa.Column('loaded_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('updated_by_id', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ['updated_by_id'], ['users.id'],
+            name=op.f('fk_index_versions_updated_by_id_users'), ondelete='SET NULL',
+        ),
+        sa.PrimaryKeyConstraint('version_id', name=op.f('pk_index_versions')),
+    )
+
+
+def downgrade():
+    op.drop_table('index_versions')
