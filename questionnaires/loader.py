@@ -107,6 +107,7 @@ class StoredVersions(Protocol):
 
 
 _stored: StoredVersions | None = None
+_packaged_loaded: dict[str, Index] = {}
 _parsed_by_digest: dict[str, Index] = {}
 _parsed_lock = threading.Lock()
 
@@ -131,6 +132,7 @@ def clear_caches() -> None:
     """Forget every parsed version (tests that add definition folders call this)."""
     _packaged_in.cache_clear()
     _load_packaged.cache_clear()
+    _packaged_loaded.clear()
     with _parsed_lock:
         _parsed_by_digest.clear()
 
@@ -175,8 +177,14 @@ def load_index(version: str | None = None, *, path: Path | str | None = None) ->
 
 
 def _load_version(version: str) -> Index:
+    # A packaged version, once loaded, stays for the life of the process (until clear_caches).
+    index = _packaged_loaded.get(version)
+    if index is not None:
+        return index
     if _VERSION_PATTERN.fullmatch(version) and version in packaged_versions():
-        return _load_packaged(version)
+        index = _load_packaged(version)
+        _packaged_loaded[version] = index
+        return index
     digest = (
         _stored.digest(version)
         if _stored is not None and _VERSION_PATTERN.fullmatch(version)

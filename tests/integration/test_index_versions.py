@@ -146,12 +146,12 @@ def test_admin_page_lists_versions_with_status_counts_and_use(
     client_request.login_as("admin")
     rows = _version_rows(client_request.get("admin.versions"))
     assert set(rows) == {"2019-07", SYNTHETIC}
-    # 版, 名称, 状態, 構成, 項目数, 使用中の診断, 出典, 操作
-    assert rows["2019-07"][4:6] == ["35", "0"]
-    assert rows[SYNTHETIC][4:6] == ["12", "1"]
+    # 版, 名称・構成, 状態, 項目数, 使用中の診断, 操作
+    assert rows["2019-07"][3:5] == ["35", "0"]
+    assert rows[SYNTHETIC][3:5] == ["12", "1"]
     assert "既定" in rows["2019-07"][2] and "既定" not in rows[SYNTHETIC][2]
     assert "公式ではない版" in rows[SYNTHETIC][1]
-    assert "柱A 試験用の経営（4）" in rows[SYNTHETIC][3]
+    assert "柱A 試験用の経営（4）" in rows[SYNTHETIC][1]
 
     page = client_request.post(
         "admin.version_default",
