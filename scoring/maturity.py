@@ -74,7 +74,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -96,6 +96,7 @@ __all__ = [
     "YearCard",
     "YearComparison",
     "compare_years",
+    "compute_mapped_delta",
     "compute_delta",
     "round2",
     "round_half_away",
@@ -530,6 +531,31 @@ def _stat_change(now: Stat, before: Stat | None) -> Change:
     )
 
 
+def compute_mapped_delta(
+    card: ScoreCard, previous: ScoreCard, predecessor_of: Mapping[str, str | None]
+) -> Delta:
+    """``card - previous`` across two index versions (R10): an item is compared with the one
+    older item it continues (``predecessor_of``, from an item mapping); every other item, and
+    every mean (overall, framework, group: they average different item sets), is not
+    comparable."""
+    items: dict[str, Change] = {}
+    for item_id, now in card.items.items():
+        old_id = predecessor_of.get(item_id)
+        before = previous.items.get(old_id) if old_id is not None else None
+        items[item_id] = (
+            _NOT_COMPARABLE
+            if before is None
+            else Change(_diff(now.current, before.current), _diff(now.target, before.target))
+        )
+    return Delta(
+        previous_version=previous.scoring_version,
+        overall=_NOT_COMPARABLE,
+        frameworks=dict.fromkeys(card.frameworks, _NOT_COMPARABLE),
+        groups=dict.fromkeys(card.groups, _NOT_COMPARABLE),
+        items=items,
+    )
+
+
 def compute_delta(card: ScoreCard, previous: ScoreCard) -> Delta:
     """``card - previous`` per R7 (keys follow ``card``)."""
     items: dict[str, Change] = {}
@@ -615,23 +641,53 @@ class YearComparison:
     fiscal_year: int
     previous: YearCard
     delta: Delta | None
+    # Across two versions through an item mapping: {this year's item: the earlier year's item
+    # it continues, or None}; None when both years use the same version.
+    predecessor_of: Mapping[str, str | None] | None = None
 
     @property
     def comparable(self) -> bool:
         return self.delta is not None
 
     @property
+    def mapped(self) -> bool:
+        """Compared item by item through a mapping between two versions (means are not)."""
+        return self.predecessor_of is not None
+
+    def previous_item_id(self, item_id: str) -> str | None:
+        """The earlier year's item compared with ``item_id`` (None: not comparable)."""
+        if self.predecessor_of is None:
+            return item_id if self.delta is not None else None
+        return self.predecessor_of.get(item_id)
+
+    @property
     def is_previous_year(self) -> bool:
         return self.previous.fiscal_year == self.fiscal_year - 1
 
 
-def compare_years(this: YearCard, years: Iterable[YearCard]) -> YearComparison | None:
-    """``this`` against the latest earlier year in ``years`` (R10); ``None`` if there is none."""
+def compare_years(
+    this: YearCard,
+    years: Iterable[YearCard],
+    mapping_for: Callable[[str, str], Mapping[str, str | None] | None] | None = None,
+) -> YearComparison | None:
+    """``this`` against the latest earlier year in ``years`` (R10); ``None`` if there is none.
+
+    Years of different index versions are not comparable, unless ``mapping_for(older
+    version, newer version)`` gives ``{newer item: older item or None}``: then items are
+    compared through it (compute_mapped_delta)."""
     earlier = [y for y in years if y.fiscal_year < this.fiscal_year]
     if not earlier:
         return None
     previous = max(earlier, key=lambda y: y.fiscal_year)
     delta = None
+    predecessor_of = None
     if previous.index_version == this.index_version:
         delta = compute_delta(this.card, previous.card)
-    return YearComparison(fiscal_year=this.fiscal_year, previous=previous, delta=delta)
+    elif mapping_for is not None:
+        predecessor_of = mapping_for(previous.index_version, this.index_version)
+        if predecessor_of is not None:
+            predecessor_of = MappingProxyType(dict(predecessor_of))
+            delta = compute_mapped_delta(this.card, previous.card, predecessor_of)
+    return YearComparison(
+        fiscal_year=this.fiscal_year, previous=previous, delta=delta, predecessor_of=predecessor_of
+    )

@@ -59,6 +59,8 @@ def build_results(assessment, shown: services.SubmittedVersion) -> Results:
     labels = labels_for(comparison)
     # Earlier values are shown only beside a change they explain (same index version).
     prev = comparison.previous.card if comparison and comparison.comparable else None
+    # Across versions (an item mapping) only items are compared: no earlier means beside them.
+    prev_means = None if comparison is not None and comparison.mapped else prev
     delta = comparison.delta if comparison else None
     # IPA's figures belong to the index version they were computed on.
     same_version = index.version_id == reference.ipa_national_averages_version()
@@ -83,7 +85,7 @@ def build_results(assessment, shown: services.SubmittedVersion) -> Results:
         "all",
         f"全{len(index.items)}項目",
         card.overall,
-        prev.overall if prev else None,
+        prev_means.overall if prev_means else None,
         delta.overall if delta else None,
         national.current_mean if national else None,
         national.target_mean if national else None,
@@ -96,7 +98,7 @@ def build_results(assessment, shown: services.SubmittedVersion) -> Results:
                 fw.id,
                 fw.name,
                 card.frameworks[fw.id],
-                prev.frameworks.get(fw.id) if prev else None,
+                prev_means.frameworks.get(fw.id) if prev_means else None,
                 delta.frameworks.get(fw.id) if delta else None,
                 nat.current_mean if nat else None,
                 nat.target_mean if nat else None,
@@ -107,7 +109,7 @@ def build_results(assessment, shown: services.SubmittedVersion) -> Results:
             g.id,
             f"{g.id} {g.title}",
             card.groups[g.id],
-            prev.groups.get(g.id) if prev else None,
+            prev_means.groups.get(g.id) if prev_means else None,
             delta.groups.get(g.id) if delta else None,
         )
         for g in index.groups
@@ -115,7 +117,8 @@ def build_results(assessment, shown: services.SubmittedVersion) -> Results:
     items = []
     for item in index.items:
         score = card.items[item.id]
-        prev_item = prev.items.get(item.id) if prev else None
+        prev_id = comparison.previous_item_id(item.id) if prev else None
+        prev_item = prev.items.get(prev_id) if prev_id is not None else None
         change = delta.items.get(item.id) if delta else None
         items.append(
             Row(
@@ -132,7 +135,7 @@ def build_results(assessment, shown: services.SubmittedVersion) -> Results:
         ("current", "現在値", [r.current for r in groups]),
         ("target", "目標値", [r.target for r in groups]),
     ]
-    if prev:
+    if prev_means:
         name = f"{comparison.previous.fiscal_year}年度の現在値"
         if comparison.previous.reopened:
             name += f"（第{comparison.previous.revision}版）"

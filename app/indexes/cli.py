@@ -1,4 +1,5 @@
-"""`flask --app wsgi index validate FILE | load FILE | set-default VERSION | list`."""
+"""`flask --app wsgi index validate FILE | load FILE | set-default VERSION | load-mapping FILE |
+list`."""
 
 from __future__ import annotations
 
@@ -72,6 +73,19 @@ def set_default_command(version):
     except IndexVersionError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"default index version: {version}")
+
+
+@index_cli.command("load-mapping")
+@click.argument("file")
+def load_mapping_command(file):
+    """Validate an item mapping between two loaded versions and store it."""
+    from app.indexes.services import load_mapping_definition
+
+    try:
+        older, newer, outcome = load_mapping_definition(_read(file), file)
+    except IndexDefinitionError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"{outcome}: mapping {older} -> {newer}")
 
 
 @index_cli.command("list")

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import func
 
 from app.extensions import db
-from app.models import Assessment, AssessmentRevision, IndexVersion
+from app.models import Assessment, AssessmentRevision, IndexMapping, IndexVersion
 from app.models._time import utcnow
 from questionnaires import Index, IndexDefinitionError, UnknownVersionError, load_index
 from questionnaires.loader import (
@@ -18,6 +18,7 @@ from questionnaires.loader import (
     packaged_versions,
     parse_definition,
 )
+from questionnaires.mapping import parse_mapping
 
 
 class IndexVersionError(ValueError):
@@ -189,3 +190,61 @@ def set_active(version: str, active: bool, user=None) -> None:
     row.active = active
     row.updated_by_id = getattr(user, "id", None)
     db.session.commit()
+
+
+# -- item mappings between versions ----------------------------------------------------------
+_predecessors_by_digest: dict[str, dict[str, str | None]] = {}
+
+
+def _mapping_versions(text: str, name: str) -> tuple[Index, Index]:
+    import yaml
+
+    try:
+        meta = (yaml.safe_load(text) or {}).get("meta") or {}
+    except (yaml.YAMLError, AttributeError) as exc:
+        raise IndexDefinitionError(name, [f"malformed YAML or no meta: {exc}"]) from exc
+    indexes = []
+    for key in ("from_version", "to_version"):
+        version = meta.get(key)
+        try:
+            indexes.append(load_index(str(version)))
+        except (UnknownVersionError, IndexDefinitionError) as exc:
+            raise IndexDefinitionError(name, [f"meta: {key} {version!r} is not loaded"]) from exc
+    return indexes[0], indexes[1]
+
+
+def load_mapping_definition(text: str, name: str) -> tuple[str, str, str]:
+    """Validate and store an item mapping between two loaded versions; returns (from, to,
+    outcome). A broken mapping changes nothing."""
+    older, newer = _mapping_versions(text, name)
+    parse_mapping(text, older, newer, name)
+    row = db.session.get(IndexMapping, (older.version_id, newer.version_id))
+    digest = definition_digest(text)
+    if row is not None and row.digest == digest:
+        return older.version_id, newer.version_id, "unchanged"
+    outcome = "replaced" if row is not None else "loaded"
+    if row is None:
+        row = IndexMapping(from_version=older.version_id, to_version=newer.version_id)
+        db.session.add(row)
+    row.definition, row.digest, row.loaded_at = text, digest, utcnow()
+    db.session.commit()
+    return older.version_id, newer.version_id, outcome
+
+
+def predecessors(older_version: str, newer_version: str) -> dict[str, str | None] | None:
+    """{newer item: the older item it continues, or None} through the stored mapping between
+    the two versions; None when there is no mapping (the years are not comparable)."""
+    row = db.session.execute(
+        db.select(IndexMapping.digest, IndexMapping.definition).where(
+            IndexMapping.from_version == older_version, IndexMapping.to_version == newer_version
+        )
+    ).first()
+    if row is None:
+        return None
+    cached = _predecessors_by_digest.get(row.digest)
+    if cached is None:
+        older, newer = load_index(older_version), load_index(newer_version)
+        mapping = parse_mapping(row.definition, older, newer, "stored mapping")
+        cached = {item_id: mapping.predecessor(item_id) for item_id in newer.item_ids}
+        _predecessors_by_digest[row.digest] = cached
+    return cached

@@ -30,3 +30,16 @@ class IndexVersion(db.Model):
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class IndexMapping(db.Model):
+    """An item mapping between two index versions (questionnaires/mapping.py), loaded with
+    `flask index load-mapping FILE`: year-over-year changes continue through it item by item."""
+
+    __tablename__ = "index_mappings"
+
+    from_version: Mapped[str] = mapped_column(String(32), primary_key=True)
+    to_version: Mapped[str] = mapped_column(String(32), primary_key=True)
+    definition: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,4 +1,5 @@
-"""Index versions as data (issue 15): loaded version files and the default for new assessments
+"""Index versions as data (issue 15): loaded version files, the default for new assessments,
+item mappings between versions
 
 Revision ID: 7c4d2e9f1a60
 Revises: 5a7e1c3d9b20
@@ -34,7 +35,17 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint('version_id', name=op.f('pk_index_versions')),
     )
+    op.create_table(
+        'index_mappings',
+        sa.Column('from_version', sa.String(length=32), nullable=False),
+        sa.Column('to_version', sa.String(length=32), nullable=False),
+        sa.Column('definition', sa.Text(), nullable=False),
+        sa.Column('digest', sa.String(length=64), nullable=False),
+        sa.Column('loaded_at', sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('from_version', 'to_version', name=op.f('pk_index_mappings')),
+    )
 
 
 def downgrade():
+    op.drop_table('index_mappings')
     op.drop_table('index_versions')

@@ -305,3 +305,60 @@ def test_2019_step_pages_keep_the_generic_level_descriptions(client_request, db,
     assert [d.get_text(strip=True) for d in descriptions] == [
         level.description for level in index.levels
     ]
+
+
+# -- year over year across a mapped version change -----------------------------------------------
+MAPPING_FILE = FIXTURES / "2019-07_to_synthetic-2026.yaml"
+
+
+def _results_tables(page):
+    def table(title):
+        rows = page.table(f'section:has(> h2:-soup-contains("{title}")) table')
+        return {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+
+    return table("全体・枠組み別"), table("項目別")
+
+
+def test_year_over_year_across_versions_through_a_mapping(
+    index_cli, client_request, client, db, make_company, make_user
+):
+    from tests.integration.member_helpers import submitted_assessment
+
+    assert index_cli("load", str(SYNTHETIC_FILE)).exit_code == 0
+    owner = make_user(email="owner@example.jp")
+    company = make_company(owner)
+    submitted_assessment(company, owner, year=2025, level=2)  # 2019-07: every item 2 / 3
+    client_request.login(owner)
+    _start(client_request, company, SYNTHETIC)
+    assessment = db.session.scalar(db.select(Assessment).where(Assessment.fiscal_year == 2026))
+    fill_all_steps(client, assessment.id, load_index(SYNTHETIC), current=3, target=5)
+    assert submit(client, assessment.id).status_code == 302
+
+    # No mapping: a different version is not comparable at all.
+    page = client_request.get("assessments.results", assessment_id=assessment.id)
+    overall, items = _results_tables(page)
+    assert items["A1 試験項目A1"]["前年度比"] == "比較不可"
+    assert "比較できません" in page.text(".comparison-note")
+
+    # A broken mapping changes nothing; the synthetic mapping is stored.
+    broken = FIXTURES / "broken" / "mapping-unknown-item.yaml"
+    result = index_cli("load-mapping", str(broken))
+    assert result.exit_code == 1
+    for pattern in _expected(broken):
+        assert re.search(pattern, result.output), pattern
+    result = index_cli("load-mapping", str(MAPPING_FILE))
+    assert result.output.strip() == "loaded: mapping 2019-07 -> synthetic-2026", result.output
+
+    page = client_request.get("assessments.results", assessment_id=assessment.id)
+    overall, items = _results_tables(page)
+    assert items["A1 試験項目A1"]["前年度"] == "2" and items["A1 試験項目A1"]["前年度比"] == "+1"
+    assert items["B1-1 試験項目B1-1"]["前年度比"] == "+1"  # continues item 4
+    assert items["C1 試験項目C1"]["前年度比"] == "比較不可"  # a merge of two items
+    assert items["A1-1 試験項目A1-1"]["前年度比"] == "比較不可"  # no predecessor
+    assert items["A1-1 試験項目A1-1"]["前年度"] == "—"
+    assert {row["前年度比"] for row in overall.values()} == {"比較不可"}
+    assert "対応する項目だけを比較" in page.text(".comparison-note")
+    # The dashboard lists the overall change as not comparable (means are not mapped).
+    dashboard = client_request.get("companies.dashboard", company_id=company.id)
+    rows = {row[0]: row for row in dashboard.table("table")[1:]}
+    assert rows["2026年度"][4].startswith("比較不可")

@@ -145,3 +145,45 @@ def test_mapping_to_unknown_items_reports_every_problem(synthetic):
     for pattern in _expected(path):
         assert any(re.search(pattern, p) for p in caught.value.problems), pattern
     assert len(caught.value.problems) == 3
+
+
+# -- year over year across versions (scoring R10 with a mapping) ---------------------------------
+def test_compare_years_through_a_mapping_compares_items_only(synthetic):
+    from scoring import YearCard, compare_years, score_assessment, structure_from_index
+
+    older = load_index("2019-07")
+    old_card = score_assessment(
+        structure_from_index(older), {i: (1, 3) for i in older.item_ids} | {"1": (2, 4)}
+    )
+    new_card = score_assessment(
+        structure_from_index(synthetic), {i: (3, 5) for i in synthetic.item_ids}
+    )
+    before = YearCard(2025, "2019-07", old_card)
+    now = YearCard(2026, SYNTHETIC.stem, new_card)
+    mapping = load_mapping(MAPPING, older, synthetic)
+    predecessors = {i: mapping.predecessor(i) for i in synthetic.item_ids}
+
+    plain = compare_years(now, [before])
+    assert not plain.comparable and not plain.mapped
+
+    asked = []
+
+    def mapping_for(old_version, new_version):
+        asked.append((old_version, new_version))
+        return predecessors
+
+    mapped = compare_years(now, [before], mapping_for=mapping_for)
+    assert asked == [("2019-07", "synthetic-2026")]
+    assert mapped.comparable and mapped.mapped
+    assert mapped.delta.items["A1"].current == 3 - 2 and mapped.delta.items["A1"].target == 1
+    assert mapped.delta.items["B1-1"].current == 3 - 1  # split: continues item 4
+    assert mapped.delta.items["C1"].current is None  # merge of 8 and 9: not comparable
+    assert mapped.delta.items["A1-1"].current is None  # no predecessor
+    assert mapped.delta.overall.current is None  # means over different item sets
+    assert all(c.current is None for c in mapped.delta.frameworks.values())
+    assert mapped.previous_item_id("B1") == "4" and mapped.previous_item_id("A1-1") is None
+    # The same version needs no mapping and is not asked for one.
+    asked.clear()
+    same = compare_years(YearCard(2026, "2019-07", old_card), [before], mapping_for=mapping_for)
+    assert asked == [] and same.comparable and not same.mapped
+    assert same.previous_item_id("4-1") == "4-1"
