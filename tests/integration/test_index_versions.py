@@ -362,3 +362,49 @@ def test_year_over_year_across_versions_through_a_mapping(
     dashboard = client_request.get("companies.dashboard", company_id=company.id)
     rows = {row[0]: row for row in dashboard.table("table")[1:]}
     assert rows["2026年度"][4].startswith("比較不可")
+
+
+# -- bureau report and its CSV for the synthetic version ------------------------------------------
+def test_bureau_report_and_csv_follow_the_synthetic_structure(
+    index_cli, client_request, db, make_user, make_company
+):
+    import csv
+    import io
+
+    from app.assessments import services
+
+    assert index_cli("load", str(SYNTHETIC_FILE)).exit_code == 0
+    index = load_index(SYNTHETIC)
+    owner = make_user(email="owner@example.jp")
+    for n, level in enumerate((1, 2, 3, 4, 5), start=1):
+        company = make_company(owner, name=f"合成{n}株式会社", prefecture="13")
+        assessment = services.start_assessment(
+            company, 2026, owner, prefill=False, index_version=SYNTHETIC
+        )
+        services.confirm_profile(assessment)
+        for step in index.steps:
+            values = {
+                i: {"current": level, "target": 5, "evidence": "", "action": ""}
+                for i in step.item_ids
+            }
+            assert services.save_step(assessment, step, values, 0, owner) is None
+        assert services.submit(assessment, assessment.version, owner)
+    bureau = client_request.new_session().login(make_user(role="bureau", bureau_code="kanto"))
+
+    page = bureau.get("reports.index", year=2026, version=SYNTHETIC)
+    summary = next(
+        t for t in page.select("table") if t.caption.get_text().startswith("全体と枠組み別の成熟度")
+    )
+    labels = [tr.find(["th", "td"]).get_text(strip=True) for tr in summary.select("tbody tr")]
+    assert labels == [
+        "全体（12項目）",
+        "柱A 試験用の経営（4項目）",
+        "柱B 試験用の人材（4項目）",
+        "柱C 試験用の基盤（4項目）",
+    ]
+    response = bureau.get("reports.export_csv", year=2026, version=SYNTHETIC).response
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert ["指標の版", SYNTHETIC] in rows
+    overall = next(r for r in rows if r and r[0] == "全体（12項目）")
+    assert overall[1:6] == ["5", "3.00", "3.00", "5.00", "5.00"]
+    assert any(r and r[0] == "柱C 試験用の基盤（4項目）" for r in rows)
