@@ -5,6 +5,7 @@ from app.models.assessment import Answer, Assessment, AssessmentRevision, Stashe
 from app.models.audit import AuditEvent
 from app.models.comment import Comment
 from app.models.company import Company, Membership
+from app.models.exchange import ImportUpload
 from app.models.index_version import IndexMapping, IndexVersion
 from app.models.invitation import Invitation
 from app.models.kpi import Indicator, IndicatorValue, TargetRevision
@@ -21,6 +22,7 @@ __all__ = [
     "AuditEvent",
     "Comment",
     "Company",
+    "ImportUpload",
     "IndexMapping",
     "IndexVersion",
     "Indicator",

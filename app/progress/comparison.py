@@ -10,7 +10,6 @@ are now. Results, the dashboard and the progress page all read their changes fro
 from dataclasses import dataclass
 
 from app.indexes import services as index_versions
-from app.models import Assessment
 from app.progress.submitted import submitted_years
 from app.web.numbers import delta_text
 from scoring import ScoreCard, YearCard, YearComparison, compare_years
@@ -36,15 +35,12 @@ def year_comparisons(
     """{fiscal year: its change against the latest earlier year} for every year with a card;
     a year being edited again is compared by its last submitted version, as it is shown."""
     cards = year_cards(company_id) if cards is None else cards
-    return {
-        year: compare_years(card, cards.values(), mapping_for=index_versions.predecessors)
-        for year, card in cards.items()
-    }
+    return {year: compare_one(card, cards) for year, card in cards.items()}
 
 
-def comparison_for(assessment: Assessment) -> YearComparison | None:
-    """The change shown on one assessment's results page (its last submitted version's)."""
-    return year_comparisons(assessment.company_id).get(assessment.fiscal_year)
+def compare_one(card: YearCard, cards: dict[int, YearCard]) -> YearComparison | None:
+    """One year's change (R10): across a version change only through a stored item mapping."""
+    return compare_years(card, cards.values(), mapping_for=index_versions.predecessors)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 item mappings between versions
 
 Revision ID: 7c4d2e9f1a60
-Revises: 5a7e1c3d9b20
+Revises: 7c4e2a91d5b3
 Create Date: 2026-12-03 14:00:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7c4d2e9f1a60'
-down_revision = '5a7e1c3d9b20'
+down_revision = '7c4e2a91d5b3'
 branch_labels = None
 depends_on = None
 
