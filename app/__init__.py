@@ -59,9 +59,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_cli(app)
 
-    from questionnaires import load_index
+    from app.indexes.store import DatabaseVersions
+    from questionnaires import load_index, loader
 
-    load_index(app.config["INDEX_VERSION"])  # validate the index at start-up
+    loader.use_stored_versions(DatabaseVersions())  # versions loaded with `flask index load`
+    if app.config["INDEX_VERSION"] in loader.packaged_versions():
+        load_index(app.config["INDEX_VERSION"])  # validate the index at start-up
     logging.getLogger(__name__).debug("app created (%s)", app.config["APP_ENV"])
     return app
 

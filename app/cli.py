@@ -1,6 +1,7 @@
 """Command-line tools: `flask --app wsgi seed-demo`, `flask --app wsgi users ...`,
 `flask --app wsgi stashes purge`, `flask --app wsgi backup-sqlite DEST`,
-`flask --app wsgi restore-sqlite SRC`, `flask --app wsgi reports release|check`."""
+`flask --app wsgi restore-sqlite SRC`, `flask --app wsgi reports release|check`,
+`flask --app wsgi index ...` (app/indexes/cli.py)."""
 
 import click
 from flask import current_app
@@ -178,13 +179,14 @@ reports_cli = AppGroup("reports", help="Bureau report releases.")
 @reports_cli.command("release")
 @click.option("--year", "fiscal_year", type=int, required=True, help="Fiscal year, e.g. 2025.")
 @click.option(
-    "--version", "index_version", default=None, help="Index version (default: INDEX_VERSION)."
+    "--version", "index_version", default=None, help="Index version (default: the admin default)."
 )
 def release_command(fiscal_year, index_version):
     """Publish a dated release of the bureau reports from the submissions as they are now."""
+    from app.indexes.services import default_version
     from app.reports.releases import ReleaseError, create_release
 
-    version = index_version or current_app.config["INDEX_VERSION"]
+    version = index_version or default_version()
     try:
         release = create_release(fiscal_year, version)
     except ReleaseError as exc:
@@ -211,6 +213,9 @@ def check_command(release_id):
 
 
 def register_cli(app):
+    from app.indexes.cli import index_cli
+
+    app.cli.add_command(index_cli)
     app.cli.add_command(backup_sqlite_command)
     app.cli.add_command(restore_sqlite_command)
     app.cli.add_command(users_cli)

@@ -6,6 +6,7 @@ from app.models.audit import AuditEvent
 from app.models.comment import Comment
 from app.models.company import Company, Membership
 from app.models.exchange import ImportUpload
+from app.models.index_version import IndexMapping, IndexVersion
 from app.models.invitation import Invitation
 from app.models.kpi import Indicator, IndicatorValue, TargetRevision
 from app.models.password_reset import PasswordResetToken
@@ -23,6 +24,8 @@ __all__ = [
     "Comment",
     "Company",
     "ImportUpload",
+    "IndexMapping",
+    "IndexVersion",
     "Indicator",
     "IndicatorValue",
     "Invitation",
