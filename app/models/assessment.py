@@ -1,8 +1,9 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -44,6 +45,9 @@ class Assessment(db.Model):
     # Score snapshot taken at submit time (scoring.ScoreCard.to_dict()); never recomputed.
     scores: Mapped[dict | None] = mapped_column(JSON)
     scoring_version: Mapped[str | None] = mapped_column(String(16))
+    # The submission deadline the owners were last reminded of while this year was a draft
+    # (`flask remind-drafts`), so each deadline is mailed about once.
+    draft_reminder_sent_for: Mapped[date | None] = mapped_column(Date)
 
     company = relationship("Company", back_populates="assessments")
     answers = relationship("Answer", back_populates="assessment", cascade="all, delete-orphan")
