@@ -34,9 +34,7 @@ def parse_deadline(value: str | None) -> tuple[int, int]:
         month, day = (int(part) for part in value.strip().split("-"))
         date(2024, month, day)  # a leap year, so 02-29 is accepted
     except ValueError as exc:
-        raise ReminderSettingError(
-            f"SUBMISSION_DEADLINE must be MM-DD (got {value!r})"
-        ) from exc
+        raise ReminderSettingError(f"SUBMISSION_DEADLINE must be MM-DD (got {value!r})") from exc
     return month, day
 
 

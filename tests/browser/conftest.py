@@ -65,9 +65,11 @@ def page(chromium_path, tmp_path):
         page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
         page.on(
             "framenavigated",
-            lambda frame: visited.append(page_key(frame.url))
-            if frame.parent_frame is None and frame.url.startswith("http")
-            else None,
+            lambda frame: (
+                visited.append(page_key(frame.url))
+                if frame.parent_frame is None and frame.url.startswith("http")
+                else None
+            ),
         )
         yield page
         context.close()

@@ -30,9 +30,7 @@ def _mails(subject):
 
 def _comment(session, assessment, body, page_endpoint="assessments.review"):
     page = session.get(page_endpoint, assessment_id=assessment.id)
-    return session.post(
-        ADD_COMMENT, _data={"body": body}, _from=page, assessment_id=assessment.id
-    )
+    return session.post(ADD_COMMENT, _data={"body": body}, _from=page, assessment_id=assessment.id)
 
 
 @pytest.fixture()
@@ -68,9 +66,7 @@ def test_an_advisors_comment_mails_the_owners_with_a_link(app, commenting_adviso
     assert links == [f"{base}/assessments/{submitted.id}/results#comments"] * 2
 
 
-def test_a_reply_mails_the_earlier_commenter_not_the_author(
-    client_request, commenting_advisor
-):
+def test_a_reply_mails_the_earlier_commenter_not_the_author(client_request, commenting_advisor):
     owner, second_owner, editor, company, submitted, draft, advisor, a = commenting_advisor
     _comment(a, draft, "質問があります。")
     outbox().clear()
@@ -93,9 +89,7 @@ def test_a_member_comment_without_earlier_comments_mails_nobody(client_request, 
     assert _mails(COMMENT_SUBJECT) == []
 
 
-def test_a_revoked_advisor_is_not_told_of_replies(
-    client, client_request, commenting_advisor
-):
+def test_a_revoked_advisor_is_not_told_of_replies(client, client_request, commenting_advisor):
     owner, second_owner, editor, company, submitted, draft, advisor, a = commenting_advisor
     _comment(a, draft, "質問があります。")
     row = _db.session.scalar(_db.select(AdvisorGrant).where(AdvisorGrant.company_id == company.id))
