@@ -200,7 +200,9 @@ def test_keyboard_skip_link_and_focus_clear_of_the_save_bar(
     for _ in range(400):
         page.keyboard.press("Tab")
         state = page.evaluate(
-            """(last) => {
+            """async (last) => {
+              // after the page's own adjustment (app.js, on the next animation frame)
+              await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
               const el = document.activeElement;
               const form = document.getElementById('step-form');
               if (!form.contains(el) || el.closest('.nav-buttons')) return null;
