@@ -45,6 +45,9 @@ class Assessment(db.Model):
     # Score snapshot taken at submit time (scoring.ScoreCard.to_dict()); never recomputed.
     scores: Mapped[dict | None] = mapped_column(JSON)
     scoring_version: Mapped[str | None] = mapped_column(String(16))
+    # Set when answers of an earlier fiscal year were brought in from an Excel workbook
+    # (app/exchange/): the year is shown as 取込 and, once submitted, counts like any other.
+    imported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The submission deadline the owners were last reminded of while this year was a draft
     # (`flask remind-drafts`), so each deadline is mailed about once.
     draft_reminder_sent_for: Mapped[date | None] = mapped_column(Date)
