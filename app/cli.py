@@ -1,7 +1,7 @@
 """Command-line tools: `flask --app wsgi seed-demo`, `flask --app wsgi users ...`,
-`flask --app wsgi stashes purge`, `flask --app wsgi backup-sqlite DEST`,
-`flask --app wsgi restore-sqlite SRC`, `flask --app wsgi reports release|check`,
-`flask --app wsgi index ...` (app/indexes/cli.py)."""
+`flask --app wsgi stashes purge`, `flask --app wsgi remind-drafts`,
+`flask --app wsgi backup-sqlite DEST`, `flask --app wsgi restore-sqlite SRC`,
+`flask --app wsgi reports release|check`, `flask --app wsgi index ...` (app/indexes/cli.py)."""
 
 import click
 from flask import current_app
@@ -212,6 +212,37 @@ def check_command(release_id):
         raise click.ClickException("differ from the live query: " + ", ".join(differences))
 
 
+@click.command("remind-drafts")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Act as if today were this date (JST by default).",
+)
+@click.option("--dry-run", is_flag=True, help="Count the mails without sending them.")
+def remind_drafts_command(today, dry_run):
+    """Mail owners of a draft of the current fiscal year before the submission deadline
+    (SUBMISSION_DEADLINE, MM-DD; DRAFT_REMINDER_DAYS before it). Run daily by a timer."""
+    from app.companies.fiscal import today_jst
+    from app.notifications.reminders import ReminderSettingError, remind_drafts
+    from app.web.mail import wait_for_background_mail
+
+    day = today.date() if today else today_jst()
+    base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+    # Links in the mails are built outside any request: from PUBLIC_BASE_URL.
+    with current_app.test_request_context("/", base_url=base):
+        try:
+            run = remind_drafts(day, dry_run=dry_run)
+        except ReminderSettingError as exc:
+            raise click.ClickException(str(exc)) from exc
+        wait_for_background_mail(timeout=60)
+    verb = "would send" if dry_run else "sent"
+    click.echo(
+        f"deadline {run.deadline.isoformat()}: {verb} {run.mails} reminder mails "
+        f"for {run.assessments} draft assessments"
+    )
+
+
 def register_cli(app):
     from app.indexes.cli import index_cli
 
@@ -221,4 +252,5 @@ def register_cli(app):
     app.cli.add_command(users_cli)
     app.cli.add_command(reports_cli)
     app.cli.add_command(stashes_cli)
+    app.cli.add_command(remind_drafts_command)
     app.cli.add_command(seed_demo_command)

@@ -106,6 +106,12 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Origin used in links sent by e-mail (e.g. https://dx.example.jp), so a forged Host
         # header cannot point a password-reset link at another site.
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL"),
+        # End of the yearly submission period as MM-DD (e.g. 10-31), for `flask remind-drafts`.
+        # No official date is in the reference material, so there is no default: the operator
+        # sets it from IPA's announcement. Owners of a draft are reminded DRAFT_REMINDER_DAYS
+        # before it.
+        "SUBMISSION_DEADLINE": env.get("SUBMISSION_DEADLINE") or None,
+        "DRAFT_REMINDER_DAYS": int(env.get("DRAFT_REMINDER_DAYS", 30)),
     }
     if overrides:
         cfg.update(overrides)

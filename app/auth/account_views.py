@@ -19,6 +19,7 @@ from app.auth import known_device, recovery_codes, reset, services, totp, two_fa
 from app.auth.account_forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
+    NotificationsForm,
     RecoveryCodesForm,
     ResetPasswordForm,
     TotpDisableForm,
@@ -58,13 +59,36 @@ def _user_key() -> str:
 # -- the account page --------------------------------------------------------------------------
 
 
+def _render_account(form=None, status=200):
+    user = current_user._get_current_object()
+    form = form or NotificationsForm(data={"notify_by_mail": user.notify_by_mail})
+    return render_template(
+        "account.html",
+        two_factor_offered=totp.eligible(user) or totp.enabled(user),
+        notifications_form=form,
+    ), status
+
+
 @bp.route("/account")
 @login_required
 def index():
-    user = current_user._get_current_object()
-    return render_template(
-        "account.html", two_factor_offered=totp.eligible(user) or totp.enabled(user)
+    return _render_account()
+
+
+@bp.route("/account/notifications", methods=["POST"])
+@login_required
+def notifications():
+    form = NotificationsForm()
+    if not form.validate_on_submit():
+        return _render_account(form, 400)
+    services.set_notifications(current_user._get_current_object(), form.notify_by_mail.data)
+    flash(
+        "通知メールを受け取る設定にしました。"
+        if form.notify_by_mail.data
+        else "通知メールを停止しました（パスワード再設定などのメールは届きます）。",
+        "success",
     )
+    return redirect(url_for("account.index"))
 
 
 # -- login, second step ------------------------------------------------------------------------

@@ -153,6 +153,7 @@ CASES = [
     # -- harmless posts: empty forms ------------------------------------------------------------
     post("/session/extend", each(SIGNED_IN, 200)),
     post("/account/password", each(SIGNED_IN, 400)),
+    post("/account/notifications", each(SIGNED_IN, 302), note="unchecked box: turned off"),
     post("/account/2fa/enable", each(TOTP_ROLES, 400)),
     post("/account/2fa/disable", each(TOTP_ROLES, 302), note="not enabled: back to the page"),
     post("/account/2fa/recovery-codes", each(TOTP_ROLES, 302), note="not enabled: back"),
