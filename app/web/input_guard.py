@@ -15,6 +15,7 @@ from flask import request
 from werkzeug.routing import IntegerConverter
 
 from app.web.errors import render_error
+from app.web.problem import is_api_request
 
 FORM_MIMETYPE = "application/x-www-form-urlencoded"
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -69,8 +70,8 @@ def _query_problem() -> tuple[int, str] | None:
 
 
 def _body_problem() -> tuple[int, str] | None:
-    if request.method not in BODY_METHODS:
-        return None
+    if request.method not in BODY_METHODS or is_api_request():
+        return None  # the JSON API reads and checks its own (JSON) bodies
     if request.mimetype != FORM_MIMETYPE:
         # A body of any other type (JSON, multipart with file parts, text) is refused; an
         # empty POST such as the session keep-alive's is fine.
