@@ -10,7 +10,7 @@ from flask_login import current_user
 from pydantic import ValidationError
 from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.api import tokens
 from app.api.schemas import PageQuery, Problem
@@ -160,6 +160,8 @@ def _check_body():
         )
     try:
         request.get_json(force=False, silent=False, cache=True)
+    except RequestEntityTooLarge:
+        raise
     except HTTPException:
         raise ApiProblem(400, "本文をJSONとして読めません。", "malformed_json") from None
     return None
