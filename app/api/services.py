@@ -34,6 +34,7 @@ from app.kpis import services as kpi_services
 from app.models import AdvisorGrant, Assessment, Company, Membership
 from questionnaires import available_versions, load_index
 
+
 def _utc(value):
     """Stored times are UTC; SQLite returns them naive. The API always says +00:00."""
     if value is not None and value.tzinfo is None:
