@@ -40,7 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
         sqlite_pragmas,  # noqa: F401 - registers the SQLite connect hook
     )
 
-    api_core.init_app(app)
+    api_core.init_auth(app)
     # Raw input is checked first: the session and CSRF hooks below read the form.
     input_guard.init_app(app)
 
@@ -94,3 +94,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(progress_bp)
     app.register_blueprint(help_bp)
     app.register_blueprint(api_tokens_bp)
+    from app.api import core as api_core
+
+    api_core.register(app)

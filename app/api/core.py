@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from app.api import tokens
 from app.api.schemas import PageQuery, Problem
 from app.extensions import csrf, limiter, login_manager
+from app.web.input_guard import DB_INT_MAX
 from app.web.problem import API_PREFIX, problem
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -206,7 +207,10 @@ def decode_cursor(cursor: str | None, kind=int):
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        return kind(raw)
+        value = kind(raw)
+        if kind is int and not 0 <= value <= DB_INT_MAX:
+            raise ValueError(raw)
+        return value
     except (ValueError, UnicodeDecodeError):
         raise ApiProblem(
             422,
@@ -224,11 +228,14 @@ def page_of(rows, query: PageQuery, key):
     return rows, (encode_cursor(key(rows[-1])) if more and rows else None)
 
 
-def init_app(app) -> None:
+def init_auth(app) -> None:
     """Before any other before_request hook: who the user is under /api/ is settled first."""
-    app.config.setdefault("API_TOKEN_LIMITS", "300 per minute; 10000 per day")
-    app.config.setdefault("API_IP_LIMITS", "1200 per minute")
     app.before_request(_authenticate)
+
+
+def register(app) -> None:
+    """The blueprint, after input_guard has installed the bounded "int" converter (an id past
+    the integer column is a 404, never a database error)."""
     csrf.exempt(bp)
     limiter.limit(_token_limits, key_func=_token_key)(bp)
     limiter.limit(_ip_limits)(bp)

@@ -3,6 +3,7 @@ application/problem+json, the headers the operations read are declared, and 304 
 
 import copy
 
+from app.web.input_guard import DB_INT_MAX
 from app.web.problem import PROBLEM_MIMETYPE
 
 IF_MATCH = {
@@ -35,6 +36,10 @@ def finished(generated: dict) -> dict:
                     response.pop("content", None)
                     response["description"] = "Not Modified (If-None-Match matched the ETag)"
             params = operation.setdefault("parameters", [])
+            for param in params:
+                if param.get("in") == "path" and param["name"].endswith("_id"):
+                    # input_guard's "int" converter: 1 to 2**31-1, anything else is a 404
+                    param["schema"] = {"type": "integer", "minimum": 1, "maximum": DB_INT_MAX}
             if method == "patch" and path.endswith("/answers"):
                 params.append(IF_MATCH)
             if method == "get":

@@ -334,3 +334,15 @@ def test_the_throttle_answers_429_problem_per_token(app, api):
     assert [r.status_code for r in responses[:3]] == [200, 200, 200]
     assert_problem(responses[3], 429, "too_many_requests")
     assert int(responses[3].headers["Retry-After"]) > 0
+
+
+def test_ids_and_cursors_past_the_integer_column_are_4xx(api):
+    """Found by schemathesis on PostgreSQL: such ids once reached the database (500)."""
+    call, *_ = api
+    for url in ("/companies/2147483648", "/assessments/2147483648/scores",
+                "/companies/99999999999/indicators"):
+        assert_problem(call("GET", url), 404)
+    import base64
+
+    huge = base64.urlsafe_b64encode(b"2147483648").decode().rstrip("=")
+    assert_problem(call("GET", f"/companies?cursor={huge}"), 422)
