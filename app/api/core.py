@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.routing import BaseConverter
 
 from app.api import tokens
 from app.api.schemas import PageQuery, Problem
@@ -228,8 +229,30 @@ def page_of(rows, query: PageQuery, key):
     return rows, (encode_cursor(key(rows[-1])) if more and rows else None)
 
 
+class ApiIdConverter(BaseConverter):
+    """Ids in API paths: any ASCII digits match, and ids outside the integer column (0, 2**31)
+    are a 404 problem in _bounded_ids. (The pages' bounded "int" converter refuses them while
+    matching, which Werkzeug reports as 405 when another method's rule shares the path.)"""
+
+    regex = r"[0-9]{1,20}"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return str(int(value))
+
+
+@bp.url_value_preprocessor
+def _bounded_ids(_endpoint, values):
+    for name, value in (values or {}).items():
+        if name.endswith("_id") and not 1 <= value <= DB_INT_MAX:
+            raise ApiProblem(404, "見つかりません。", "not_found")
+
+
 def init_auth(app) -> None:
     """Before any other before_request hook: who the user is under /api/ is settled first."""
+    app.url_map.converters["api_id"] = ApiIdConverter
     app.before_request(_authenticate)
 
 

@@ -176,7 +176,7 @@ def create_company():
     )
 
 
-@bp.route("/companies/<int:company_id>")
+@bp.route("/companies/<api_id:company_id>")
 @token_required
 @spec.validate(
     resp=responses("HTTP_304", HTTP_200=CompanyOut), tags=["companies"], security={"bearer": []}
@@ -186,7 +186,7 @@ def company(company_id):
     return json_response(services.company_out(get_company_or_404(company_id), current_user))
 
 
-@bp.route("/companies/<int:company_id>/assessments")
+@bp.route("/companies/<api_id:company_id>/assessments")
 @token_required
 @spec.validate(
     query=PageQuery,
@@ -205,7 +205,7 @@ def company_assessments(company_id):
     )
 
 
-@bp.route("/companies/<int:company_id>/assessments", methods=["POST"])
+@bp.route("/companies/<api_id:company_id>/assessments", methods=["POST"])
 @token_required
 @spec.validate(
     json=AssessmentIn,
@@ -244,7 +244,7 @@ def start_assessment(company_id):
 # -- one assessment ----------------------------------------------------------------------------
 
 
-@bp.route("/assessments/<int:assessment_id>")
+@bp.route("/assessments/<api_id:assessment_id>")
 @token_required
 @spec.validate(
     resp=responses("HTTP_304", HTTP_200=AssessmentOut),
@@ -277,7 +277,7 @@ STALE = (
 )
 
 
-@bp.route("/assessments/<int:assessment_id>/answers", methods=["PATCH"])
+@bp.route("/assessments/<api_id:assessment_id>/answers", methods=["PATCH"])
 @token_required
 @spec.validate(
     json=AnswersPatch,
@@ -341,7 +341,7 @@ def patch_answers(assessment_id):
     return json_response(services.assessment_out(get_assessment_or_404(assessment_id)))
 
 
-@bp.route("/assessments/<int:assessment_id>/submit", methods=["POST"])
+@bp.route("/assessments/<api_id:assessment_id>/submit", methods=["POST"])
 @token_required
 @spec.validate(
     json=SubmitIn,
@@ -394,7 +394,7 @@ def _submit_draft(assessment, data: SubmitIn) -> None:
     # False: another request submitted (or changed) it first; the caller reads what is stored.
 
 
-@bp.route("/assessments/<int:assessment_id>/scores")
+@bp.route("/assessments/<api_id:assessment_id>/scores")
 @token_required
 @spec.validate(
     resp=responses("HTTP_304", HTTP_200=ScoresOut), tags=["assessments"], security={"bearer": []}
@@ -411,7 +411,7 @@ def scores(assessment_id):
 # -- indicators --------------------------------------------------------------------------------
 
 
-@bp.route("/companies/<int:company_id>/indicators")
+@bp.route("/companies/<api_id:company_id>/indicators")
 @token_required
 @spec.validate(
     query=PageQuery,

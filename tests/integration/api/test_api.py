@@ -346,3 +346,23 @@ def test_ids_and_cursors_past_the_integer_column_are_4xx(api):
 
     huge = base64.urlsafe_b64encode(b"2147483648").decode().rstrip("=")
     assert_problem(call("GET", f"/companies?cursor={huge}"), 422)
+
+
+def test_tokens_of_disabled_accounts_and_accounts_owing_2fa_are_refused(app, make_user, db):
+    from app.models import TwoFactorPolicy
+
+    disabled = make_user(email="gone@example.jp")
+    owing = make_user(email="owing@example.jp", role="advisor", organisation="支援機関")
+    secrets_ = {u.email: create_token(u, "t", None).secret for u in (disabled, owing)}
+    disabled.is_disabled = True
+    db.session.add(TwoFactorPolicy(role="advisor", required=True))
+    db.session.commit()
+    client = app.test_client()
+
+    def get(email):
+        return client.get(API + "/companies",
+                          headers={"Authorization": "Bearer " + secrets_[email]})
+
+    assert_problem(get("gone@example.jp"), 401)
+    body = assert_problem(get("owing@example.jp"), 403)
+    assert "2段階認証" in body["detail"]
