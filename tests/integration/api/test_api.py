@@ -366,3 +366,18 @@ def test_tokens_of_disabled_accounts_and_accounts_owing_2fa_are_refused(app, mak
     assert_problem(get("gone@example.jp"), 401)
     body = assert_problem(get("owing@example.jp"), 403)
     assert "2段階認証" in body["detail"]
+
+
+def test_token_pages_keep_csrf_and_the_api_ignores_the_session(make_user, login, client, db):
+    """The API is CSRF-exempt only because it ignores cookies: a signed-in browser posting to it
+    without a token is 401, and the account page's token forms still need their CSRF token."""
+    user = make_user(email="csrf@example.jp")
+    login(user.email)
+    assert client.post("/account/tokens", data={"name": "x"}).status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 0
+    before = db.session.scalar(select(func.count()).select_from(Company))
+    response = client.post(API + "/companies", json={
+        "name": "クッキー株式会社", "is_sole_proprietor": True, "prefecture_code": "13",
+        "jsic_division": "E"})
+    assert_problem(response, 401)
+    assert db.session.scalar(select(func.count()).select_from(Company)) == before
