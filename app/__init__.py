@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.comments.views import bp as comments_bp
     from app.companies.views import bp as companies_bp
+    from app.exchange.views import bp as exchange_bp
     from app.help.views import bp as help_bp
     from app.kpis.views import bp as kpis_bp
     from app.members.views import bp as members_bp
@@ -93,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(comments_bp)
     app.register_blueprint(progress_bp)
     app.register_blueprint(help_bp)
+    app.register_blueprint(exchange_bp)
     app.register_blueprint(api_tokens_bp)
     from app.api import core as api_core
 

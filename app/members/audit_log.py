@@ -19,6 +19,7 @@ EVENT_LABELS = {
     "assessment_started": "診断を開始",
     "submit": "診断を提出",
     "reopen": "診断を再編集に戻す",
+    "excel_imported": "Excelのブックから回答を読み込み",
     "comment_added": "コメントを投稿",
     # 定量指標
     "kpi_created": "定量指標を作成",

@@ -1,7 +1,7 @@
 """Personal access tokens for the JSON API (issue 14)
 
 Revision ID: 7c4a2e9d1f30
-Revises: 5a7e1c3d9b20
+Revises: 7c4e2a91d5b3
 Create Date: 2026-12-03 14:10:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7c4a2e9d1f30'
-down_revision = '5a7e1c3d9b20'
+down_revision = '7c4e2a91d5b3'
 branch_labels = None
 depends_on = None
 
