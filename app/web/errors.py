@@ -119,6 +119,8 @@ def init_app(app):
         from app.extensions import db
 
         db.session.rollback()
+        if is_api_request():
+            return problem(503, DB_UNAVAILABLE, headers={"Retry-After": "10"})
         body, status = render_error(503, DB_UNAVAILABLE)
         return body, status, {"Retry-After": "10"}
 

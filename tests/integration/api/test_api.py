@@ -381,3 +381,20 @@ def test_token_pages_keep_csrf_and_the_api_ignores_the_session(make_user, login,
         "jsic_division": "E"})
     assert_problem(response, 401)
     assert db.session.scalar(select(func.count()).select_from(Company)) == before
+
+
+def test_a_database_outage_is_a_503_problem(api, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from app.api import services as api_services
+
+    call, _, company, _ = api
+
+    def down(*_args, **_kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(api_services, "company_out", down)
+    response = call("GET", f"/companies/{company.id}")
+    assert_problem(response, 503)
+    # (Flask-Limiter's header injection replaces the value with its own window's, as on pages)
+    assert int(response.headers["Retry-After"]) > 0
