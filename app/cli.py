@@ -243,10 +243,34 @@ def remind_drafts_command(today, dry_run):
     )
 
 
+tokens_cli = AppGroup("tokens", help="Personal access tokens of the JSON API.")
+
+
+@tokens_cli.command("create")
+@click.option("--email", required=True, help="The account the token acts for.")
+@click.option("--name", default="", help="What the token is for (shown in the account page).")
+@click.option("--expires-days", type=int, default=None, help="Days until it expires (none: never).")
+def create_token_command(email, name, expires_days):
+    """Create a token and print it once (only its hash is stored)."""
+    from app.api.tokens import TokenRefused, create_token
+    from app.auth.users import normalise_email
+
+    user = db.session.scalar(db.select(User).where(User.email == normalise_email(email)))
+    if user is None or user.is_disabled:
+        raise click.ClickException("no active account with that e-mail address")
+    try:
+        created = create_token(user, name, expires_days)
+    except TokenRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"created token {created.token.id} for <{user.email}> (shown once, store it now):")
+    click.echo(created.secret)
+
+
 def register_cli(app):
     from app.indexes.cli import index_cli
 
     app.cli.add_command(index_cli)
+    app.cli.add_command(tokens_cli)
     app.cli.add_command(backup_sqlite_command)
     app.cli.add_command(restore_sqlite_command)
     app.cli.add_command(users_cli)

@@ -15,6 +15,8 @@ from flask import (
 )
 from flask_login import current_user, logout_user
 
+from app.api import tokens as api_tokens
+from app.api.forms import TokenForm
 from app.auth import known_device, recovery_codes, reset, services, totp, two_factor_policy
 from app.auth.account_forms import (
     ChangePasswordForm,
@@ -29,6 +31,7 @@ from app.auth.account_forms import (
 from app.auth.passwords import verify_password
 from app.auth.users import normalise_email
 from app.extensions import limiter
+from app.web.forms import ConfirmForm
 from app.web.guards import login_required, public
 from app.web.safe_redirect import safe_next_url
 from app.web.security_headers import no_referrer
@@ -66,6 +69,9 @@ def _render_account(form=None, status=200):
         "account.html",
         two_factor_offered=totp.eligible(user) or totp.enabled(user),
         notifications_form=form,
+        api_tokens=[(t, api_tokens.status_of(t)) for t in api_tokens.tokens_of(user)],
+        token_form=TokenForm(),
+        revoke_form=ConfirmForm(),
     ), status
 
 

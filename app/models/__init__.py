@@ -1,6 +1,7 @@
 """The relational schema shared by all features. Import models from here."""
 
 from app.models.advisor import AdvisorGrant
+from app.models.api_token import ApiToken
 from app.models.assessment import Answer, Assessment, AssessmentRevision, StashedPost, StepState
 from app.models.audit import AuditEvent
 from app.models.comment import Comment
@@ -17,6 +18,7 @@ from app.models.user import User
 
 __all__ = [
     "AdvisorGrant",
+    "ApiToken",
     "Answer",
     "Assessment",
     "AssessmentRevision",
