@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from app.assessments import services
 from questionnaires import load_index
+from tests.browser.axe import assert_axe_clean
 from tests.conftest import PASSWORD
 from tests.integration.kpi_helpers import make_indicator, submitted_assessment, this_fiscal_year
 
@@ -42,16 +43,19 @@ def company_with_years(live_server, page, make_user, make_company):
     draft = services.start_assessment(company, fy, owner, prefill=True, index_version="2019-07")
     make_indicator(company, owner)
     page.goto(live_server + "/login")
+    assert_axe_clean(page)
     page.get_by_label("メールアドレス").fill(owner.email)
     page.get_by_label("パスワード").fill(PASSWORD)
     page.get_by_role("button", name="ログイン").click()
     page.wait_for_url(lambda u: "/login" not in u)
+    assert_axe_clean(page)
     return company, done, draft
 
 
 def test_pdf_download_and_print_of_the_results(live_server, page, company_with_years, tmp_path):
     company, done, _ = company_with_years
     page.goto(f"{live_server}/assessments/{done.id}/results")
+    assert_axe_clean(page)
     with page.expect_download() as download:
         page.get_by_role("link", name="PDFで保存").click()
     path = tmp_path / "report.pdf"
@@ -89,15 +93,18 @@ def test_phone_width_results_history_and_steps(live_server, page, company_with_y
     page.set_viewport_size(PHONE)
 
     page.goto(f"{live_server}/assessments/{done.id}/results")
+    assert_axe_clean(page)
     assert _fits(page) <= 390
     _shot(page, "phone-results")
     page.goto(f"{live_server}/companies/{company.id}/history")
+    assert_axe_clean(page)
     assert page.locator("h1").inner_text() == "自己診断の履歴"
     assert _fits(page) <= 390
     _shot(page, "phone-history")
 
     for step in INDEX.steps:
         page.goto(f"{live_server}/assessments/{draft.id}/steps/{step.id}")
+        assert_axe_clean(page)
         assert page.locator("h1").inner_text() == step.title
         assert _fits(page) <= 390, step.id
         # The step navigation is a closed bar naming the step; the answered items are closed.
@@ -108,6 +115,7 @@ def test_phone_width_results_history_and_steps(live_server, page, company_with_y
     _shot(page, "phone-step-collapsed")
     for tail, heading in (("kpis", "定量指標"), ("review", "回答の確認と提出")):
         page.goto(f"{live_server}/assessments/{draft.id}/{tail}")
+        assert_axe_clean(page)
         assert page.locator("h1").inner_text().startswith(heading)
         assert _fits(page) <= 390, tail
         assert page.locator("details.step-nav").get_attribute("open") is None
@@ -118,6 +126,7 @@ def test_phone_width_results_history_and_steps(live_server, page, company_with_y
     last = INDEX.steps[-1]
     item = last.item_ids[0]
     page.goto(f"{live_server}/assessments/{draft.id}/steps/{last.id}")
+    assert_axe_clean(page)
     summary = page.locator(f"details#item-{item} > summary")
     summary.focus()
     page.keyboard.press("Enter")
@@ -137,6 +146,8 @@ def test_phone_width_results_history_and_steps(live_server, page, company_with_y
     button.focus()
     page.keyboard.press("Enter")
     page.wait_for_url(lambda u: u.endswith(f"/steps/{INDEX.steps[0].id}"))
+    assert_axe_clean(page)
     page.goto(f"{live_server}/assessments/{draft.id}/steps/{last.id}")
+    assert_axe_clean(page)
     assert page.locator(f"input[name='item-{item}-current'][value='5']").is_checked()
     assert page.locator(f"details#item-{item} .item-state").inner_text().startswith("現在 5")
