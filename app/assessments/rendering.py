@@ -48,7 +48,8 @@ class LevelPicker:
 class ItemView:
     id: str
     kind: str
-    heading: Markup  # number, badge, title and question (step page)
+    heading: Markup  # number, badge and title (the step page's summary line of the item)
+    question: Markup  # the official question, or the unverified-wording notice (step page)
     label: Markup  # number, title and KQ badge (review page)
     pickers: tuple[LevelPicker, ...]
     evidence_name: str
@@ -56,9 +57,19 @@ class ItemView:
 
 
 @dataclass(frozen=True, slots=True)
+class ItemGroupView:
+    """A key question with its sub-questions on a step page (one collapsible block)."""
+
+    id: str
+    title: str
+    items: tuple[ItemView, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Fragments:
     level_labels: dict  # level value (or None) -> "2 名前" / 未回答
     steps: dict  # step id -> tuple of ItemView, in step order
+    groups: dict  # step id -> tuple of ItemGroupView, in step order
 
     def review_rows(self, step_id: str, answers: dict, lower_ids) -> list[tuple]:
         """(item, target below current?, current label, target label, evidence, action) per
@@ -108,6 +119,7 @@ def _build(index, m) -> Fragments:
             item.id,
             item.kind,
             m.item_heading(item),
+            m.item_question(item),
             m.item_label(item),
             tuple(picker(item, part, legend) for part, legend in PICKERS),
             field_name(item.id, "evidence"),
@@ -117,7 +129,15 @@ def _build(index, m) -> Fragments:
     }
     labels = {value: m.level_label(index.levels, value) for value in (None, *index.level_values)}
     steps = {step.id: tuple(items[i] for i in step.item_ids) for step in index.steps}
-    return Fragments(labels, steps)
+    groups = {}
+    for step in index.steps:
+        ids: dict[str, list[ItemView]] = {}
+        for item_id in step.item_ids:
+            ids.setdefault(index.item(item_id).group_id, []).append(items[item_id])
+        groups[step.id] = tuple(
+            ItemGroupView(gid, index.group(gid).title, tuple(views)) for gid, views in ids.items()
+        )
+    return Fragments(labels, steps, groups)
 
 
 def step_form(index_version: str, step_id: str):

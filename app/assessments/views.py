@@ -1,11 +1,13 @@
 """Questionnaire routes: thin (parse, load-and-authorise, call a service, render or redirect)."""
 
 import logging
+import re
 from types import MappingProxyType
 
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -36,15 +38,19 @@ from app.assessments.rendering import (
     stash_values,
     step_form,
 )
+from app.assessments.report import build_report
 from app.assessments.results import build_results
 from app.assessments.stash import take_stash
 from app.comments.panel import comment_panel
 from app.companies.fiscal import startable_year_problem
 from app.companies.services import profile_facts
+from app.extensions import limiter
 from app.indexes import services as index_versions
 from app.kpis import services as kpi_services
+from app.models._time import utcnow
 from app.web.errors import render_error
 from app.web.guards import roles_required
+from app.web.pdf import pdf_response, render_pdf
 from questionnaires import load_index
 
 bp = Blueprint("assessments", __name__)
@@ -224,7 +230,7 @@ def step(assessment_id, step_id):
         render_template(
             "assessments/step.html",
             step=step_def,
-            items=fragments(index).steps[step_id],
+            groups=fragments(index).groups[step_id],
             values=values,
             version=version,
             notice=notice,
@@ -340,6 +346,41 @@ def results(assessment_id):
         revisions=services.revisions_newest_first(assessment),
         comments=comment_panel(assessment, current_user),
         **_common(assessment),
+    )
+
+
+def _pdf_limit():
+    return current_app.config["PDF_LIMITS"]
+
+
+def _pdf_key() -> str:
+    return f"pdf:{current_user.id}"
+
+
+@bp.route("/assessments/<int:assessment_id>/report.pdf")
+@roles_required(*VIEWERS)
+@limiter.limit(_pdf_limit, key_func=_pdf_key)
+def report_pdf(assessment_id):
+    """「PDFで保存」: the results report of the version the results page shows."""
+    assessment = get_assessment_or_404(assessment_id, "view")
+    shown = services.shown_version(assessment)
+    if shown is None:
+        flash("診断結果は提出後にPDFで保存できます。", "info")
+        return redirect(url_for("assessments.review", assessment_id=assessment.id))
+    company = assessment.company
+    html = render_template(
+        "assessments/report_pdf.html",
+        report=build_report(assessment, shown),
+        shown=shown,
+        assessment=assessment,
+        company=company,
+        generated_at=utcnow(),
+    )
+    name = re.sub(r'[\\/:*?"<>|\s]+', "_", company.name)
+    return pdf_response(
+        render_pdf(html),
+        f"DX推進指標_自己診断結果_{assessment.fiscal_year}年度_{name}.pdf",
+        f"dx-self-assessment-{assessment.fiscal_year}.pdf",
     )
 
 

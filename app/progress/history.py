@@ -1,9 +1,10 @@
-"""The yearly maturity scores of a company, from the stored score snapshots."""
+"""The yearly maturity scores of a company, from the stored score snapshots: the summary on
+the progress page (score_history) and the history page (company_history)."""
 
 from dataclasses import dataclass
 
-from app.progress.comparison import change_texts
-from app.progress.submitted import LEVEL_LABELS, submitted_years
+from app.progress.comparison import change_texts, labels_for, year_cards, year_comparisons
+from app.progress.submitted import LEVEL_LABELS, levels_of, submitted_years
 from app.web.line_charts import LineChart, LineData, line_chart
 from app.web.numbers import score_text
 from questionnaires import load_index
@@ -77,3 +78,142 @@ def score_history(company_id: int) -> ScoreHistory:
                 )
             )  # fmt: skip
     return ScoreHistory(years, charts, names)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One score of one year: current and target means and their change against the
+    compared year (None: first year, or not comparable)."""
+
+    current: float | None
+    target: float | None
+    change_current: float | None
+    change_target: float | None
+
+
+@dataclass(frozen=True)
+class HistoryYear:
+    fiscal_year: int
+    index_version: str
+    figures: dict[str, Figure]  # "all", framework ids, group ids
+    change_label: str | None  # 前年度比 / 2024年度比; None for the first year
+    comparable: bool
+    note: str | None  # why a change is not shown, or that the compared year is being re-edited
+    revision: int | None = None  # shown by this kept version while the year is edited again
+
+
+@dataclass(frozen=True)
+class HistoryChart:
+    key: str
+    title: str
+    kind: str  # "overall", "framework" or "group"
+    chart: LineChart
+
+
+@dataclass(frozen=True)
+class ItemTargets:
+    item_id: str
+    title: str
+    levels: dict[int, tuple[int | None, int | None]]  # {year: (current, target)}
+
+
+@dataclass(frozen=True)
+class CompanyHistory:
+    years: list[HistoryYear]  # oldest first
+    charts: list[HistoryChart]
+    items: list[ItemTargets]  # the target level set in each year, item by item
+
+    @property
+    def newest_first(self) -> list[HistoryYear]:
+        return list(reversed(self.years))
+
+
+def _level_chart(span, current: dict, target: dict) -> LineChart:
+    return line_chart(
+        span,
+        [
+            LineData("current", "現在値の平均", current,
+                     {k: f"現在値 {score_text(v)}" for k, v in current.items()}),
+            LineData("target", "目標値の平均", target,
+                     {k: f"目標値 {score_text(v)}" for k, v in target.items()}),
+        ],
+        y_labels=LEVEL_LABELS,
+        size="half",
+    )  # fmt: skip
+
+
+def company_history(company_id: int) -> CompanyHistory:
+    """Every submitted year (a year being edited again by its last submitted version) with
+    its overall, framework and group means, each one's change against the compared year
+    (scoring rule R10, derived now), a line chart per figure, and the levels set per item."""
+    rows = submitted_years(company_id)
+    if not rows:
+        return CompanyHistory([], [], [])
+    cards = year_cards(company_id)
+    comparisons = year_comparisons(company_id, cards)
+    newest = load_index(rows[-1].index_version)
+    parts = [("all", "全35項目", "overall")]
+    parts += [(f.id, f.name, "framework") for f in newest.frameworks]
+    parts += [(g.id, f"{g.id} {g.title}", "group") for g in newest.groups]
+
+    years = []
+    for row in rows:
+        card = cards[row.fiscal_year].card
+        comparison = comparisons.get(row.fiscal_year)
+        delta = comparison.delta if comparison else None
+        labels = labels_for(comparison)
+        figures = {}
+        for key, _, kind in parts:
+            if kind == "overall":
+                stat, change = card.overall, delta.overall if delta else None
+            elif kind == "framework":
+                stat = card.frameworks.get(key)
+                change = delta.frameworks.get(key) if delta else None
+            else:
+                stat = card.groups.get(key)
+                change = delta.groups.get(key) if delta else None
+            figures[key] = Figure(
+                stat.current_mean if stat else None,
+                stat.target_mean if stat else None,
+                change.current if change else None,
+                change.target if change else None,
+            )
+        years.append(
+            HistoryYear(
+                row.fiscal_year,
+                row.index_version,
+                figures,
+                labels.change if labels else None,
+                bool(comparison and comparison.comparable),
+                labels.note if labels else None,
+                row.revision,
+            )
+        )
+
+    span = list(range(years[0].fiscal_year, years[-1].fiscal_year + 1))
+    charts = []
+    for key, title, kind in parts:
+        current = {
+            y.fiscal_year: y.figures[key].current
+            for y in years
+            if y.figures[key].current is not None
+        }
+        target = {
+            y.fiscal_year: y.figures[key].target for y in years if y.figures[key].target is not None
+        }
+        charts.append(HistoryChart(key, title, kind, _level_chart(span, current, target)))
+
+    levels = levels_of(rows)
+    items = [
+        ItemTargets(
+            item.id,
+            item.title,
+            {
+                row.fiscal_year: levels[row.assessment_id].get(item.id, (None, None))
+                for row in rows
+                if row.index_version == newest.version_id
+            },
+        )
+        for item in newest.items
+    ]
+    return CompanyHistory(years, charts, items)

@@ -1,11 +1,11 @@
-"""The company progress page (members and advisors with a grant)."""
+"""The company progress and history pages (members and advisors with a grant)."""
 
 from flask import Blueprint, render_template
 
 from app.access import get_company_or_404
 from app.kpis import progress as kpi_progress
 from app.kpis.services import current_fiscal_year
-from app.progress.history import score_history
+from app.progress.history import company_history, score_history
 from app.progress.qualitative import qualitative_sets
 from app.web.guards import roles_required
 
@@ -29,4 +29,14 @@ def company(company_id):
         running=[s for s in sets if s.running] or sets[:1],
         history=score_history(company.id),
         labels=kpi_progress.STATUS_LABELS,
+    )
+
+
+@bp.route("/companies/<int:company_id>/history")
+@roles_required("member", "advisor")
+def history(company_id):
+    """Every submitted year: means, changes, a chart per figure, the targets set each year."""
+    company = get_company_or_404(company_id, "view")
+    return render_template(
+        "progress/history.html", company=company, history=company_history(company.id)
     )

@@ -2,11 +2,15 @@
 
 Without Chromium the browser tests are skipped locally; in CI (CI=true) they fail instead,
 because .ci/run installs Chromium and the journey must really run there.
+
+Screenshots of the journeys go to SCREENSHOT_DIR, by default test-artifacts/screenshots/ at
+the repository root (gitignored; CI keeps the folder as an artefact, see the README).
 Every page a test visits must be checked with axe-core (tests/browser/axe.py): the ``page``
 fixture fails the test when one was not.
 """
 
 import os
+import pathlib
 import shutil
 import threading
 
@@ -14,6 +18,11 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.browser.axe import AXE_JS, checked_pages, page_key
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+# Set before the test modules are imported: they read SCREENSHOT_DIR when they load.
+os.environ.setdefault("SCREENSHOT_DIR", str(ROOT / "test-artifacts" / "screenshots"))
+pathlib.Path(os.environ["SCREENSHOT_DIR"]).mkdir(parents=True, exist_ok=True)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -33,6 +33,9 @@ def _login(page, base, email):
 
 def _answer_step(page, step, current, target):
     for item_id in step.item_ids:
+        card = page.locator(f"details#item-{item_id}")
+        if card.get_attribute("open") is None:  # answered items start collapsed
+            card.locator("summary").click()
         page.locator(f"input[name='item-{item_id}-current'][value='{current}']").check()
         page.locator(f"input[name='item-{item_id}-target'][value='{target}']").check()
 
@@ -186,10 +189,15 @@ def test_keyboard_skip_link_and_focus_clear_of_the_save_bar(
     page.goto(f"{live_server}/assessments/{assessment.id}/steps/{step.id}")
     assert_axe_clean(page)
 
-    # The first Tab stop is the skip link; following it, the next Tab is the first answer.
+    # The first Tab stop is the skip link; following it, the next Tab is the first item's
+    # summary (it folds the item) and the one after it the first answer.
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip-link"
     page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate(
+        "document.activeElement.tagName + '#' + document.activeElement.parentElement.id"
+    ) == f"SUMMARY#item-{step.item_ids[0]}"
     page.keyboard.press("Tab")
     first_radio = f"item-{step.item_ids[0]}-current"
     assert page.evaluate("document.activeElement.name") == first_radio

@@ -130,6 +130,7 @@ CASES = [
     get("/companies/{a}/advisors", {"owner": 200}, forbidden=NON_OWNERS),
     get("/companies/{a}/audit", {"owner": 200}, forbidden=NON_OWNERS),
     get("/companies/{a}/progress", each(READERS_OF_A, 200)),
+    get("/companies/{a}/history", each(READERS_OF_A, 200)),
     # -- KPIs -----------------------------------------------------------------------------------
     get("/companies/{a}/kpis", each(READERS_OF_A, 200)),
     get("/companies/{a}/kpis/new", each(EDITORS_OF_A, 200), forbidden=VIEWER_ONLY),
@@ -150,6 +151,8 @@ CASES = [
     get("/assessments/{draft}/kpis", each(READERS_OF_A, 200)),
     get("/assessments/{draft}/review", each(READERS_OF_A, 200)),
     get("/assessments/{done}/results", each(READERS_OF_A, 200)),
+    get("/assessments/{done}/report.pdf", each(READERS_OF_A, 200)),
+    get("/assessments/{draft}/report.pdf", each(READERS_OF_A, 302), note="not submitted: review"),
     get("/assessments/{done}/reopen/confirm", each(EDITORS_OF_A, 200), forbidden=VIEWER_ONLY),
     # -- harmless posts: empty forms ------------------------------------------------------------
     post("/session/extend", each(SIGNED_IN, 200)),
@@ -380,7 +383,7 @@ def test_every_endpoint_answers_each_role_as_the_rules_say(app, role):
             response = client.get(url)
         else:
             response = client.post(url, data={"csrf_token": token})
-        body = response.get_data().decode("utf-8", "replace")  # an .xlsx is binary
+        body = response.get_data().decode("utf-8", "replace")  # a PDF or an .xlsx is binary
         expected = case.expected(role)
         if response.status_code != expected:
             mismatches.append(f"{case.method} {case.url}: {response.status_code}, not {expected}")

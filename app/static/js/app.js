@@ -68,6 +68,18 @@
   });
 })();
 
+// The questionnaire's step navigation (details.step-nav) is open beside the page on wide
+// screens and a compact bar on narrow ones (the same breakpoint as the one-column layout).
+(function () {
+  "use strict";
+  var nav = document.querySelector("details.step-nav");
+  if (!nav || !window.matchMedia) { return; }
+  var narrow = window.matchMedia("(max-width: 860px)");
+  function fit() { nav.open = !narrow.matches; }
+  fit();
+  if (narrow.addEventListener) { narrow.addEventListener("change", fit); }
+})();
+
 // Focus never ends up under the sticky save bar (WCAG 2.4.11). The stylesheet's
 // scroll-padding-bottom covers most moves; Chromium does not scroll when a field is already
 // partly in view, so after each focus change a field the bar still covers is scrolled above it.
@@ -86,4 +98,39 @@
       }
     });
   });
+})();
+
+// A panel or table that scrolls sideways on a narrow screen must be reachable from the keyboard
+// (WCAG 2.1.1; axe: scrollable-region-focusable): such a region gets a tab stop and a name.
+(function () {
+  "use strict";
+  var selector = ".panel, .table-scroll, .scroll-x, .report-table, .distribution";
+  function mark() {
+    var regions = document.querySelectorAll(selector);
+    for (var i = 0; i < regions.length; i++) {
+      var region = regions[i];
+      var scrolls = region.scrollWidth > region.clientWidth + 1;
+      var style = window.getComputedStyle(region).overflowX;
+      if (scrolls && (style === "auto" || style === "scroll")) {
+        if (!region.hasAttribute("tabindex")) {
+          region.setAttribute("tabindex", "0");
+          region.setAttribute("data-scroll-stop", "");
+          if (!region.hasAttribute("aria-label") && !region.hasAttribute("role")) {
+            var heading = region.querySelector("h2, h3, caption");
+            region.setAttribute("role", "region");
+            region.setAttribute("aria-label", heading ? heading.textContent.trim() : "横にスクロールできる表");
+          }
+        }
+      } else if (region.hasAttribute("data-scroll-stop")) {
+        region.removeAttribute("tabindex");
+        region.removeAttribute("data-scroll-stop");
+        if (region.getAttribute("role") === "region") {
+          region.removeAttribute("role");
+          region.removeAttribute("aria-label");
+        }
+      }
+    }
+  }
+  mark();
+  window.addEventListener("resize", mark);
 })();

@@ -143,7 +143,7 @@ def test_key_questions_are_marked_and_unverified_wording_flagged(
     """About the 35 real items: which are key questions, which wording awaits verification."""
     _, _, assessment = owner_with_assessment
     vision = client_request.get("assessments.step", assessment_id=assessment.id, step_id="vision")
-    kq_cards = vision.select("section.item-card.kq")
+    kq_cards = vision.select(".item-card.kq")
     assert [card["id"] for card in kq_cards] == ["item-1", "item-2", "item-3"]
     badges = vision.texts(".badge-kq")
     assert badges == ["キークエスチョン・経営者が回答"] * 3
@@ -152,5 +152,5 @@ def test_key_questions_are_marked_and_unverified_wording_flagged(
     talent = client_request.get("assessments.step", assessment_id=assessment.id, step_id="talent")
     flagged = talent.select(".question.unverified")
     assert len(flagged) == 1  # item 6 only
-    assert flagged[0].find_parent("section")["id"] == "item-6"
+    assert flagged[0].find_parent("details", class_="item-card")["id"] == "item-6"
     assert talent.texts(".badge-warn") == ["公式文言の確認待ち"]
