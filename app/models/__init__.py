@@ -8,6 +8,7 @@ from app.models.company import Company, Membership
 from app.models.invitation import Invitation
 from app.models.kpi import Indicator, IndicatorValue, TargetRevision
 from app.models.password_reset import PasswordResetToken
+from app.models.review import ItemRating, ReviewComment
 from app.models.signup import SignupRequest
 from app.models.two_factor import RecoveryCode, TwoFactorPolicy
 from app.models.user import User
@@ -23,9 +24,11 @@ __all__ = [
     "Indicator",
     "IndicatorValue",
     "Invitation",
+    "ItemRating",
     "Membership",
     "PasswordResetToken",
     "RecoveryCode",
+    "ReviewComment",
     "SignupRequest",
     "StashedPost",
     "StepState",

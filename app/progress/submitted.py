@@ -34,15 +34,26 @@ class SubmittedYear:
 
 def submitted_years(company_id: int) -> list[SubmittedYear]:
     """Every year that has a submitted version with scores, oldest first."""
+    return submitted_years_of([company_id]).get(company_id, [])
+
+
+def submitted_years_of(company_ids) -> dict[int, list[SubmittedYear]]:
+    """submitted_years() of many companies in two queries: {company id: years, oldest first}
+    (companies without a submitted year are left out)."""
+    ids = list(company_ids)
+    if not ids:
+        return {}
     rows = db.session.execute(
         select(
             Assessment.id,
+            Assessment.company_id,
             Assessment.fiscal_year,
             Assessment.index_version,
             Assessment.status,
             Assessment.scores,
-        ).where(Assessment.company_id == company_id)
+        ).where(Assessment.company_id.in_(ids))
     ).all()
+    company_of = {r.id: r.company_id for r in rows}
     years = [
         SubmittedYear(r.id, r.fiscal_year, r.index_version, r.scores)
         for r in rows
@@ -55,7 +66,10 @@ def submitted_years(company_id: int) -> list[SubmittedYear]:
             years.append(
                 SubmittedYear(rev.assessment_id, year, rev.index_version, rev.scores, rev.number)
             )
-    return sorted(years, key=lambda y: y.fiscal_year)
+    result: dict[int, list[SubmittedYear]] = {}
+    for y in sorted(years, key=lambda y: y.fiscal_year):
+        result.setdefault(company_of[y.assessment_id], []).append(y)
+    return result
 
 
 def _last_revisions(assessment_ids: list[int]):
