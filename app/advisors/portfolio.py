@@ -18,10 +18,10 @@ from app.kpis.progress import series_of
 from app.kpis.services import current_fiscal_year
 from app.models import AdvisorGrant, Answer, Assessment, Company, Indicator, IndicatorValue
 from app.progress.qualitative import QUALITATIVE_CYCLE_YEARS, running_target_statuses
-from app.progress.submitted import SubmittedYear, levels_of, submitted_years_of
+from app.progress.submitted import SubmittedYear, levels_from_cards, submitted_years_of
 from app.reviews.services import last_comment_by_company, open_points_by_company
 from questionnaires import load_index, reference
-from scoring import ScoreCard, YearCard, compare_years
+from scoring.maturity import Stat
 from scoring.progress import ACHIEVED, BEHIND, MISSING, ON_TRACK, status
 
 ITEM_COUNT = 35  # items of the index, the "n of 35" of a draft
@@ -67,7 +67,7 @@ class ClientRow:
     targets: dict = field(default_factory=lambda: {"on_track": 0, "behind": 0, "missing": 0})
     points: int = 0
     activity: datetime | None = None
-    card: ScoreCard | None = None
+    item_levels: dict | None = None  # item id -> current level of the newest card
     index_version: str | None = None
 
     @property
@@ -179,28 +179,23 @@ def client_rows(advisor) -> list[ClientRow]:
     years = submitted_years_of(ids)
     for company_id, submitted in years.items():
         row = rows[company_id]
-        cards = [
-            YearCard(
-                y.fiscal_year,
-                y.index_version,
-                ScoreCard.from_dict(y.scores),
-                reopened=y.reopened,
-                revision=y.revision,
-            )
-            for y in submitted
-        ]
-        newest = cards[-1]
-        row.card, row.card_year = newest.card, newest.fiscal_year
-        row.index_version = newest.index_version
-        row.current = newest.card.overall.current_mean
-        row.target = newest.card.overall.target_mean
-        comparison = compare_years(newest, cards)
-        if comparison is not None:
-            previous = comparison.previous.fiscal_year
-            row.change_label = "前年度" if comparison.is_previous_year else f"{previous}年度"
-            row.comparable = comparison.comparable
-            if comparison.comparable:
-                row.change = comparison.delta.overall.current
+        # The newest year against the latest earlier one (R10), from the stored cards' overall
+        # figures only: parsing every card whole costs more than the rest of the page.
+        newest = submitted[-1]
+        overall = Stat.from_dict(newest.scores["overall"])
+        row.card_year, row.index_version = newest.fiscal_year, newest.index_version
+        row.current, row.target = overall.current_mean, overall.target_mean
+        row.item_levels = {
+            item_id: score.get("current") for item_id, score in newest.scores["items"].items()
+        }
+        if len(submitted) > 1:
+            previous = submitted[-2]
+            before = Stat.from_dict(previous.scores["overall"])
+            is_previous_year = previous.fiscal_year == newest.fiscal_year - 1
+            row.change_label = "前年度" if is_previous_year else f"{previous.fiscal_year}年度"
+            row.comparable = previous.index_version == newest.index_version
+            if row.comparable and None not in (overall.current_mean, before.current_mean):
+                row.change = overall.current_mean - before.current_mean
 
     # Targets: item levels still running, and active KPIs, as on the progress page.
     as_of = {company_id: current_fiscal_year(row.company) for company_id, row in rows.items()}
@@ -210,7 +205,7 @@ def client_rows(advisor) -> list[ClientRow]:
         for y in submitted
         if y.fiscal_year >= as_of[company_id] - QUALITATIVE_CYCLE_YEARS
     ]
-    levels = levels_of(wanted)
+    levels = levels_from_cards(wanted)
     for company_id, submitted in years.items():
         recent = [y for y in submitted if y.assessment_id in levels]
         for result in running_target_statuses(recent, levels, as_of[company_id]):
@@ -387,11 +382,11 @@ def weakest_items(rows: list[ClientRow], limit: int = 10) -> list[WeakItem]:
     lowest = Counter()
     titles: dict[str, str] = {}
     for r in rows:
-        if r.card is None:
+        if r.item_levels is None:
             continue
         for item in load_index(r.index_version).items:
             titles.setdefault(item.id, item.title)
-        own = {i: s.current for i, s in r.card.items.items() if s.current is not None}
+        own = {i: level for i, level in r.item_levels.items() if level is not None}
         if not own:
             continue
         floor = min(own.values())

@@ -2,6 +2,7 @@
 three years against the straight line to the target (scoring.progress does the maths)."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from app.kpis.progress import STATUS_LABELS, count_statuses
 from app.progress.submitted import LEVEL_LABELS, SubmittedYear, levels_of, submitted_years
@@ -97,6 +98,13 @@ def running_target_statuses(submitted: list[SubmittedYear], levels: dict, as_of:
     ]
 
 
+@lru_cache(maxsize=8192)
+def _target_status(set_year, current, target, target_year, actuals: tuple, as_of) -> Status:
+    """scoring.progress.qualitative_target_status, remembered: a pure function of a few small
+    integers, asked with the same arguments for many items and companies (client lists)."""
+    return qualitative_target_status(set_year, current, target, target_year, dict(actuals), as_of)
+
+
 def _followed_targets(submitted: list[SubmittedYear], levels: dict, as_of: int):
     """(source year, target year, later years, [(item, current, target, actuals, status)])
     for each submitted year, oldest first."""
@@ -119,8 +127,8 @@ def _followed_targets(submitted: list[SubmittedYear], levels: dict, as_of: int):
                 for a in later
                 if levels[a.assessment_id].get(item.id, (None, None))[0] is not None
             }
-            result = qualitative_target_status(
-                source.fiscal_year, current, target, target_year, actuals, as_of
+            result = _target_status(
+                source.fiscal_year, current, target, target_year, tuple(actuals.items()), as_of
             )
             followed.append((item, current, target, actuals, result))
         yield source, target_year, later, followed

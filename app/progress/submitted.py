@@ -129,3 +129,17 @@ def levels_of(years: list[SubmittedYear]) -> dict[int, dict[str, tuple[int | Non
                     a["item_id"]: (a.get("current"), a.get("target")) for a in answers or ()
                 }
     return result
+
+
+def levels_from_cards(years: list[SubmittedYear]) -> dict[int, dict[str, tuple]]:
+    """levels_of() read from each shown version's stored card instead of its answer rows: the
+    card was scored from exactly those answers when the version was submitted (answers of a
+    submitted year cannot change until it is reopened, and a reopened year is shown by its kept
+    version's card). For lists over many companies, where the answer rows are the costly part."""
+    return {
+        y.assessment_id: {
+            item_id: (score.get("current"), score.get("target"))
+            for item_id, score in (y.scores.get("items") or {}).items()
+        }
+        for y in years
+    }

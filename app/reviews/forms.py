@@ -23,7 +23,7 @@ class RatingForm(FlaskForm):
 
 class ReviewCommentForm(FlaskForm):
     body = TextAreaField(
-        "コメント",
+        "新しい指摘",
         filters=[nfc_text],
         validators=[
             DataRequired(message="コメントを入力してください。"),

@@ -164,7 +164,7 @@ def test_viewer_and_members_are_limited(db, reviewed, make_user, add_member, cli
     refused = own.post(
         "reviews.comment", _data={"body": "新しい指摘"}, _expected_status=400, **where
     )
-    assert refused.error_summary() == ["コメント: 返信する指摘を選んでください。"]
+    assert refused.error_summary() == ["新しい指摘: 返信する指摘を選んでください。"]
     # Members never rate.
     own.post("reviews.rate", _data={"level": "1"}, _expected_status=403, **where)
     assert db.session.scalar(db.select(db.func.count(ReviewComment.id))) == 1
