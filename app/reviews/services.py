@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from app.audit import record
@@ -100,13 +100,31 @@ class ReviewSet(dict):
         return sum(r.open_points for r in self.values())
 
 
+# The review and results pages read these on every GET: built once with the ids as parameters
+# (building a statement and its cache key per request costs more than the query on few rows).
+_RATINGS = (
+    select(ItemRating)
+    .options(joinedload(ItemRating.advisor))
+    .where(ItemRating.assessment_id == bindparam("assessment_id"))
+    .order_by(ItemRating.id)
+)
+_OWN_RATINGS = _RATINGS.where(ItemRating.advisor_id == bindparam("advisor_id"))
+_THREADS = (
+    select(ReviewComment)
+    .options(joinedload(ReviewComment.author), joinedload(ReviewComment.resolved_by))
+    .where(ReviewComment.assessment_id == bindparam("assessment_id"))
+    .order_by(ReviewComment.created_at, ReviewComment.id)
+)
+
+
 def reviews_of(assessment: Assessment, answers: dict, advisor_id: int | None = None) -> ReviewSet:
     """Ratings and threads of every item of ``assessment``. ``answers`` is {item id: Answer};
     ``advisor_id`` limits the ratings to one advisor's own (an advisor sees only their own)."""
-    ratings = select(ItemRating).options(joinedload(ItemRating.advisor))
-    ratings = ratings.where(ItemRating.assessment_id == assessment.id)
-    if advisor_id is not None:
-        ratings = ratings.where(ItemRating.advisor_id == advisor_id)
+    params = {"assessment_id": assessment.id}
+    if advisor_id is None:
+        ratings = db.session.scalars(_RATINGS, params)
+    else:
+        ratings = db.session.scalars(_OWN_RATINGS, {**params, "advisor_id": advisor_id})
     result = ReviewSet()
 
     def entry(item_id):
@@ -114,15 +132,10 @@ def reviews_of(assessment: Assessment, answers: dict, advisor_id: int | None = N
             result[item_id] = ItemReview(item_id)
         return result[item_id]
 
-    for rating in db.session.scalars(ratings.order_by(ItemRating.id)):
+    for rating in ratings:
         stale = rating.answer_fingerprint != answer_fingerprint(answers.get(rating.item_id))
         entry(rating.item_id).ratings.append(RatingView(rating, stale))
-    comments = db.session.scalars(
-        select(ReviewComment)
-        .options(joinedload(ReviewComment.author), joinedload(ReviewComment.resolved_by))
-        .where(ReviewComment.assessment_id == assessment.id)
-        .order_by(ReviewComment.created_at, ReviewComment.id)
-    ).all()
+    comments = db.session.scalars(_THREADS, params).all()
     points = {}
     for c in comments:
         if c.parent_id is None:
