@@ -80,8 +80,14 @@ def test_grant_review_reply_resolve_and_print(live_server, page, db, make_user, 
     assert "指摘を解決済みにしました" in page.content()
     page.get_by_role("button", name="ログアウト").click()
 
-    # The advisor opens the meeting report and prints it.
+    # The advisor looks at the portfolio, then opens the meeting report and prints it.
     _login(page, live_server, advisor.email)
+    page.get_by_role("link", name="ポートフォリオの分析を見る").click()
+    assert page.locator("h1").inner_text() == "ポートフォリオの分析"
+    assert page.locator("table.weakest tbody tr").count() == 10
+    _shot(page, "advisor-portfolio")
+    _shot(page, "advisor-portfolio", 390)
+    page.get_by_role("link", name="顧客企業").first.click()
     page.get_by_role("link", name="面談レポート").click()
     assert page.locator("h1").inner_text() == "面談レポート 面談準備株式会社"
     review = page.locator("table.report-review").inner_text()
