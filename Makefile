@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: help run test lint bench db-upgrade drift-check clean
+.PHONY: help run test lint bench bench-load db-upgrade drift-check clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ lint: $(BIN)/.installed ## ruff
 
 bench: $(BIN)/.installed ## benchmarks: ratios against a baseline taken in the same run
 	$(BIN)/python -m bench.run
+
+bench-load: $(BIN)/.installed ## load test under gunicorn + wrk (apt-get install -y wrk), see bench/README.md
+	$(BIN)/python -m bench.load
 
 clean: ## remove the virtual environment and the development database
 	rm -rf $(VENV) instance/*.sqlite3

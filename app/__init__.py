@@ -74,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.comments.views import bp as comments_bp
     from app.companies.views import bp as companies_bp
+    from app.exchange.views import bp as exchange_bp
     from app.help.views import bp as help_bp
     from app.kpis.views import bp as kpis_bp
     from app.members.views import bp as members_bp
@@ -91,3 +92,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(progress_bp)
     app.register_blueprint(help_bp)
     app.register_blueprint(reviews_bp)
+    app.register_blueprint(exchange_bp)

@@ -1,5 +1,6 @@
 """Command-line tools: `flask --app wsgi seed-demo`, `flask --app wsgi users ...`,
-`flask --app wsgi stashes purge`."""
+`flask --app wsgi stashes purge`, `flask --app wsgi backup-sqlite DEST`,
+`flask --app wsgi restore-sqlite SRC`."""
 
 import click
 from flask import current_app
@@ -131,13 +132,49 @@ stashes_cli = AppGroup("stashes", help="Step forms kept after an idle timeout.")
 
 @stashes_cli.command("purge")
 def purge_stashes_command():
-    """Delete stashed step posts older than a day (run hourly from cron or a systemd timer)."""
+    """Delete stashed step posts older than a day and Excel imports older than an hour (run
+    hourly from cron or a systemd timer)."""
     from app.assessments.stash import purge_old_stashes
+    from app.exchange.services import purge_expired_uploads
 
     click.echo(f"purged {purge_old_stashes()} stashed posts")
+    click.echo(f"purged {purge_expired_uploads()} Excel imports")
+
+
+@click.command("backup-sqlite")
+@click.argument("destination", type=click.Path(dir_okay=False))
+def backup_sqlite_command(destination):
+    """Copy the SQLite database to DESTINATION (a new file) with SQLite's online backup API,
+    safe while the application runs."""
+    from app.backup import BackupError, backup_sqlite
+
+    try:
+        counts = backup_sqlite(current_app.config["SQLALCHEMY_DATABASE_URI"], destination)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backed up {len(counts)} tables, {sum(counts.values())} rows to {destination}")
+
+
+@click.command("restore-sqlite")
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Confirm replacing the configured database.")
+def restore_sqlite_command(source, yes):
+    """Replace the configured SQLite database with the backup SOURCE (stop the workers first)."""
+    from app.backup import BackupError, restore_sqlite
+
+    if not yes:
+        raise click.UsageError("this replaces every row of the database: add --yes")
+    db.engine.dispose()  # no pooled connection of this process keeps the old pages
+    try:
+        counts = restore_sqlite(source, current_app.config["SQLALCHEMY_DATABASE_URI"])
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"restored {len(counts)} tables, {sum(counts.values())} rows from {source}")
 
 
 def register_cli(app):
+    app.cli.add_command(backup_sqlite_command)
+    app.cli.add_command(restore_sqlite_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(stashes_cli)
     app.cli.add_command(seed_demo_command)

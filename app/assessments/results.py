@@ -4,11 +4,11 @@
 from dataclasses import dataclass
 
 from app.assessments import services
-from app.progress.comparison import ChangeLabels, comparison_for, labels_for
+from app.progress.comparison import ChangeLabels, labels_for, year_cards
 from app.web import charts
 from app.web.numbers import score_text
 from questionnaires import reference
-from scoring import ScoreCard, YearComparison
+from scoring import ScoreCard, YearComparison, compare_years
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,12 @@ def build_results(assessment, shown: services.SubmittedVersion) -> Results:
     """The results of ``shown``: the submitted assessment, or its last submitted version while
     the year is edited again (compared, like every page compares it, by that version)."""
     index = services.index_of(assessment)
-    card = ScoreCard.from_dict(shown.scores)
-    comparison = comparison_for(assessment)
+    # Only this year's change is needed (not every year's), and the card it is derived from is
+    # the shown version's (its last submitted one while reopened): each card is parsed once.
+    cards = year_cards(assessment.company_id)
+    own = cards.get(assessment.fiscal_year)
+    comparison = compare_years(own, cards.values()) if own else None
+    card = own.card if own else ScoreCard.from_dict(shown.scores)
     labels = labels_for(comparison)
     # Earlier values are shown only beside a change they explain (same index version).
     prev = comparison.previous.card if comparison and comparison.comparable else None

@@ -9,7 +9,9 @@ Concurrency rules:
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import record
@@ -242,32 +244,67 @@ def confirm_profile(assessment: Assessment) -> None:
 
 
 def _lock_draft(assessment: Assessment) -> None:
-    """Take the assessment row's write lock and make sure it is still a draft."""
-    result = db.session.execute(
-        update(Assessment)
-        .where(Assessment.id == assessment.id, Assessment.status == "draft")
-        .values(status="draft")
-        .execution_options(synchronize_session=False)
-    )
+    """Take the assessment row's write lock and make sure it is still a draft (the first
+    statement of every read-then-write transaction here: see app/web/sqlite_pragmas.py)."""
+    result = db.session.execute(_LOCK_DRAFT, {"aid": assessment.id})
     if result.rowcount != 1:
         db.session.rollback()
         raise AssessmentLocked()
+
+
+# The step save's statements, built once (building them per save cost as much as running
+# them): lock the draft, bump the step's version if it is still the one the page was loaded
+# at, upsert the step's answers in one executemany, drop the user's stash of the step.
+_assessments, _stashes = Assessment.__table__.c, StashedPost.__table__.c
+_LOCK_DRAFT = (
+    update(Assessment.__table__)
+    .where(_assessments.id == bindparam("aid"), _assessments.status == "draft")
+    .values(status="draft")
+)
+_BUMP_STEP = (
+    update(StepState.__table__)
+    .where(
+        _step_states.assessment_id == bindparam("aid"),
+        _step_states.step_id == bindparam("sid"),
+        _step_states.version == bindparam("expected"),
+    )
+    .values(
+        version=_step_states.version + 1,
+        saved_at=bindparam("now"),
+        saved_by_id=bindparam("uid"),
+    )
+)
+_DROP_STASH = delete(StashedPost.__table__).where(
+    _stashes.assessment_id == bindparam("aid"),
+    _stashes.step_id == bindparam("sid"),
+    _stashes.user_id == bindparam("uid"),
+)
+_UPSERTS = {}
+
+
+def _answers_upsert(dialect: str):
+    """INSERT ... ON CONFLICT (assessment_id, item_id) DO UPDATE, for SQLite or PostgreSQL."""
+    if dialect not in _UPSERTS:
+        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        stmt = insert(Answer.__table__)
+        changed = ("current_level", "target_level", "evidence", "action")
+        _UPSERTS[dialect] = stmt.on_conflict_do_update(
+            index_elements=["assessment_id", "item_id"],
+            set_={c: stmt.excluded[c] for c in (*changed, "updated_at", "updated_by_id")},
+        )
+    return _UPSERTS[dialect]
 
 
 def save_step(
     assessment: Assessment, step, values: dict[str, dict], expected_version: int, user
 ) -> Conflict | None:
     """Store one step's answers atomically; None on success, a Conflict if someone saved first."""
+    aid, now = assessment.id, utcnow()
     _lock_draft(assessment)
-    now = utcnow()
     if expected_version == 0:
         db.session.add(
             StepState(
-                assessment_id=assessment.id,
-                step_id=step.id,
-                version=1,
-                saved_at=now,
-                saved_by_id=user.id,
+                assessment_id=aid, step_id=step.id, version=1, saved_at=now, saved_by_id=user.id
             )
         )
         try:
@@ -277,38 +314,36 @@ def save_step(
             return _conflict(assessment, step)
     else:
         bumped = db.session.execute(
-            update(StepState)
-            .where(
-                StepState.assessment_id == assessment.id,
-                StepState.step_id == step.id,
-                StepState.version == expected_version,
-            )
-            .values(version=StepState.version + 1, saved_at=now, saved_by_id=user.id)
-            .execution_options(synchronize_session=False)
+            _BUMP_STEP,
+            {"aid": aid, "sid": step.id, "expected": expected_version, "now": now, "uid": user.id},
         )
         if bumped.rowcount != 1:
             db.session.rollback()
             return _conflict(assessment, step)
-    existing = answers_by_item(assessment)
-    for item_id in step.item_ids:
-        row = values[item_id]
-        answer = existing.get(item_id)
-        if answer is None:
-            answer = Answer(assessment_id=assessment.id, item_id=item_id)
-            db.session.add(answer)
-        answer.current_level, answer.target_level = row["current"], row["target"]
-        answer.evidence, answer.action = row["evidence"], row["action"]
-        answer.updated_at, answer.updated_by_id = now, user.id
-    db.session.execute(
-        db.delete(StashedPost).where(
-            StashedPost.assessment_id == assessment.id,
-            StashedPost.step_id == step.id,
-            StashedPost.user_id == user.id,
-        )
-    )
+    rows = [
+        {
+            "assessment_id": aid,
+            "item_id": item_id,
+            "current_level": values[item_id]["current"],
+            "target_level": values[item_id]["target"],
+            "evidence": values[item_id]["evidence"],
+            "action": values[item_id]["action"],
+            "updated_at": now,
+            "updated_by_id": user.id,
+        }
+        for item_id in step.item_ids
+    ]
+    db.session.execute(_answers_upsert(db.session.get_bind().dialect.name), rows)
+    db.session.execute(_DROP_STASH, {"aid": aid, "sid": step.id, "uid": user.id})
     db.session.commit()
     db.session.expire(assessment)
     return None
+
+
+def discard_failed_transaction() -> None:
+    """After a save failed on the database (connection lost, lock timeout): roll the
+    transaction back whole; the pool hands the next statement a checked connection."""
+    db.session.rollback()
 
 
 def _conflict(assessment: Assessment, step) -> Conflict:

@@ -1,5 +1,6 @@
 """Questionnaire routes: thin (parse, load-and-authorise, call a service, render or redirect)."""
 
+import logging
 from types import MappingProxyType
 
 from flask import (
@@ -14,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.exc import OperationalError
 
 from app.access import can, get_assessment_or_404, get_company_or_404
 from app.assessments import services
@@ -46,6 +48,13 @@ from app.web.errors import render_error
 from app.web.guards import roles_required
 
 bp = Blueprint("assessments", __name__)
+log = logging.getLogger(__name__)
+
+DB_UNAVAILABLE = (
+    "データベースに一時的に接続できないため、保存できませんでした。"
+    "入力内容は下のフォームに残っています（まだ保存されていません）。"
+    "しばらく待ってから、もう一度保存してください。"
+)
 
 VIEWERS = ("member", "advisor")
 NO_ERRORS = MappingProxyType({"current": (), "target": (), "evidence": (), "action": ()})
@@ -160,16 +169,25 @@ def step(assessment_id, step_id):
             if goto_target(form.nav.data) and posted == stored:
                 # A sidebar button on an untouched step: move on without marking it saved.
                 return redirect_after_save(assessment, step_id)
+            target = save_target(assessment, step_id)  # (the save expires `assessment`)
             try:
                 conflict = services.save_step(
                     assessment, step_def, posted, int(version), current_user
                 )
             except services.AssessmentLocked:
                 return _locked(assessment)
-            if conflict is None:
-                return redirect_after_save(assessment, step_id)
-            status = 409
-            version = str(conflict.current_version)
+            except OperationalError:
+                # The database went away or stayed locked mid-save: the transaction is rolled
+                # back whole; the page comes back with what was typed (503, try again).
+                services.discard_failed_transaction()
+                log.warning("step save of assessment %s failed", assessment.id, exc_info=True)
+                notice, status = [DB_UNAVAILABLE], 503
+                answers = services.answer_rows(assessment)  # a fresh connection (pre-ping)
+            else:
+                if conflict is None:
+                    return redirect_after_save(assessment, step_id, target)
+                status = 409
+                version = str(conflict.current_version)
     else:
         versions = services.step_versions(assessment)
         version = str(versions.get(step_id, 0))
@@ -182,32 +200,47 @@ def step(assessment_id, step_id):
             values, restored = stash_values(payload, step_def, values), True
     for row in values.values():
         row.setdefault("errors", NO_ERRORS)  # the template reads every part's errors
-    return render_template(
-        "assessments/step.html",
-        step=step_def,
-        items=fragments(index).steps[step_id],
-        values=values,
-        version=version,
-        notice=notice,
-        conflict=conflict,
-        restored=restored,
-        previous_step=services.neighbour_step(assessment, step_id, -1),
-        **_common(assessment, answers, versions),
-    ), status
+    headers = {"Retry-After": "10"} if status == 503 else {}
+    return (
+        render_template(
+            "assessments/step.html",
+            step=step_def,
+            items=fragments(index).steps[step_id],
+            values=values,
+            version=version,
+            notice=notice,
+            conflict=conflict,
+            restored=restored,
+            previous_step=services.neighbour_step(assessment, step_id, -1),
+            **_common(assessment, answers, versions),
+        ),
+        status,
+        headers,
+    )
 
 
-def redirect_after_save(assessment, step_id):
-    """Where a saved page of the flow goes: the dashboard, or its neighbour in step_sequence
-    (the KPI step comes between the last questionnaire step and review)."""
+def save_target(assessment, step_id) -> tuple[str, str | None]:
+    """Where a saved page of the flow goes (the dashboard, or its neighbour in step_sequence;
+    the KPI step comes between the last questionnaire step and review) and the message to show
+    there. Decided from the posted button before saving, while the assessment is loaded."""
     choice = request.form.get("nav", "next")
     goto = goto_target(choice)  # the forms accept only the flow's page ids here
     if goto:
-        return redirect(flow_urls(assessment)[goto])
+        return flow_urls(assessment)[goto], None
     if choice == "save_exit":
-        flash("保存しました。続きはいつでも再開できます。", "success")
-        return redirect(url_for("companies.dashboard", company_id=assessment.company_id))
+        return (
+            url_for("companies.dashboard", company_id=assessment.company_id),
+            "保存しました。続きはいつでも再開できます。",
+        )
     target = services.neighbour_step(assessment, step_id, -1 if choice == "back" else 1)
-    return redirect(flow_urls(assessment)[target or services.REVIEW_STEP])
+    return flow_urls(assessment)[target or services.REVIEW_STEP], None
+
+
+def redirect_after_save(assessment, step_id, target=None):
+    url, message = target or save_target(assessment, step_id)
+    if message:
+        flash(message, "success")
+    return redirect(url)
 
 
 def _locked(assessment):

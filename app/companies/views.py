@@ -62,6 +62,7 @@ def dashboard(company_id):
         changes=change_texts(company.id, cards),
         can_edit=can(current_user, "edit", company.id),
         can_manage=can(current_user, "manage", company.id),
+        is_member=current_user.role == "member",  # exports and imports are for members only
     )
 
 

@@ -19,6 +19,7 @@ EVENT_LABELS = {
     "assessment_started": "診断を開始",
     "submit": "診断を提出",
     "reopen": "診断を再編集に戻す",
+    "excel_imported": "Excelのブックから回答を読み込み",
     "comment_added": "コメントを投稿",
     "review_rating_saved": "支援者が項目を評価",
     "review_point_added": "支援者が指摘を投稿",

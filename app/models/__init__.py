@@ -5,6 +5,7 @@ from app.models.assessment import Answer, Assessment, AssessmentRevision, Stashe
 from app.models.audit import AuditEvent
 from app.models.comment import Comment
 from app.models.company import Company, Membership
+from app.models.exchange import ImportUpload
 from app.models.invitation import Invitation
 from app.models.kpi import Indicator, IndicatorValue, TargetRevision
 from app.models.password_reset import PasswordResetToken
@@ -21,6 +22,7 @@ __all__ = [
     "AuditEvent",
     "Comment",
     "Company",
+    "ImportUpload",
     "Indicator",
     "IndicatorValue",
     "Invitation",

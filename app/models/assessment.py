@@ -44,6 +44,9 @@ class Assessment(db.Model):
     # Score snapshot taken at submit time (scoring.ScoreCard.to_dict()); never recomputed.
     scores: Mapped[dict | None] = mapped_column(JSON)
     scoring_version: Mapped[str | None] = mapped_column(String(16))
+    # Set when answers of an earlier fiscal year were brought in from an Excel workbook
+    # (app/exchange/): the year is shown as 取込 and, once submitted, counts like any other.
+    imported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     company = relationship("Company", back_populates="assessments")
     answers = relationship("Answer", back_populates="assessment", cascade="all, delete-orphan")

@@ -9,7 +9,6 @@ are now. Results, the dashboard and the progress page all read their changes fro
 
 from dataclasses import dataclass
 
-from app.models import Assessment
 from app.progress.submitted import submitted_years
 from app.web.numbers import delta_text
 from scoring import ScoreCard, YearCard, YearComparison, compare_years
@@ -36,11 +35,6 @@ def year_comparisons(
     a year being edited again is compared by its last submitted version, as it is shown."""
     cards = year_cards(company_id) if cards is None else cards
     return {year: compare_years(card, cards.values()) for year, card in cards.items()}
-
-
-def comparison_for(assessment: Assessment) -> YearComparison | None:
-    """The change shown on one assessment's results page (its last submitted version's)."""
-    return year_comparisons(assessment.company_id).get(assessment.fiscal_year)
 
 
 @dataclass(frozen=True)

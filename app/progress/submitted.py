@@ -7,7 +7,7 @@ results disappear from the pages."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from app.extensions import db
 from app.models import Answer, Assessment, AssessmentRevision
@@ -32,28 +32,66 @@ class SubmittedYear:
         return self.revision is not None
 
 
+# Built once: building these statements per request cost more than running them (the
+# results page, the dashboard and the progress page read them on every request).
+_SUBMITTED_ROWS = select(
+    Assessment.id,
+    Assessment.fiscal_year,
+    Assessment.index_version,
+    Assessment.status,
+    Assessment.scores,
+).where(Assessment.company_id == bindparam("company_id"))
+_last = (
+    select(
+        AssessmentRevision.assessment_id,
+        func.max(AssessmentRevision.number).label("number"),
+    )
+    .where(AssessmentRevision.assessment_id.in_(bindparam("ids", expanding=True)))
+    .group_by(AssessmentRevision.assessment_id)
+    .subquery()
+)
+_LAST_REVISIONS = select(
+    AssessmentRevision.assessment_id,
+    AssessmentRevision.number,
+    AssessmentRevision.index_version,
+    AssessmentRevision.scores,
+).join(
+    _last,
+    (AssessmentRevision.assessment_id == _last.c.assessment_id)
+    & (AssessmentRevision.number == _last.c.number),
+)
+
+
+_SUBMITTED_ROWS_OF = select(
+    Assessment.id,
+    Assessment.company_id,
+    Assessment.fiscal_year,
+    Assessment.index_version,
+    Assessment.status,
+    Assessment.scores,
+).where(Assessment.company_id.in_(bindparam("ids", expanding=True)))
+
+
 def submitted_years(company_id: int) -> list[SubmittedYear]:
     """Every year that has a submitted version with scores, oldest first."""
-    return submitted_years_of([company_id]).get(company_id, [])
+    return _years(db.session.execute(_SUBMITTED_ROWS, {"company_id": company_id}).all())
 
 
 def submitted_years_of(company_ids) -> dict[int, list[SubmittedYear]]:
     """submitted_years() of many companies in two queries: {company id: years, oldest first}
-    (companies without a submitted year are left out)."""
+    (companies without a submitted year are left out). For lists over many companies."""
     ids = list(company_ids)
     if not ids:
         return {}
-    rows = db.session.execute(
-        select(
-            Assessment.id,
-            Assessment.company_id,
-            Assessment.fiscal_year,
-            Assessment.index_version,
-            Assessment.status,
-            Assessment.scores,
-        ).where(Assessment.company_id.in_(ids))
-    ).all()
+    rows = db.session.execute(_SUBMITTED_ROWS_OF, {"ids": ids}).all()
     company_of = {r.id: r.company_id for r in rows}
+    result: dict[int, list[SubmittedYear]] = {}
+    for year in _years(rows):
+        result.setdefault(company_of[year.assessment_id], []).append(year)
+    return result
+
+
+def _years(rows) -> list[SubmittedYear]:
     years = [
         SubmittedYear(r.id, r.fiscal_year, r.index_version, r.scores)
         for r in rows
@@ -66,37 +104,14 @@ def submitted_years_of(company_ids) -> dict[int, list[SubmittedYear]]:
             years.append(
                 SubmittedYear(rev.assessment_id, year, rev.index_version, rev.scores, rev.number)
             )
-    result: dict[int, list[SubmittedYear]] = {}
-    for y in sorted(years, key=lambda y: y.fiscal_year):
-        result.setdefault(company_of[y.assessment_id], []).append(y)
-    return result
+    return sorted(years, key=lambda y: y.fiscal_year)
 
 
 def _last_revisions(assessment_ids: list[int]):
     """The newest revision of each of these assessments (those that have one)."""
     if not assessment_ids:
         return []
-    last = (
-        select(
-            AssessmentRevision.assessment_id,
-            func.max(AssessmentRevision.number).label("number"),
-        )
-        .where(AssessmentRevision.assessment_id.in_(assessment_ids))
-        .group_by(AssessmentRevision.assessment_id)
-        .subquery()
-    )
-    return db.session.execute(
-        select(
-            AssessmentRevision.assessment_id,
-            AssessmentRevision.number,
-            AssessmentRevision.index_version,
-            AssessmentRevision.scores,
-        ).join(
-            last,
-            (AssessmentRevision.assessment_id == last.c.assessment_id)
-            & (AssessmentRevision.number == last.c.number),
-        )
-    ).all()
+    return db.session.execute(_LAST_REVISIONS, {"ids": assessment_ids}).all()
 
 
 def levels_of(years: list[SubmittedYear]) -> dict[int, dict[str, tuple[int | None, int | None]]]:

@@ -2,7 +2,8 @@
 
 - UTF-8 with a BOM, so Excel opens Japanese text correctly; RFC 4180 quoting, CRLF line ends.
 - Formula injection: a text cell starting with = + - @ TAB CR (or NUL) gets a leading ', so a
-  spreadsheet shows it as text. Numbers are written as numbers (a negative gap stays a number).
+  spreadsheet shows it as text (app/web/cell_safety.py, shared with the company's exports).
+  Numbers are written as numbers (a negative gap stays a number).
 - Numbers are rounded by the page's own functions (app/web/numbers.py, rule R9: two decimals,
   half away from zero; shares as percentages with one decimal), written as exact decimals.
 """
@@ -12,26 +13,15 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
-from urllib.parse import quote
 
 from app.reports.aggregates import BureauReport, Row
 from app.reports.services import BREAKDOWNS, FIGURE_COLUMNS, ITEM_COLUMNS, ITEMS_TITLE
 from app.reports.stats import MIN_COMPANIES, SUPPRESSED_TEXT
+from app.web.cell_safety import safe_cell
 from app.web.numbers import SCORE_PLACES, percent_value
 from scoring import round_half_away
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 BOM = "\ufeff"
-def safe_cell(value):
-    """A value as written to the CSV: numbers unchanged, text defused against formulas."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "はい" if value else "いいえ"
-    if isinstance(value, int | float | Decimal):
-        return value
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def score(value: float | None) -> Decimal | None:
@@ -103,11 +93,3 @@ def download_names(report: BureauReport) -> tuple[str, str]:
     year = report.period.fiscal_year if report.period else "none"
     ascii_name = f"dx-report-{report.jurisdiction.code}-{year}.csv"
     return ascii_name, f"DX推進指標_集計_{report.jurisdiction.name}_{year}年度.csv"
-
-
-def content_disposition(ascii_name: str, utf8_name: str) -> str:
-    """RFC 6266 / RFC 5987: a quoted ASCII fallback plus the percent-encoded UTF-8 name."""
-    fallback = "".join(
-        c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in ascii_name
-    )
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(utf8_name, safe='')}"

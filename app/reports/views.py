@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from app.audit import record
 from app.extensions import limiter
-from app.reports.csv_export import content_disposition, download_names, report_csv
+from app.reports.csv_export import download_names, report_csv
 from app.reports.services import (
     BREAKDOWNS,
     FIGURE_COLUMNS,
@@ -15,6 +15,7 @@ from app.reports.services import (
     requested_report,
 )
 from app.reports.stats import MIN_COMPANIES, SUPPRESSED_TEXT
+from app.web.downloads import content_disposition
 from app.web.guards import roles_required
 
 bp = Blueprint("reports", __name__, url_prefix="/bureau")

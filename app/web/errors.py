@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import redirect, render_template, request, url_for
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -34,6 +35,11 @@ def render_error(code: int, message: str | None = None):
         message=message or MESSAGES.get(code, "エラーが発生しました。"),
     ), code
 
+
+DB_UNAVAILABLE = (
+    "データベースに一時的に接続できません。しばらく待ってからもう一度お試しください。"
+    "送信した内容は保存されていません。ブラウザの「戻る」で入力した画面に戻れます。"
+)
 
 CSRF_MESSAGE = (
     "フォームの有効期限が切れたか、不正な送信です。ページを再読み込みしてもう一度お試しください。"
@@ -73,6 +79,17 @@ def init_app(app):
         if exc.code == 429:
             return too_many_requests()
         return render_error(exc.code or 500)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(exc):
+        # The database went away or stayed locked: not a bug of the page. The transaction is
+        # rolled back (nothing half-written) and the next request gets a checked connection.
+        log.warning("database unavailable on %s: %s", request.path, exc.orig)
+        from app.extensions import db
+
+        db.session.rollback()
+        body, status = render_error(503, DB_UNAVAILABLE)
+        return body, status, {"Retry-After": "10"}
 
     @app.errorhandler(Exception)
     def unexpected(exc):

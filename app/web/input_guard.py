@@ -11,7 +11,7 @@ Ids in URLs are bounded by IdConverter, registered as the "int" converter.
 import re
 from urllib.parse import unquote_to_bytes
 
-from flask import request
+from flask import current_app, request
 from werkzeug.routing import IntegerConverter
 
 from app.web.errors import render_error
@@ -68,9 +68,46 @@ def _query_problem() -> tuple[int, str] | None:
     return None
 
 
+UPLOAD_MIMETYPE = "multipart/form-data"
+BAD_UPLOAD = "ファイルの送信の形式が正しくありません。画面のフォームから送信してください。"
+
+
+def accepts_files(*field_names: str):
+    """Mark a view that takes a multipart upload with exactly these file fields (one file
+    each at most); its text fields get the same checks as a form-encoded body's."""
+
+    def mark(view):
+        view.accepted_file_fields = frozenset(field_names)
+        return view
+
+    return mark
+
+
+def _upload_problem(accepted: frozenset[str]) -> tuple[int, str] | None:
+    for key in request.files:
+        if key not in accepted or len(request.files.getlist(key)) > 1:
+            return 400, BAD_UPLOAD
+    return _fields_problem()
+
+
+def _fields_problem() -> tuple[int, str] | None:
+    for key in request.form:
+        values = request.form.getlist(key)
+        if CONTROL.search(key) or any("\x00" in v for v in values):
+            return 400, CONTROL_CHARACTER
+        if len(values) > 1:
+            return 400, REPEATED_FIELD.format(key[:40])
+    return None
+
+
 def _body_problem() -> tuple[int, str] | None:
     if request.method not in BODY_METHODS:
         return None
+    if request.mimetype == UPLOAD_MIMETYPE:
+        view = current_app.view_functions.get(request.endpoint)
+        accepted = getattr(view, "accepted_file_fields", None)
+        if accepted:
+            return _upload_problem(accepted)
     if request.mimetype != FORM_MIMETYPE:
         # A body of any other type (JSON, multipart with file parts, text) is refused; an
         # empty POST such as the session keep-alive's is fine.
@@ -79,13 +116,7 @@ def _body_problem() -> tuple[int, str] | None:
         return None
     if not _valid_utf8(request.get_data(cache=True)):
         return 400, BAD_ENCODING
-    for key in request.form:
-        values = request.form.getlist(key)
-        if CONTROL.search(key) or any("\x00" in v for v in values):
-            return 400, CONTROL_CHARACTER
-        if len(values) > 1:
-            return 400, REPEATED_FIELD.format(key[:40])
-    return None
+    return _fields_problem()
 
 
 def _check_request():

@@ -24,6 +24,7 @@ from sqlalchemy import func
 
 from app.advisors import services as grant_services
 from app.auth.users import create_user
+from app.exchange import services as exchange_services
 from app.extensions import db as _db
 from app.members import services as member_services
 from app.models import (
@@ -141,6 +142,14 @@ CASES = [
     get("/companies/{a}/kpis/new", each(EDITORS_OF_A, 200), forbidden=VIEWER_ONLY),
     get("/kpis/{kpi}", each(READERS_OF_A, 200)),
     get("/kpis/{kpi}/edit", each(EDITORS_OF_A, 200), forbidden=VIEWER_ONLY),
+    # -- data out and in (app/exchange): company members only; the import's preview token is
+    #    the owner's own, so the editor (same company, another user) gets 404 -------------------
+    get("/companies/{a}/exchange", each(MEMBERS_OF_A, 200)),
+    get("/assessments/{done}/export.xlsx", each(MEMBERS_OF_A, 200)),
+    get("/assessments/{draft}/export.xlsx", each(MEMBERS_OF_A, 200)),
+    get("/companies/{a}/history.csv", each(MEMBERS_OF_A, 200)),
+    get("/companies/{a}/history.json", each(MEMBERS_OF_A, 200)),
+    get("/companies/{a}/import/{upload}", {"owner": 200, "editor": 404}, forbidden=VIEWER_ONLY),
     # -- the questionnaire ----------------------------------------------------------------------
     get("/assessments/{draft}", each(READERS_OF_A, 302), note="resume: to the first open step"),
     get("/assessments/{draft}/steps/profile", each(READERS_OF_A, 200)),
@@ -186,6 +195,7 @@ CASES = [
     post("/assessments/{draft}/steps/profile", each(EDITORS_OF_A, 302), forbidden=READ_ONLY),
     post(FIRST_STEP, each(EDITORS_OF_A, 400), forbidden=READ_ONLY, note="no version"),
     post("/assessments/{draft}/submit", each(EDITORS_OF_A, 400), forbidden=VIEWER_ONLY),
+    post("/companies/{a}/import", each(EDITORS_OF_A, 400), forbidden=VIEWER_ONLY, note="no file"),
     post("/assessments/{done}/reopen", each(EDITORS_OF_A, 400), forbidden=VIEWER_ONLY),
     post(
         "/assessments/{draft}/comments",
@@ -220,6 +230,12 @@ CASES = [
     post("/companies/{a}/invitations/{invitation}/cancel", {"owner": 302}, forbidden=NON_OWNERS),
     post("/companies/{a}/advisors/{grant}/revoke", {"owner": 302}, forbidden=NON_OWNERS),
     post("/companies/{a}/members/{m_editor}/remove", {"owner": 302}, forbidden=NON_OWNERS),
+    post(
+        "/companies/{a}/import/{upload}/apply",
+        {"owner": 302, "editor": 404},
+        forbidden=VIEWER_ONLY,
+        note="the owner's own pending import: applied once",
+    ),
     post("/logout", each(SIGNED_IN, 302)),
 ]
 
@@ -283,6 +299,9 @@ def build_world() -> tuple[dict, dict]:
     gone = grant_services.grant_access(a, users["advisor_revoked"].email, "read", owner)
     grant_services.revoke_grant(a, gone.id, owner)
     _db.session.commit()
+    pending = exchange_services.prepare_import(
+        a, owner, fy, exchange_services.export_xlsx(draft), "a.xlsx", "2019-07"
+    )
     ids = {
         "a": a.id,
         "b": b.id,
@@ -296,6 +315,7 @@ def build_world() -> tuple[dict, dict]:
         "m_editor": memberships["editor"].id,
         "m_viewer": memberships["viewer"].id,
         "target": users["target"].id,
+        "upload": pending.id,
     }
     return users, ids
 
@@ -391,7 +411,7 @@ def test_every_endpoint_answers_each_role_as_the_rules_say(app, role):
             response = client.get(url)
         else:
             response = client.post(url, data={"csrf_token": token})
-        body = response.get_data(as_text=True)
+        body = response.get_data().decode("utf-8", "replace")  # an .xlsx is binary
         expected = case.expected(role)
         if response.status_code != expected:
             mismatches.append(f"{case.method} {case.url}: {response.status_code}, not {expected}")

@@ -2,8 +2,9 @@
 
 import pytest
 
-from app.reports.csv_export import content_disposition, safe_cell
 from app.reports.stats import MIN_COMPANIES, Summary, share, suppressed_cells
+from app.web.cell_safety import safe_cell
+from app.web.downloads import content_disposition
 
 
 def test_minimum_is_five_companies():

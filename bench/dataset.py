@@ -1,0 +1,97 @@
+"""The data every benchmark runs on: one owner of one company with two submitted years
+(FY2024, FY2025: the results page compares them) and this year's draft (FY2026) with every
+step saved. Used by bench/run.py (in-process), bench/load.py (gunicorn + wrk) and
+bench/profile.py (pyinstrument)."""
+
+import os
+
+EMAIL, PASSWORD = "bench@example.jp", "bench passphrase 123"
+
+
+def create_bench_app(database_url: str, *, reset: bool = True):
+    """The app on ``database_url``; with ``reset``, tables recreated and filled. Returns
+    (app, {"draft": id, "submitted": id, "company": id})."""
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-shared-by-all-workers")
+    from app import create_app
+
+    app = create_app({"APP_ENV": "test", "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        ids = fill(reset)
+    return app, ids
+
+
+def fill(reset: bool) -> dict:
+    from app.assessments import services
+    from app.auth.users import create_user
+    from app.extensions import db
+    from app.models import Assessment, Company, Membership
+    from questionnaires import load_index
+
+    if not reset:
+        rows = db.session.scalars(db.select(Assessment).order_by(Assessment.fiscal_year)).all()
+        return {"submitted": rows[1].id, "draft": rows[2].id, "company": rows[0].company_id}
+    db.drop_all()
+    db.create_all()
+    user = create_user(EMAIL, PASSWORD)
+    company = Company(
+        name="ベンチ株式会社",
+        prefecture_code="13",
+        jsic_division="E",
+        sme_sector="manufacturing_and_other",
+        is_sole_proprietor=True,
+    )
+    db.session.add(company)
+    db.session.add(Membership(company=company, user_id=user.id, role="owner"))
+    db.session.commit()
+    index = load_index("2019-07")
+    ids = {"company": company.id}
+    for year, level in ((2024, 2), (2025, 3), (2026, 3)):
+        assessment = services.start_assessment(
+            company, year, user, prefill=False, index_version="2019-07"
+        )
+        services.confirm_profile(assessment)
+        for step in index.steps:
+            values = {
+                i: {"current": level, "target": 4, "evidence": "根拠の説明", "action": "施策"}
+                for i in step.item_ids
+            }
+            services.save_step(assessment, step, values, 0, user)
+        if year < 2026:
+            assert services.submit(assessment, assessment.version, user)
+        ids["submitted" if year == 2025 else "draft"] = assessment.id
+    return ids
+
+
+def extra_drafts(n: int) -> list[int]:
+    """n more companies of the bench user, each with a FY2026 draft with every step saved: one
+    per wrk connection of a step-save run, so that no two connections save the same step."""
+    from app.assessments import services
+    from app.extensions import db
+    from app.models import Company, Membership, User
+    from questionnaires import load_index
+
+    user = db.session.scalar(db.select(User).where(User.email == EMAIL))
+    index, ids = load_index("2019-07"), []
+    for k in range(n):
+        company = Company(
+            name=f"ベンチ{k}株式会社",
+            prefecture_code="13",
+            jsic_division="E",
+            sme_sector="manufacturing_and_other",
+            is_sole_proprietor=True,
+        )
+        db.session.add(company)
+        db.session.add(Membership(company=company, user_id=user.id, role="owner"))
+        db.session.commit()
+        assessment = services.start_assessment(
+            company, 2026, user, prefill=False, index_version="2019-07"
+        )
+        services.confirm_profile(assessment)
+        for step in index.steps:
+            values = {
+                i: {"current": 2, "target": 4, "evidence": "根拠", "action": ""}
+                for i in step.item_ids
+            }
+            services.save_step(assessment, step, values, 0, user)
+        ids.append(assessment.id)
+    return ids

@@ -1,0 +1,327 @@
+"""Load test from outside: the app and three baselines under `gunicorn -w 2 -k sync`, driven by
+wrk (Debian: `apt-get install -y wrk`) on 127.0.0.1, rounds interleaved, medians, ratios.
+
+    .venv/bin/python -m bench.load                                   # SQLite (a new file)
+    .venv/bin/python -m bench.load --database-url postgresql://postgres@127.0.0.1/h16_bench
+    .venv/bin/python -m bench.load --seconds 10 --rounds 3 --before-dir /tmp/old-checkout
+
+Subjects, each round in this order (so a burst of load elsewhere on the machine hits a whole
+round): hello, T, bare save, then the app's pages and the step save. Every subject runs
+`wrk -t C -c C -d S` with bench/wrk/session.lua (one connection per wrk thread).
+
+- GET pages send the logged-in session cookie; rps and p95 (wrk) are compared with T's.
+- Saves (the app's step save and the bare-save anchor of bench/baselines.py) alternate a GET of
+  the form page, from which they take the CSRF token and the step's version, with a POST of new
+  values; each connection saves its own assessment (or row set), so versions never conflict.
+  A save counts only when its POST answered 302. They are compared by POSTs per second and by
+  the median time the worker spent on a POST (gunicorn's access log, %(D)s), anchor / step.
+- After the rounds: the app workers' resident memory, and the machine's load (uptime) before
+  and after.
+
+The database is the app's own (SQLite file or PostgreSQL database, emptied and refilled: use a
+database of its own, never one with data). --app-dir runs the app from another checkout with
+this checkout's baselines; --before-dir also starts the app of another checkout (same schema)
+on the same database and measures each of its pages right after this checkout's, in the same
+rounds: before/after ratios from one run, under one machine load.
+"""
+
+import argparse
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LUA = ROOT / "bench" / "wrk" / "session.lua"
+STEP = "it-system"  # 9 items, the largest step
+LOG_FORMAT = "%(m)s %(s)s %(D)s"
+BASELINES = ("hello", "T (1 query + 35-row form)", "bare save (35-row upsert)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()  # noqa: S607
+
+
+class Server:
+    def __init__(self, target, env, workdir: Path, chdir: Path):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = workdir / f"access-{target.replace(':', '-')}.log"
+        self.process = subprocess.Popen(  # noqa: S603
+            [
+                *(sys.executable, "-m", "gunicorn", "-w", "2", "-k", "sync"),
+                *("--chdir", str(chdir), "-b", f"127.0.0.1:{self.port}"),
+                *("--access-logfile", str(self.log), "--access-logformat", LOG_FORMAT),
+                target,
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(workdir / f"error-{target.replace(':', '-')}.log", "w"),  # noqa: SIM115
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.base + "/", timeout=5).close()  # noqa: S310
+                return
+            except urllib.error.HTTPError:
+                return  # up (a 302/404 is an answer)
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.3)
+        raise SystemExit(f"{target} did not start")
+
+    def log_size(self) -> int:
+        return self.log.stat().st_size if self.log.exists() else 0
+
+    def log_lines_since(self, offset: int) -> list[str]:
+        with open(self.log) as f:
+            f.seek(offset)
+            return f.read().splitlines()
+
+    def worker_rss_mb(self) -> list[float]:
+        children = subprocess.run(  # noqa: S603
+            ["pgrep", "-P", str(self.process.pid)],
+            capture_output=True,
+            text=True,  # noqa: S607
+        ).stdout.split()
+        sizes = []
+        for pid in children:
+            status = Path(f"/proc/{pid}/status").read_text()
+            sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
+        return sizes
+
+    def stop(self):
+        os.killpg(self.process.pid, 15)
+        self.process.wait(timeout=30)
+
+
+def login_cookie(base, email, password, warm_path) -> str:
+    import http.cookiejar
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    html = opener.open(base + "/login").read().decode()
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+    data = urllib.parse.urlencode({"email": email, "password": password, "csrf_token": token})
+    opener.open(base + "/login", data.encode()).read()
+    opener.open(base + warm_path).read()  # the session now holds its CSRF secret
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def run_wrk(base, path, mode, ids, cookie, items, connections, seconds) -> dict:
+    out = subprocess.run(  # noqa: S603
+        [
+            *("wrk", "-t", str(connections), "-c", str(connections), "-d", f"{int(seconds)}s"),
+            *("--timeout", "10s", "-s", str(LUA), base, "--"),
+            *(mode, path, ",".join(map(str, ids)), cookie, ",".join(items)),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    return {
+        "rps": rps,
+        "p95_ms": int(re.search(r"P95_US (\d+)", out).group(1)) / 1000,
+        "p50_ms": int(re.search(r"P50_US (\d+)", out).group(1)) / 1000,
+        "non_2xx_3xx": int(bad.group(1)) if bad else 0,
+        "socket_errors": socket_errors.group(1) if socket_errors else "",
+    }
+
+
+def post_stats(lines: list[str], seconds: float) -> dict:
+    posts = [line.split() for line in lines if line.startswith("POST ")]
+    ok = [int(p[2]) / 1000 for p in posts if p[1] == "302"]
+    return {
+        "posts_ok_per_s": len(ok) / seconds,
+        "post_failures": len(posts) - len(ok),
+        "post_median_ms": statistics.median(ok) if ok else None,
+        "post_p95_ms": statistics.quantiles(ok, n=20)[18] if len(ok) >= 20 else None,
+    }
+
+
+def prepare(database_url: str, connections: int) -> dict:
+    """Fill the database (app tables and the baselines' tables) in a child process of the app
+    checkout being measured, so its models create its schema."""
+    from bench import baselines
+    from bench.dataset import create_bench_app, extra_drafts
+
+    app, ids = create_bench_app(database_url)
+    with app.app_context():
+        ids["drafts"] = extra_drafts(connections)
+    baselines.prepare()
+    return ids
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url")
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=10)
+    parser.add_argument("--app-dir", type=Path, default=ROOT)
+    parser.add_argument("--before-dir", type=Path)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="dx-load-"))
+    url = args.database_url or f"sqlite:///{workdir}/bench.sqlite3"
+    env = {
+        **os.environ,
+        "APP_ENV": "test",
+        "DATABASE_URL": url,
+        "BENCH_DATABASE_URL": url,
+        "SECRET_KEY": "bench-only-secret-shared-by-all-workers",
+        "MAIL_BACKEND": "log",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("REDIS_URL", None)
+    os.environ.update({k: env[k] for k in ("BENCH_DATABASE_URL", "SECRET_KEY", "APP_ENV")})
+    ids = json.loads(
+        subprocess.run(  # noqa: S603
+            [
+                *(sys.executable, "-c"),
+                "import json, sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; "
+                "from bench.load import prepare; "
+                "print(json.dumps(prepare(sys.argv[3], int(sys.argv[4]))))",
+                *(str(args.app_dir), str(ROOT), url, str(args.connections)),
+            ],
+            env={**env, "PYTHONPATH": ""},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()[-1]
+    )
+    load_before = uptime()
+    app_server = Server("wsgi:app", env, workdir, args.app_dir)
+    servers = {
+        "hello": Server("bench.baselines:hello", env, workdir, ROOT),
+        "T": Server("bench.baselines:t", env, workdir, ROOT),
+        "bare": Server("bench.baselines:bare_save", env, workdir, ROOT),
+    }
+    from bench.dataset import EMAIL, PASSWORD
+    from questionnaires import load_index
+
+    items = list(load_index("2019-07").step(STEP).item_ids)
+    draft, submitted, company = ids["draft"], ids["submitted"], ids["company"]
+    cookie = login_cookie(app_server.base, EMAIL, PASSWORD, f"/assessments/{draft}/steps/{STEP}")
+    a = app_server
+    pages = {
+        "step GET (9 items)": (a, f"/assessments/{draft}/steps/{STEP}", "get", [0]),
+        "review GET (35 answers)": (a, f"/assessments/{draft}/review", "get", [0]),
+        "results GET": (a, f"/assessments/{submitted}/results", "get", [0]),
+        "dashboard GET": (a, f"/companies/{company}", "get", [0]),
+        "progress GET": (a, f"/companies/{company}/progress", "get", [0]),
+        "step save (9 items)": (a, f"/assessments/{{id}}/steps/{STEP}", "step-save", ids["drafts"]),
+    }
+    if args.before_dir:
+        (workdir / "before").mkdir()
+        before = Server("wsgi:app", env, workdir / "before", args.before_dir)
+        servers["before"] = before
+        paired = {}
+        for name, (_, path, mode, subject_ids) in pages.items():
+            paired[name] = pages[name]
+            paired[name + " [before]"] = (before, path, mode, subject_ids)
+        pages = paired
+    subjects = {
+        "hello": (servers["hello"], "/", "get", [0]),
+        "T (1 query + 35-row form)": (servers["T"], "/", "get", [0]),
+        "bare save (35-row upsert)": (servers["bare"], "/save", "bare-save", list(range(64))),
+        **pages,
+    }
+    results = {name: [] for name in subjects}
+    try:
+        for _ in range(args.rounds):
+            for name, (server, path, mode, subject_ids) in subjects.items():
+                offset = server.log_size()
+                row = run_wrk(
+                    server.base,
+                    path,
+                    mode,
+                    subject_ids,
+                    cookie if mode != "bare-save" and name not in BASELINES else "",
+                    items,
+                    args.connections,
+                    args.seconds,
+                )
+                if mode != "get":
+                    time.sleep(0.5)  # the access log is written after the response
+                    row.update(post_stats(server.log_lines_since(offset), args.seconds))
+                results[name].append(row)
+        memory = a.worker_rss_mb()
+    finally:
+        for server in (a, *servers.values()):
+            server.stop()
+    load_after = uptime()
+    report(results, memory, load_before, load_after, url, args)
+    if args.json:
+        args.json.write_text(
+            json.dumps({"rounds": results, "memory_mb": memory, "load": [load_before, load_after]})
+        )
+    return 0
+
+
+def med(rows, key):
+    values = [r[key] for r in rows if r.get(key) is not None]
+    return statistics.median(values) if values else None
+
+
+def report(results, memory, load_before, load_after, url, args):
+    t = results["T (1 query + 35-row form)"]
+    t_rps, t_p95 = med(t, "rps"), med(t, "p95_ms")
+    bare = results["bare save (35-row upsert)"]
+    print(
+        f"database: {url.split('://')[0]}  rounds: {args.rounds} x {args.seconds:g} s  "
+        f"wrk -t{args.connections} -c{args.connections}"
+    )
+    print(f"load before: {load_before}\nload after:  {load_after}")
+    print("| subject | req/s | × T rps | p95 ms | p95 × T | errors |")
+    print("|---|---|---|---|---|---|")
+    for name, rows in results.items():
+        errors = sum(r["non_2xx_3xx"] + r.get("post_failures", 0) for r in rows)
+        sock = {r["socket_errors"] for r in rows if r["socket_errors"]}
+        print(
+            f"| {name} | {med(rows, 'rps'):.1f} | {med(rows, 'rps') / t_rps:.2f} | "
+            f"{med(rows, 'p95_ms'):.1f} | {med(rows, 'p95_ms') / t_p95:.2f} | {errors}"
+            f"{' ' + '; '.join(sock) if sock else ''} |"
+        )
+    step = results["step save (9 items)"]
+    saves = [(n, results[n]) for n in results if n.startswith(("bare save", "step save"))]
+    print("\n| save | POSTs ok/s | median POST ms (worker) | p95 POST ms | failed POSTs |")
+    print("|---|---|---|---|---|")
+    for name, rows in saves:
+        print(
+            f"| {name} | {med(rows, 'posts_ok_per_s'):.1f} | {med(rows, 'post_median_ms'):.2f} | "
+            f"{med(rows, 'post_p95_ms'):.2f} | {sum(r['post_failures'] for r in rows)} |"
+        )
+    print(
+        f"\nstep save vs bare save: {med(step, 'posts_ok_per_s') / med(bare, 'posts_ok_per_s'):.2f}"
+        f" × POSTs/s; {med(bare, 'post_median_ms') / med(step, 'post_median_ms'):.2f} × by "
+        "median worker time per POST (bare / step; >= 1.0 is the goal)"
+    )
+    if "step save (9 items) [before]" in results:
+        old = results["step save (9 items) [before]"]
+        print(
+            f"before: {med(old, 'posts_ok_per_s') / med(bare, 'posts_ok_per_s'):.2f} × POSTs/s; "
+            f"{med(bare, 'post_median_ms') / med(old, 'post_median_ms'):.2f} × by worker time"
+        )
+    print(f"app worker memory after the runs: {', '.join(f'{m:.0f} MB' for m in memory)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Profile one page of the app in-process with pyinstrument (a dev dependency).
+
+    .venv/bin/python -m bench.profile results   # or: step-save, step, review, progress
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1/h16_bench \
+        .venv/bin/python -m bench.profile results
+
+Runs the request 300 times after a warm-up and prints pyinstrument's call tree (time per
+function, children sorted by time); --html FILE writes the interactive page instead.
+"""
+
+import argparse
+import re
+import sys
+import tempfile
+
+from bench.dataset import EMAIL, PASSWORD, create_bench_app
+
+STEP = "it-system"  # the largest step (9 items)
+
+
+def logged_in_client(app):
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+    response = client.post(
+        "/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302
+    return client
+
+
+def step_form(html: str, index, level: int) -> dict:
+    """The step's form as the page gives it: its own CSRF token and version."""
+    from app.assessments.forms import field_name
+
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    version = re.search(r'name="version" value="(\d+)"', html).group(1)
+    data = {"csrf_token": token, "version": version, "nav": "next"}
+    for item_id in index.step(STEP).item_ids:
+        data[field_name(item_id, "current")] = str(level)
+        data[field_name(item_id, "target")] = "4"
+        data[field_name(item_id, "evidence")] = "更新した根拠"
+        data[field_name(item_id, "action")] = ""
+    return data
+
+
+def main(argv=None):
+    import os
+
+    from pyinstrument import Profiler
+
+    from questionnaires import load_index
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("page", choices=["results", "step", "review", "progress", "step-save"])
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--html")
+    args = parser.parse_args(argv)
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/p.sqlite3"
+    app, ids = create_bench_app(url)
+    client = logged_in_client(app)
+    index = load_index("2019-07")
+    step_url = f"/assessments/{ids['draft']}/steps/{STEP}"
+    pages = {
+        "results": f"/assessments/{ids['submitted']}/results",
+        "step": step_url,
+        "review": f"/assessments/{ids['draft']}/review",
+        "progress": f"/companies/{ids['company']}/progress",
+    }
+    if args.page == "step-save":
+        html = client.get(step_url).get_data(as_text=True)
+        level = [3]
+
+        def one():
+            nonlocal html
+            level[0] = 5 - level[0]  # alternate 2 and 3: every save changes the rows
+            response = client.post(step_url, data=step_form(html, index, level[0]))
+            assert response.status_code == 302, response.status_code
+            html = client.get(step_url).get_data(as_text=True)  # (outside the profile below)
+    else:
+
+        def one():
+            assert client.get(pages[args.page]).status_code == 200
+
+    for _ in range(30):
+        one()
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for _ in range(args.requests):
+        one()
+    profiler.stop()
+    if args.html:
+        with open(args.html, "w") as f:
+            f.write(profiler.output_html())
+    else:
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

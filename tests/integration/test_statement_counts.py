@@ -1,0 +1,114 @@
+"""No page issues a query per item, per year or per step (issue 16): the number of SQL statements
+a page runs is the same for a company with 1 submitted year as with 3, and for a step of 3 items
+as for one of 9; a step save runs a fixed number of statements whatever the step's size.
+
+The counts are taken with SQLAlchemy's before_cursor_execute event on the app's engine, one
+request at a time, on SQLite and PostgreSQL alike.
+"""
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from app.assessments.forms import field_name
+from questionnaires import load_index
+from tests.integration.member_helpers import draft_assessment, submitted_assessment
+
+INDEX = load_index("2019-07")
+SMALL, LARGE = INDEX.step("vision"), INDEX.step("it-system")  # 3 and 9 items
+
+
+@contextmanager
+def counted(db):
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def statements_for(db, client_request, endpoint, **values) -> list[str]:
+    client_request.get(endpoint, **values)  # warm: first-use caches are not per request
+    with counted(db) as statements:
+        client_request.get(endpoint, **values)
+    return statements
+
+
+@pytest.fixture()
+def two_companies(make_user, make_company, login):
+    """One owner; a company with 1 submitted year and a draft, one with 3 and a draft."""
+    owner = make_user(email="owner@example.jp")
+    one, three = make_company(owner, name="一年株式会社"), make_company(owner, name="三年株式会社")
+    companies = {}
+    for company, years in ((one, [2025]), (three, [2023, 2024, 2025])):
+        submitted = [submitted_assessment(company, owner, year=y, level=2) for y in years]
+        companies[len(years)] = {
+            "company": company.id,
+            "submitted": submitted[-1].id,
+            "draft": draft_assessment(company, owner, year=2026).id,
+        }
+    login(owner.email)
+    return companies
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "arg", "key"),
+    [
+        ("assessments.results", "assessment_id", "submitted"),
+        ("assessments.review", "assessment_id", "draft"),
+        ("companies.dashboard", "company_id", "company"),
+        ("progress.company", "company_id", "company"),
+    ],
+)
+def test_pages_run_as_many_statements_for_3_years_as_for_1(
+    db, client_request, two_companies, endpoint, arg, key
+):
+    one = statements_for(db, client_request, endpoint, **{arg: two_companies[1][key]})
+    three = statements_for(db, client_request, endpoint, **{arg: two_companies[3][key]})
+    assert len(three) == len(one), (len(one), len(three))
+    assert len(one) <= 16  # the page's own look-ups, login, access and chrome; none per row
+
+
+def test_a_step_of_9_items_runs_as_many_statements_as_one_of_3(db, client_request, two_companies):
+    aid = two_companies[3]["draft"]
+    small = statements_for(
+        db, client_request, "assessments.step", assessment_id=aid, step_id=SMALL.id
+    )
+    large = statements_for(
+        db, client_request, "assessments.step", assessment_id=aid, step_id=LARGE.id
+    )
+    assert len(large) == len(small)
+
+
+def _save(db, client_request, aid, step, level) -> list[str]:
+    page = client_request.get("assessments.step", assessment_id=aid, step_id=step.id)
+    data = {"version": page.field_value("version"), "nav": "next"}
+    for item_id in step.item_ids:
+        data[field_name(item_id, "current")] = str(level)
+        data[field_name(item_id, "target")] = "4"
+        data[field_name(item_id, "evidence")] = f"根拠{level}"
+        data[field_name(item_id, "action")] = ""
+    with counted(db) as statements:
+        client_request.post(
+            "assessments.step", _data=data, _from=page, assessment_id=aid, step_id=step.id
+        )
+    return statements
+
+
+def test_a_step_save_writes_its_answers_in_one_statement(db, client_request, two_companies):
+    aid = two_companies[1]["draft"]
+    _save(db, client_request, aid, SMALL, 1)  # first saves: the step's state row is created
+    _save(db, client_request, aid, LARGE, 1)
+    small = _save(db, client_request, aid, SMALL, 2)
+    large = _save(db, client_request, aid, LARGE, 3)
+    assert len(large) == len(small)
+    writes = [
+        s for s in large if s.lstrip().upper().startswith(("INSERT INTO ANSWERS", "UPDATE ANSWERS"))
+    ]
+    assert len(writes) == 1  # one upsert (executemany) for the 9 rows
