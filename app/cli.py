@@ -1,6 +1,6 @@
 """Command-line tools: `flask --app wsgi seed-demo`, `flask --app wsgi users ...`,
 `flask --app wsgi stashes purge`, `flask --app wsgi backup-sqlite DEST`,
-`flask --app wsgi restore-sqlite SRC`."""
+`flask --app wsgi restore-sqlite SRC`, `flask --app wsgi reports release|check`."""
 
 import click
 from flask import current_app
@@ -172,9 +172,48 @@ def restore_sqlite_command(source, yes):
     click.echo(f"restored {len(counts)} tables, {sum(counts.values())} rows from {source}")
 
 
+reports_cli = AppGroup("reports", help="Bureau report releases.")
+
+
+@reports_cli.command("release")
+@click.option("--year", "fiscal_year", type=int, required=True, help="Fiscal year, e.g. 2025.")
+@click.option(
+    "--version", "index_version", default=None, help="Index version (default: INDEX_VERSION)."
+)
+def release_command(fiscal_year, index_version):
+    """Publish a dated release of the bureau reports from the submissions as they are now."""
+    from app.reports.releases import ReleaseError, create_release
+
+    version = index_version or current_app.config["INDEX_VERSION"]
+    try:
+        release = create_release(fiscal_year, version)
+    except ReleaseError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"release {release.id}: {fiscal_year} {version}, {release.companies} companies, "
+        f"{release.released_at:%Y-%m-%d %H:%M} UTC"
+    )
+
+
+@reports_cli.command("check")
+@click.option("--release", "release_id", type=int, required=True)
+def check_command(release_id):
+    """Recompute a release from the live answers and compare every unchanged cell."""
+    from app.reports.releases import ReleaseError, check_release
+
+    try:
+        compared, changed, differences = check_release(release_id)
+    except ReleaseError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{compared} cells equal the live query, {changed} changed since the release")
+    if differences:
+        raise click.ClickException("differ from the live query: " + ", ".join(differences))
+
+
 def register_cli(app):
     app.cli.add_command(backup_sqlite_command)
     app.cli.add_command(restore_sqlite_command)
     app.cli.add_command(users_cli)
+    app.cli.add_command(reports_cli)
     app.cli.add_command(stashes_cli)
     app.cli.add_command(seed_demo_command)

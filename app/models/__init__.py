@@ -9,6 +9,7 @@ from app.models.exchange import ImportUpload
 from app.models.invitation import Invitation
 from app.models.kpi import Indicator, IndicatorValue, TargetRevision
 from app.models.password_reset import PasswordResetToken
+from app.models.report_release import ReleaseCell, ReleaseMember, ReportRelease
 from app.models.review import ItemRating, ReviewComment
 from app.models.signup import SignupRequest
 from app.models.two_factor import RecoveryCode, TwoFactorPolicy
@@ -30,6 +31,9 @@ __all__ = [
     "Membership",
     "PasswordResetToken",
     "RecoveryCode",
+    "ReleaseCell",
+    "ReleaseMember",
+    "ReportRelease",
     "ReviewComment",
     "SignupRequest",
     "StashedPost",

@@ -1,32 +1,232 @@
-"""What a bureau report consists of, declared once: the page, the CSV and every later export
-read these declarations, so their tables cannot drift apart. Also the report a request asks for."""
+"""The bureau report a request asks for, read from stored releases only (never live answers),
+and its tables declared once: the page, the CSV and the .xlsx all render ``report_tables``.
+
+Queries per page: the list of releases, then the cells of one release the scope shows (with the
+date of the release a carried cell comes from). Neither grows with the number of companies.
+"""
+
+from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
-from app.reports.aggregates import BureauReport, build_report, jurisdiction_of
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
+from app.extensions import db
+from app.models import ReleaseCell, ReportRelease
+from app.reports import cells as C
+from app.reports.disclosure import MIN_COMPANIES
+from app.web.numbers import percent_value
+from questionnaires import load_index, reference
+from scoring import round_half_away
+
+ID = re.compile(r"\A[0-9]{1,9}\Z")
 YEAR = re.compile(r"\A[0-9]{4}\Z")
-VERSION = re.compile(r"\A[0-9A-Za-z._-]{1,32}\Z")
+VALUE = re.compile(r"\A[0-9A-Za-z_]{1,16}\Z")
+SUPPRESSED_TEXT = "—（非公表）"
+CARRIED_TEXT = "前回公表値"
+FILTER_PARAMS = ("bureau", "prefecture", "industry", "size", "cohort")
+WEAKEST = 5
 
 
 @dataclass(frozen=True)
-class Breakdown:
-    attribute: str  # the BureauReport attribute holding the rows
-    heading: str  # the page's section heading
-    title: str  # the table's caption and the export's section title
-    first_column: str
+class ReleaseInfo:
+    id: int
+    fiscal_year: int
+    index_version: str
+    released_at: datetime
 
-    def rows(self, report: BureauReport) -> list:
-        return getattr(report, self.attribute)
+    @property
+    def label(self) -> str:
+        when = f"{self.released_at:%Y-%m-%d %H:%M}"
+        return f"{self.fiscal_year}年度（指標 {self.index_version}）{when} 公表"
 
 
-BREAKDOWNS = (
-    Breakdown("summary", "全体・枠組み別", "全体と枠組み別の成熟度", "区分"),
-    Breakdown("by_prefecture", "都道府県別", "都道府県別", "都道府県"),
-    Breakdown("by_industry", "業種別", "業種別（日本標準産業分類 大分類）", "業種"),
-    Breakdown("by_size", "企業規模別", "企業規模別（中小企業基本法の区分）", "企業規模"),
-)
+@dataclass(frozen=True)
+class CellView:
+    key: str
+    label: str
+    status: str  # published | carried | suppressed
+    figures: dict | None
+    source_date: datetime | None
+
+    @property
+    def shown(self) -> bool:
+        return self.figures is not None
+
+    @property
+    def note(self) -> str:
+        if self.status == "carried" and self.source_date is not None:
+            return f"{CARRIED_TEXT}（{self.source_date:%Y-%m-%d}公表）"
+        return ""
+
+
+@dataclass(frozen=True)
+class ScopeReport:
+    scope: str
+    name: str
+    releases: tuple[ReleaseInfo, ...]
+    release: ReleaseInfo | None
+    focus: CellView | None  # the scope's total, or the filtered cell
+    filter: tuple[str, str] | None  # (param, value)
+    breakdowns: tuple[tuple[C.Table, tuple[CellView, ...]], ...]
+    previous: CellView | None  # same cell in the latest release of the previous fiscal year
+
+    @property
+    def index(self):
+        return load_index(self.release.index_version) if self.release else None
+
+
+def _releases() -> tuple[ReleaseInfo, ...]:
+    rows = db.session.execute(
+        select(
+            ReportRelease.id,
+            ReportRelease.fiscal_year,
+            ReportRelease.index_version,
+            ReportRelease.released_at,
+        ).order_by(
+            ReportRelease.fiscal_year.desc(),
+            ReportRelease.index_version.desc(),
+            ReportRelease.id.desc(),
+        )
+    )
+    return tuple(ReleaseInfo(*row) for row in rows)
+
+
+def _choose(releases, args, notices) -> ReleaseInfo | None:
+    raw_id, raw_year = args.get("release", ""), args.get("year", "")
+    if raw_id:
+        match = [r for r in releases if ID.match(raw_id) and r.id == int(raw_id)]
+        if match:
+            return match[0]
+        notices.append("指定された公表回はありません。最新の公表回を表示しています。")
+    elif raw_year:
+        if not YEAR.match(raw_year):
+            notices.append("年度の指定が正しくないため、最新の公表回を表示しています。")
+        else:
+            match = [r for r in releases if r.fiscal_year == int(raw_year)]
+            version = args.get("version", "")
+            match = [r for r in match if r.index_version == version] or match
+            if match:
+                return match[0]
+            notices.append(
+                f"{raw_year}年度の公表済みの集計はありません。最新の公表回を表示しています。"
+            )
+    return releases[0] if releases else None
+
+
+def _filter(scope: str, args, notices) -> tuple[str, str, str] | None:
+    """(param, value, cell key) of the one filter asked for, or None."""
+    asked = [(p, args.get(p, "")) for p in FILTER_PARAMS if args.get(p, "")]
+    if not asked:
+        return None
+    if len(asked) > 1:
+        notices.append("絞り込みは一度に1つの区分だけです。絞り込まずに表示しています。")
+        return None
+    param, value = asked[0]
+    found = C.filtered_cell(scope, param, value) if VALUE.match(value) else None
+    if found is None:
+        notices.append("絞り込みの指定が正しくないため、絞り込まずに表示しています。")
+        return None
+    return param, value, found[0]
+
+
+def _cells(release_id: int, keys) -> dict[str, tuple]:
+    source = aliased(ReportRelease)
+    query = (
+        select(ReleaseCell.cell_key, ReleaseCell.status, ReleaseCell.figures, source.released_at)
+        .outerjoin(source, source.id == ReleaseCell.source_release_id)
+        .where(ReleaseCell.release_id == release_id, ReleaseCell.cell_key.in_(list(keys)))
+    )
+    return {
+        key: (status, figures, date) for key, status, figures, date in db.session.execute(query)
+    }
+
+
+def _view(cells: dict, key: str, label: str) -> CellView:
+    status, figures, date = cells.get(key, ("suppressed", None, None))
+    return CellView(key, label, status, figures, date)
+
+
+def requested_report(bureau_code: str | None, args) -> tuple[ScopeReport | None, list[str]]:
+    """The report of the user's scope (a bureau, or the nation) as asked in ``args``."""
+    notices: list[str] = []
+    scope = bureau_code
+    if scope != C.NATIONAL:
+        try:
+            reference.bureau(scope or "")
+        except KeyError:
+            return None, notices
+    releases = _releases()
+    release = _choose(releases, args, notices)
+    chosen = _filter(scope, args, notices)
+    name = C.scope_name(scope)
+    if release is None:
+        return ScopeReport(scope, name, releases, None, None, None, (), None), notices
+    tables = C.tables(scope) if chosen is None else ()
+    focus_key, focus_label = (
+        (C.scope_total(scope), name)
+        if chosen is None
+        else (chosen[2], C.filtered_cell(scope, chosen[0], chosen[1])[1])
+    )
+    keys = {focus_key} | {key for t in tables for key, _ in t.rows}
+    cells = _cells(release.id, keys)
+    previous_release = next(
+        (
+            r
+            for r in releases
+            if r.fiscal_year == release.fiscal_year - 1 and r.index_version == release.index_version
+        ),
+        None,
+    )
+    previous = None
+    if previous_release is not None:
+        previous = _view(_cells(previous_release.id, {focus_key}), focus_key, focus_label)
+    return (
+        ScopeReport(
+            scope=scope,
+            name=name,
+            releases=releases,
+            release=release,
+            focus=_view(cells, focus_key, focus_label),
+            filter=None if chosen is None else chosen[:2],
+            breakdowns=tuple(
+                (t, tuple(_view(cells, key, label) for key, label in t.rows)) for t in tables
+            ),
+            previous=previous,
+        ),
+        notices,
+    )
+
+
+# -- tables (page, CSV, xlsx) ------------------------------------------------------------------
+
+
+def score(value) -> Decimal | None:
+    """A mean or median: always two decimals (R9 rounding), so 2 is written 2.00."""
+    rounded = round_half_away(value, 2)
+    return None if rounded is None else rounded.quantize(Decimal("0.01"))
+
+
+def percent(share) -> Decimal | None:
+    """A share as a percentage: always one decimal (R9 rounding)."""
+    value = percent_value(share)
+    return None if value is None else value.quantize(Decimal("0.1"))
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    key: str
+    heading: str
+    title: str  # caption on the page, section title in the CSV, sheet title in the .xlsx
+    columns: tuple[str, ...]
+    rows: tuple[tuple, ...]  # first value: the row label; SUPPRESSED_TEXT alone for a hidden row
+    numeric_from: int = 1
+
+
 FIGURE_COLUMNS = (
     "企業数",
     "現在値の平均",
@@ -34,25 +234,180 @@ FIGURE_COLUMNS = (
     "目標値の平均",
     "目標値の中央値",
     "先行企業の割合（%）",
+    "備考",
 )
-ITEMS_HEADING = "項目別"
-ITEMS_TITLE = "項目それぞれの平均レベル"
-ITEM_COLUMNS = ("項目", "枠組み", "企業数", "現在値の平均", "目標値の平均")
 
 
-def requested_report(bureau_code: str | None, args) -> tuple[BureauReport | None, list[str]]:
-    """The report for the bureau and the year/index version in the query string ``args``,
-    plus notices for what was asked but could not be shown."""
-    notices = []
-    raw_year, raw_version = args.get("year", ""), args.get("version", "")
-    year = int(raw_year) if YEAR.match(raw_year) else None
-    if raw_year and year is None:
-        notices.append("年度の指定が正しくないため、最新の年度を表示しています。")
-    version = raw_version if VERSION.match(raw_version) else None
-    jurisdiction = jurisdiction_of(bureau_code)
-    if jurisdiction is None:
-        return None, notices
-    report = build_report(jurisdiction, year, version)
-    if year is not None and report.period is not None and report.period.fiscal_year != year:
-        notices.append(f"{year}年度の提出データはありません。最新の年度を表示しています。")
-    return report, notices
+def _figure_row(label: str, cell: CellView, part: dict | None = None) -> tuple:
+    if not cell.shown:
+        return (label, SUPPRESSED_TEXT)
+    figures = cell.figures
+    part = part or figures["overall"]
+    leading = figures["overall"]["leading_share"] if part is figures["overall"] else None
+    return (
+        label,
+        figures["n"],
+        score(part["current_mean"]),
+        score(part["current_median"]),
+        score(part["target_mean"]),
+        score(part["target_median"]),
+        percent(leading),
+        cell.note,
+    )
+
+
+def report_tables(report: ScopeReport) -> tuple[ReportTable, ...]:
+    focus = report.focus
+    if focus is None or not focus.shown:
+        return ()
+    index = report.index
+    tables = []
+    summary = [_figure_row(f"全体（{len(index.items)}項目）", focus)]
+    for framework in index.frameworks:
+        label = f"{framework.name}（{len(framework.item_ids)}項目）"
+        summary.append(_figure_row(label, focus, focus.figures["frameworks"][framework.id]))
+    tables.append(
+        ReportTable(
+            "summary",
+            "全体・枠組み別",
+            f"全体と枠組み別の成熟度（{focus.label}）",
+            ("区分", *FIGURE_COLUMNS),
+            tuple(summary),
+        )
+    )
+    if report.previous is not None and report.previous.shown:
+        prev, now = report.previous.figures["overall"], focus.figures["overall"]
+        rows = []
+        for key, label in (("current_mean", "現在値の平均"), ("target_mean", "目標値の平均")):
+            before, after = score(prev[key]), score(now[key])
+            change = None if before is None or after is None else after - before
+            rows.append((label, before, after, change))
+        rows.append(
+            (
+                "先行企業の割合（%）",
+                percent(prev["leading_share"]),
+                percent(now["leading_share"]),
+                None
+                if prev["leading_share"] is None or now["leading_share"] is None
+                else percent(now["leading_share"]) - percent(prev["leading_share"]),
+            )
+        )
+        year = report.release.fiscal_year
+        tables.append(
+            ReportTable(
+                "yoy",
+                "前年度との比較",
+                f"前年度との比較（各年度の提出企業全体、{focus.label}）",
+                ("区分", f"{year - 1}年度", f"{year}年度", "増減"),
+                tuple(rows),
+            )
+        )
+    for table, cells in report.breakdowns:
+        tables.append(
+            ReportTable(
+                table.key,
+                table.heading,
+                table.title,
+                (table.first_column, *FIGURE_COLUMNS),
+                tuple(_figure_row(c.label, c) for c in cells),
+            )
+        )
+    groups = focus.figures["groups"]
+    tables.append(
+        ReportTable(
+            "groups",
+            "項目グループ別",
+            "項目グループ（キークエスチョンとサブクエスチョン）別の平均レベル",
+            ("項目グループ", "現在値の平均", "目標値の平均"),
+            tuple(
+                (g.title, score(groups[g.id]["current_mean"]), score(groups[g.id]["target_mean"]))
+                for g in index.groups
+            ),
+        )
+    )
+    frameworks = {f.id: f.name for f in index.frameworks}
+    items = focus.figures["items"]
+    tables.append(
+        ReportTable(
+            "items",
+            "項目別",
+            "項目それぞれの平均レベルとレベル別の企業数（現在値）",
+            ("項目", "枠組み", "現在値の平均", "目標値の平均", *(f"レベル{lv}" for lv in range(6))),
+            tuple(
+                (
+                    f"{item.id} {item.title}",
+                    frameworks[item.framework_id],
+                    score(items[item.id]["current_mean"]),
+                    score(items[item.id]["target_mean"]),
+                    *items[item.id]["levels"],
+                )
+                for item in index.items
+            ),
+            numeric_from=2,
+        )
+    )
+    ranked = sorted(
+        (i for i in index.items if items[i.id]["current_mean"] is not None),
+        key=lambda i: (items[i.id]["current_mean"], i.id),
+    )[:WEAKEST]
+    tables.append(
+        ReportTable(
+            "weakest",
+            "現在値の低い項目",
+            f"現在値の平均が低い{WEAKEST}項目",
+            ("項目", "現在値の平均", "目標値の平均"),
+            tuple(
+                (
+                    f"{i.id} {i.title}",
+                    score(items[i.id]["current_mean"]),
+                    score(items[i.id]["target_mean"]),
+                )
+                for i in ranked
+            ),
+        )
+    )
+    try:
+        ipa = reference.ipa_national_average(report.release.fiscal_year)
+    except KeyError:
+        ipa = None
+    if ipa is not None:
+        overall = focus.figures["overall"]
+        tables.append(
+            ReportTable(
+                "ipa",
+                "全国平均（IPA公表値）との比較",
+                f"IPA公表の全国平均（{ipa.data_year}年度データ、{ipa.companies}社、{ipa.published}公表）との比較",
+                ("区分", focus.label, "IPA公表の全国平均"),
+                (
+                    ("現在値の平均", score(overall["current_mean"]), score(ipa.current_mean)),
+                    ("目標値の平均", score(overall["target_mean"]), score(ipa.target_mean)),
+                    (
+                        "先行企業の割合（%）",
+                        percent(overall["leading_share"]),
+                        percent(ipa.leading_share),
+                    ),
+                ),
+            )
+        )
+    return tuple(tables)
+
+
+def report_heading(report: ScopeReport) -> list[list]:
+    """The lines above the tables in the CSV (and the first sheet of the .xlsx)."""
+    release = report.release
+    lines = [
+        ["DX推進指標 自己診断 集計", report.name],
+        ["公表回", release.label if release else "公表済みの集計なし"],
+    ]
+    if report.focus is not None and report.focus.key != C.scope_total(report.scope):
+        lines.append(["絞り込み", report.focus.label])
+    lines.append(
+        [
+            f"注記: 数値は公表時点の集計です。{MIN_COMPANIES}社未満の区分、前回公表から"
+            f"{MIN_COMPANIES}社未満しか変わっていない区分、差し引きで個社が分かる区分は"
+            f"表示しません（{CARRIED_TEXT}がある場合はそれを表示します）。"
+        ]
+    )
+    if report.focus is not None and not report.focus.shown:
+        lines.append(["この区分の数値は公表していません。"])
+    return lines

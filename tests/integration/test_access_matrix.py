@@ -124,6 +124,7 @@ CASES = [
     # -- bureau reports -------------------------------------------------------------------------
     get("/bureau/reports", each(BUREAUS, 200)),
     get("/bureau/reports.csv", each(BUREAUS, 200)),
+    get("/bureau/reports.xlsx", each(BUREAUS, 200)),
     # -- companies ------------------------------------------------------------------------------
     get("/advisor/clients", each(ADVISORS, 200)),
     get("/advisor/clients?sort=bogus&state=x", each(ADVISORS, 200), note="bad filters: said"),

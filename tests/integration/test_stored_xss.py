@@ -566,6 +566,8 @@ def test_bureau_report_and_csv_never_show_company_text(
         answer_with_services(assessment, owner, f"根拠{payload}", f"行動{payload}")
         add_comment(assessment, owner, f"コメント{payload}")
         make_indicator(company, owner, name=f"指標{payload}", definition=f"定義{payload}")
+    result = app.test_cli_runner().invoke(args=["reports", "release", "--year", str(fy - 1)])
+    assert result.exit_code == 0, result.output  # bureau pages show released figures only
 
     for bureau in ("kanto", "national"):
         staff = make_user(role="bureau", email=f"{bureau}@example.jp", bureau_code=bureau)
@@ -578,7 +580,8 @@ def test_bureau_report_and_csv_never_show_company_text(
         assert response.status_code == 200 and response.mimetype == "text/csv"
         text = response.get_data(as_text=True)
         rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-        assert ["提出企業数", "5"] in rows  # figures shown, not suppressed
+        overall = next(r for r in rows if r and r[0] == "全体（35項目）")
+        assert overall[1] == "5"  # figures shown, not suppressed
         expect_absent(text, payload, f"/bureau/reports.csv ({bureau})")
 
 

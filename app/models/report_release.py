@@ -1,0 +1,60 @@
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models._time import utcnow
+
+
+class ReportRelease(db.Model):
+    """A dated release of the bureau reports for one fiscal year and index version: the only
+    figures bureau pages and downloads show (app/reports/disclosure.py explains why)."""
+
+    __tablename__ = "report_releases"
+    __table_args__ = (Index("ix_report_releases_period", "fiscal_year", "index_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fiscal_year: Mapped[int]
+    index_version: Mapped[str] = mapped_column(String(32))
+    released_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    companies: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReleaseMember(db.Model):
+    """Which submission of which company a release counted, and in which cells: kept to compare
+    the next release's cells with this one's. Never shown."""
+
+    __tablename__ = "report_release_members"
+
+    release_id: Mapped[int] = mapped_column(
+        ForeignKey("report_releases.id", ondelete="CASCADE"), primary_key=True
+    )
+    company_id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int]
+    submission: Mapped[int]  # the assessment's version counter at release time
+    bureau_code: Mapped[str] = mapped_column(String(16))
+    prefecture_code: Mapped[str] = mapped_column(String(2))
+    jsic_division: Mapped[str] = mapped_column(String(1))
+    size_class: Mapped[str] = mapped_column(String(16))
+    cohort: Mapped[str] = mapped_column(String(8))
+
+
+class ReleaseCell(db.Model):
+    """One cell of a release: published afresh, the earlier published value carried forward
+    (source_release_id), or suppressed (no figures)."""
+
+    __tablename__ = "report_release_cells"
+    __table_args__ = (UniqueConstraint("release_id", "cell_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(
+        ForeignKey("report_releases.id", ondelete="CASCADE"), index=True
+    )
+    cell_key: Mapped[str] = mapped_column(String(48))
+    status: Mapped[str] = mapped_column(String(16))  # published | carried | suppressed
+    source_release_id: Mapped[int | None] = mapped_column(
+        ForeignKey("report_releases.id", ondelete="SET NULL")
+    )
+    figures: Mapped[dict | None] = mapped_column(JSON)

@@ -1,0 +1,163 @@
+"""Which cells of a new report release may be published: disclosure control across tables,
+accounts and time. Pure Python (no Flask, no SQLAlchemy), so the rules are tested on plain sets.
+
+Design (statistical disclosure control, after the cell-suppression practice of official
+statistics, e.g. the Eurostat/Statistics Netherlands τ-ARGUS handbook):
+
+1. Figures are published as dated **releases**, never live. A release is computed once, from
+   the submitted assessments at release time, and stored; pages and downloads read only stored
+   releases, so repeated downloads return the same figures and a new submission changes nothing
+   until the next release.
+2. **Cells** are sets of companies: the nation, each bureau, each prefecture, and, within the
+   nation and each bureau, each industry division, size class and first/repeat submitter. A
+   company contributes to a cell with one *submission* (assessment id and its version counter,
+   which moves on every submit and reopen), so a reopen-and-resubmit counts as a change.
+3. **Primary suppression**: a cell of fewer than ``k`` (5) companies is not published.
+4. **Time**: a cell is published only if its set of submissions differs from the set behind
+   every earlier release of the same fiscal year and index version in which it was published by
+   0 or by at least ``k`` companies (added, removed or resubmitted). Otherwise the earlier value
+   is shown again, marked 前回公表値 (it adds nothing that was not already public).
+5. **Lines** (``Line``): a total and the rows that partition it (bureau = its prefectures; the
+   nation = its bureaus; a scope = its industries / size classes / submitter kinds; the nation's
+   industry E = every bureau's industry E). In every line, after suppression:
+   - if the total is published, the unpublished non-empty rows are none, or at least two holding
+     at least ``k`` companies together (so total minus the shown rows isolates nobody);
+   - if the total is not published, at least one non-empty row is not published either (else the
+     rows would add up to it);
+   - the union of the rows unpublished in this release or in an earlier one, whose sum is
+     derivable in both (total minus the shown rows), changed by 0 or at least ``k`` companies;
+   - the hidden group of one release minus rows of it shown in the other release (an earlier
+     total is still public, carried or not) leaves 0 or at least ``k`` companies: the rest of
+     the group plus the companies by which the shown rows changed in between.
+   A line that breaks a rule gets one more cell suppressed (the smallest shown row, preferring
+   rows of the failing group), and all lines are checked again until none breaks a rule
+   (complementary or secondary suppression). Every account reads the same stored cells, so a
+   bureau account and the national account see the same rows published or suppressed.
+
+Known limit, as with τ-ARGUS's hypercube method: each line is protected on its own; a linear
+system over several lines with two or more unknowns each is not audited exactly. With one-way
+tables only (no cross tables of two attributes), that is the usual accepted level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+MIN_COMPANIES = 5
+
+Members = Mapping[int, Hashable]  # company id -> the submission it contributes
+
+
+@dataclass(frozen=True)
+class Line:
+    total: str
+    rows: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """An earlier release: the members of every cell, and the cells it published afresh."""
+
+    members: Mapping[str, Members]
+    published: frozenset[str]
+
+
+def difference(a: Members, b: Members) -> int:
+    """Companies that joined, left, or contribute another submission."""
+    return sum(1 for company in a.keys() | b.keys() if a.get(company) != b.get(company))
+
+
+def _union(cells: Iterable[str], members: Mapping[str, Members]) -> dict[int, Hashable]:
+    merged: dict[int, Hashable] = {}
+    for key in cells:
+        merged.update(members.get(key, {}))
+    return merged
+
+
+def _changed_a_little(a: Members, b: Members, k: int) -> bool:
+    return 0 < difference(a, b) < k
+
+
+def publishable(
+    members: Mapping[str, Members],
+    lines: Sequence[Line],
+    earlier: Sequence[Earlier] = (),
+    k: int = MIN_COMPANIES,
+) -> frozenset[str]:
+    """The cells of ``members`` that the new release may publish."""
+    hidden = {key for key, m in members.items() if len(m) < k}
+    for key, m in members.items():
+        if key not in hidden and any(
+            key in e.published and _changed_a_little(m, e.members.get(key, {}), k) for e in earlier
+        ):
+            hidden.add(key)
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            extra = _line_breach(line, members, hidden, earlier, k)
+            if extra is not None:
+                hidden.add(extra)
+                changed = True
+    return frozenset(members) - hidden
+
+
+def _line_breach(
+    line: Line,
+    members: Mapping[str, Members],
+    hidden: set[str],
+    earlier: Sequence[Earlier],
+    k: int,
+) -> str | None:
+    """A cell to suppress so that ``line`` keeps its rules, or None when it does."""
+
+    def n(key: str) -> int:
+        return len(members.get(key, {}))
+
+    hidden_rows = [r for r in line.rows if r in hidden and n(r) > 0]
+    shown_rows = sorted(
+        (r for r in line.rows if r not in hidden and n(r) > 0), key=lambda r: (n(r), r)
+    )
+    total_shown = line.total not in hidden
+    if not total_shown:
+        # The rows must not add up to the hidden total.
+        if n(line.total) > 0 and not hidden_rows and shown_rows:
+            return shown_rows[0]
+    elif hidden_rows and (len(hidden_rows) < 2 or sum(n(r) for r in hidden_rows) < k):
+        return shown_rows[0] if shown_rows else line.total
+    for e in earlier:
+        shown_then = {r for r in line.rows if r in e.published}
+        shown_now = {r for r in line.rows if r not in hidden and n(r) > 0}
+        # (a) the hidden group of then and of now, both derivable: their union changed little
+        if total_shown and line.total in e.published:
+            group = {r for r in line.rows if r in hidden or r not in e.published}
+            if group and _changed_a_little(_union(group, members), _union(group, e.members), k):
+                preferred = [r for r in shown_rows if r in group]
+                candidates = preferred or shown_rows
+                return candidates[0] if candidates else line.total
+        # (b) then's hidden group minus rows shown now (or now's minus rows shown then)
+        #     isolates the rest of the group plus those rows' changes
+        if line.total in e.published:
+            then_hidden = [r for r in line.rows if r not in e.published]
+            again = [r for r in then_hidden if r in shown_now]
+            if again and _isolates_few(then_hidden, again, e.members, members, k):
+                return min(again, key=lambda r: (n(r), r))
+        now_hidden = [r for r in line.rows if r in hidden]
+        before = [r for r in now_hidden if r in shown_then]
+        if total_shown and before and _isolates_few(now_hidden, before, members, e.members, k):
+            fresh = [r for r in shown_rows if r not in shown_then]
+            candidates = fresh or shown_rows
+            return candidates[0] if candidates else line.total
+    return None
+
+
+def _isolates_few(group, known, group_members, known_members, k: int) -> bool:
+    """Whether the sum of ``group`` (in one release) minus the rows ``known`` (taken from the
+    other release) isolates between 1 and k - 1 companies: the rest of the group plus the
+    companies by which the known rows differ between the two releases."""
+    rest = [r for r in group if r not in known]
+    isolated = len(_union(rest, group_members)) + difference(
+        _union(known, group_members), _union(known, known_members)
+    )
+    return 0 < isolated < k

@@ -1,0 +1,390 @@
+"""Making a report release: the only place that reads live answers for the bureau reports.
+
+A release (ReportRelease) for one fiscal year and index version stores, for every cell of
+app/reports/cells.py, either its figures (published), the figures of the latest earlier release
+that published it (carried, shown as 前回公表値), or nothing (suppressed); the choice is
+app/reports/disclosure.py's. The figures are computed in the database: one row per submitted
+assessment with its sums of levels (for the medians and the 先行企業 flag), and GROUP BY counts of
+levels per item; Python only adds up those small results and sorts company means for medians.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import case, exists, func, insert, select
+from sqlalchemy.orm import aliased
+
+from app.extensions import db
+from app.models import Answer, Assessment, Company, ReleaseCell, ReleaseMember, ReportRelease
+from app.reports import cells as C
+from app.reports.disclosure import Earlier, publishable
+from app.reports.stats import Summary, share
+from questionnaires import load_index, reference
+from scoring import is_leading
+
+LEVELS = range(6)
+
+
+class ReleaseError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class _Company:
+    member: C.Member
+    current: tuple[int, int]  # (sum, count)
+    target: tuple[int, int]
+    frameworks: dict[str, tuple[tuple[int, int], tuple[int, int]]]
+
+
+def _sum_count(column, condition=None):
+    value = column if condition is None else case((condition, column))
+    return func.coalesce(func.sum(value), 0), func.count(value)
+
+
+def _size_class(sector: str, capital: int | None, employees: int | None) -> str:
+    try:
+        return reference.size_class(sector, capital, employees) or "unknown"
+    except (KeyError, ValueError):
+        return "unknown"
+
+
+def _bureau_of(prefecture: str) -> str:
+    try:
+        return reference.bureau_for_prefecture(prefecture).code
+    except KeyError:
+        return "unknown"
+
+
+def live_companies(fiscal_year: int, index_version: str, index) -> list[_Company]:
+    """One row per submitted assessment of the period (aggregated in SQL)."""
+    earlier = aliased(Assessment)
+    repeat = exists().where(
+        earlier.company_id == Assessment.company_id,
+        earlier.fiscal_year < Assessment.fiscal_year,
+        earlier.status == "submitted",
+    )
+    columns = [*_sum_count(Answer.current_level), *_sum_count(Answer.target_level)]
+    for framework in index.frameworks:
+        inside = Answer.item_id.in_(framework.item_ids)
+        columns += [
+            *_sum_count(Answer.current_level, inside),
+            *_sum_count(Answer.target_level, inside),
+        ]
+    facts = (
+        Assessment.company_id,
+        Assessment.id,
+        Assessment.version,
+        Company.prefecture_code,
+        Company.jsic_division,
+        Company.sme_sector,
+        Company.capital_yen,
+        Company.employees,
+    )
+    query = (
+        select(*facts, repeat.label("repeat"), *columns)
+        .select_from(Assessment)
+        .join(Company, Company.id == Assessment.company_id)
+        .join(Answer, Answer.assessment_id == Assessment.id)
+        .where(
+            Assessment.status == "submitted",
+            Assessment.fiscal_year == fiscal_year,
+            Assessment.index_version == index_version,
+        )
+        .group_by(*facts)
+    )
+    result = []
+    for row in db.session.execute(query):
+        company_id, assessment_id, version, prefecture, jsic, sector, capital, employees = row[:8]
+        numbers = [int(x) for x in row[9:]]
+        frameworks = {
+            f.id: (
+                (numbers[4 + 4 * k], numbers[5 + 4 * k]),
+                (numbers[6 + 4 * k], numbers[7 + 4 * k]),
+            )
+            for k, f in enumerate(index.frameworks)
+        }
+        member = C.Member(
+            company_id=company_id,
+            submission=(assessment_id, version),
+            bureau=_bureau_of(prefecture),
+            prefecture=prefecture,
+            industry=jsic,
+            size=_size_class(sector, capital, employees),
+            cohort="repeat" if row[8] else "first",
+        )
+        result.append(
+            _Company(member, (numbers[0], numbers[1]), (numbers[2], numbers[3]), frameworks)
+        )
+    return result
+
+
+def _cell_members(members) -> dict[str, dict[int, tuple]]:
+    cells: dict[str, dict[int, tuple]] = {key: {} for key in C.all_cells()}
+    for m in members:
+        for key in C.cells_of(m):
+            cells.setdefault(key, {})[m.company_id] = m.submission
+    return cells
+
+
+def _mean(sum_count: tuple[int, int]) -> float | None:
+    return sum_count[0] / sum_count[1] if sum_count[1] else None
+
+
+def _summary(pairs) -> dict:
+    current, target = [], []
+    for cur, tgt in pairs:
+        if (value := _mean(cur)) is not None:
+            current.append(value)
+        if (value := _mean(tgt)) is not None:
+            target.append(value)
+    c, t = Summary.of(current), Summary.of(target)
+    return {
+        "current_mean": c.mean,
+        "current_median": c.median,
+        "target_mean": t.mean,
+        "target_median": t.median,
+    }
+
+
+def _item_counts(release_id: int) -> dict[str, dict[str, list]]:
+    """cell key -> item id -> [count at level 0..5, sum of target levels, count of targets]:
+    GROUP BY in the database over the release's members joined to their answers."""
+    m = ReleaseMember.__table__.c
+    acc: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(lambda: [0] * 8))
+    groupings = (
+        (m.prefecture_code, lambda b, v: [C.ALL, C.bureau_key(b), C.prefecture_key(v)]),
+        (m.jsic_division, lambda b, v: [C.dimension_key(s, "i", v) for s in (C.NATIONAL, b)]),
+        (m.size_class, lambda b, v: [C.dimension_key(s, "s", v) for s in (C.NATIONAL, b)]),
+        (m.cohort, lambda b, v: [C.dimension_key(s, "c", v) for s in (C.NATIONAL, b)]),
+    )
+    for column, keys_of in groupings:
+        query = (
+            select(
+                m.bureau_code,
+                column,
+                Answer.item_id,
+                Answer.current_level,
+                func.count(),
+                func.coalesce(func.sum(Answer.target_level), 0),
+                func.count(Answer.target_level),
+            )
+            .select_from(ReleaseMember.__table__)
+            .join(Answer, Answer.assessment_id == m.assessment_id)
+            .where(m.release_id == release_id, Answer.current_level.is_not(None))
+            .group_by(m.bureau_code, column, Answer.item_id, Answer.current_level)
+        )
+        for bureau, value, item_id, level, count, target_sum, target_n in db.session.execute(query):
+            for key in keys_of(bureau, value):
+                slot = acc[key][item_id]
+                slot[level] += count
+                slot[6] += int(target_sum)
+                slot[7] += target_n
+    return acc
+
+
+def _figures(companies: list[_Company], items: dict[str, list], index) -> dict:
+    n = len(companies)
+    overall = _summary((c.current, c.target) for c in companies)
+    overall["leading_share"] = share(sum(is_leading(*c.current) for c in companies), n)
+    item_figures = {}
+    for item in index.items:
+        slot = items.get(item.id, [0] * 8)
+        answered = sum(slot[:6])
+        item_figures[item.id] = {
+            "current_mean": (sum(lv * slot[lv] for lv in LEVELS) / answered) if answered else None,
+            "target_mean": slot[6] / slot[7] if slot[7] else None,
+            "levels": slot[:6],
+        }
+    groups = {}
+    for group in index.groups:
+        cur = [item_figures[i]["current_mean"] for i in group.item_ids]
+        tgt = [item_figures[i]["target_mean"] for i in group.item_ids]
+        groups[group.id] = {
+            "current_mean": sum(cur) / len(cur) if None not in cur else None,
+            "target_mean": sum(tgt) / len(tgt) if None not in tgt else None,
+        }
+    return {
+        "n": n,
+        "overall": overall,
+        "frameworks": {
+            f.id: _summary(c.frameworks[f.id] for c in companies) for f in index.frameworks
+        },
+        "groups": groups,
+        "items": item_figures,
+    }
+
+
+def _earlier(fiscal_year: int, index_version: str, before_id: int):
+    """Earlier releases of the period: their cell members and published cells, and the latest
+    published figures of every cell (to carry forward)."""
+    release_ids = list(
+        db.session.scalars(
+            select(ReportRelease.id)
+            .where(
+                ReportRelease.fiscal_year == fiscal_year,
+                ReportRelease.index_version == index_version,
+                ReportRelease.id < before_id,
+            )
+            .order_by(ReportRelease.id)
+        )
+    )
+    if not release_ids:
+        return [], {}
+    members: dict[int, list[C.Member]] = defaultdict(list)
+    for row in db.session.execute(
+        select(ReleaseMember).where(ReleaseMember.release_id.in_(release_ids))
+    ).scalars():
+        members[row.release_id].append(
+            C.Member(
+                row.company_id,
+                (row.assessment_id, row.submission),
+                row.bureau_code,
+                row.prefecture_code,
+                row.jsic_division,
+                row.size_class,
+                row.cohort,
+            )
+        )
+    published: dict[int, set[str]] = defaultdict(set)
+    latest: dict[str, tuple[int, dict]] = {}
+    for release_id, key, figures in db.session.execute(
+        select(ReleaseCell.release_id, ReleaseCell.cell_key, ReleaseCell.figures)
+        .where(ReleaseCell.release_id.in_(release_ids), ReleaseCell.status == "published")
+        .order_by(ReleaseCell.release_id)
+    ):
+        published[release_id].add(key)
+        latest[key] = (release_id, figures)
+    earlier = [Earlier(_cell_members(members[r]), frozenset(published[r])) for r in release_ids]
+    return earlier, latest
+
+
+@dataclass
+class _Computed:
+    release: ReportRelease
+    companies: list[_Company]
+    publish: frozenset[str]
+    latest: dict
+    figures: dict[str, dict]
+
+
+def _compute(fiscal_year: int, index_version: str, user, publish_all: bool = False) -> _Computed:
+    try:
+        index = load_index(index_version)
+    except (LookupError, FileNotFoundError, ValueError) as exc:
+        raise ReleaseError(f"unknown index version {index_version!r}") from exc
+    companies = live_companies(fiscal_year, index_version, index)
+    release = ReportRelease(
+        fiscal_year=fiscal_year,
+        index_version=index_version,
+        released_by_id=user.id if user is not None else None,
+        companies=len(companies),
+    )
+    db.session.add(release)
+    db.session.flush()
+    if companies:
+        db.session.execute(
+            insert(ReleaseMember),
+            [
+                {
+                    "release_id": release.id,
+                    "company_id": c.member.company_id,
+                    "assessment_id": c.member.submission[0],
+                    "submission": c.member.submission[1],
+                    "bureau_code": c.member.bureau,
+                    "prefecture_code": c.member.prefecture,
+                    "jsic_division": c.member.industry,
+                    "size_class": c.member.size,
+                    "cohort": c.member.cohort,
+                }
+                for c in companies
+            ],
+        )
+    members = _cell_members([c.member for c in companies])
+    earlier, latest = _earlier(fiscal_year, index_version, release.id)
+    publish = (
+        frozenset(k for k, m in members.items() if m)
+        if publish_all
+        else publishable(members, C.lines(), earlier)
+    )
+    by_cell: dict[str, list[_Company]] = defaultdict(list)
+    for c in companies:
+        for key in C.cells_of(c.member):
+            by_cell[key].append(c)
+    items = _item_counts(release.id) if publish else {}
+    figures = {key: _figures(by_cell[key], items.get(key, {}), index) for key in publish}
+    return _Computed(release, companies, publish, latest, figures)
+
+
+def create_release(fiscal_year: int, index_version: str, user=None) -> ReportRelease:
+    """Compute, decide and store a release; owns the commit."""
+    computed = _compute(fiscal_year, index_version, user)
+    rows = []
+    for key in C.all_cells():
+        if key in computed.publish:
+            status, source, figures = "published", None, computed.figures[key]
+        elif key in computed.latest:
+            status, (source, figures) = "carried", computed.latest[key]
+        else:
+            status, source, figures = "suppressed", None, None
+        rows.append(
+            {
+                "release_id": computed.release.id,
+                "cell_key": key,
+                "status": status,
+                "source_release_id": source,
+                "figures": figures,
+            }
+        )
+    db.session.execute(insert(ReleaseCell), rows)
+    db.session.commit()
+    return computed.release
+
+
+def check_release(release_id: int) -> tuple[int, int, list[str]]:
+    """Recompute the figures of a stored release from the live answers and compare them.
+
+    Only cells whose members (companies and their submissions) are the same now as at release
+    time can be compared; the others changed since and are counted. Returns
+    (compared cells, changed cells, differences). Nothing is stored (a rolled-back savepoint).
+    """
+    release = db.session.get(ReportRelease, release_id)
+    if release is None:
+        raise ReleaseError(f"no release {release_id}")
+    stored = {
+        key: figures
+        for key, figures in db.session.execute(
+            select(ReleaseCell.cell_key, ReleaseCell.figures).where(
+                ReleaseCell.release_id == release_id, ReleaseCell.status == "published"
+            )
+        )
+    }
+    earlier, _ = _earlier(release.fiscal_year, release.index_version, release_id + 1)
+    then = earlier[-1].members
+    savepoint = db.session.begin_nested()
+    try:
+        live = _compute(release.fiscal_year, release.index_version, None, publish_all=True)
+        now = _cell_members([c.member for c in live.companies])
+        compared, changed, differences = 0, 0, []
+        for key, figures in stored.items():
+            if dict(then.get(key, {})) != now.get(key, {}):
+                changed += 1
+                continue
+            compared += 1
+            if not _same(figures, live.figures[key]):
+                differences.append(key)
+    finally:
+        savepoint.rollback()
+    return compared, changed, differences
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float | int) and isinstance(b, float | int):
+        return abs(a - b) < 1e-9
+    return a == b
