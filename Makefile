@@ -21,7 +21,12 @@ run: $(BIN)/.installed ## migrate, seed demo data on an empty database, serve on
 	$(BIN)/flask seed-demo
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: $(BIN)/.installed ## the whole suite (DATABASE_URL selects the database; browser tests need Chromium)
+# axe-core, the accessibility checker the browser tests inject into Chromium (package-lock.json pins it).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+test: $(BIN)/.installed node_modules/.installed ## the whole suite (DATABASE_URL selects the database; browser tests need Chromium)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(BIN)/.installed ## ruff
@@ -34,4 +39,4 @@ bench-load: $(BIN)/.installed ## load test under gunicorn + wrk (apt-get install
 	$(BIN)/python -m bench.load
 
 clean: ## remove the virtual environment and the development database
-	rm -rf $(VENV) instance/*.sqlite3
+	rm -rf $(VENV) node_modules instance/*.sqlite3

@@ -32,12 +32,15 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
 
+    # Under /api/ the user comes from the bearer token, never the session: settled first.
+    from app.api import core as api_core
     from app.auth.session import init_session_handling
     from app.web import (
         input_guard,
         sqlite_pragmas,  # noqa: F401 - registers the SQLite connect hook
     )
 
+    api_core.init_auth(app)
     # Raw input is checked first: the session and CSRF hooks below read the form.
     input_guard.init_app(app)
 
@@ -59,9 +62,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_cli(app)
 
-    from questionnaires import load_index
+    from app.indexes.store import DatabaseVersions
+    from questionnaires import load_index, loader
 
-    load_index(app.config["INDEX_VERSION"])  # validate the index at start-up
+    loader.use_stored_versions(DatabaseVersions())  # versions loaded with `flask index load`
+    if app.config["INDEX_VERSION"] in loader.packaged_versions():
+        load_index(app.config["INDEX_VERSION"])  # validate the index at start-up
     logging.getLogger(__name__).debug("app created (%s)", app.config["APP_ENV"])
     return app
 
@@ -69,6 +75,7 @@ def create_app(config: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
     from app.advisors.views import bp as advisors_bp
+    from app.api.token_views import bp as api_tokens_bp
     from app.assessments.views import bp as assessments_bp
     from app.auth.account_views import bp as account_bp
     from app.auth.views import bp as auth_bp
@@ -93,3 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(help_bp)
     app.register_blueprint(reviews_bp)
     app.register_blueprint(exchange_bp)
+    app.register_blueprint(api_tokens_bp)
+    from app.api import core as api_core
+
+    api_core.register(app)

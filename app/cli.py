@@ -1,6 +1,7 @@
 """Command-line tools: `flask --app wsgi seed-demo`, `flask --app wsgi users ...`,
-`flask --app wsgi stashes purge`, `flask --app wsgi backup-sqlite DEST`,
-`flask --app wsgi restore-sqlite SRC`, `flask --app wsgi reports release|check`."""
+`flask --app wsgi stashes purge`, `flask --app wsgi remind-drafts`,
+`flask --app wsgi backup-sqlite DEST`, `flask --app wsgi restore-sqlite SRC`,
+`flask --app wsgi reports release|check`, `flask --app wsgi index ...` (app/indexes/cli.py)."""
 
 import click
 from flask import current_app
@@ -178,13 +179,14 @@ reports_cli = AppGroup("reports", help="Bureau report releases.")
 @reports_cli.command("release")
 @click.option("--year", "fiscal_year", type=int, required=True, help="Fiscal year, e.g. 2025.")
 @click.option(
-    "--version", "index_version", default=None, help="Index version (default: INDEX_VERSION)."
+    "--version", "index_version", default=None, help="Index version (default: the admin default)."
 )
 def release_command(fiscal_year, index_version):
     """Publish a dated release of the bureau reports from the submissions as they are now."""
+    from app.indexes.services import default_version
     from app.reports.releases import ReleaseError, create_release
 
-    version = index_version or current_app.config["INDEX_VERSION"]
+    version = index_version or default_version()
     try:
         release = create_release(fiscal_year, version)
     except ReleaseError as exc:
@@ -210,10 +212,69 @@ def check_command(release_id):
         raise click.ClickException("differ from the live query: " + ", ".join(differences))
 
 
+@click.command("remind-drafts")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Act as if today were this date (JST by default).",
+)
+@click.option("--dry-run", is_flag=True, help="Count the mails without sending them.")
+def remind_drafts_command(today, dry_run):
+    """Mail owners of a draft of the current fiscal year before the submission deadline
+    (SUBMISSION_DEADLINE, MM-DD; DRAFT_REMINDER_DAYS before it). Run daily by a timer."""
+    from app.companies.fiscal import today_jst
+    from app.notifications.reminders import ReminderSettingError, remind_drafts
+    from app.web.mail import wait_for_background_mail
+
+    day = today.date() if today else today_jst()
+    base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+    # Links in the mails are built outside any request: from PUBLIC_BASE_URL.
+    with current_app.test_request_context("/", base_url=base):
+        try:
+            run = remind_drafts(day, dry_run=dry_run)
+        except ReminderSettingError as exc:
+            raise click.ClickException(str(exc)) from exc
+        wait_for_background_mail(timeout=60)
+    verb = "would send" if dry_run else "sent"
+    click.echo(
+        f"deadline {run.deadline.isoformat()}: {verb} {run.mails} reminder mails "
+        f"for {run.assessments} draft assessments"
+    )
+
+
+tokens_cli = AppGroup("tokens", help="Personal access tokens of the JSON API.")
+
+
+@tokens_cli.command("create")
+@click.option("--email", required=True, help="The account the token acts for.")
+@click.option("--name", default="", help="What the token is for (shown in the account page).")
+@click.option("--expires-days", type=int, default=None, help="Days until it expires (none: never).")
+def create_token_command(email, name, expires_days):
+    """Create a token and print it once (only its hash is stored)."""
+    from app.api.tokens import TokenRefused, create_token
+    from app.auth.users import normalise_email
+
+    user = db.session.scalar(db.select(User).where(User.email == normalise_email(email)))
+    if user is None or user.is_disabled:
+        raise click.ClickException("no active account with that e-mail address")
+    try:
+        created = create_token(user, name, expires_days)
+    except TokenRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"created token {created.token.id} for <{user.email}> (shown once, store it now):")
+    click.echo(created.secret)
+
+
 def register_cli(app):
+    from app.indexes.cli import index_cli
+
+    app.cli.add_command(index_cli)
+    app.cli.add_command(tokens_cli)
     app.cli.add_command(backup_sqlite_command)
     app.cli.add_command(restore_sqlite_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(reports_cli)
     app.cli.add_command(stashes_cli)
+    app.cli.add_command(remind_drafts_command)
     app.cli.add_command(seed_demo_command)

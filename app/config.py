@@ -78,6 +78,8 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "INVITE_LIMITS": env.get("INVITE_LIMITS", "20 per hour"),
         "GRANT_LIMITS": env.get("GRANT_LIMITS", "30 per hour"),
         "REPORT_EXPORT_LIMITS": env.get("REPORT_EXPORT_LIMITS", "60 per hour"),
+        "API_TOKEN_LIMITS": env.get("API_TOKEN_LIMITS", "300 per minute; 10000 per day"),
+        "API_IP_LIMITS": env.get("API_IP_LIMITS", "1200 per minute"),
         # The index version new assessments and KPI catalogues use.
         "INDEX_VERSION": env.get("INDEX_VERSION", DEFAULT_VERSION),
         "BABEL_DEFAULT_LOCALE": "ja",
@@ -106,6 +108,12 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Origin used in links sent by e-mail (e.g. https://dx.example.jp), so a forged Host
         # header cannot point a password-reset link at another site.
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL"),
+        # End of the yearly submission period as MM-DD (e.g. 10-31), for `flask remind-drafts`.
+        # No official date is in the reference material, so there is no default: the operator
+        # sets it from IPA's announcement. Owners of a draft are reminded DRAFT_REMINDER_DAYS
+        # before it.
+        "SUBMISSION_DEADLINE": env.get("SUBMISSION_DEADLINE") or None,
+        "DRAFT_REMINDER_DAYS": int(env.get("DRAFT_REMINDER_DAYS", 30)),
     }
     if overrides:
         cfg.update(overrides)

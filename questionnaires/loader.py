@@ -9,23 +9,29 @@ message names the file and the offending item, step, level, framework or KPI id.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+import threading
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
 from questionnaires.model import (
+    ANSWER_SCALES,
     ITEM_KINDS,
+    SOURCE_STATUSES,
     VALUE_TYPES,
     Framework,
     Index,
     Item,
     KpiExample,
     KpiGroup,
+    LeadingRule,
     Level,
+    Source,
     Step,
 )
 
@@ -41,11 +47,16 @@ QUESTION_STATUSES = ("verified", "unverified")
 _ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
 _VERSION_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,31}")
 
-_SECTIONS_REQUIRED = ("meta", "frameworks", "levels", "items", "steps")
-_SECTIONS_OPTIONAL = ("kpi_groups", "kpi_examples")
-_META_KEYS = (("index_id", "version_id", "title", "source"), ("publisher", "published", "notes"))
-_FRAMEWORK_KEYS = (("id", "name", "item_count"), ("ipa_label", "indicator_group"))
+_SECTIONS_REQUIRED = ("meta", "sources", "frameworks", "levels", "items", "steps")
+_SECTIONS_OPTIONAL = ("kpi_groups", "kpi_examples", "leading_rule")
+_META_KEYS = (
+    ("index_id", "version_id", "title", "source"),
+    ("publisher", "published", "notes", "default_source", "framework_label", "synthetic"),
+)
+_SOURCE_KEYS = (("id", "title", "status"), ("url", "notes"))
+_FRAMEWORK_KEYS = (("id", "name", "item_count"), ("ipa_label", "indicator_group", "source"))
 _LEVEL_KEYS = (("value", "name", "description"), ("source",))
+_LEADING_RULE_KEYS = (("scale", "threshold", "scope", "description"), ("source",))
 _ITEM_KEYS = (
     ("id", "kind", "framework", "category", "title", "question_status"),
     (
@@ -57,13 +68,16 @@ _ITEM_KEYS = (
         "category_status",
         "subcategory_status",
         "notes",
+        "source",
+        "criteria",
+        "criteria_source",
     ),
 )
 _STEP_KEYS = (("id", "title", "items"), ())
-_KPI_GROUP_KEYS = (("id", "name", "framework"), ("guidance",))
+_KPI_GROUP_KEYS = (("id", "name", "framework"), ("guidance", "source"))
 _KPI_EXAMPLE_KEYS = (
     ("id", "group", "category", "name", "value_type", "description"),
-    ("unit", "scale", "note"),
+    ("unit", "scale", "note", "source"),
 )
 
 
@@ -81,9 +95,67 @@ class UnknownVersionError(LookupError):
     """No definition file exists for the requested index version."""
 
 
+class StoredVersions(Protocol):
+    """Versions kept outside the package (the application stores loaded files in its
+    database). ``digest`` is None for an unknown version; the text of a digest never changes."""
+
+    def versions(self) -> Iterable[str]: ...
+
+    def digest(self, version: str) -> str | None: ...
+
+    def text(self, version: str) -> str: ...
+
+
+_stored: StoredVersions | None = None
+_packaged_loaded: dict[str, Index] = {}
+_parsed_by_digest: dict[str, Index] = {}
+_parsed_lock = threading.Lock()
+
+
+def use_stored_versions(store: StoredVersions | None) -> None:
+    """Look versions up in ``store`` after the packaged files (None: packaged files only)."""
+    global _stored
+    _stored = store
+
+
+def packaged_versions() -> tuple[str, ...]:
+    """Every version with a definition file in the package, sorted."""
+    return _packaged_in((DEFINITIONS_DIR, *EXTRA_DEFINITIONS_DIRS))
+
+
+@lru_cache(maxsize=8)
+def _packaged_in(folders: tuple[Path, ...]) -> tuple[str, ...]:
+    return tuple(sorted({path.stem for folder in folders for path in folder.glob("*.yaml")}))
+
+
+def clear_caches() -> None:
+    """Forget every parsed version (tests that add definition folders call this)."""
+    _packaged_in.cache_clear()
+    _load_packaged.cache_clear()
+    _packaged_loaded.clear()
+    with _parsed_lock:
+        _parsed_by_digest.clear()
+
+
 def available_versions() -> tuple[str, ...]:
-    """Every version with a definition file, sorted (oldest first for date-like ids)."""
-    return tuple(sorted({path.stem for path in _definition_files()}))
+    """Every version: packaged files, then stored versions, sorted (oldest first for
+    date-like ids)."""
+    stored = set(_stored.versions()) if _stored is not None else set()
+    return tuple(sorted({*packaged_versions(), *stored}))
+
+
+def parse_definition(text: str, name: str = "<text>") -> Index:
+    """Validate a version file's text completely and build its Index (IndexDefinitionError
+    listing every problem otherwise). Nothing is cached or registered."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise IndexDefinitionError(name, [f"malformed YAML: {exc}"]) from exc
+    return _Builder(Path(name)).build(data)
+
+
+def definition_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _definition_files() -> list[Path]:
@@ -104,12 +176,43 @@ def load_index(version: str | None = None, *, path: Path | str | None = None) ->
     return _load_version(DEFAULT_VERSION if version is None else version)
 
 
-@lru_cache(maxsize=16)  # a handful of versions at most
 def _load_version(version: str) -> Index:
-    if not _VERSION_PATTERN.fullmatch(version) or version not in available_versions():
+    # A packaged version, once loaded, stays for the life of the process (until clear_caches).
+    index = _packaged_loaded.get(version)
+    if index is not None:
+        return index
+    if _VERSION_PATTERN.fullmatch(version) and version in packaged_versions():
+        index = _load_packaged(version)
+        _packaged_loaded[version] = index
+        return index
+    digest = (
+        _stored.digest(version)
+        if _stored is not None and _VERSION_PATTERN.fullmatch(version)
+        else None
+    )
+    if digest is None:
         raise UnknownVersionError(
             f"unknown index version {version!r}; available: {', '.join(available_versions())}"
         )
+    with _parsed_lock:
+        index = _parsed_by_digest.get(digest)
+    if index is None:
+        index = parse_definition(_stored.text(version), f"stored version {version}")
+        if index.version_id != version:
+            raise IndexDefinitionError(
+                f"stored version {version}",
+                [f"meta: version_id {index.version_id!r} does not match {version!r}"],
+            )
+        with _parsed_lock:
+            _parsed_by_digest[digest] = index
+    return index
+
+
+_load_version.cache_clear = clear_caches  # type: ignore[attr-defined]  # the name tests use
+
+
+@lru_cache(maxsize=16)  # a handful of versions at most
+def _load_packaged(version: str) -> Index:
     path = next(p for p in _definition_files() if p.stem == version)  # the packaged one first
     index = _load_file(path)
     if index.version_id != version:
@@ -124,11 +227,7 @@ def _load_file(path: Path) -> Index:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise IndexDefinitionError(path, [f"cannot read the file: {exc}"]) from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise IndexDefinitionError(path, [f"malformed YAML: {exc}"]) from exc
-    return _Builder(path).build(data)
+    return parse_definition(text, str(path))
 
 
 class _Abort(Exception):
@@ -141,6 +240,8 @@ class _Builder:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.problems: list[str] = []
+        self.sources: dict[str, Source] = {}
+        self.default_source: str | None = None
 
     # -- reporting -----------------------------------------------------------------------
     def problem(self, where: str, message: str) -> None:
@@ -174,18 +275,31 @@ class _Builder:
         lists = {
             section: self.section_list(section, data.get(section, []))
             for section in _SECTIONS_REQUIRED[1:] + _SECTIONS_OPTIONAL
+            if section != "leading_rule"
         }
+
+        synthetic = meta.get("synthetic", False)
+        if not isinstance(synthetic, bool):
+            self.problem("meta", f"'synthetic' must be true or false (got {synthetic!r})")
+            synthetic = False
+        self.sources = self.source_table(lists["sources"], synthetic)
+        self.default_source = self.ident("meta", meta, "default_source", nullable=True)
+        if self.default_source is not None and self.default_source not in self.sources:
+            self.problem("meta", f"default_source: unknown source '{self.default_source}'")
+            self.default_source = None
 
         frameworks = self.frameworks(lists["frameworks"])
         levels = self.levels(lists["levels"])
-        items = self.items(lists["items"], frameworks)
+        items = self.items(lists["items"], frameworks, levels)
         steps, step_of = self.steps(lists["steps"], items)
         self.framework_counts(frameworks, items)
         kpi_groups = self.kpi_groups(lists["kpi_groups"], frameworks)
         kpi_examples = self.kpi_examples(lists["kpi_examples"], kpi_groups)
+        leading_rule = self.leading_rule(data.get("leading_rule"), frameworks, levels)
         header = {key: self.text("meta", meta, key) for key in ("index_id", "version_id", "title")}
         source = self.text("meta", meta, "source")
         publisher = self.text("meta", meta, "publisher", nullable=True)
+        framework_label = self.text("meta", meta, "framework_label", nullable=True)
         self.text_list("meta", meta, "notes")
         published = self.date_text("meta", meta, "published")
         if self.problems:
@@ -201,6 +315,7 @@ class _Builder:
                     name=fw["name"],
                     ipa_label=fw["ipa_label"],
                     item_ids=tuple(i for i, item in items.items() if item["framework"] == fid),
+                    source_id=fw["source"],
                 )
                 for fid, fw in frameworks.items()
             ),
@@ -218,6 +333,7 @@ class _Builder:
                     question_verified=item["question_status"] == "verified",
                     question_unverified=item["question_unverified"],
                     step_id=step_of[item_id],
+                    **self.item_criteria(item),
                 )
                 for item_id, item in items.items()
             ),
@@ -232,7 +348,20 @@ class _Builder:
             index_id=header["index_id"],
             publisher=publisher,
             published=published,
+            sources=tuple(self.sources.values()),
+            framework_label=framework_label or "枠組み",
+            synthetic=synthetic,
+            leading_rule=leading_rule,
         )
+
+    def item_criteria(self, item: dict) -> dict[str, Any]:
+        criteria = item["criteria"]
+        if criteria is None:
+            return {}
+        pairs = tuple(sorted(criteria.items()))
+        if self.sources[item["criteria_source"]].status == "unverified":
+            return {"criteria_unverified": pairs, "criteria_source_id": item["criteria_source"]}
+        return {"criteria": pairs, "criteria_source_id": item["criteria_source"]}
 
     # -- generic readers -------------------------------------------------------------------
     def check_keys(
@@ -325,6 +454,49 @@ class _Builder:
             return value.isoformat()
         return self.text(where, rec, key, nullable=True)
 
+    # -- sources -------------------------------------------------------------------------
+    def source_table(self, raw_list: list, synthetic: bool) -> dict[str, Source]:
+        sources: dict[str, Source] = {}
+        for sid, where, rec in self.entries("sources", raw_list, _SOURCE_KEYS, "source"):
+            title = self.text(where, rec, "title")
+            url = self.text(where, rec, "url", nullable=True)
+            self.text(where, rec, "notes", nullable=True)
+            status = rec["status"]
+            if status not in SOURCE_STATUSES:
+                self.problem(where, f"status must be one of {', '.join(SOURCE_STATUSES)}")
+                continue
+            if status == "synthetic" and not synthetic:
+                self.problem(
+                    where, "a synthetic source needs meta.synthetic: true (a version not official)"
+                )
+            sources[sid] = Source(sid, title or "", status, url)
+        if not sources and not raw_list:
+            self.problem("sources", "at least one source is required")
+        return sources
+
+    def source_ref(
+        self, where: str, rec: dict, key: str = "source", *, shown: bool = True
+    ) -> str | None:
+        """The source id of a text record (its own or meta.default_source). ``shown``: the
+        text is displayed as it stands (names, levels, KPIs), so its source may not be
+        unverified."""
+        value = rec.get(key)
+        if value is None:
+            if self.default_source is None:
+                self.problem(where, f"text without a source (set '{key}' or meta.default_source)")
+            return self.default_source
+        if not isinstance(value, str) or value not in self.sources:
+            if isinstance(value, str) and _ID_PATTERN.fullmatch(value) and not self.sources:
+                return None  # the sources section is broken; reported there
+            self.problem(where, f"{key}: unknown source {value!r}")
+            return None
+        if shown and self.sources[value].status == "unverified":
+            self.problem(
+                where,
+                f"{key}: '{value}' is unverified, and this text is shown as it stands",
+            )
+        return value
+
     # -- sections ------------------------------------------------------------------------
     def frameworks(self, raw_list: list) -> dict[str, dict]:
         frameworks = {}
@@ -333,6 +505,7 @@ class _Builder:
                 "name": self.text(where, rec, "name"),
                 "ipa_label": self.text(where, rec, "ipa_label", nullable=True),
                 "item_count": self.integer(where, rec, "item_count"),
+                "source": self.source_ref(where, rec),
             }
             self.text(where, rec, "indicator_group", nullable=True)
         if not frameworks:
@@ -360,14 +533,16 @@ class _Builder:
                 "value": value,
                 "name": self.text(where, rec, "name"),
                 "description": self.text(where, rec, "description"),
+                "source_id": self.source_ref(where, rec),
             }
-            self.text(where, rec, "source", nullable=True)
         for value in LEVEL_VALUES:
             if value not in levels:
                 self.problem(f"level {value}", "missing (levels must be exactly 0..5)")
         return levels
 
-    def items(self, raw_list: list, frameworks: dict[str, dict]) -> dict[str, dict]:
+    def items(
+        self, raw_list: list, frameworks: dict[str, dict], levels: dict[int, dict]
+    ) -> dict[str, dict]:
         items: dict[str, dict] = {}
         for item_id, where, rec in self.entries("items", raw_list, _ITEM_KEYS, "item"):
             items[item_id] = {
@@ -381,7 +556,22 @@ class _Builder:
                 "question_status": rec["question_status"],
                 "question": self.text(where, rec, "question", nullable=True),
                 "question_unverified": self.text(where, rec, "question_unverified", nullable=True),
+                # An unverified question stays null; its source may be unverified.
+                "source": self.source_ref(
+                    where, rec, shown=rec.get("question_status") == "verified"
+                ),
+                "criteria": None,
+                "criteria_source": None,
             }
+            if rec.get("criteria") is not None:
+                items[item_id]["criteria"] = self.criteria(where, rec, levels)
+                items[item_id]["criteria_source"] = (
+                    self.source_ref(where, rec, "criteria_source", shown=False)
+                    if "criteria_source" in rec
+                    else items[item_id]["source"]
+                )
+            elif rec.get("criteria_source") is not None:
+                self.problem(where, "criteria_source without criteria")
             for key in ("number_status", "category_status", "subcategory_status", "notes"):
                 self.text(where, rec, key, nullable=True)
         if not items:
@@ -432,6 +622,49 @@ class _Builder:
                 where,
                 "an unverified item must keep question null (put the text in question_unverified)",
             )
+
+    def criteria(self, where: str, rec: dict, levels: dict[int, dict]) -> dict[int, str] | None:
+        """Item-specific level criteria: a text for every level of the version's scale."""
+        raw = rec["criteria"]
+        if not isinstance(raw, dict):
+            self.problem(where, "'criteria' must map every level value to its text")
+            return None
+        criteria: dict[int, str] = {}
+        for key, text in raw.items():
+            if not isinstance(key, int) or isinstance(key, bool) or key not in LEVEL_VALUES:
+                self.problem(where, f"criteria: unknown level {key!r}")
+            elif not isinstance(text, str) or not text.strip():
+                self.problem(where, f"criteria: level {key} must be a non-empty string")
+            else:
+                criteria[key] = text
+        missing = [str(v) for v in sorted(levels) if v not in raw]
+        if missing:
+            self.problem(where, f"criteria: missing level(s) {', '.join(missing)}")
+        return criteria
+
+    def leading_rule(
+        self, raw: Any, frameworks: dict[str, dict], levels: dict[int, dict]
+    ) -> LeadingRule | None:
+        if raw is None:
+            return None
+        where = "leading_rule"
+        rec = self.record(where, raw, _LEADING_RULE_KEYS)
+        if rec is None:
+            return None
+        scale = rec["scale"]
+        if scale not in ANSWER_SCALES:
+            self.problem(where, f"unknown scale {scale!r} (one of {', '.join(ANSWER_SCALES)})")
+        scope = rec["scope"]
+        if scope != "overall" and scope not in frameworks:
+            self.problem(where, f"scope must be 'overall' or a framework id (got {scope!r})")
+        threshold = self.integer(where, rec, "threshold")
+        if threshold is not None and threshold not in levels:
+            self.problem(where, f"threshold {threshold} is not a level of the scale")
+        description = self.text(where, rec, "description")
+        source_id = self.source_ref(where, rec)
+        if self.problems:
+            return None
+        return LeadingRule(scale, threshold, scope, description, source_id)
 
     def steps(
         self, raw_list: list, items: dict[str, dict]
@@ -484,6 +717,7 @@ class _Builder:
                 "framework": framework,
                 "guidance": self.text_list(where, rec, "guidance"),
             }
+            self.source_ref(where, rec)
         return groups
 
     def kpi_examples(self, raw_list: list, groups: dict[str, dict]) -> dict[str, dict]:
@@ -506,6 +740,7 @@ class _Builder:
                 "scale": self.scale(where, rec, ordered=value_type == "ordered"),
                 "description": self.text(where, rec, "description"),
                 "note": self.text(where, rec, "note", nullable=True),
+                "source_id": self.source_ref(where, rec),
             }
         return examples
 

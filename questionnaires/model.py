@@ -15,6 +15,14 @@ from typing import Literal, TypeVar
 ItemKind = Literal["KQ", "SQ"]
 ITEM_KINDS: tuple[str, ...] = ("KQ", "SQ")
 
+# How far a text may be trusted (``sources`` section of a version file):
+#   verified   official wording, checked against a named source
+#   unverified a recollection or paraphrase: kept for reviewers, never shown as official
+#   synthetic  made up on purpose (test fixtures); shown only with the version's 非公式 label
+SOURCE_STATUSES: tuple[str, ...] = ("verified", "unverified", "synthetic")
+# The two answer scales of every item; a leading-company rule names one of them.
+ANSWER_SCALES: tuple[str, ...] = ("current", "target")
+
 # The one list of KPI value types: the data files use these ids, the database checks them
 # (app/models/kpi.py) and app/kpis/value_types.py gives each its label and input rules.
 VALUE_TYPES: tuple[str, ...] = (
@@ -31,22 +39,51 @@ VALUE_TYPES: tuple[str, ...] = (
 
 
 @dataclass(frozen=True, slots=True)
+class Source:
+    """Where the texts of a version come from, and how far they may be trusted."""
+
+    id: str
+    title: str
+    status: str  # one of SOURCE_STATUSES
+    url: str | None = None
+
+    @property
+    def shown_as_official(self) -> bool:
+        return self.status == "verified"
+
+
+@dataclass(frozen=True, slots=True)
 class Framework:
-    """One of the two halves of the qualitative index (経営 / ITシステム)."""
+    """A top-level part of the qualitative index: a framework (2019: 経営 / ITシステム) or a
+    pillar of later versions. Any number, any names: the data file decides."""
 
     id: str
     name: str
     ipa_label: str | None
     item_ids: tuple[str, ...]
+    source_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Level:
-    """A generic maturity level (0..5) shared by every item."""
+    """A generic maturity level shared by every item; names and descriptions per version."""
 
     value: int
     name: str
     description: str
+    source_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LeadingRule:
+    """The version's 先行企業 rule: mean ``scale`` level over ``scope`` (``overall`` or a
+    framework id) at least ``threshold``."""
+
+    scale: str  # one of ANSWER_SCALES
+    threshold: int
+    scope: str
+    description: str
+    source_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +106,17 @@ class Item:
     question_verified: bool
     question_unverified: str | None
     step_id: str
+    # Item-specific level criteria ((level value, text), ...) for every level, only from a
+    # source that may be shown (verified or synthetic); None: show the generic descriptions.
+    # Pairs rather than a dict so that an Item stays hashable.
+    criteria: tuple[tuple[int, str], ...] | None = None
+    criteria_source_id: str | None = None
+    # Criteria whose source is unverified: kept for reviewers, never shown.
+    criteria_unverified: tuple[tuple[int, str], ...] | None = None
+
+    def criterion(self, value: int) -> str | None:
+        """The item-specific text for level ``value``, or None (use the generic one)."""
+        return dict(self.criteria or ()).get(value)
 
     @property
     def is_key_question(self) -> bool:
@@ -123,6 +171,7 @@ class KpiExample:
     scale: tuple[str, ...] | None
     description: str
     note: str | None
+    source_id: str | None = None
 
 
 _T = TypeVar("_T")
@@ -155,6 +204,10 @@ class Index:
     index_id: str | None = None
     publisher: str | None = None
     published: str | None = None
+    sources: tuple[Source, ...] = ()
+    framework_label: str = "枠組み"
+    synthetic: bool = False
+    leading_rule: LeadingRule | None = None
     _items_by_id: Mapping[str, Item] = field(init=False, repr=False, compare=False)
     _groups: tuple[ItemGroup, ...] = field(init=False, repr=False, compare=False)
 
@@ -196,6 +249,17 @@ class Index:
 
     def items_in_framework(self, framework_id: str) -> tuple[Item, ...]:
         return tuple(self.item(item_id) for item_id in self.framework(framework_id).item_ids)
+
+    @property
+    def item_count(self) -> int:
+        return len(self.items)
+
+    def source_of(self, source_id: str | None) -> Source | None:
+        return None if source_id is None else _find(self.sources, source_id)
+
+    @property
+    def has_item_criteria(self) -> bool:
+        return any(item.criteria for item in self.items)
 
     # -- levels ------------------------------------------------------------------------
     @property

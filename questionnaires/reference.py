@@ -239,6 +239,11 @@ def ipa_national_averages() -> tuple[NationalAverage, ...]:
     return averages
 
 
+def ipa_national_averages_version() -> str:
+    """The index version IPA's national figures were computed on (compare only with it)."""
+    return str(_read("ipa-national-averages.yaml")["index_version"])
+
+
 def ipa_national_average(data_year: int) -> NationalAverage:
     """The national figures for one data year; KeyError when IPA published none we know of."""
     return _first((a for a in ipa_national_averages() if a.data_year == data_year), data_year)

@@ -33,7 +33,9 @@ R5  Item scores.  ``ItemScore.gap`` is ``target - current`` (``None`` unless
     a negative gap.
 
 R6  Leading company (先行企業, IPA's definition).  ``leading`` is ``True`` iff
-    the mean current level over all answered items is at least 3.  The
+    the mean current level over all answered items is at least 3 (the default
+    rule; a version may define its own ``leading_rule``: scale, threshold and
+    scope, carried by the Structure, or none, which gives ``None``).  The
     comparison is exact integer arithmetic (``sum >= 3 * n``), never a float
     comparison.  ``None`` when no current level is answered.  It is computed
     over the answered items even when the assessment is incomplete; callers
@@ -72,7 +74,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -94,6 +96,7 @@ __all__ = [
     "YearCard",
     "YearComparison",
     "compare_years",
+    "compute_mapped_delta",
     "compute_delta",
     "round2",
     "round_half_away",
@@ -111,9 +114,9 @@ MAX_LEVEL = 5
 LEADING_THRESHOLD = 3
 
 
-def is_leading(level_sum: int, n: int) -> bool:
+def is_leading(level_sum: int, n: int, threshold: int = LEADING_THRESHOLD) -> bool:
     """R6: the mean current level reaches the threshold, compared exactly (no float mean)."""
-    return n > 0 and level_sum >= LEADING_THRESHOLD * n
+    return n > 0 and level_sum >= threshold * n
 
 
 # --------------------------------------------------------------------------
@@ -137,6 +140,9 @@ class Structure:
     group_of: Mapping[str, str]
     framework_ids: tuple[str, ...]
     group_ids: tuple[str, ...]
+    # The version's 先行企業 rule as (scale, threshold, scope): scale "current" or "target",
+    # scope "overall" or a framework id. None: the version defines no rule (leading is None).
+    leading_rule: tuple[str, int, str] | None = ("current", LEADING_THRESHOLD, "overall")
 
     def __post_init__(self) -> None:
         item_ids = tuple(self.item_ids)
@@ -167,6 +173,12 @@ class Structure:
         object.__setattr__(self, "group_ids", group_ids)
         object.__setattr__(self, "framework_of", MappingProxyType(framework_of))
         object.__setattr__(self, "group_of", MappingProxyType(group_of))
+        if self.leading_rule is not None:
+            scale, threshold, scope = self.leading_rule
+            if scale not in ("current", "target") or not isinstance(threshold, int):
+                raise ValueError(f"invalid leading rule {self.leading_rule!r}")
+            if scope != "overall" and scope not in framework_ids:
+                raise ValueError(f"leading rule: unknown scope {scope!r}")
 
     def items_of_framework(self, framework_id: str) -> tuple[str, ...]:
         """Item ids of one framework, in item order."""
@@ -175,6 +187,9 @@ class Structure:
     def items_of_group(self, group_id: str) -> tuple[str, ...]:
         """Item ids of one group (key question), in item order."""
         return tuple(i for i in self.item_ids if self.group_of[i] == group_id)
+
+
+_DEFAULT_RULE = ("current", LEADING_THRESHOLD, "overall")
 
 
 def structure_from_index(index: Any) -> Structure:
@@ -190,12 +205,18 @@ def structure_from_index(index: Any) -> Structure:
     group_of = {item.id: item.group_id for item in items}
     framework_ids = tuple(fw.id for fw in index.frameworks)
     group_ids = tuple(dict.fromkeys(item.group_id for item in items))
+    # An index object without the attribute gets the default rule; ``leading_rule = None``
+    # means the version defines none.
+    rule = getattr(index, "leading_rule", _DEFAULT_RULE)
+    if rule is not _DEFAULT_RULE and rule is not None:
+        rule = (rule.scale, rule.threshold, rule.scope)
     return Structure(
         item_ids=item_ids,
         framework_of=framework_of,
         group_of=group_of,
         framework_ids=framework_ids,
         group_ids=group_ids,
+        leading_rule=rule,
     )
 
 
@@ -468,8 +489,7 @@ def score_assessment(
         gid: _stat(items[i] for i in structure.items_of_group(gid)) for gid in structure.group_ids
     }
 
-    currents = [i.current for i in items.values() if i.current is not None]
-    leading = None if not currents else is_leading(sum(currents), len(currents))
+    leading = _leading(structure, items)
     complete = all(i.current is not None and i.target is not None for i in items.values())
 
     card = ScoreCard(
@@ -487,6 +507,17 @@ def score_assessment(
     return card
 
 
+def _leading(structure: Structure, items: Mapping[str, ItemScore]) -> bool | None:
+    """R6 with the version's rule: None without a rule or without an answered level."""
+    if structure.leading_rule is None:
+        return None
+    scale, threshold, scope = structure.leading_rule
+    ids = structure.item_ids if scope == "overall" else structure.items_of_framework(scope)
+    values = [getattr(items[i], scale) for i in ids]
+    answered = [v for v in values if v is not None]
+    return None if not answered else is_leading(sum(answered), len(answered), threshold)
+
+
 def _diff(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else a - b
 
@@ -497,6 +528,31 @@ def _stat_change(now: Stat, before: Stat | None) -> Change:
     return Change(
         current=_diff(now.current_mean, before.current_mean),
         target=_diff(now.target_mean, before.target_mean),
+    )
+
+
+def compute_mapped_delta(
+    card: ScoreCard, previous: ScoreCard, predecessor_of: Mapping[str, str | None]
+) -> Delta:
+    """``card - previous`` across two index versions (R10): an item is compared with the one
+    older item it continues (``predecessor_of``, from an item mapping); every other item, and
+    every mean (overall, framework, group: they average different item sets), is not
+    comparable."""
+    items: dict[str, Change] = {}
+    for item_id, now in card.items.items():
+        old_id = predecessor_of.get(item_id)
+        before = previous.items.get(old_id) if old_id is not None else None
+        items[item_id] = (
+            _NOT_COMPARABLE
+            if before is None
+            else Change(_diff(now.current, before.current), _diff(now.target, before.target))
+        )
+    return Delta(
+        previous_version=previous.scoring_version,
+        overall=_NOT_COMPARABLE,
+        frameworks=dict.fromkeys(card.frameworks, _NOT_COMPARABLE),
+        groups=dict.fromkeys(card.groups, _NOT_COMPARABLE),
+        items=items,
     )
 
 
@@ -585,23 +641,53 @@ class YearComparison:
     fiscal_year: int
     previous: YearCard
     delta: Delta | None
+    # Across two versions through an item mapping: {this year's item: the earlier year's item
+    # it continues, or None}; None when both years use the same version.
+    predecessor_of: Mapping[str, str | None] | None = None
 
     @property
     def comparable(self) -> bool:
         return self.delta is not None
 
     @property
+    def mapped(self) -> bool:
+        """Compared item by item through a mapping between two versions (means are not)."""
+        return self.predecessor_of is not None
+
+    def previous_item_id(self, item_id: str) -> str | None:
+        """The earlier year's item compared with ``item_id`` (None: not comparable)."""
+        if self.predecessor_of is None:
+            return item_id if self.delta is not None else None
+        return self.predecessor_of.get(item_id)
+
+    @property
     def is_previous_year(self) -> bool:
         return self.previous.fiscal_year == self.fiscal_year - 1
 
 
-def compare_years(this: YearCard, years: Iterable[YearCard]) -> YearComparison | None:
-    """``this`` against the latest earlier year in ``years`` (R10); ``None`` if there is none."""
+def compare_years(
+    this: YearCard,
+    years: Iterable[YearCard],
+    mapping_for: Callable[[str, str], Mapping[str, str | None] | None] | None = None,
+) -> YearComparison | None:
+    """``this`` against the latest earlier year in ``years`` (R10); ``None`` if there is none.
+
+    Years of different index versions are not comparable, unless ``mapping_for(older
+    version, newer version)`` gives ``{newer item: older item or None}``: then items are
+    compared through it (compute_mapped_delta)."""
     earlier = [y for y in years if y.fiscal_year < this.fiscal_year]
     if not earlier:
         return None
     previous = max(earlier, key=lambda y: y.fiscal_year)
     delta = None
+    predecessor_of = None
     if previous.index_version == this.index_version:
         delta = compute_delta(this.card, previous.card)
-    return YearComparison(fiscal_year=this.fiscal_year, previous=previous, delta=delta)
+    elif mapping_for is not None:
+        predecessor_of = mapping_for(previous.index_version, this.index_version)
+        if predecessor_of is not None:
+            predecessor_of = MappingProxyType(dict(predecessor_of))
+            delta = compute_mapped_delta(this.card, previous.card, predecessor_of)
+    return YearComparison(
+        fiscal_year=this.fiscal_year, previous=previous, delta=delta, predecessor_of=predecessor_of
+    )

@@ -18,10 +18,11 @@ from app.admin import services
 from app.admin.forms import CreateUserForm, RoleForm, TwoFactorPolicyForm
 from app.auth import two_factor_policy
 from app.extensions import db
+from app.indexes import services as index_versions
 from app.models import User
 from app.web.forms import ConfirmForm
 from app.web.guards import roles_required
-from questionnaires import available_versions, load_index
+from questionnaires import available_versions
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -195,7 +196,56 @@ def security():
 @bp.route("/versions")
 @roles_required("admin")
 def versions():
-    indexes = [load_index(v) for v in available_versions()]
     return render_template(
-        "admin/versions.html", indexes=indexes, default=current_app.config["INDEX_VERSION"]
+        "admin/versions.html",
+        rows=index_versions.version_rows(),
+        setting=current_app.config["INDEX_VERSION"],
+        form=ConfirmForm(),
+    )
+
+
+def _version_or_404(version: str) -> str:
+    if version not in available_versions():
+        abort(404)
+    return version
+
+
+def _change_version(version, change, message):
+    version = _version_or_404(version)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        change(version, user=current_user)
+    except index_versions.IndexVersionError as exc:
+        flash(str(exc), "warning")
+    else:
+        flash(message.format(version=version), "success")
+    return redirect(url_for("admin.versions"))
+
+
+@bp.route("/versions/<version>/default", methods=["POST"])
+@roles_required("admin")
+def version_default(version):
+    return _change_version(
+        version, index_versions.set_default, "版 {version} を新しい診断の既定にしました。"
+    )
+
+
+@bp.route("/versions/<version>/activate", methods=["POST"])
+@roles_required("admin")
+def version_activate(version):
+    return _change_version(
+        version,
+        lambda v, user: index_versions.set_active(v, True, user),
+        "版 {version} を有効にしました（年度の開始時に選べます）。",
+    )
+
+
+@bp.route("/versions/<version>/deactivate", methods=["POST"])
+@roles_required("admin")
+def version_deactivate(version):
+    return _change_version(
+        version,
+        lambda v, user: index_versions.set_active(v, False, user),
+        "版 {version} を停止しました（この版の既存の診断はそのままです）。",
     )

@@ -122,6 +122,10 @@ class SubmitForm(FlaskForm):
 class StartForm(FlaskForm):
     fiscal_year = StringField(validators=[Regexp(r"\A[0-9]{4}\Z")])
     prefill = BooleanField("前回提出した回答を引き継ぐ", default=True, validators=[checkbox_value])
+    # Optional: one of the active index versions (app/indexes); absent means the default.
+    index_version = StringField(
+        validators=[Optional(), Regexp(r"\A[0-9A-Za-z][0-9A-Za-z._-]{0,31}\Z")]
+    )
 
 
 class ReopenForm(FlaskForm):

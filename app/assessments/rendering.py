@@ -82,7 +82,7 @@ def fragments(index) -> Fragments:
     """
     macros = current_app.jinja_env.get_template(MACROS)
     cache = current_app.extensions.setdefault("assessment_fragments", {})
-    key = (index.version_id, macros)
+    key = (index.version_id, id(index), macros)  # id: see step_form
     if key not in cache:
         cache[key] = _build(index, macros.module)
     return cache[key]
@@ -91,11 +91,12 @@ def fragments(index) -> Fragments:
 def _build(index, m) -> Fragments:
     values = tuple(str(level.value) for level in index.levels)
 
-    def picker(item_id, part, legend):
-        name = field_name(item_id, part)
+    def picker(item, part, legend):
+        name = field_name(item.id, part)
         variants = {
             (editable, checked): tuple(
-                m.level_option(name, level, checked, editable) for level in index.levels
+                m.level_option(name, level, checked, editable, item.criterion(level.value))
+                for level in index.levels
             )
             for editable in (True, False)
             for checked in (False, True)
@@ -108,7 +109,7 @@ def _build(index, m) -> Fragments:
             item.kind,
             m.item_heading(item),
             m.item_label(item),
-            tuple(picker(item.id, part, legend) for part, legend in PICKERS),
+            tuple(picker(item, part, legend) for part, legend in PICKERS),
             field_name(item.id, "evidence"),
             field_name(item.id, "action"),
         )
@@ -119,9 +120,16 @@ def _build(index, m) -> Fragments:
     return Fragments(labels, steps)
 
 
-@lru_cache(maxsize=64)
 def step_form(index_version: str, step_id: str):
     """The FlaskForm class of one step (only a POST needs it: GET renders plain values)."""
+    index = load_index(index_version)
+    # Keyed by the loaded object too: a stored version replaced before any assessment used
+    # it is a new object (the loader keeps every parsed object, so ids are never reused).
+    return _step_form(index_version, id(index), step_id)
+
+
+@lru_cache(maxsize=64)
+def _step_form(index_version: str, index_key: int, step_id: str):
     index = load_index(index_version)
     return step_form_class(index.step(step_id), flow_sequence(index))
 

@@ -4,11 +4,11 @@
 from dataclasses import dataclass
 
 from app.assessments import services
-from app.progress.comparison import ChangeLabels, labels_for, year_cards
+from app.progress.comparison import ChangeLabels, compare_one, labels_for, year_cards
 from app.web import charts
 from app.web.numbers import score_text
 from questionnaires import reference
-from scoring import ScoreCard, YearComparison, compare_years
+from scoring import ScoreCard, YearComparison
 
 
 @dataclass(frozen=True)
@@ -58,13 +58,17 @@ def build_results(assessment, shown: services.SubmittedVersion) -> Results:
     # the shown version's (its last submitted one while reopened): each card is parsed once.
     cards = year_cards(assessment.company_id)
     own = cards.get(assessment.fiscal_year)
-    comparison = compare_years(own, cards.values()) if own else None
+    comparison = compare_one(own, cards) if own else None
     card = own.card if own else ScoreCard.from_dict(shown.scores)
     labels = labels_for(comparison)
     # Earlier values are shown only beside a change they explain (same index version).
     prev = comparison.previous.card if comparison and comparison.comparable else None
+    # Across versions (an item mapping) only items are compared: no earlier means beside them.
+    prev_means = None if comparison is not None and comparison.mapped else prev
     delta = comparison.delta if comparison else None
-    national = latest_national_average()
+    # IPA's figures belong to the index version they were computed on.
+    same_version = index.version_id == reference.ipa_national_averages_version()
+    national = latest_national_average() if same_version else None
 
     def stat_row(key, label, stat, prev_stat, change, nat_current=None, nat_target=None):
         return Row(
@@ -83,9 +87,9 @@ def build_results(assessment, shown: services.SubmittedVersion) -> Results:
 
     overall = stat_row(
         "all",
-        "全35項目",
+        f"全{len(index.items)}項目",
         card.overall,
-        prev.overall if prev else None,
+        prev_means.overall if prev_means else None,
         delta.overall if delta else None,
         national.current_mean if national else None,
         national.target_mean if national else None,
@@ -98,7 +102,7 @@ def build_results(assessment, shown: services.SubmittedVersion) -> Results:
                 fw.id,
                 fw.name,
                 card.frameworks[fw.id],
-                prev.frameworks.get(fw.id) if prev else None,
+                prev_means.frameworks.get(fw.id) if prev_means else None,
                 delta.frameworks.get(fw.id) if delta else None,
                 nat.current_mean if nat else None,
                 nat.target_mean if nat else None,
@@ -109,7 +113,7 @@ def build_results(assessment, shown: services.SubmittedVersion) -> Results:
             g.id,
             f"{g.id} {g.title}",
             card.groups[g.id],
-            prev.groups.get(g.id) if prev else None,
+            prev_means.groups.get(g.id) if prev_means else None,
             delta.groups.get(g.id) if delta else None,
         )
         for g in index.groups
@@ -117,7 +121,8 @@ def build_results(assessment, shown: services.SubmittedVersion) -> Results:
     items = []
     for item in index.items:
         score = card.items[item.id]
-        prev_item = prev.items.get(item.id) if prev else None
+        prev_id = comparison.previous_item_id(item.id) if prev else None
+        prev_item = prev.items.get(prev_id) if prev_id is not None else None
         change = delta.items.get(item.id) if delta else None
         items.append(
             Row(
@@ -134,7 +139,7 @@ def build_results(assessment, shown: services.SubmittedVersion) -> Results:
         ("current", "現在値", [r.current for r in groups]),
         ("target", "目標値", [r.target for r in groups]),
     ]
-    if prev:
+    if prev_means:
         name = f"{comparison.previous.fiscal_year}年度の現在値"
         if comparison.previous.reopened:
             name += f"（第{comparison.previous.revision}版）"

@@ -519,3 +519,84 @@ def reopen(assessment: Assessment, expected_version: int, user) -> bool:
     )
     db.session.commit()
     return True
+
+
+# --- saving answers by item (the JSON API) ---------------------------------------------------
+
+
+class StaleVersion(Exception):
+    """A save against an assessment that changed since the client read it."""
+
+
+def save_answers(assessment: Assessment, rows: list[dict], expected_version: int, user, check):
+    """Store answers of any items at once, all or nothing, guarded by the assessment's version.
+
+    ``rows`` are dicts with ``item_id`` and any of ``current``, ``target``, ``evidence``,
+    ``action`` (absent keys keep the stored value). The row lock is taken first (by moving the
+    version on), then ``check()`` runs under it and may refuse (the client's ETag no longer
+    matches what is stored). The steps touched get a new step version too, so a questionnaire
+    page opened before this save reports a conflict instead of overwriting it.
+    Raises AssessmentLocked (submitted) or StaleVersion.
+    """
+    moved = db.session.execute(
+        update(Assessment)
+        .where(
+            Assessment.id == assessment.id,
+            Assessment.status == "draft",
+            Assessment.version == expected_version,
+        )
+        .values(version=Assessment.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        status = db.session.scalar(select(Assessment.status).where(Assessment.id == assessment.id))
+        db.session.rollback()
+        if status == "submitted":
+            raise AssessmentLocked()
+        raise StaleVersion()
+    if not check():
+        db.session.rollback()
+        raise StaleVersion()
+    index = index_of(assessment)
+    now = utcnow()
+    existing = answers_by_item(assessment)
+    for row in rows:
+        answer = existing.get(row["item_id"])
+        if answer is None:
+            answer = Answer(assessment_id=assessment.id, item_id=row["item_id"])
+            answer.evidence, answer.action = "", ""
+            db.session.add(answer)
+            existing[row["item_id"]] = answer
+        for key, column in (("current", "current_level"), ("target", "target_level")):
+            if key in row:
+                setattr(answer, column, row[key])
+        for key in ("evidence", "action"):
+            if key in row:
+                setattr(answer, key, row[key] or "")
+        answer.updated_at, answer.updated_by_id = now, user.id
+    versions = step_versions(assessment)
+    for step_id in sorted({index.item(r["item_id"]).step_id for r in rows}):
+        if step_id in versions:
+            db.session.execute(
+                update(StepState)
+                .where(StepState.assessment_id == assessment.id, StepState.step_id == step_id)
+                .values(version=StepState.version + 1, saved_at=now, saved_by_id=user.id)
+                .execution_options(synchronize_session=False)
+            )
+        else:
+            db.session.add(
+                StepState(
+                    assessment_id=assessment.id,
+                    step_id=step_id,
+                    version=1,
+                    saved_at=now,
+                    saved_by_id=user.id,
+                )
+            )
+    record(
+        "answers_saved",
+        company_id=assessment.company_id,
+        details={"assessment_id": assessment.id, "items": len(rows), "via": "api"},
+    )
+    db.session.commit()
+    db.session.expire(assessment)

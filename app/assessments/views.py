@@ -6,7 +6,6 @@ from types import MappingProxyType
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -42,10 +41,12 @@ from app.assessments.stash import take_stash
 from app.comments.panel import comment_panel
 from app.companies.fiscal import startable_year_problem
 from app.companies.services import profile_facts
+from app.indexes import services as index_versions
 from app.kpis import services as kpi_services
 from app.reviews.services import reviews_of
 from app.web.errors import render_error
 from app.web.guards import roles_required
+from questionnaires import load_index
 
 bp = Blueprint("assessments", __name__)
 log = logging.getLogger(__name__)
@@ -61,7 +62,21 @@ NO_ERRORS = MappingProxyType({"current": (), "target": (), "evidence": (), "acti
 
 
 bp.add_app_template_global(flow_urls)
+
+
+@bp.app_template_global()
+def index_version_choices() -> list[tuple[str, str, bool]]:
+    """(version, label, is default) of every version a company may start a year with."""
+    default = index_versions.default_version()
+    return [
+        (v, f"{load_index(v).title}（{v}）", v == default) for v in index_versions.active_versions()
+    ]
+
+
 bp.add_app_template_global(progress_totals)
+
+
+UNKNOWN_VERSION = "選べない指標の版です。画面を読み込み直して、有効な版を選んでください。"
 
 
 @bp.route("/companies/<int:company_id>/assessments", methods=["POST"])
@@ -75,12 +90,17 @@ def start(company_id):
     problem = startable_year_problem(year, company)
     if problem:
         return render_error(400, problem)
+    version = form.index_version.data or index_versions.default_version()
+    if version not in index_versions.active_versions():
+        return render_error(
+            400, "選べない指標の版です。画面を読み込み直して、有効な版を選んでください。"
+        )
     assessment = services.start_assessment(
         company,
         year,
         current_user,
         prefill=form.prefill.data,
-        index_version=current_app.config["INDEX_VERSION"],
+        index_version=version,
     )
     return redirect(url_for("assessments.resume", assessment_id=assessment.id))
 

@@ -1,11 +1,11 @@
 """Forms for password reset and change and for two-factor authentication."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.auth.passwords import MAX_LENGTH
-from app.web.form_fields import single_line
+from app.web.form_fields import checkbox_value, single_line
 
 TOO_LONG = f"パスワードは{MAX_LENGTH}文字以内にしてください。"
 
@@ -71,4 +71,10 @@ class TotpDisableForm(FlaskForm):
 class RecoveryCodesForm(FlaskForm):
     current_password = PasswordField(
         "現在のパスワード", validators=[DataRequired(), Length(max=MAX_LENGTH, message=TOO_LONG)]
+    )
+
+
+class NotificationsForm(FlaskForm):
+    notify_by_mail = BooleanField(
+        "コメントの通知と提出期限のお知らせをメールで受け取る", validators=[checkbox_value]
     )

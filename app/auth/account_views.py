@@ -15,10 +15,13 @@ from flask import (
 )
 from flask_login import current_user, logout_user
 
+from app.api import tokens as api_tokens
+from app.api.forms import TokenForm
 from app.auth import known_device, recovery_codes, reset, services, totp, two_factor_policy
 from app.auth.account_forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
+    NotificationsForm,
     RecoveryCodesForm,
     ResetPasswordForm,
     TotpDisableForm,
@@ -28,6 +31,7 @@ from app.auth.account_forms import (
 from app.auth.passwords import verify_password
 from app.auth.users import normalise_email
 from app.extensions import limiter
+from app.web.forms import ConfirmForm
 from app.web.guards import login_required, public
 from app.web.safe_redirect import safe_next_url
 from app.web.security_headers import no_referrer
@@ -58,13 +62,39 @@ def _user_key() -> str:
 # -- the account page --------------------------------------------------------------------------
 
 
+def _render_account(form=None, status=200):
+    user = current_user._get_current_object()
+    form = form or NotificationsForm(data={"notify_by_mail": user.notify_by_mail})
+    return render_template(
+        "account.html",
+        two_factor_offered=totp.eligible(user) or totp.enabled(user),
+        notifications_form=form,
+        api_tokens=[(t, api_tokens.status_of(t)) for t in api_tokens.tokens_of(user)],
+        token_form=TokenForm(),
+        revoke_form=ConfirmForm(),
+    ), status
+
+
 @bp.route("/account")
 @login_required
 def index():
-    user = current_user._get_current_object()
-    return render_template(
-        "account.html", two_factor_offered=totp.eligible(user) or totp.enabled(user)
+    return _render_account()
+
+
+@bp.route("/account/notifications", methods=["POST"])
+@login_required
+def notifications():
+    form = NotificationsForm()
+    if not form.validate_on_submit():
+        return _render_account(form, 400)
+    services.set_notifications(current_user._get_current_object(), form.notify_by_mail.data)
+    flash(
+        "通知メールを受け取る設定にしました。"
+        if form.notify_by_mail.data
+        else "通知メールを停止しました（パスワード再設定などのメールは届きます）。",
+        "success",
     )
+    return redirect(url_for("account.index"))
 
 
 # -- login, second step ------------------------------------------------------------------------

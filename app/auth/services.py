@@ -81,3 +81,9 @@ def disable_two_factor(user, code: str) -> bool:
     start_session(user)
     db.session.commit()
     return True
+
+
+def set_notifications(user, enabled: bool) -> None:
+    """The account page's opt-out of notification mails (comments, draft reminders)."""
+    user.notify_by_mail = enabled
+    db.session.commit()

@@ -3,7 +3,7 @@ arrives after the session has expired (so nothing typed is lost; see app/assessm
 
 import time
 
-from flask import current_app, flash, jsonify, redirect, request, session, url_for
+from flask import current_app, flash, g, jsonify, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import bindparam, select
@@ -56,8 +56,8 @@ def _idle_expired() -> bool:
 
 
 def _before_request():
-    if request.endpoint in (None, "static"):
-        return None
+    if request.endpoint in (None, "static") or g.get("api_request"):
+        return None  # the JSON API authenticates each request by its token, never the session
     if current_user.is_authenticated and _idle_expired():
         # Stashed (only with this session's own CSRF token) before the session is cleared.
         stash_id = stash_expired_post(current_user._get_current_object())

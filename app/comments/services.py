@@ -6,6 +6,7 @@ from sqlalchemy.orm import joinedload
 from app.audit import record
 from app.extensions import db
 from app.models import Assessment, Comment
+from app.notifications.comments import notify_comment
 
 # Shown on every review and results page, so the statement is built once.
 _COMMENTS = (
@@ -34,4 +35,5 @@ def add_comment(assessment: Assessment, author, body: str) -> Comment:
         },
     )
     db.session.commit()
+    notify_comment(assessment, comment, author)  # after the commit, never for a rolled-back one
     return comment

@@ -10,7 +10,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -23,6 +22,7 @@ from app.exchange import history, services
 from app.exchange import workbook as wbk
 from app.exchange.forms import ImportForm
 from app.extensions import db
+from app.indexes import services as index_versions
 from app.kpis.services import current_fiscal_year
 from app.models import Assessment
 from app.web.downloads import content_disposition
@@ -124,7 +124,7 @@ def upload(company_id):
             form.fiscal_year.data,
             data,
             file.filename or "",
-            current_app.config["INDEX_VERSION"],
+            index_versions.default_version(),
         )
     except wbk.WorkbookRejected as exc:
         return _hub(company, form, problems=[str(p) for p in exc.problems], status=400)

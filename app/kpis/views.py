@@ -9,7 +9,6 @@ import re
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -20,6 +19,7 @@ from flask_login import current_user
 
 from app.access import can, get_company_or_404, load_indicator
 from app.extensions import db
+from app.indexes import services as index_versions
 from app.kpis import progress, services
 from app.kpis.catalogue import catalogue, find_example, suggested_direction
 from app.kpis.forms import (
@@ -42,7 +42,7 @@ VIEWERS = ("member", "advisor")
 
 
 def _index_version() -> str:
-    return current_app.config["INDEX_VERSION"]
+    return index_versions.default_version()
 
 
 def _require_edit(company_id: int) -> None:

@@ -64,6 +64,9 @@ EVENT_LABELS = {
     "csrf_failure": "フォームの送信を拒否（有効期限切れ・不正なトークン）",
     "access_denied": "アクセスを拒否",
     "mail_failed": "メールの送信に失敗",
+    "api_token_created": "APIトークンを発行",
+    "api_token_revoked": "APIトークンを取り消し",
+    "answers_saved": "回答を保存（API）",
     # administration and the bureau
     "user_created": "ユーザーを作成",
     "user_disabled": "ユーザーを無効化",

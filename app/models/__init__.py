@@ -1,11 +1,13 @@
 """The relational schema shared by all features. Import models from here."""
 
 from app.models.advisor import AdvisorGrant
+from app.models.api_token import ApiToken
 from app.models.assessment import Answer, Assessment, AssessmentRevision, StashedPost, StepState
 from app.models.audit import AuditEvent
 from app.models.comment import Comment
 from app.models.company import Company, Membership
 from app.models.exchange import ImportUpload
+from app.models.index_version import IndexMapping, IndexVersion
 from app.models.invitation import Invitation
 from app.models.kpi import Indicator, IndicatorValue, TargetRevision
 from app.models.password_reset import PasswordResetToken
@@ -17,6 +19,7 @@ from app.models.user import User
 
 __all__ = [
     "AdvisorGrant",
+    "ApiToken",
     "Answer",
     "Assessment",
     "AssessmentRevision",
@@ -24,6 +27,8 @@ __all__ = [
     "Comment",
     "Company",
     "ImportUpload",
+    "IndexMapping",
+    "IndexVersion",
     "Indicator",
     "IndicatorValue",
     "Invitation",

@@ -1,8 +1,9 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -47,6 +48,9 @@ class Assessment(db.Model):
     # Set when answers of an earlier fiscal year were brought in from an Excel workbook
     # (app/exchange/): the year is shown as 取込 and, once submitted, counts like any other.
     imported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The submission deadline the owners were last reminded of while this year was a draft
+    # (`flask remind-drafts`), so each deadline is mailed about once.
+    draft_reminder_sent_for: Mapped[date | None] = mapped_column(Date)
 
     company = relationship("Company", back_populates="assessments")
     answers = relationship("Answer", back_populates="assessment", cascade="all, delete-orphan")

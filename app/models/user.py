@@ -2,6 +2,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, DateTime, Integer, String
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -25,6 +26,8 @@ class User(UserMixin, db.Model):
     organisation: Mapped[str | None] = mapped_column(String(200))
     bureau_code: Mapped[str | None] = mapped_column(String(32))
     is_disabled: Mapped[bool] = mapped_column(default=False)
+    # Notification mails (comments, draft reminders); security mails are sent regardless.
+    notify_by_mail: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     # Bumped on logout, password change and disabling: every cookie carrying an older value is
     # rejected by the user loader, so sessions end on the server and not only in the browser.
     session_version: Mapped[int] = mapped_column(Integer, default=1)

@@ -9,6 +9,7 @@ are now. Results, the dashboard and the progress page all read their changes fro
 
 from dataclasses import dataclass
 
+from app.indexes import services as index_versions
 from app.progress.submitted import submitted_years
 from app.web.numbers import delta_text
 from scoring import ScoreCard, YearCard, YearComparison, compare_years
@@ -34,7 +35,12 @@ def year_comparisons(
     """{fiscal year: its change against the latest earlier year} for every year with a card;
     a year being edited again is compared by its last submitted version, as it is shown."""
     cards = year_cards(company_id) if cards is None else cards
-    return {year: compare_years(card, cards.values()) for year, card in cards.items()}
+    return {year: compare_one(card, cards) for year, card in cards.items()}
+
+
+def compare_one(card: YearCard, cards: dict[int, YearCard]) -> YearComparison | None:
+    """One year's change (R10): across a version change only through a stored item mapping."""
+    return compare_years(card, cards.values(), mapping_for=index_versions.predecessors)
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,12 @@ def labels_for(comparison: YearComparison | None) -> ChangeLabels | None:
             f"{previous.fiscal_year}年度は再編集中のため、最後に提出された内容"
             f"（第{previous.revision}版）と比較しています。"
         )
-    if not comparison.comparable:
+    if comparison.mapped:
+        notes.append(
+            f"{previous.fiscal_year}年度は指標の版（{previous.index_version}）が異なるため、"
+            "版の対応表で対応する項目だけを比較しています（平均と対応のない項目は比較不可）。"
+        )
+    elif not comparison.comparable:
         notes.append(
             f"{previous.fiscal_year}年度は指標の版（{previous.index_version}）が異なるため、"
             "比較できません。"

@@ -53,7 +53,7 @@ def score_history(company_id: int) -> ScoreHistory:
     charts = []
     if years:
         span = list(range(years[0].fiscal_year, years[-1].fiscal_year + 1))
-        parts = [("全35項目", lambda y: y.overall)] + [
+        parts = [("全項目", lambda y: y.overall)] + [
             (name, lambda y, fid=fid: y.frameworks.get(fid, (None, None)))
             for fid, name in names.items()
         ]

@@ -32,7 +32,8 @@ class QualitativeTarget:
 
 @dataclass(frozen=True)
 class QualitativeSet:
-    """The 35 target levels set in one submitted year, followed over the next three years."""
+    """The target levels of every item set in one submitted year, followed over the next three
+    years."""
 
     set_year: int
     target_year: int

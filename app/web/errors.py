@@ -11,17 +11,24 @@ from flask import redirect, render_template, request, url_for
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app.web.problem import is_api_request, problem
+
 JST = ZoneInfo("Asia/Tokyo")
 
 log = logging.getLogger(__name__)
 
 MESSAGES = {
     400: "リクエストの内容が正しくありません。",
+    401: "認証が必要です。有効なAPIトークンを Authorization: Bearer で送ってください。",
     403: "この操作を行う権限がありません。",
     404: "ページが見つかりません。",
     405: "この方法ではアクセスできません。",
     409: "他の操作と競合しました。",
+    412: "対象は他の操作で更新されています。最新の状態を取得してからやり直してください。",
     413: "送信されたデータが大きすぎます。",
+    415: "この形式の送信には対応していません。",
+    422: "入力内容に誤りがあります。",
+    428: "更新には If-Match ヘッダー（取得時の ETag）が必要です。",
     429: "短時間に多くのリクエストがありました。しばらく待ってからもう一度お試しください。",
     500: "システムエラーが発生しました。",
     503: "一時的にご利用いただけません。",
@@ -29,6 +36,8 @@ MESSAGES = {
 
 
 def render_error(code: int, message: str | None = None):
+    if is_api_request():
+        return problem(code, message or MESSAGES.get(code, "エラーが発生しました。"))
     return render_template(
         "errors/error.html",
         code=code,
@@ -71,9 +80,31 @@ def too_many_requests():
     return body, status, {"Retry-After": str(seconds)}
 
 
+def api_http_error(exc: HTTPException):
+    """An HTTP error under /api/ as problem+json; a description set with abort(code, text)
+    is the detail, Werkzeug's English default text is replaced by ours."""
+    code = exc.code or 500
+    detail = MESSAGES.get(code, "エラーが発生しました。")
+    if exc.description and exc.description != type(exc).description:
+        detail = exc.description
+    headers = {}
+    if code == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    if code == 405 and getattr(exc, "valid_methods", None):
+        headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+    if code == 429:
+        seconds = retry_after_seconds()
+        if seconds is not None:
+            detail = retry_message(seconds)
+            headers["Retry-After"] = str(seconds)
+    return problem(code, detail, code=getattr(exc, "problem_code", None), headers=headers)
+
+
 def init_app(app):
     @app.errorhandler(HTTPException)
     def http_error(exc):
+        if is_api_request():
+            return api_http_error(exc)
         if exc.code == 401:
             return redirect(url_for("auth.login"))
         if exc.code == 429:
@@ -88,6 +119,8 @@ def init_app(app):
         from app.extensions import db
 
         db.session.rollback()
+        if is_api_request():
+            return problem(503, DB_UNAVAILABLE, headers={"Retry-After": "10"})
         body, status = render_error(503, DB_UNAVAILABLE)
         return body, status, {"Retry-After": "10"}
 

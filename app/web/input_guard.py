@@ -15,6 +15,7 @@ from flask import current_app, request
 from werkzeug.routing import IntegerConverter
 
 from app.web.errors import render_error
+from app.web.problem import is_api_request
 
 FORM_MIMETYPE = "application/x-www-form-urlencoded"
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -101,8 +102,8 @@ def _fields_problem() -> tuple[int, str] | None:
 
 
 def _body_problem() -> tuple[int, str] | None:
-    if request.method not in BODY_METHODS:
-        return None
+    if request.method not in BODY_METHODS or is_api_request():
+        return None  # the JSON API reads and checks its own (JSON) bodies
     if request.mimetype == UPLOAD_MIMETYPE:
         view = current_app.view_functions.get(request.endpoint)
         accepted = getattr(view, "accepted_file_fields", None)

@@ -1,7 +1,7 @@
 """Advisor item reviews: per-item ratings with evidence checks, and review threads (issue 12)
 
 Revision ID: 407b57cd2345
-Revises: 298a4330efad
+Revises: 7c4a2e9d1f30
 Create Date: 2026-12-03 13:53:10.318552
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '407b57cd2345'
-down_revision = '298a4330efad'
+down_revision = '7c4a2e9d1f30'
 branch_labels = None
 depends_on = None
 

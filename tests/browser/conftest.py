@@ -2,6 +2,8 @@
 
 Without Chromium the browser tests are skipped locally; in CI (CI=true) they fail instead,
 because .ci/run installs Chromium and the journey must really run there.
+Every page a test visits must be checked with axe-core (tests/browser/axe.py): the ``page``
+fixture fails the test when one was not.
 """
 
 import os
@@ -10,6 +12,8 @@ import threading
 
 import pytest
 from werkzeug.serving import make_server
+
+from tests.browser.axe import AXE_JS, checked_pages, page_key
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -50,12 +54,26 @@ def page(chromium_path, tmp_path):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900})
+        if not AXE_JS.exists():
+            pytest.fail(f"{AXE_JS} is missing: run `npm ci` (make test does)")
+        context.add_init_script(path=str(AXE_JS))
         page = context.new_page()
         page.set_default_timeout(15000)
         errors = []
+        visited = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.on(
+            "framenavigated",
+            lambda frame: (
+                visited.append(page_key(frame.url))
+                if frame.parent_frame is None and frame.url.startswith("http")
+                else None
+            ),
+        )
         yield page
         context.close()
         browser.close()
         assert errors == [], f"browser errors: {errors}"
+        unchecked = sorted(set(visited) - checked_pages(page))
+        assert unchecked == [], f"pages visited without assert_axe_clean(page): {unchecked}"

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from app.exchange import workbook as wbk
 from app.extensions import db
 from app.models import Answer
+from tests.browser.axe import assert_axe_clean
 from tests.integration.kpi_helpers import this_fiscal_year
 from tests.integration.member_helpers import INDEX, draft_assessment
 
@@ -37,11 +38,14 @@ def test_excel_round_trip_in_chromium(live_server, page, make_user, make_company
     db.session.commit()
 
     page.goto(live_server + "/login")
+    assert_axe_clean(page)
     page.get_by_label("メールアドレス").fill(owner.email)
     page.get_by_label("パスワード").fill(PASSWORD)
     page.get_by_role("button", name="ログイン").click()
+    assert_axe_clean(page)
     page.get_by_role("link", name="データの出力・読み込み").click()
     assert page.locator("h1").inner_text() == "データの出力・読み込み"
+    assert_axe_clean(page)
     _shot(page, "exchange")
 
     with page.expect_download() as info:
@@ -64,10 +68,12 @@ def test_excel_round_trip_in_chromium(live_server, page, make_user, make_company
     assert page.locator("h1").inner_text() == "読み込みのプレビュー"
     rows = page.locator("#changes tbody tr")
     assert rows.count() == 4
+    assert_axe_clean(page)
     _shot(page, "import-preview")
 
     page.get_by_role("button", name="反映する").click()
     assert "反映しました" in page.locator(".flash").inner_text()
+    assert_axe_clean(page)
     db.session.expire_all()
     stored = {
         a.item_id: a

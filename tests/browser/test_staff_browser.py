@@ -11,6 +11,7 @@ import pytest
 from app.assessments import services
 from app.reports.releases import create_release
 from questionnaires import DEFAULT_VERSION, load_index
+from tests.browser.axe import assert_axe_clean
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -43,9 +44,11 @@ def _submitted_companies(make_user, make_company, levels):
 
 def _login(page, base, email, password=PASSWORD):
     page.goto(base + "/login")
+    assert_axe_clean(page)
     page.get_by_label("メールアドレス").fill(email)
     page.get_by_label("パスワード").fill(password)
     page.get_by_role("button", name="ログイン").click()
+    assert_axe_clean(page)
 
 
 def test_bureau_two_factor_and_report(live_server, page, make_user, make_company):
@@ -53,7 +56,9 @@ def test_bureau_two_factor_and_report(live_server, page, make_user, make_company
     user = make_user(role="bureau", email="kanto@meti.example", bureau_code="kanto")
     _login(page, live_server, user.email)
     page.get_by_role("link", name="アカウント").click()
+    assert_axe_clean(page)
     page.get_by_role("link", name="2段階認証の設定").click()
+    assert_axe_clean(page)
     _shot(page, "staff-2fa-setup")
     secret = page.locator(".totp-secret code").inner_text().replace(" ", "")
     page.get_by_label("現在のパスワード").fill(PASSWORD)
@@ -61,11 +66,13 @@ def test_bureau_two_factor_and_report(live_server, page, make_user, make_company
     page.get_by_role("button", name="有効にする").click()
     assert "2段階認証を有効にしました" in page.content()
     assert page.locator(".recovery-codes li").count() == 10  # shown this once
+    assert_axe_clean(page)
     _shot(page, "staff-2fa-recovery-codes")
 
     page.get_by_role("button", name="ログアウト").click()
     _login(page, live_server, user.email)
     assert page.url.endswith("/login/2fa")
+    assert_axe_clean(page)
     _shot(page, "staff-2fa-login")
     step = int(time.time() // 30) + 1  # the next step: the setup code cannot be replayed
     page.get_by_label("確認コード（6桁）").fill(pyotp.TOTP(secret).generate_otp(step))
@@ -73,6 +80,7 @@ def test_bureau_two_factor_and_report(live_server, page, make_user, make_company
     assert page.url.endswith("/bureau/reports")
     assert page.locator("h1").inner_text() == "集計レポート（関東経済産業局）"
     assert page.locator(".score-tile .value").first.inner_text() == "6"
+    assert_axe_clean(page)
     _shot(page, "staff-bureau-report")
     assert "会社0" not in page.content()
 
@@ -82,6 +90,7 @@ def test_admin_creates_a_bureau_account(live_server, page, make_user):
     _login(page, live_server, admin.email)
     assert page.url.endswith("/admin/")
     page.get_by_role("link", name="ユーザーを作成").click()
+    assert_axe_clean(page)
     page.get_by_label("メールアドレス").fill("tohoku@meti.example")
     page.get_by_label("お名前").fill("東北 職員")
     page.get_by_label("種別").select_option("bureau")
@@ -89,7 +98,9 @@ def test_admin_creates_a_bureau_account(live_server, page, make_user):
     page.get_by_role("button", name="作成してリンクを送る").click()
     assert re.search(r"/admin/users/\d+$", page.url)
     assert "パスワード設定用のリンクを送信しました" in page.content()
+    assert_axe_clean(page)
     _shot(page, "staff-admin-user")
     page.get_by_role("link", name="ユーザー", exact=True).click()
+    assert_axe_clean(page)
     _shot(page, "staff-admin-list")
     assert "tohoku@meti.example" in page.content()

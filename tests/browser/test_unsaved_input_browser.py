@@ -8,6 +8,7 @@ import pytest
 
 from app.assessments import services
 from questionnaires import load_index
+from tests.browser.axe import assert_axe_clean
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -29,11 +30,14 @@ def on_first_step(live_server, page, make_user, make_company):
         company, 2026, owner, prefill=False, index_version="2019-07"
     )
     page.goto(live_server + "/login")
+    assert_axe_clean(page)
     page.get_by_label("メールアドレス").fill(owner.email)
     page.get_by_label("パスワード").fill(PASSWORD)
     page.get_by_role("button", name="ログイン").click()
+    assert_axe_clean(page)
     page.goto(f"{live_server}/assessments/{assessment.id}/steps/{FIRST.id}")
     assert page.locator("h1").inner_text() == FIRST.title
+    assert_axe_clean(page)
     return assessment
 
 
@@ -48,6 +52,7 @@ def test_sidebar_saves_the_step_and_coming_back_loses_nothing(live_server, page,
     page.locator(f"textarea[name='item-{ITEM}-action']").fill("来期に全社説明会")
     _sidebar(page).get_by_role("button", name=SECOND.title).click()  # no dialog: it saves
     assert page.locator("h1").inner_text() == SECOND.title
+    assert_axe_clean(page)
     if SHOTS:
         page.screenshot(path=os.path.join(SHOTS, "sidebar-saved.png"), full_page=False)
 
@@ -92,6 +97,7 @@ def test_other_links_ask_before_unsaved_input_is_dropped(live_server, page, on_f
     breadcrumb.click()
     page.wait_for_url(lambda u: u != url)
     assert len(messages) == 3 and page.locator("h1").inner_text() == "サイドバー検証株式会社"
+    assert_axe_clean(page)
     assert services.step_versions(on_first_step) == {}
 
 
@@ -102,4 +108,5 @@ def test_enter_in_an_answer_still_means_save_and_next(live_server, page, on_firs
     radio.press("Enter")
     page.wait_for_url(lambda u: u.endswith(f"/steps/{SECOND.id}"))
     assert page.locator("h1").inner_text() == SECOND.title
+    assert_axe_clean(page)
     assert services.step_versions(on_first_step) == {FIRST.id: 1}

@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import func
 
 from app.advisors import services as grant_services
+from app.api.tokens import create_token
 from app.auth.users import create_user
 from app.exchange import services as exchange_services
 from app.extensions import db as _db
@@ -164,6 +165,8 @@ CASES = [
     # -- harmless posts: empty forms ------------------------------------------------------------
     post("/session/extend", each(SIGNED_IN, 200)),
     post("/account/password", each(SIGNED_IN, 400)),
+    post("/account/notifications", each(SIGNED_IN, 302), note="unchecked box: turned off"),
+    post("/account/tokens", each(SIGNED_IN, 200), note="empty form: a token, shown once"),
     post("/account/2fa/enable", each(TOTP_ROLES, 400)),
     post("/account/2fa/disable", each(TOTP_ROLES, 302), note="not enabled: back to the page"),
     post("/account/2fa/recovery-codes", each(TOTP_ROLES, 302), note="not enabled: back"),
@@ -228,6 +231,9 @@ CASES = [
         each(EDITORS_OF_A, 302),
         forbidden=READ_ONLY,
     ),
+    post("/admin/versions/2019-07/default", {"admin": 302}, note="already the default"),
+    post("/admin/versions/2019-07/deactivate", {"admin": 302}, note="refused: the default"),
+    post("/admin/versions/2019-07/activate", {"admin": 302}),
     post("/companies/{a}/invitations/{invitation}/cancel", {"owner": 302}, forbidden=NON_OWNERS),
     post("/companies/{a}/advisors/{grant}/revoke", {"owner": 302}, forbidden=NON_OWNERS),
     post("/companies/{a}/members/{m_editor}/remove", {"owner": 302}, forbidden=NON_OWNERS),
@@ -237,6 +243,7 @@ CASES = [
         forbidden=VIEWER_ONLY,
         note="the owner's own pending import: applied once",
     ),
+    post("/account/tokens/{api_token}/revoke", {"owner": 302}, note="another's token: 404"),
     post("/logout", each(SIGNED_IN, 302)),
 ]
 
@@ -299,6 +306,7 @@ def build_world() -> tuple[dict, dict]:
     )
     gone = grant_services.grant_access(a, users["advisor_revoked"].email, "read", owner)
     grant_services.revoke_grant(a, gone.id, owner)
+    api_token = create_token(owner, "matrix", None).token
     _db.session.commit()
     pending = exchange_services.prepare_import(
         a, owner, fy, exchange_services.export_xlsx(draft), "a.xlsx", "2019-07"
@@ -317,6 +325,7 @@ def build_world() -> tuple[dict, dict]:
         "m_viewer": memberships["viewer"].id,
         "target": users["target"].id,
         "upload": pending.id,
+        "api_token": api_token.id,
     }
     return users, ids
 
@@ -377,7 +386,7 @@ def test_the_table_names_every_endpoint(app):
     """A new endpoint fails here until the matrix says who may call it."""
     covered = set()
     adapter = app.url_map.bind("localhost")
-    for case in CASES:
+    for case in (*CASES, *API_CASES):
         url = case.url.format_map(_SampleIds())
         endpoint, _ = adapter.match(url.split("?")[0], method=case.method)
         covered.add((endpoint, case.method))
@@ -473,3 +482,144 @@ def test_owner_of_a_cannot_reach_b_rows_through_a_urls(app):
         data = {"csrf_token": token, "role": "viewer", "body": "x", "reason": "x"}
         assert client.post(url, data=data).status_code == 404, url
     assert snapshot(b.id) == before
+
+
+# -- the JSON API: the same rules, through bearer tokens ------------------------------------------
+#
+# Each signed-in role calls with a token of its own; "anonymous" sends none, "revoked_token" and
+# "expired_token" send the owner's revoked or expired token, and "owner_session" is the owner
+# signed in by cookie with no token: the API never accepts the session (which is why it can be
+# exempt from CSRF). Refusals follow the pages: 404 for what the user may not see, 403 for an
+# action the user may not take on a company the user sees, 401 without a valid token.
+
+API = "/api/v1"
+API_NO_TOKEN = ("anonymous", "revoked_token", "expired_token", "owner_session")
+API_ROLES = (*SIGNED_IN, *API_NO_TOKEN)
+COMPANY_MEMBERS_ONLY = ("advisor", "advisor_nogrant", "advisor_revoked", *BUREAUS, "admin")
+
+
+@dataclass(frozen=True)
+class ApiCase:
+    method: str
+    url: str
+    ok: dict
+    forbidden: tuple = ()
+    public: bool = False
+    body: object = None
+    headers: dict = field(default_factory=dict)
+
+    def expected(self, role: str) -> int:
+        if self.public:
+            return 200
+        if role in API_NO_TOKEN:
+            return 401
+        if role in self.ok:
+            return self.ok[role]
+        return 403 if role in self.forbidden else 404
+
+
+EVERY_TOKEN = each(SIGNED_IN, 200)
+# Bodies valid for the schema but refused by the rules behind it, so nothing changes.
+BAD_COMPANY = {"name": "検証", "prefecture_code": "99", "jsic_division": "E"}
+TOO_EARLY = {"fiscal_year": 2000}
+ONE_ANSWER = {"answers": [{"item_id": "1", "current": 1}]}
+
+API_CASES = [
+    ApiCase("GET", API + "/openapi.json", {}, public=True),
+    ApiCase("GET", API + "/docs", {}, public=True),
+    ApiCase("GET", API + "/indexes", EVERY_TOKEN),
+    ApiCase("GET", API + "/indexes/2019-07", EVERY_TOKEN),
+    ApiCase("GET", API + "/companies", EVERY_TOKEN),
+    ApiCase(
+        "POST",
+        API + "/companies",
+        each(MEMBER_ACCOUNTS, 422),
+        forbidden=COMPANY_MEMBERS_ONLY,
+        body=BAD_COMPANY,
+    ),
+    ApiCase("GET", API + "/companies/{a}", each(READERS_OF_A, 200)),
+    ApiCase("GET", API + "/companies/{a}/assessments", each(READERS_OF_A, 200)),
+    ApiCase(
+        "POST",
+        API + "/companies/{a}/assessments",
+        each(EDITORS_OF_A, 422),
+        forbidden=READ_ONLY,
+        body=TOO_EARLY,
+    ),
+    ApiCase("GET", API + "/companies/{a}/indicators", each(READERS_OF_A, 200)),
+    ApiCase("GET", API + "/assessments/{draft}", each(READERS_OF_A, 200)),
+    ApiCase("GET", API + "/assessments/{done}/scores", each(READERS_OF_A, 200)),
+    ApiCase(
+        "PATCH",
+        API + "/assessments/{draft}/answers",
+        each(EDITORS_OF_A, 412),
+        forbidden=READ_ONLY,
+        body=ONE_ANSWER,
+        headers={"If-Match": '"stale"'},
+    ),
+    ApiCase(
+        "POST",
+        API + "/assessments/{draft}/submit",
+        each(EDITORS_OF_A, 409),
+        forbidden=READ_ONLY,
+        body={},
+    ),
+]
+
+
+def api_clients(app, role, users):
+    """(client, headers) for a role: a token of its own, a dead token, or none."""
+    from datetime import timedelta
+
+    from app.models import ApiToken
+
+    client = app.test_client()
+    if role == "anonymous":
+        return client, {}
+    if role == "owner_session":
+        signed_in_client(app, "owner", users)  # a real login ...
+        client, _ = signed_in_client(app, "owner", users)  # ... whose cookie is all it sends
+        return client, {}
+    owner = users["owner"]
+    if role in ("revoked_token", "expired_token"):
+        created = create_token(owner, role, 1)
+        if role == "revoked_token":
+            from app.api.tokens import revoke_token
+
+            assert revoke_token(owner, created.token.id)
+        else:
+            token = _db.session.get(ApiToken, created.token.id)
+            token.expires_at = token.created_at - timedelta(seconds=1)
+            _db.session.commit()
+        return client, {"Authorization": "Bearer " + created.secret}
+    return client, {"Authorization": "Bearer " + create_token(users[role], role, None).secret}
+
+
+@pytest.mark.parametrize("role", API_ROLES)
+def test_every_api_endpoint_answers_each_role_as_the_rules_say(app, role):
+    users, ids = build_world()
+    before = snapshot(ids["a"])
+    client, headers = api_clients(app, role, users)
+
+    mismatches = []
+    for case in API_CASES:
+        url = case.url.format(**ids)
+        kwargs = {"headers": {**headers, **case.headers}}
+        if case.body is not None:
+            kwargs["json"] = case.body
+        response = client.open(url, method=case.method, **kwargs)
+        expected = case.expected(role)
+        body = response.get_data(as_text=True)
+        if response.status_code != expected:
+            mismatches.append(f"{case.method} {case.url}: {response.status_code}, not {expected}")
+        elif expected >= 400:
+            problem = response.get_json(silent=True) or {}
+            if response.mimetype != "application/problem+json" or problem.get("status") != expected:
+                mismatches.append(f"{case.method} {case.url}: not a problem document")
+            elif COMPANY_A in body:
+                mismatches.append(f"{case.method} {case.url}: refusal names the company")
+        if response.status_code == 200 and not case.public and role in API_NO_TOKEN:
+            mismatches.append(f"{case.method} {case.url}: answered without a valid token")
+
+    assert not mismatches, f"{role}:\n" + "\n".join(mismatches)
+    assert snapshot(ids["a"]) == before, f"{role} changed company A"

@@ -14,6 +14,7 @@ from questionnaires import DEFAULT_VERSION, load_index
 INDEX = load_index(DEFAULT_VERSION)
 ITEM_IDS = [item.id for item in INDEX.items]
 FRAMEWORK_OF_NAME = {f.name: f.id for f in INDEX.frameworks}
+OVERALL_LABEL = f"全{len(INDEX.items)}項目"  # the results page names the overall row by the count
 IT_IDS = [i.id for i in INDEX.items if i.framework_id == "it"]
 MGMT_IDS = [i.id for i in INDEX.items if i.framework_id == "mgmt"]
 
@@ -177,8 +178,8 @@ def displayed_changes(html: str) -> dict:
         "compared_col": compared_col,
         "item_change_label": item_headers[5],
         "note": note.get_text(strip=True) if note else None,
-        "overall": fw_rows["全35項目"][change_col],
-        "previous_overall": fw_rows["全35項目"][compared_col],
+        "overall": fw_rows[OVERALL_LABEL][change_col],
+        "previous_overall": fw_rows[OVERALL_LABEL][compared_col],
         "frameworks": {
             FRAMEWORK_OF_NAME[label]: row[change_col]
             for label, row in fw_rows.items()

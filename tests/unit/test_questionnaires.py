@@ -552,6 +552,10 @@ meta:
   version_id: "2026-02"
   title: DX推進指標（試験用の改訂版）
   source: テスト用に作成した架空の定義
+  default_source: made-up
+  synthetic: true
+sources:
+  - {id: made-up, title: 架空の文言, status: synthetic}
 frameworks:
   - {id: dgc, name: デジタルガバナンス, item_count: 3}
 levels:

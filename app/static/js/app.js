@@ -67,3 +67,23 @@
     event.returnValue = "";  // older browsers need a value to show their dialog
   });
 })();
+
+// Focus never ends up under the sticky save bar (WCAG 2.4.11). The stylesheet's
+// scroll-padding-bottom covers most moves; Chromium does not scroll when a field is already
+// partly in view, so after each focus change a field the bar still covers is scrolled above it.
+(function () {
+  "use strict";
+  var bar = document.querySelector(".nav-buttons");
+  if (!bar) { return; }
+  document.addEventListener("focusin", function (event) {
+    var target = event.target;
+    if (bar.contains(target)) { return; }
+    window.requestAnimationFrame(function () {
+      var field = target.getBoundingClientRect();
+      var cover = bar.getBoundingClientRect();
+      if (field.bottom > cover.top && field.top < cover.bottom) {
+        window.scrollBy(0, field.bottom - cover.top + 8);
+      }
+    });
+  });
+})();

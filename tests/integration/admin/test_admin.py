@@ -264,9 +264,10 @@ def test_send_reset_link(client_request, admin, make_user, db):
 def test_index_versions_are_listed(client_request, admin):
     page = client_request.get("admin.versions")
     rows = page.table()
-    assert rows[0][0] == "版"
-    assert [(row[0], row[2], row[4]) for row in rows[1:]] == [("2019-07", "35", "既定")]
-    assert page.select("main form") == []  # read-only
+    assert rows[0] == ["版", "名称・構成", "状態", "項目数", "使用中の診断", "操作"]
+    assert [(row[0], row[3], row[4]) for row in rows[1:]] == [("2019-07", "35", "0")]
+    assert "既定" in rows[1][2] and "有効" in rows[1][2]
+    assert page.select("main form") == []  # the only version is the default: nothing to change
 
 
 def test_admin_cannot_open_company_pages(client_request, admin, make_user, make_company):

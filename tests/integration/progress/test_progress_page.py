@@ -80,7 +80,7 @@ def test_year_over_year_charts_use_the_stored_scores(client_request, db, owner_c
     history = score_history(company.id)
     assert [y.fiscal_year for y in history.years] == [fy - 1, fy]
     assert [title for title, _ in history.charts] == [
-        "全35項目",
+        "全項目",
         "DX推進の枠組み",
         "ITシステム構築の枠組み",
     ]
@@ -96,10 +96,10 @@ def test_year_over_year_charts_use_the_stored_scores(client_request, db, owner_c
     # This year: (5 + 2 + 33 × 1) / 35 = 1.14 current, (5 + 5 + 33 × 4) / 35 = 4.06 target.
     assert rows[0] == [
         "年度",
-        "全35項目 現在 / 目標",
+        "全項目 現在 / 目標",
         "DX推進の枠組み 現在 / 目標",
         "ITシステム構築の枠組み 現在 / 目標",
-        "全35項目 現在値の変化",
+        "全項目 現在値の変化",
         "状態",
     ]
     assert [[row[0], row[1], row[-2], row[-1]] for row in rows[1:]] == [

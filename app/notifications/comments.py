@@ -1,0 +1,62 @@
+"""Mail about a new comment: an advisor's comment goes to the company's owners; any comment
+also goes to the people who commented on the same assessment before (a reply), as long as they
+may still see it. The author is never mailed, and the mail carries a link, not the comment."""
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Assessment, Comment, User
+from app.notifications.recipients import can_still_view, company_owners
+from app.web.links import external_url
+from app.web.mail import quoted, send_mail_in_background
+
+SUBJECT = "【DX推進指標 自己診断】診断にコメントが投稿されました"
+
+
+def recipients(assessment: Assessment, comment: Comment, author: User) -> list[User]:
+    chosen: dict[int, User] = {}
+    if author.role == "advisor":
+        for owner in company_owners(assessment.company_id):
+            chosen[owner.id] = owner
+    earlier = db.session.scalars(
+        select(User)
+        .join(Comment, Comment.author_id == User.id)
+        .where(Comment.assessment_id == assessment.id, Comment.id != comment.id)
+        .distinct()
+        .order_by(User.id)
+    )
+    for user in earlier:
+        if can_still_view(user, assessment.company_id):
+            chosen[user.id] = user
+    chosen.pop(author.id, None)
+    return list(chosen.values())
+
+
+def comment_page_url(assessment: Assessment) -> str:
+    endpoint = "assessments.results" if assessment.status == "submitted" else "assessments.review"
+    return external_url(endpoint, assessment_id=assessment.id, _anchor="comments")
+
+
+def notify_comment(assessment: Assessment, comment: Comment, author: User) -> int:
+    """Mail everyone concerned; returns how many mails were handed over."""
+    people = recipients(assessment, comment, author)
+    if not people:
+        return 0
+    who = quoted(author.display_name or ("支援者" if author.role == "advisor" else "メンバー"))
+    if author.organisation:
+        who += f"（{quoted(author.organisation)}）"
+    body = (
+        f"{quoted(assessment.company.name)} の{assessment.fiscal_year}年度の自己診断に、"
+        f"{who} さんがコメントを投稿しました。\n\n"
+        f"コメントは次のページで読めます（ログインが必要です）:\n{comment_page_url(assessment)}\n\n"
+        "このメールは送信専用です。通知メールが不要な場合は、アカウントのページで停止できます:\n"
+        f"{external_url('account.index')}\n"
+    )
+    for person in people:
+        send_mail_in_background(
+            person.email,
+            SUBJECT,
+            body,
+            {"purpose": "comment_notification", "comment_id": comment.id, "user_id": person.id},
+        )
+    return len(people)
