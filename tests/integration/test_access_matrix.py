@@ -495,7 +495,7 @@ def test_owner_of_a_cannot_reach_b_rows_through_a_urls(app):
 API = "/api/v1"
 API_NO_TOKEN = ("anonymous", "revoked_token", "expired_token", "owner_session")
 API_ROLES = (*SIGNED_IN, *API_NO_TOKEN)
-COMPANY_MEMBERS_ONLY = ("advisor", "advisor_nogrant", "advisor_revoked", *BUREAUS, "admin")
+COMPANY_MEMBERS_ONLY = (*ADVISORS, *BUREAUS, "admin")
 
 
 @dataclass(frozen=True)
