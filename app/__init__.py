@@ -87,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.members.views import bp as members_bp
     from app.progress.views import bp as progress_bp
     from app.reports.views import bp as reports_bp
+    from app.reviews.views import bp as reviews_bp
     from app.web.main import bp as main_bp
 
     for bp in (main_bp, auth_bp, companies_bp, assessments_bp, members_bp, advisors_bp):
@@ -97,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(comments_bp)
     app.register_blueprint(progress_bp)
     app.register_blueprint(help_bp)
+    app.register_blueprint(reviews_bp)
     app.register_blueprint(exchange_bp)
     app.register_blueprint(api_tokens_bp)
     from app.api import core as api_core

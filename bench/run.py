@@ -82,7 +82,8 @@ def real_app(tmpdir):
             "APP_ENV": "test",
             "SQLALCHEMY_DATABASE_URI": os.environ.get("BENCH_DATABASE_URL")
             or f"sqlite:///{tmpdir}/app.sqlite3",
-            "RATELIMIT_ENABLED": False,
+            # Limits stay on (memory storage): the login path needs the limiter it counts with.
+            "RATELIMIT_STORAGE_URI": "memory://",
         }
     )
     with app.app_context():

@@ -1,6 +1,4 @@
-"""Grant and revoke advisor access and list an advisor's clients. One commit each."""
-
-from dataclasses import dataclass
+"""Grant and revoke advisor access. One commit each (the client list is portfolio.py)."""
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -9,10 +7,9 @@ from sqlalchemy.orm import joinedload
 from app.audit import record
 from app.auth.users import find_user
 from app.extensions import db
-from app.models import AdvisorGrant, Assessment, Company
+from app.models import AdvisorGrant, Company
 from app.models._time import utcnow
 from app.models.advisor import GRANT_SCOPES
-from questionnaires import reference
 
 # The same answer for "no account", "not an advisor" and "disabled", so an owner cannot use
 # the form to learn which e-mail addresses have accounts of which kind.
@@ -26,14 +23,6 @@ class GrantError(ValueError):
 
 class NotFound(LookupError):
     pass
-
-
-@dataclass(frozen=True)
-class ClientRow:
-    company: Company
-    prefecture: str
-    scope: str
-    latest: Assessment | None
 
 
 # --- grants -----------------------------------------------------------------------------------
@@ -127,35 +116,3 @@ def revoke_grant(company: Company, grant_id: int, owner) -> AdvisorGrant:
     )
     db.session.commit()
     return grant
-
-
-# --- the advisor's clients --------------------------------------------------------------------
-
-
-def client_rows(advisor) -> list[ClientRow]:
-    """Companies with an active grant for this advisor, each with its latest assessment."""
-    rows = db.session.execute(
-        db.select(Company, AdvisorGrant.scope)
-        .join(AdvisorGrant, AdvisorGrant.company_id == Company.id)
-        .where(AdvisorGrant.advisor_id == advisor.id, AdvisorGrant.revoked_at.is_(None))
-        .order_by(Company.name, Company.id)
-    ).all()
-    if not rows:
-        return []
-    latest: dict[int, Assessment] = {}
-    for assessment in db.session.scalars(
-        db.select(Assessment)
-        .where(Assessment.company_id.in_([company.id for company, _ in rows]))
-        .order_by(Assessment.fiscal_year.desc())
-    ):
-        latest.setdefault(assessment.company_id, assessment)
-    prefectures = reference.prefectures()
-    return [
-        ClientRow(
-            company=company,
-            prefecture=prefectures.get(company.prefecture_code, company.prefecture_code),
-            scope=scope,
-            latest=latest.get(company.id),
-        )
-        for company, scope in rows
-    ]

@@ -7,12 +7,13 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_login import current_user
 
 from app.access import get_company_or_404
-from app.advisors import services
+from app.advisors import portfolio, report, services
 from app.advisors.forms import GrantForm
 from app.advisors.services import GrantError, NotFound
 from app.extensions import limiter
@@ -86,8 +87,40 @@ def revoke(company_id, grant_id):
 @bp.route("/advisor/clients")
 @roles_required("advisor")
 def clients():
+    query = portfolio.parse_query(request.args)
+    rows = portfolio.client_rows(current_user)
     return render_template(
         "advisors/clients.html",
-        rows=services.client_rows(current_user),
+        rows=portfolio.apply(rows, query),
+        total=len(rows),
+        query=query,
+        columns=portfolio.COLUMNS,
+        states=portfolio.STATES,
+        sizes=portfolio.SIZE_LABELS,
+        industries=sorted({(r.company.jsic_division, r.industry) for r in rows}),
+        prefectures=sorted({(r.company.prefecture_code, r.prefecture) for r in rows}),
         scope_labels=services.SCOPE_LABELS,
+    )
+
+
+@bp.route("/advisor/portfolio")
+@roles_required("advisor")
+def portfolio_view():
+    rows = portfolio.client_rows(current_user)
+    scored = [r for r in rows if r.current is not None]
+    return render_template(
+        "advisors/portfolio.html",
+        total=len(rows),
+        scored=len(scored),
+        distribution=portfolio.level_distribution(scored),
+        weakest=portfolio.weakest_items(scored),
+    )
+
+
+@bp.route("/advisor/clients/<int:company_id>/report")
+@roles_required("advisor")
+def client_report(company_id):
+    company = get_company_or_404(company_id, "view")
+    return render_template(
+        "advisors/report.html", company=company, r=report.meeting_report(company, current_user)
     )

@@ -48,6 +48,7 @@ from app.extensions import limiter
 from app.indexes import services as index_versions
 from app.kpis import services as kpi_services
 from app.models._time import utcnow
+from app.reviews.services import reviews_of
 from app.web.errors import render_error
 from app.web.guards import roles_required
 from app.web.pdf import pdf_response, render_pdf
@@ -276,6 +277,13 @@ def _locked(assessment):
     return redirect(url_for("assessments.results", assessment_id=assessment.id)), 303
 
 
+def _reviews(assessment, answers):
+    """The advisors' ratings and review points beside the answers (an advisor sees their own
+    ratings; the company sees every advisor's)."""
+    own = current_user.id if current_user.role == "advisor" else None
+    return reviews_of(assessment, answers, advisor_id=own)
+
+
 @bp.route("/assessments/<int:assessment_id>/review")
 @roles_required(*VIEWERS)
 def review(assessment_id):
@@ -292,6 +300,7 @@ def review(assessment_id):
         lower_ids={item.id for item in lower},
         revisions=services.revisions_newest_first(assessment),
         comments=comment_panel(assessment, current_user),
+        reviews=_reviews(assessment, answers),
         previous_step=services.neighbour_step(assessment, services.REVIEW_STEP, -1),
         **_common(assessment, answers),
     )
@@ -345,6 +354,7 @@ def results(assessment_id):
         shown=shown,
         revisions=services.revisions_newest_first(assessment),
         comments=comment_panel(assessment, current_user),
+        reviews=_reviews(assessment, services.answer_rows(assessment)),
         **_common(assessment),
     )
 

@@ -21,6 +21,10 @@ EVENT_LABELS = {
     "reopen": "診断を再編集に戻す",
     "excel_imported": "Excelのブックから回答を読み込み",
     "comment_added": "コメントを投稿",
+    "review_rating_saved": "支援者が項目を評価",
+    "review_point_added": "支援者が指摘を投稿",
+    "review_reply_added": "指摘に返信",
+    "review_point_resolved": "指摘を解決済みに変更",
     # 定量指標
     "kpi_created": "定量指標を作成",
     "kpi_updated": "定量指標を編集",
@@ -165,6 +169,10 @@ def summarise(event: str, d: dict) -> str:
         return f"{d['fiscal_year']}年度"
     if event == "comment_added" and d.get("fiscal_year"):
         return f"{d['fiscal_year']}年度の診断"
+    if event.startswith("review_") and d.get("fiscal_year"):
+        level = d.get("level")
+        rated = f"（評価 {level}）" if event == "review_rating_saved" and level is not None else ""
+        return f"{d['fiscal_year']}年度の診断 項目{d.get('item_id', '')}{rated}"
     if event == "reopen" and d.get("revision"):
         return f"提出済みの内容を第{d['revision']}版として保存"
     if event == "kpi_created" and d.get("name"):

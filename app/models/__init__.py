@@ -12,6 +12,7 @@ from app.models.invitation import Invitation
 from app.models.kpi import Indicator, IndicatorValue, TargetRevision
 from app.models.password_reset import PasswordResetToken
 from app.models.report_release import ReleaseCell, ReleaseMember, ReportRelease
+from app.models.review import ItemRating, ReviewComment
 from app.models.signup import SignupRequest
 from app.models.two_factor import RecoveryCode, TwoFactorPolicy
 from app.models.user import User
@@ -31,12 +32,14 @@ __all__ = [
     "Indicator",
     "IndicatorValue",
     "Invitation",
+    "ItemRating",
     "Membership",
     "PasswordResetToken",
     "RecoveryCode",
     "ReleaseCell",
     "ReleaseMember",
     "ReportRelease",
+    "ReviewComment",
     "SignupRequest",
     "StashedPost",
     "StepState",

@@ -62,9 +62,36 @@ _LAST_REVISIONS = select(
 )
 
 
+_SUBMITTED_ROWS_OF = select(
+    Assessment.id,
+    Assessment.company_id,
+    Assessment.fiscal_year,
+    Assessment.index_version,
+    Assessment.status,
+    Assessment.scores,
+).where(Assessment.company_id.in_(bindparam("ids", expanding=True)))
+
+
 def submitted_years(company_id: int) -> list[SubmittedYear]:
     """Every year that has a submitted version with scores, oldest first."""
-    rows = db.session.execute(_SUBMITTED_ROWS, {"company_id": company_id}).all()
+    return _years(db.session.execute(_SUBMITTED_ROWS, {"company_id": company_id}).all())
+
+
+def submitted_years_of(company_ids) -> dict[int, list[SubmittedYear]]:
+    """submitted_years() of many companies in two queries: {company id: years, oldest first}
+    (companies without a submitted year are left out). For lists over many companies."""
+    ids = list(company_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(_SUBMITTED_ROWS_OF, {"ids": ids}).all()
+    company_of = {r.id: r.company_id for r in rows}
+    result: dict[int, list[SubmittedYear]] = {}
+    for year in _years(rows):
+        result.setdefault(company_of[year.assessment_id], []).append(year)
+    return result
+
+
+def _years(rows) -> list[SubmittedYear]:
     years = [
         SubmittedYear(r.id, r.fiscal_year, r.index_version, r.scores)
         for r in rows
@@ -117,3 +144,17 @@ def levels_of(years: list[SubmittedYear]) -> dict[int, dict[str, tuple[int | Non
                     a["item_id"]: (a.get("current"), a.get("target")) for a in answers or ()
                 }
     return result
+
+
+def levels_from_cards(years: list[SubmittedYear]) -> dict[int, dict[str, tuple]]:
+    """levels_of() read from each shown version's stored card instead of its answer rows: the
+    card was scored from exactly those answers when the version was submitted (answers of a
+    submitted year cannot change until it is reopened, and a reopened year is shown by its kept
+    version's card). For lists over many companies, where the answer rows are the costly part."""
+    return {
+        y.assessment_id: {
+            item_id: (score.get("current"), score.get("target"))
+            for item_id, score in (y.scores.get("items") or {}).items()
+        }
+        for y in years
+    }

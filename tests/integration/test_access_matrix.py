@@ -2,7 +2,8 @@
 
 One world: company A (Tokyo, so the 関東経済産業局) with an owner, an editor and a viewer, a draft
 assessment for this fiscal year and a submitted one for last year, an indicator, an open
-invitation, an advisor with a read + comment grant and one whose grant was revoked; company B
+invitation, an advisor with a read + comment grant, one with a read-only grant and one whose
+grant was revoked, an advisor's review point on the submitted year; company B
 (Osaka) whose owner is the outsider. Each role gets its own test and its own copy of the world,
 requests every endpoint, and the test lists every mismatch at once.
 
@@ -36,8 +37,11 @@ from app.models import (
     Indicator,
     IndicatorValue,
     Invitation,
+    ItemRating,
     Membership,
+    ReviewComment,
 )
+from app.reviews import services as review_services
 from questionnaires import load_index
 from tests.conftest import PASSWORD, csrf_from
 from tests.integration.kpi_helpers import make_indicator, this_fiscal_year
@@ -47,10 +51,11 @@ COMPANY_A = "マトリクス検証株式会社"
 FIRST_STEP = "/assessments/{draft}/steps/" + load_index("2019-07").steps[0].id
 
 MEMBERS_OF_A = ("owner", "editor", "viewer")
-READERS_OF_A = (*MEMBERS_OF_A, "advisor")
+READERS_OF_A = (*MEMBERS_OF_A, "advisor", "advisor_read")
 EDITORS_OF_A = ("owner", "editor")
 MEMBER_ACCOUNTS = (*MEMBERS_OF_A, "outsider")
-ADVISORS = ("advisor", "advisor_nogrant", "advisor_revoked")
+ADVISORS = ("advisor", "advisor_read", "advisor_nogrant", "advisor_revoked")
+ADVISORS_OF_A = ("advisor", "advisor_read")
 BUREAUS = ("bureau_same", "bureau_other")
 SIGNED_IN = (*MEMBER_ACCOUNTS, *ADVISORS, *BUREAUS, "admin")
 ROLES = ("anonymous", *SIGNED_IN)
@@ -88,7 +93,8 @@ def post(url, ok, **kw):
 
 
 VIEWER_ONLY = ("viewer",)
-READ_ONLY = ("viewer", "advisor")
+READ_ONLY = ("viewer", "advisor", "advisor_read")
+NO_COMMENT = ("viewer", "advisor_read")  # see company A, may not comment
 NON_OWNERS = ("editor", "viewer")
 
 CASES = [
@@ -122,6 +128,9 @@ CASES = [
     get("/bureau/reports.xlsx", each(BUREAUS, 200)),
     # -- companies ------------------------------------------------------------------------------
     get("/advisor/clients", each(ADVISORS, 200)),
+    get("/advisor/clients?sort=bogus&state=x", each(ADVISORS, 200), note="bad filters: said"),
+    get("/advisor/portfolio", each(ADVISORS, 200)),
+    get("/advisor/clients/{a}/report", each(ADVISORS_OF_A, 200)),
     get("/companies/", each(MEMBER_ACCOUNTS, 302), note="one company: straight to it"),
     get("/companies/new", each(MEMBER_ACCOUNTS, 200)),
     get("/companies/{a}", each(READERS_OF_A, 200)),
@@ -153,6 +162,8 @@ CASES = [
     get("/assessments/{done}/results", each(READERS_OF_A, 200)),
     get("/assessments/{done}/report.pdf", each(READERS_OF_A, 200)),
     get("/assessments/{draft}/report.pdf", each(READERS_OF_A, 302), note="not submitted: review"),
+    get("/assessments/{done}/items/1", each(READERS_OF_A, 200)),
+    get("/assessments/{draft}/items/1", each(READERS_OF_A, 200)),
     get("/assessments/{done}/reopen/confirm", each(EDITORS_OF_A, 200), forbidden=VIEWER_ONLY),
     # -- harmless posts: empty forms ------------------------------------------------------------
     post("/session/extend", each(SIGNED_IN, 200)),
@@ -196,7 +207,19 @@ CASES = [
     post(
         "/assessments/{draft}/comments",
         {"owner": 400, "editor": 400, "advisor": 400},
-        forbidden=VIEWER_ONLY,
+        forbidden=NO_COMMENT,
+    ),
+    # Only an advisor with comment rights rates; members and read-only advisors see the item.
+    post(
+        "/assessments/{done}/items/1/rating",
+        {"advisor": 400},
+        forbidden=(*MEMBERS_OF_A, "advisor_read"),
+        note="no level",
+    ),
+    post(
+        "/assessments/{done}/items/1/comments",
+        {"owner": 400, "editor": 400, "advisor": 400},
+        forbidden=NO_COMMENT,
     ),
     # The link's holder is told which company invited them: the token is the secret.
     post("/invitations/{token}/accept", each(SIGNED_IN, 403), names_company=True),
@@ -206,6 +229,11 @@ CASES = [
     post("/admin/users/{target}/disable", {"admin": 302}),
     post("/admin/users/{target}/enable", {"admin": 302}),
     post("/admin/security", {"admin": 302}, note="no box ticked: no role requires 2FA"),
+    post(
+        "/review-comments/{point}/resolve",
+        each(EDITORS_OF_A, 302),
+        forbidden=READ_ONLY,
+    ),
     post("/admin/versions/2019-07/default", {"admin": 302}, note="already the default"),
     post("/admin/versions/2019-07/deactivate", {"admin": 302}, note="refused: the default"),
     post("/admin/versions/2019-07/activate", {"admin": 302}),
@@ -250,6 +278,7 @@ def build_world() -> tuple[dict, dict]:
             ("viewer", "member", {}),
             ("outsider", "member", {}),
             ("advisor", "advisor", {"organisation": "支援センター"}),
+            ("advisor_read", "advisor", {"organisation": "商工会"}),
             ("advisor_nogrant", "advisor", {"organisation": "地方銀行"}),
             ("advisor_revoked", "advisor", {"organisation": "診断士事務所"}),
             ("bureau_same", "bureau", {"bureau_code": "kanto"}),
@@ -274,6 +303,10 @@ def build_world() -> tuple[dict, dict]:
     indicator = make_indicator(a, owner)
     invitation, token = member_services.create_invitation(a, "invitee@example.jp", "editor", owner)
     grant = grant_services.grant_access(a, users["advisor"].email, "comment", owner)
+    grant_services.grant_access(a, users["advisor_read"].email, "read", owner)
+    point = review_services.add_comment(
+        done, "1", users["advisor"], "根拠を確認させてください", None
+    )
     gone = grant_services.grant_access(a, users["advisor_revoked"].email, "read", owner)
     grant_services.revoke_grant(a, gone.id, owner)
     api_token = create_token(owner, "matrix", None).token
@@ -290,6 +323,7 @@ def build_world() -> tuple[dict, dict]:
         "invitation": invitation.id,
         "token": token,
         "grant": grant.id,
+        "point": point.id,
         "m_editor": memberships["editor"].id,
         "m_viewer": memberships["viewer"].id,
         "target": users["target"].id,
@@ -319,10 +353,17 @@ def snapshot(company_id: int) -> dict:
     for model, parent, parents in (
         (Answer, Answer.assessment_id, assessments),
         (Comment, Comment.assessment_id, assessments),
+        (ReviewComment, ReviewComment.assessment_id, assessments),
+        (ItemRating, ItemRating.assessment_id, assessments),
         (IndicatorValue, IndicatorValue.indicator_id, indicators),
     ):
         query = _db.select(func.count()).select_from(model).where(parent.in_(parents))
         state[model.__name__] = _db.session.scalar(query)
+    state["review points resolved"] = _db.session.execute(
+        _db.select(ReviewComment.id, ReviewComment.resolved_at)
+        .where(ReviewComment.assessment_id.in_(assessments))
+        .order_by(ReviewComment.id)
+    ).all()
     state["answer levels"] = _db.session.execute(
         _db.select(Answer.item_id, Answer.current_level, Answer.target_level)
         .where(Answer.assessment_id.in_(assessments))
@@ -436,6 +477,8 @@ def test_owner_of_a_cannot_reach_b_rows_through_a_urls(app):
         f"/kpis/{b_indicator.id}/revise",
         f"/assessments/{b_draft.id}/submit",
         f"/assessments/{b_draft.id}/comments",
+        f"/assessments/{b_draft.id}/items/1/comments",
+        f"/assessments/{b_draft.id}/items/1/rating",
         f"/companies/{b.id}/edit",
     ]
     for url in attempts:
@@ -455,7 +498,7 @@ def test_owner_of_a_cannot_reach_b_rows_through_a_urls(app):
 API = "/api/v1"
 API_NO_TOKEN = ("anonymous", "revoked_token", "expired_token", "owner_session")
 API_ROLES = (*SIGNED_IN, *API_NO_TOKEN)
-COMPANY_MEMBERS_ONLY = ("advisor", "advisor_nogrant", "advisor_revoked", *BUREAUS, "admin")
+COMPANY_MEMBERS_ONLY = (*ADVISORS, *BUREAUS, "admin")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from tests.integration.member_helpers import (
     post_with_csrf,
     submitted_assessment,
 )
+from tests.pages import normalise
 
 STEP = INDEX.steps[0]
 
@@ -30,11 +31,20 @@ def _count(db, model):
     return db.session.scalar(db.select(db.func.count(model.id)))
 
 
-def _clients(page) -> dict[str, list[str]]:
-    """The advisor's client list: {company name: the other cells}."""
-    if not page.select("table"):
+def _clients(page) -> dict[str, dict[str, str]]:
+    """The advisor's client list: {company name: {column heading: cell text}}."""
+    if not page.select("table.client-table"):
         return {}
-    return {row[0]: row[1:] for row in page.table()[1:]}
+    table = page.select_one("table.client-table")
+    headings = [normalise(th.get_text(" ")).rstrip(" ▲▼") for th in table.select("thead th")]
+    clients = {}
+    for tr in table.select("tbody tr"):
+        cells = tr.find_all(["th", "td"])
+        name = normalise(cells[0].select_one("a").get_text())
+        clients[name] = {
+            h: normalise(c.get_text(" ")) for h, c in zip(headings, cells, strict=True)
+        }
+    return clients
 
 
 def _words(page) -> str:
@@ -60,7 +70,8 @@ def test_granted_advisor_sees_the_client_read_only(client, client_request, db, a
     a = client_request.new_session().login(advisor)
     assert a.get("main.home", _expected_status=302).location.endswith("/advisor/clients")
     clients = a.get("advisors.clients")
-    assert _clients(clients)["支援先株式会社"][:2] == ["大阪府", "閲覧のみ"]
+    row = _clients(clients)["支援先株式会社"]
+    assert (row["都道府県"], row["権限"]) == ("大阪府", "閲覧のみ")
     # The latest year is the draft: its row links to the review page.
     links = [link["href"] for link in clients.select("table a")]
     assert f"/assessments/{draft.id}/review" in links
@@ -295,10 +306,11 @@ def test_client_list_shows_each_clients_latest_year(
     page = a.get("advisors.clients")
     clients = _clients(page)
     assert list(clients) == ["あおば商事", "支援先株式会社"]  # by name; the revoked one is gone
-    prefecture, scope, latest, current, target, link = clients["あおば商事"]
-    assert (prefecture, current, target) == ("宮城県", "3.00", "4.00")  # current / target means
-    assert latest == "2025年度 提出済み"
+    row = clients["あおば商事"]
+    assert (row["都道府県"], row["現在値の平均"], row["目標値の平均"]) == ("宮城県", "3.00", "4.00")
+    assert row["最新年度"] == "2025年度"
+    assert row["状態"].startswith("提出済み")
     assert page.select_one("table a[href$='/results']")["href"] == f"/assessments/{done.id}/results"
-    assert link == "結果を見る"
+    assert row["開く"].startswith("結果を見る")
     assert "取り消し済み工業" not in page.html
     a.get("companies.dashboard", company_id=revoked.id, _expected_status=404)

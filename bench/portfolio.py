@@ -1,0 +1,140 @@
+"""The advisor's client portfolio with 300 clients, against the same-run baselines of
+bench/run.py (a bare Flask endpoint, and T: one query plus a 35-row template).
+
+Each client has a submitted year three years back, one last year, a draft this year (a varying
+number of answers), an indicator without the last actual and a review point, so every column of
+the list is computed. The goal is the step page's (design doc P1, bench/run.py): the list with
+300 clients at >= 40% of T's throughput. The 300-row page is much more HTML than T's 35 rows, so
+the ratio also shows what a page of that size costs; it is reported either way.
+
+Run: .venv/bin/python -m bench.portfolio  (--clients 300 --seconds 2 --rounds 5)
+"""
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import tempfile
+from decimal import Decimal
+
+from bench.run import hello_app, measure, t_app
+
+GOALS = {"advisor clients (300)": 0.40}
+
+
+def portfolio_app(tmpdir, clients: int):
+    os.environ.setdefault("SECRET_KEY", "bench-only")
+    from app import create_app
+    from app.auth.users import create_user
+    from app.companies.fiscal import fiscal_year_of, today_jst
+    from app.extensions import db
+    from app.models import Indicator, ReviewComment
+    from tests.integration.portfolio_helpers import add_assessment, add_client
+
+    app = create_app(
+        {
+            "APP_ENV": "test",
+            "SQLALCHEMY_DATABASE_URI": os.environ.get("BENCH_DATABASE_URL")
+            or f"sqlite:///{tmpdir}/portfolio.sqlite3",
+            "RATELIMIT_STORAGE_URI": "memory://",  # the login path needs a limiter
+        }
+    )
+    fy = fiscal_year_of(today_jst(), 4)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        advisor = create_user("advisor@bench.example", "bench passphrase 123", role="advisor")
+        owner = create_user("owner@bench.example", "bench passphrase 123")
+        for i in range(clients):
+            company = add_client(
+                advisor,
+                f"顧客{i:03d}株式会社",
+                owner,
+                prefecture=f"{1 + i % 47:02d}",
+                jsic="EIDG"[i % 4],
+                employees=(i * 7) % 400,
+            )
+            add_assessment(company, fy - 3, 1 + i % 3)
+            last = add_assessment(company, fy - 1, 1 + (i + 1) % 4)
+            add_assessment(company, fy, 2, status="draft", answered=i % 36)
+            db.session.add(ReviewComment(assessment_id=last.id, item_id="1", body="指摘"))
+            db.session.add(
+                Indicator(
+                    company_id=company.id,
+                    name="DX人材の数",
+                    definition="年度末の人数",
+                    value_type="people",
+                    unit="人",
+                    direction="higher",
+                    baseline_year=fy - 3,
+                    baseline_value=Decimal(5),
+                    target_year=fy,
+                    target_value=Decimal(20),
+                )
+            )
+        db.session.commit()
+    return app
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=300)
+    parser.add_argument("--seconds", type=float, default=2.0, help="per subject per round")
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args(argv)
+    tmpdir = tempfile.mkdtemp(prefix="dx-bench-portfolio-")
+
+    hello = hello_app().test_client()
+    t_client = t_app(os.path.join(tmpdir, "t.sqlite3")).test_client()
+    client = portfolio_app(tmpdir, args.clients).test_client()
+    page = client.get("/login")
+    token = re.search(
+        r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page.get_data(as_text=True)
+    ).group(1)
+    client.post(
+        "/login",
+        data={
+            "email": "advisor@bench.example",
+            "password": "bench passphrase 123",
+            "csrf_token": token,
+        },
+    )
+    listing = client.get("/advisor/clients")
+    assert listing.status_code == 200
+    assert listing.get_data(as_text=True).count("<tr") == args.clients + 1
+
+    label = f"advisor clients ({args.clients})"
+    subjects = {
+        "hello": lambda: hello.get("/"),
+        "T (1 query + 35-row template)": lambda: t_client.get("/"),
+        label: lambda: client.get("/advisor/clients"),
+        f"filtered + sorted ({args.clients})": lambda: client.get(
+            "/advisor/clients?behind=1&sort=current&dir=desc"
+        ),
+        f"portfolio view ({args.clients})": lambda: client.get("/advisor/portfolio"),
+    }
+    rounds = {name: [] for name in subjects}
+    for _ in range(args.rounds):
+        for name, fn in subjects.items():
+            rounds[name].append(measure(fn, args.seconds))
+    rps = {name: statistics.median(values) for name, values in rounds.items()}
+    t_rps = rps["T (1 query + 35-row template)"]
+    goals = {label: GOALS.get("advisor clients (300)")} if args.clients == 300 else {}
+    print(f"{'subject':34} {'req/s':>9} {'vs hello':>9} {'vs T':>7}  goal")
+    failed = False
+    for name, value in rps.items():
+        ratio = value / t_rps
+        goal = goals.get(name)
+        verdict = (
+            ""
+            if goal is None
+            else (f">= {goal:.2f} ok" if ratio >= goal else f">= {goal:.2f} MISSED")
+        )
+        failed |= goal is not None and ratio < goal
+        print(f"{name:34} {value:9.1f} {value / rps['hello']:9.3f} {ratio:7.3f}  {verdict}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

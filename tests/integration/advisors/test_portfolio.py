@@ -1,0 +1,273 @@
+"""The advisor's client portfolio (/advisor/clients): each column, sorting by every column,
+every filter, bad filter values, a bounded number of SQL statements whatever the number of
+clients; the portfolio view (only the advisor's own clients); the meeting report."""
+
+import pytest
+from sqlalchemy import event
+
+from app.extensions import db as _db
+from app.models import AdvisorGrant, ReviewComment
+from app.models._time import utcnow
+from tests.integration.kpi_helpers import make_indicator, this_fiscal_year
+from tests.integration.portfolio_helpers import INDEX, add_assessment, add_client
+from tests.pages import normalise
+
+FY = this_fiscal_year()
+ITEMS = [item.id for item in INDEX.items]
+
+
+def table(page) -> list[dict[str, str]]:
+    """The client table as one {column heading: cell text} per row, in page order."""
+    found = page.select_one("table.client-table")
+    if found is None:
+        return []
+    headings = [normalise(th.get_text(" ")).rstrip(" ▲▼") for th in found.select("thead th")]
+    rows = []
+    for tr in found.select("tbody tr"):
+        cells = [normalise(c.get_text(" ")) for c in tr.find_all(["th", "td"])]
+        row = dict(zip(headings, cells, strict=True))
+        row["name"] = normalise(tr.th.a.get_text())
+        rows.append(row)
+    return rows
+
+
+def names(page) -> list[str]:
+    return [r["name"] for r in table(page)]
+
+
+@pytest.fixture()
+def portfolio(db, make_user, client_request):
+    advisor = client_request.login_as("advisor")
+    owner = make_user(email="owner@example.jp")
+    clients = {}
+    clients["未着手商事"] = add_client(advisor, "未着手商事", owner, prefecture="01", jsic="I")
+    clients["回答中工業"] = c = add_client(advisor, "回答中工業", owner, employees=10)
+    add_assessment(c, FY, 2, status="draft", answered=12)
+    clients["順調産業"] = c = add_client(advisor, "順調産業", owner, prefecture="27")
+    add_assessment(c, FY - 3, 2)
+    add_assessment(c, FY - 1, 3)
+    clients["遅れ建設"] = c = add_client(advisor, "遅れ建設", owner, jsic="D", employees=500)
+    add_assessment(c, FY - 3, 2)
+    late = add_assessment(c, FY - 1, 2)
+    clients["未入力電機"] = c = add_client(advisor, "未入力電機", owner, scope="read")
+    add_assessment(c, FY - 3, lambda item_id: (1 if item_id == ITEMS[0] else 2, 3))
+    # Not the advisor's: no grant, and a revoked one. Extreme levels that would show.
+    other = add_client(advisor, "他社株式会社", owner)
+    add_assessment(other, FY - 1, 0)
+    revoked = add_client(advisor, "取消済み商会", owner)
+    add_assessment(revoked, FY - 1, 5)
+    db.session.flush()
+    for company in (other, revoked):
+        grant = db.session.scalar(
+            db.select(AdvisorGrant).where(AdvisorGrant.company_id == company.id)
+        )
+        if company is other:
+            db.session.delete(grant)
+        else:
+            grant.revoked_at = utcnow()
+    db.session.commit()
+    make_indicator(clients["未入力電機"], owner)  # no actual for an ended year: 実績未入力
+    for resolved in (None, utcnow()):
+        db.session.add(
+            ReviewComment(
+                assessment_id=late.id,
+                item_id=ITEMS[0],
+                author_id=advisor.id,
+                body="指摘",
+                resolved_at=resolved,
+            )
+        )
+    db.session.commit()
+    return client_request, advisor, clients
+
+
+def test_each_client_row_shows_state_scores_change_and_targets(portfolio):
+    a, advisor, clients = portfolio
+    page = a.get("advisors.clients")
+    rows = {r["name"]: r for r in table(page)}
+    assert sorted(rows) == sorted(clients)  # no other company, nothing revoked
+    assert page.text(".result-count") == "5社中 5社を表示"
+    none, draft = rows["未着手商事"], rows["回答中工業"]
+    assert (none["最新年度"], none["状態"], none["現在値の平均"]) == ("—", "未着手", "—")
+    assert (draft["最新年度"], draft["状態"]) == (f"{FY}年度", "回答中 12/35項目")
+    good, late, missing = rows["順調産業"], rows["遅れ建設"], rows["未入力電機"]
+    assert good["状態"].startswith("提出済み") and good["最新年度"] == f"{FY - 1}年度"
+    assert (good["現在値の平均"], good["目標値の平均"]) == ("3.00", "4.00")
+    assert good["前年比"] == f"+1.00 {FY - 3}年度比"
+    assert late["前年比"] == f"+0.00 {FY - 3}年度比"  # R9 display of no change
+    # The FY-3 targets (level +1 by FY): reached by 順調産業, not by 遅れ建設, and no later
+    # year at all for 未入力電機 (plus its KPI without the actual of the year that ended).
+    assert (good["目標 順調"], good["目標 遅れ"], good["実績未入力"]) == ("35", "0", "0")
+    assert (late["目標 順調"], late["目標 遅れ"], late["実績未入力"]) == ("0", "35", "0")
+    assert (missing["目標 順調"], missing["目標 遅れ"], missing["実績未入力"]) == ("0", "0", "36")
+    assert late["未解決の指摘"] == "1" and good["未解決の指摘"] == "0"
+    assert missing["前年比"] == "—" and missing["権限"] == "閲覧のみ"
+    assert all(r["最終更新"] != "—" for n, r in rows.items() if n != "未着手商事")
+    behind_rows = [tr.th.a.get_text() for tr in page.select("table.client-table tr.warn-row")]
+    assert behind_rows == ["遅れ建設"]
+
+
+def _sortable(value: str):
+    head = value.split(" ")[0]
+    try:
+        return float(head.replace("+", ""))
+    except ValueError:
+        return None
+
+
+# Names sort by code point (no reading is stored); ties keep name order.
+BY_NAME = ["回答中工業", "未入力電機", "未着手商事", "遅れ建設", "順調産業"]
+
+
+@pytest.mark.parametrize(
+    "column, expected",
+    [
+        ("name", BY_NAME),
+        ("current", ["未入力電機", "遅れ建設", "順調産業", "回答中工業", "未着手商事"]),
+        ("behind", ["回答中工業", "未入力電機", "未着手商事", "順調産業", "遅れ建設"]),
+        ("missing", ["回答中工業", "未着手商事", "遅れ建設", "順調産業", "未入力電機"]),
+        ("points", ["回答中工業", "未入力電機", "未着手商事", "順調産業", "遅れ建設"]),
+        ("state", ["未着手商事", "回答中工業", "未入力電機", "遅れ建設", "順調産業"]),
+        ("prefecture", ["未着手商事", "回答中工業", "未入力電機", "遅れ建設", "順調産業"]),
+    ],
+)
+def test_sort_by_a_column(portfolio, column, expected):
+    a, _, _ = portfolio
+    page = a.get_url(f"/advisor/clients?sort={column}")
+    assert names(page) == expected
+    [active] = page.select("table.client-table th[aria-sort]")
+    assert active["aria-sort"] == "ascending"
+    descending = names(a.get_url(f"/advisor/clients?sort={column}&dir=desc"))
+    if column == "current":  # rows without a value stay last in both directions
+        assert descending == ["順調産業", "遅れ建設", "未入力電機", "回答中工業", "未着手商事"]
+    else:
+        assert descending == list(reversed(expected))
+
+
+def test_every_column_sorts_and_links_keep_the_filters(portfolio):
+    a, _, _ = portfolio
+    page = a.get_url("/advisor/clients?state=submitted")
+    links = {
+        normalise(th.get_text()).rstrip(" ▲▼"): th.a["href"]
+        for th in page.select("table.client-table thead th")
+        if th.a
+    }
+    assert len(links) == 12
+    for heading, href in links.items():
+        assert "state=submitted" in href
+        for direction in ("asc", "desc"):
+            rows = table(a.get_url(href.replace("dir=asc", f"dir={direction}")))
+            assert {r["name"] for r in rows} == {"順調産業", "遅れ建設", "未入力電機"}
+            values = [_sortable(r[heading]) for r in rows]
+            numbers = [v for v in values if v is not None]
+            if len(numbers) == len(values) and heading not in ("企業名", "都道府県", "最新年度"):
+                ordered = sorted(numbers, reverse=direction == "desc")
+                assert numbers == ordered, (heading, direction, values)
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("state=none", ["未着手商事"]),
+        ("state=draft", ["回答中工業"]),
+        ("state=submitted", ["未入力電機", "遅れ建設", "順調産業"]),
+        ("industry=D", ["遅れ建設"]),
+        ("industry=I", ["未着手商事"]),
+        ("size=small", ["回答中工業"]),
+        ("size=large", []),
+        ("prefecture=27", ["順調産業"]),
+        ("behind=1", ["遅れ建設"]),
+        ("q=電機", ["未入力電機"]),
+        ("q=%E3%80%80", BY_NAME),  # a full-width space only: no name filter
+        ("state=submitted&prefecture=13", ["未入力電機", "遅れ建設"]),
+    ],
+)
+def test_filters(portfolio, query, expected):
+    a, _, _ = portfolio
+    page = a.get_url(f"/advisor/clients?{query}")
+    assert names(page) == expected
+    assert page.error_summary() == []
+    if not expected:
+        assert "条件に合う企業はありません。" in page.soup.get_text()
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("state=archived", "状態の指定が正しくないため、この条件は使っていません。"),
+        ("industry=ZZ", "業種の指定が正しくないため、この条件は使っていません。"),
+        ("size=huge", "規模の指定が正しくないため、この条件は使っていません。"),
+        ("prefecture=99", "都道府県の指定が正しくないため、この条件は使っていません。"),
+        ("sort=password", "並べ替えの列が正しくないため、企業名順で表示しています。"),
+    ],
+)
+def test_bad_filter_values_are_said_and_ignored(portfolio, query, message):
+    a, _, _ = portfolio
+    page = a.get_url(f"/advisor/clients?{query}")
+    assert page.error_summary() == [message]
+    assert len(names(page)) == 5
+
+
+def test_portfolio_view_counts_only_the_advisors_clients(portfolio):
+    a, _, _ = portfolio
+    page = a.get("advisors.portfolio_view")
+    distribution = {row[0]: row[1] for row in page.table("table.distribution")[1:]}
+    # 順調産業 3.00, 遅れ建設 2.00, 未入力電機 just under 2 (one item at 1): the revoked client
+    # (5) and the company without a grant (0) are not counted.
+    assert distribution == {
+        "0以上1未満": "0",
+        "1以上2未満": "1",
+        "2以上3未満": "1",
+        "3以上4未満": "1",
+        "4以上5未満": "0",
+        "5": "0",
+    }
+    weakest = page.table("table.weakest")[1:]
+    assert weakest[0][0].startswith(f"{ITEMS[0]} ")  # (1 + 2 + 3) / 3
+    assert weakest[0][1:] == ["2.00", "1 / 3社", "3社"]
+    assert len(weakest) == 10
+
+
+def _count_statements(app, fn) -> int:
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(_db.engine, "before_cursor_execute", seen)
+    try:
+        fn()
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", seen)
+    return len(statements)
+
+
+def _grow(advisor, owner, n, start):
+    for i in range(start, start + n):
+        c = add_client(advisor, f"顧客{i:03d}", owner, prefecture=f"{1 + i % 47:02d}")
+        add_assessment(c, FY - 3, 1 + i % 3)
+        done = add_assessment(c, FY - 1, 2)
+        add_assessment(c, FY, 2, status="draft", answered=i % 35)
+        _db.session.add(ReviewComment(assessment_id=done.id, item_id="1", body="指摘"))
+    _db.session.commit()
+
+
+def test_statements_do_not_grow_with_the_number_of_clients(app, db, make_user, client_request):
+    advisor = client_request.login_as("advisor")
+    owner = make_user(email="owner@example.jp")
+    _grow(advisor, owner, 3, 0)
+    first = db.session.scalar(db.select(AdvisorGrant.company_id))
+    from app.models import Company
+
+    make_indicator(db.session.get(Company, first), owner)
+    counts = {}
+    for url in ("/advisor/clients", "/advisor/clients?sort=behind&dir=desc", "/advisor/portfolio"):
+        counts[url] = [_count_statements(app, lambda u=url: client_request.get_url(u))]
+    _grow(advisor, owner, 27, 3)
+    for url in counts:
+        counts[url].append(_count_statements(app, lambda u=url: client_request.get_url(u)))
+    page = client_request.get("advisors.clients")
+    assert page.text(".result-count") == "30社中 30社を表示"
+    for url, (three, thirty) in counts.items():
+        assert three == thirty, f"{url}: {three} statements at 3 clients, {thirty} at 30"
+        assert thirty <= 20, f"{url}: {thirty} statements"
