@@ -1,4 +1,4 @@
-"""Advisor grants (owner side) and the advisor's client list."""
+"""Advisor grants (owner side), the advisor's client list, portfolio and meeting report."""
 
 from flask import (
     Blueprint,
@@ -17,8 +17,10 @@ from app.advisors import portfolio, report, services
 from app.advisors.forms import GrantForm
 from app.advisors.services import GrantError, NotFound
 from app.extensions import limiter
+from app.models._time import utcnow
 from app.web.forms import ConfirmForm
 from app.web.guards import roles_required
+from app.web.pdf import file_name_part, pdf_response, render_pdf
 
 bp = Blueprint("advisors", __name__)
 
@@ -123,4 +125,32 @@ def client_report(company_id):
     company = get_company_or_404(company_id, "view")
     return render_template(
         "advisors/report.html", company=company, r=report.meeting_report(company, current_user)
+    )
+
+
+def _pdf_limit():
+    return current_app.config["PDF_LIMITS"]
+
+
+def _pdf_key() -> str:
+    return f"pdf:{current_user.id}"  # the same budget as the company's own 「PDFで保存」
+
+
+@bp.route("/advisor/clients/<int:company_id>/report.pdf")
+@roles_required("advisor")
+@limiter.limit(_pdf_limit, key_func=_pdf_key)
+def client_report_pdf(company_id):
+    """The meeting report as a PDF (the same sections as the printable page)."""
+    company = get_company_or_404(company_id, "view")
+    html = render_template(
+        "advisors/report_pdf.html",
+        company=company,
+        r=report.meeting_report(company, current_user),
+        generated_at=utcnow(),
+    )
+    name = file_name_part(company.name)
+    return pdf_response(
+        render_pdf(html),
+        f"面談レポート_{name}.pdf",
+        f"meeting-report-{company.id}.pdf",
     )

@@ -310,3 +310,52 @@ class IndicatorOut(Out):
 class IndicatorList(Out):
     items: list[IndicatorOut]
     next_cursor: str | None
+
+
+# -- bureau reports ----------------------------------------------------------------------------
+
+_Choice = Annotated[str, Field(max_length=32, pattern=r"^[A-Za-z0-9_-]*$")]
+
+
+class ReportQuery(Request):
+    """The bureau page's own query: a release (or a fiscal year and index version) and at most
+    one filter. Values the page would not offer are named in ``notices`` and ignored, as there."""
+
+    model_config = ConfigDict(extra="forbid", strict=False)
+    release: _Choice | None = None
+    year: _Choice | None = None
+    version: _Choice | None = None
+    bureau: _Choice | None = Field(None, description="national accounts only")
+    prefecture: _Choice | None = None
+    industry: _Choice | None = None
+    size: _Choice | None = None
+    cohort: _Choice | None = None
+
+
+class ReleaseOut(Out):
+    id: int
+    fiscal_year: int
+    index_version: str
+    released_at: str = Field(description="ISO 8601, UTC")
+    label: str
+
+
+class ReportTableOut(Out):
+    key: str
+    heading: str
+    title: str
+    columns: list[str]
+    rows: list[list[str | int | None]] = Field(
+        description="first value the row label; figures as exact decimal text (2.00), counts as "
+        "integers; a suppressed row holds only the suppression text"
+    )
+
+
+class ReportOut(Out):
+    scope: str
+    name: str
+    release: ReleaseOut | None
+    releases: list[ReleaseOut]
+    filter: list[str] | None = Field(None, description="[parameter, value] of the filter used")
+    notices: list[str]
+    tables: list[ReportTableOut]

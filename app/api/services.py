@@ -2,6 +2,7 @@
 is decided by app/access.py only; these functions take already-authorised objects."""
 
 from datetime import UTC
+from decimal import Decimal
 
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -22,6 +23,9 @@ from app.api.schemas import (
     ItemOut,
     ItemScoreOut,
     LevelOut,
+    ReleaseOut,
+    ReportOut,
+    ReportTableOut,
     ScoresOut,
     StatOut,
 )
@@ -32,6 +36,7 @@ from app.extensions import db
 from app.indexes.services import default_version
 from app.kpis import services as kpi_services
 from app.models import AdvisorGrant, Assessment, Company, Membership
+from app.reports.services import report_tables, requested_report
 from questionnaires import available_versions, load_index
 
 
@@ -291,3 +296,46 @@ def indicators_page(company_id: int, after: int | None, limit: int) -> list[Indi
         )
         for i in indicators
     ]
+
+
+def _report_value(value):
+    if isinstance(value, Decimal):
+        return format(value, "f")  # exact, with its places (2.00), as the CSV writes it
+    return value
+
+
+def _release_out(release) -> ReleaseOut:
+    return ReleaseOut(
+        id=release.id,
+        fiscal_year=release.fiscal_year,
+        index_version=release.index_version,
+        released_at=release.released_at.isoformat(),
+        label=release.label,
+    )
+
+
+def report_out(bureau_code: str | None, args) -> ReportOut:
+    """The bureau page's report as JSON: the same request parsing and the same tables."""
+    report, notices = requested_report(bureau_code, args)
+    if report is None:
+        return ReportOut(
+            scope=bureau_code or "", name="", release=None, releases=[], notices=notices, tables=[]
+        )
+    return ReportOut(
+        scope=report.scope,
+        name=report.name,
+        release=_release_out(report.release) if report.release else None,
+        releases=[_release_out(r) for r in report.releases],
+        filter=list(report.filter) if report.filter else None,
+        notices=notices,
+        tables=[
+            ReportTableOut(
+                key=t.key,
+                heading=t.heading,
+                title=t.title,
+                columns=list(t.columns),
+                rows=[[_report_value(v) for v in row] for row in t.rows],
+            )
+            for t in report_tables(report)
+        ],
+    )

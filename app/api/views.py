@@ -31,6 +31,8 @@ from app.api.schemas import (
     IndicatorList,
     PageQuery,
     Problem,
+    ReportOut,
+    ReportQuery,
     ScoresOut,
     SubmitIn,
     SubmitOut,
@@ -429,3 +431,22 @@ def indicators(company_id):
     rows = services.indicators_page(company.id, decode_cursor(query.cursor), query.limit)
     items, cursor = page_of(rows, query, key=lambda i: i.id)
     return json_response(IndicatorList(items=items, next_cursor=cursor))
+
+
+# -- bureau reports ----------------------------------------------------------------------------
+
+
+@bp.route("/reports")
+@token_required
+@spec.validate(
+    query=ReportQuery,
+    resp=responses("HTTP_304", HTTP_200=ReportOut, HTTP_403=Problem, HTTP_422=Problem),
+    tags=["reports"],
+    security={"bearer": []},
+)
+def reports():
+    """The bureau report of the token's bureau (or the nation): exactly the released figures
+    the bureau page shows, with the same suppression (nothing is computed from live answers)."""
+    if current_user.role != "bureau":
+        raise ApiProblem(403, "集計は経済産業局のアカウントだけが見られます。", "forbidden")
+    return json_response(services.report_out(current_user.bureau_code, request.args))

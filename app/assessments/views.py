@@ -1,7 +1,6 @@
 """Questionnaire routes: thin (parse, load-and-authorise, call a service, render or redirect)."""
 
 import logging
-import re
 from types import MappingProxyType
 
 from flask import (
@@ -51,7 +50,7 @@ from app.models._time import utcnow
 from app.reviews.services import reviews_of
 from app.web.errors import render_error
 from app.web.guards import roles_required
-from app.web.pdf import pdf_response, render_pdf
+from app.web.pdf import file_name_part, pdf_response, render_pdf
 from questionnaires import load_index
 
 bp = Blueprint("assessments", __name__)
@@ -386,7 +385,7 @@ def report_pdf(assessment_id):
         company=company,
         generated_at=utcnow(),
     )
-    name = re.sub(r'[\\/:*?"<>|\s]+', "_", company.name)
+    name = file_name_part(company.name)
     return pdf_response(
         render_pdf(html),
         f"DX推進指標_自己診断結果_{assessment.fiscal_year}年度_{name}.pdf",

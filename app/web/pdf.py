@@ -88,6 +88,14 @@ def render_pdf(html: str) -> bytes:
     return document.write_pdf()
 
 
+_UNSAFE_IN_NAMES = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+def file_name_part(text: str) -> str:
+    """``text`` (a company name) fit for a downloaded file's name on every system."""
+    return _UNSAFE_IN_NAMES.sub("_", text)
+
+
 def pdf_response(pdf: bytes, filename: str, ascii_filename: str = "report.pdf"):
     """``pdf`` as a download named ``filename`` (UTF-8, RFC 6266), ``ascii_filename`` for
     clients that read only the plain parameter."""

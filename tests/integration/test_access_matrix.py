@@ -131,6 +131,7 @@ CASES = [
     get("/advisor/clients?sort=bogus&state=x", each(ADVISORS, 200), note="bad filters: said"),
     get("/advisor/portfolio", each(ADVISORS, 200)),
     get("/advisor/clients/{a}/report", each(ADVISORS_OF_A, 200)),
+    get("/advisor/clients/{a}/report.pdf", each(ADVISORS_OF_A, 200)),
     get("/companies/", each(MEMBER_ACCOUNTS, 302), note="one company: straight to it"),
     get("/companies/new", each(MEMBER_ACCOUNTS, 200)),
     get("/companies/{a}", each(READERS_OF_A, 200)),
@@ -566,6 +567,12 @@ API_CASES = [
         each(EDITORS_OF_A, 409),
         forbidden=READ_ONLY,
         body={},
+    ),
+    ApiCase(
+        "GET",
+        API + "/reports",
+        each(BUREAUS, 200),
+        forbidden=(*MEMBER_ACCOUNTS, *ADVISORS, "admin"),
     ),
 ]
 
