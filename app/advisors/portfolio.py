@@ -24,7 +24,6 @@ from questionnaires import load_index, reference
 from scoring.maturity import Stat
 from scoring.progress import ACHIEVED, BEHIND, MISSING, ON_TRACK, status
 
-ITEM_COUNT = 35  # items of the index, the "n of 35" of a draft
 STATES = {"none": "未着手", "draft": "回答中", "submitted": "提出済み"}
 SIZE_LABELS = {"small": "小規模企業", "sme": "中小企業", "large": "大企業", "unknown": "判定不能"}
 # column key -> (heading, sort key); None values sort last whichever the direction.
@@ -56,7 +55,7 @@ class ClientRow:
     assessment_id: int | None = None
     state: str = "none"
     answered: int | None = None  # for a draft: items with current and target
-    item_count: int = ITEM_COUNT
+    item_count: int | None = None  # items of the draft's index version ("n of N")
     submitted_at: datetime | None = None
     card_year: int | None = None  # the year whose card gives the means
     current: float | None = None
@@ -147,6 +146,7 @@ def client_rows(advisor) -> list[ClientRow]:
             Assessment.status,
             Assessment.submitted_at,
             Assessment.created_at,
+            Assessment.index_version,
         ).where(Assessment.company_id.in_(ids))
     ).all()
     latest = {}
@@ -173,6 +173,7 @@ def client_rows(advisor) -> list[ClientRow]:
         row.state = "submitted" if a.status == "submitted" else "draft"
         row.submitted_at = a.submitted_at
         row.answered = answered.get(a.id, 0) if row.state == "draft" else None
+        row.item_count = len(load_index(a.index_version).items)
         row.activity = _latest(row.activity, a.created_at, a.submitted_at)
 
     # Scores and change: the newest year with a card (a reopened year by its last version).

@@ -152,7 +152,7 @@ def company_history(company_id: int) -> CompanyHistory:
     cards = year_cards(company_id)
     comparisons = year_comparisons(company_id, cards)
     newest = load_index(rows[-1].index_version)
-    parts = [("all", "全35項目", "overall")]
+    parts = [("all", f"全{len(newest.items)}項目", "overall")]
     parts += [(f.id, f.name, "framework") for f in newest.frameworks]
     parts += [(g.id, f"{g.id} {g.title}", "group") for g in newest.groups]
 
