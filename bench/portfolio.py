@@ -13,12 +13,11 @@ Run: .venv/bin/python -m bench.portfolio  (--clients 300 --seconds 2 --rounds 5)
 import argparse
 import os
 import re
-import statistics
 import sys
 import tempfile
 from decimal import Decimal
 
-from bench.run import hello_app, measure, t_app
+from bench.run import T_NAME, hello_app, interleaved_medians, print_ratios, t_app
 
 GOALS = {"advisor clients (300)": 0.40}
 
@@ -107,33 +106,16 @@ def main(argv=None):
     label = f"advisor clients ({args.clients})"
     subjects = {
         "hello": lambda: hello.get("/"),
-        "T (1 query + 35-row template)": lambda: t_client.get("/"),
+        T_NAME: lambda: t_client.get("/"),
         label: lambda: client.get("/advisor/clients"),
         f"filtered + sorted ({args.clients})": lambda: client.get(
             "/advisor/clients?behind=1&sort=current&dir=desc"
         ),
         f"portfolio view ({args.clients})": lambda: client.get("/advisor/portfolio"),
     }
-    rounds = {name: [] for name in subjects}
-    for _ in range(args.rounds):
-        for name, fn in subjects.items():
-            rounds[name].append(measure(fn, args.seconds))
-    rps = {name: statistics.median(values) for name, values in rounds.items()}
-    t_rps = rps["T (1 query + 35-row template)"]
+    rps = interleaved_medians(subjects, args.rounds, args.seconds)
     goals = {label: GOALS.get("advisor clients (300)")} if args.clients == 300 else {}
-    print(f"{'subject':34} {'req/s':>9} {'vs hello':>9} {'vs T':>7}  goal")
-    failed = False
-    for name, value in rps.items():
-        ratio = value / t_rps
-        goal = goals.get(name)
-        verdict = (
-            ""
-            if goal is None
-            else (f">= {goal:.2f} ok" if ratio >= goal else f">= {goal:.2f} MISSED")
-        )
-        failed |= goal is not None and ratio < goal
-        print(f"{name:34} {value:9.1f} {value / rps['hello']:9.3f} {ratio:7.3f}  {verdict}")
-    return 1 if failed else 0
+    return print_ratios(rps, goals)
 
 
 if __name__ == "__main__":

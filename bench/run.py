@@ -38,6 +38,9 @@ T_TEMPLATE = """<!doctype html><html><body><form method=post><table>
 </table></form></body></html>"""
 
 
+T_NAME = "T (1 query + 35-row template)"
+
+
 def hello_app():
     app = Flask("hello")
     app.add_url_rule("/", "hello", lambda: "Hello, World!")
@@ -123,6 +126,34 @@ def measure(fn, seconds):
     return n / (time.perf_counter() - start)
 
 
+def interleaved_medians(subjects: dict, rounds: int, seconds: float) -> dict:
+    """Requests per second of each subject: rounds interleaved (so the machine's load falls on
+    every subject alike), the median of the rounds."""
+    measured = {name: [] for name in subjects}
+    for _ in range(rounds):
+        for name, fn in subjects.items():
+            measured[name].append(measure(fn, seconds))
+    return {name: statistics.median(values) for name, values in measured.items()}
+
+
+def print_ratios(rps: dict, goals: dict, baseline: str = T_NAME) -> int:
+    """The table of rates and their ratios to hello and T; 1 if a goal (ratio to T) is missed."""
+    t_rps = rps[baseline]
+    print(f"{'subject':34} {'req/s':>9} {'vs hello':>9} {'vs T':>7}  goal")
+    failed = False
+    for name, value in rps.items():
+        ratio = value / t_rps
+        goal = goals.get(name)
+        verdict = (
+            ""
+            if goal is None
+            else (f">= {goal:.2f} ok" if ratio >= goal else f">= {goal:.2f} MISSED")
+        )
+        failed |= goal is not None and ratio < goal
+        print(f"{name:34} {value:9.1f} {value / rps['hello']:9.3f} {ratio:7.3f}  {verdict}")
+    return 1 if failed else 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=2.0, help="per subject per round")
@@ -170,32 +201,15 @@ def main(argv=None):
 
     subjects = {
         "hello": lambda: hello.get("/"),
-        "T (1 query + 35-row template)": lambda: t_client.get("/"),
+        T_NAME: lambda: t_client.get("/"),
         "account GET (login + chrome only)": lambda: client.get("/account"),
         "step GET (9 items)": lambda: client.get(step_url),
         "review GET (35 answers)": lambda: client.get(f"/assessments/{aid}/review"),
         "step GET + save POST": save,
     }
-    rounds = {name: [] for name in subjects}
-    for _ in range(args.rounds):
-        for name, fn in subjects.items():
-            rounds[name].append(measure(fn, args.seconds))
-    rps = {name: statistics.median(values) for name, values in rounds.items()}
-    t_rps = rps["T (1 query + 35-row template)"]
+    rps = interleaved_medians(subjects, args.rounds, args.seconds)
     goals = {"step GET (9 items)": 0.40, "review GET (35 answers)": 0.40}
-    print(f"{'subject':34} {'req/s':>9} {'vs hello':>9} {'vs T':>7}  goal")
-    failed = False
-    for name, value in rps.items():
-        ratio = value / t_rps
-        goal = goals.get(name)
-        verdict = (
-            ""
-            if goal is None
-            else (f">= {goal:.2f} ok" if ratio >= goal else f">= {goal:.2f} MISSED")
-        )
-        failed |= goal is not None and ratio < goal
-        print(f"{name:34} {value:9.1f} {value / rps['hello']:9.3f} {ratio:7.3f}  {verdict}")
-    return 1 if failed else 0
+    return print_ratios(rps, goals)
 
 
 if __name__ == "__main__":
