@@ -16,6 +16,13 @@ Rules: every ``from`` is an item of the older version and appears once; every ``
 of the newer version. A newer item is comparable with the older year only when exactly one
 older item maps to it (a split keeps the old level for each successor; a merge of several
 older items has no single earlier level and is 比較不可, as is an item nobody maps to).
+
+Target tracking (scoring rule P10) reads the same rule the other way round: a target set on an
+older item is followed, in a year answered with the newer version, by the newer items that
+continue it -- those whose one predecessor it is (``continuations``). One continuation: its
+level. A split: the lowest of the parts' levels (the target is reached only when every part
+reaches it). A merge (several older items into one newer item) continues none of them, so those
+older items' targets are 比較不可 in that year, as is an older item no newer item continues.
 Validated completely like a version file: every problem reported at once.
 """
 
@@ -49,6 +56,10 @@ class ItemMapping:
         sources = [old for old, new_ids, _ in self.entries if new_item_id in new_ids]
         return sources[0] if len(sources) == 1 else None
 
+    def continuations(self, new_item_ids: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+        """{older item: the newer items continuing it}; see ``continuations``."""
+        return continuations({new_id: self.predecessor(new_id) for new_id in new_item_ids})
+
     def carry_over(self, old_values: Mapping[str, Any], new_item_ids: tuple[str, ...]) -> dict:
         """Older per-item values re-keyed by newer item id; None where not comparable."""
         result = {}
@@ -56,6 +67,17 @@ class ItemMapping:
             old_id = self.predecessor(new_id)
             result[new_id] = None if old_id is None else old_values.get(old_id)
         return result
+
+
+def continuations(predecessor_of: Mapping[str, str | None]) -> dict[str, tuple[str, ...]]:
+    """{older item: the newer items whose one predecessor it is}, in the newer version's order,
+    from ``{newer item: its one predecessor or None}``. An older item left out has no
+    continuation (比較不可 for its target in a year of the newer version)."""
+    result: dict[str, list[str]] = {}
+    for new_id, old_id in predecessor_of.items():
+        if old_id is not None:
+            result.setdefault(old_id, []).append(new_id)
+    return {old_id: tuple(new_ids) for old_id, new_ids in result.items()}
 
 
 def parse_mapping(text: str, older: Index, newer: Index, name: str = "<mapping>") -> ItemMapping:

@@ -73,12 +73,26 @@ P9  Qualitative targets.  A target maturity level set in ``set_year`` (when
     with direction ``"higher"``, baseline = ``current_at_set`` and the levels
     of later assessments as actuals.  Levels must be ints in 0..5.  A year
     that ended without a submitted assessment is a missing actual (P5).
+
+P10 Targets across index versions.  A later year answered with another index
+    version gives an item's actual only through an item mapping from the set
+    year's version to that year's version (the caller resolves it; see
+    ``questionnaires/mapping.py`` for which newer items continue an older
+    one).  An item continued by several newer items (a split) takes the
+    lowest of their levels (``continued_level``): the target counts as
+    reached only when every part reaches it.  A year in which the item has no
+    continuation (no mapping between the versions, no newer item continuing
+    it, or a merge of several older items) is *not comparable* for the item:
+    it is left out of the actuals.  When no actual decides the status
+    (``"missing"`` or ``"no_data"``) and such a year lies between the year due
+    (for ``"missing"``; the set year otherwise) and ``as_of_year``, the status
+    is ``"not_comparable"`` (比較不可): the company did answer, the index changed.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -94,12 +108,15 @@ __all__ = [
     "HIGHER",
     "LOWER",
     "MISSING",
+    "NOT_COMPARABLE",
     "NO_DATA",
     "ON_TRACK",
+    "QUALITATIVE_STATUS_CODES",
     "STATUS_CODES",
     "Series",
     "Status",
     "expected_progress",
+    "continued_level",
     "is_reached",
     "ordered_rank",
     "progress",
@@ -118,7 +135,9 @@ ON_TRACK = "on_track"
 BEHIND = "behind"
 NO_DATA = "no_data"
 MISSING = "missing"
+NOT_COMPARABLE = "not_comparable"  # P10: qualitative targets across index versions only
 STATUS_CODES = (ACHIEVED, ON_TRACK, BEHIND, MISSING, NO_DATA)
+QUALITATIVE_STATUS_CODES = (*STATUS_CODES, NOT_COMPARABLE)
 
 
 # --------------------------------------------------------------------------
@@ -347,11 +366,14 @@ def qualitative_target_status(
     target_year: int,
     actuals: Mapping[int, int],
     as_of_year: int,
+    not_comparable_years: Iterable[int] = (),
 ) -> Status:
-    """Status of an item's target level set in an earlier year (P9).
+    """Status of an item's target level set in an earlier year (P9, P10).
 
     ``actuals`` maps fiscal year -> the item's current level in that year's
-    assessment (years without an assessment are absent).
+    assessment (years without an assessment are absent).  ``not_comparable_years``
+    are later years answered with another index version in which the item has no
+    continuation (P10); they must not be in ``actuals``.
     """
     validate_level(current_at_set, what="current level at set year")
     validate_level(target, what="target level")
@@ -370,4 +392,24 @@ def qualitative_target_status(
         target=target,
         actuals=levels,
     )
-    return status(series, HIGHER, as_of_year)
+    result = status(series, HIGHER, as_of_year)
+    not_comparable = set(not_comparable_years)
+    if not_comparable & set(levels):
+        raise ValueError("a not comparable year cannot have an actual")
+    if result.code in (MISSING, NO_DATA):
+        since = result.missing_year if result.code == MISSING else set_year + 1
+        blocked = [y for y in not_comparable if since <= y <= as_of_year]
+        if blocked:
+            return Status(NOT_COMPARABLE, None, None, None, None, missing_year=min(blocked))
+    return result
+
+
+def continued_level(levels: Sequence[int | None]) -> int | None:
+    """An older item's level in a year of a newer index version, from the levels of the newer
+    items continuing it (P10): the lowest of them, ``None`` when any is unanswered or there is
+    none."""
+    if not levels or any(level is None for level in levels):
+        return None
+    for level in levels:
+        validate_level(level, what="continued level")
+    return min(levels)

@@ -15,6 +15,7 @@ from app.companies.services import (
 from app.extensions import db
 from app.models import Company
 from app.progress.comparison import change_texts, year_cards
+from app.progress.qualitative import TARGET_STATUS_LABELS, running_target_summaries
 from app.web.guards import roles_required
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
@@ -60,6 +61,8 @@ def dashboard(company_id):
         overview=overview,
         cards=cards,
         changes=change_texts(company.id, cards),
+        target_sets=running_target_summaries(company.id, overview.current_fiscal_year),
+        status_labels=TARGET_STATUS_LABELS,
         can_edit=can(current_user, "edit", company.id),
         can_manage=can(current_user, "manage", company.id),
         is_member=current_user.role == "member",  # exports and imports are for members only

@@ -12,7 +12,7 @@ from app.models import Indicator
 from app.web.line_charts import LineChart, LineData, line_chart
 from app.web.numbers import percent_text
 from scoring.maturity import round_half_away
-from scoring.progress import STATUS_CODES, Series, Status, status
+from scoring.progress import NOT_COMPARABLE, STATUS_CODES, Series, Status, status
 from scoring.progress import trajectory as planned_path
 
 STATUS_LABELS = {
@@ -21,12 +21,18 @@ STATUS_LABELS = {
     "behind": "遅れ",
     "missing": "実績未入力",
     "no_data": "データなし",
+    NOT_COMPARABLE: "比較不可",  # qualitative targets across index versions only (P10)
 }
 
 
 def count_statuses(statuses) -> dict[str, int]:
+    """Counts per status; 比較不可 only when some status is (KPIs and one-version companies
+    never show it)."""
     counts = Counter(s.code for s in statuses)
-    return {code: counts.get(code, 0) for code in STATUS_CODES}
+    result = {code: counts.get(code, 0) for code in STATUS_CODES}
+    if counts.get(NOT_COMPARABLE):
+        result[NOT_COMPARABLE] = counts[NOT_COMPARABLE]
+    return result
 
 
 def percent(value: float | None) -> str:

@@ -1,8 +1,9 @@
 """The yearly maturity scores of a company, from the stored score snapshots: the summary on
 the progress page (score_history) and the history page (company_history)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from app.indexes import services as index_versions
 from app.progress.comparison import change_texts, labels_for, year_cards, year_comparisons
 from app.progress.submitted import LEVEL_LABELS, levels_of, submitted_years
 from app.web.line_charts import LineChart, LineData, line_chart
@@ -115,6 +116,10 @@ class ItemTargets:
     item_id: str
     title: str
     levels: dict[int, tuple[int | None, int | None]]  # {year: (current, target)}
+    # Years of an older version, read through the stored item mapping: {year: older item id};
+    # not_comparable: years in which the item has no single older item (or no mapping).
+    via: dict[int, str] = field(default_factory=dict)
+    not_comparable: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -204,16 +209,26 @@ def company_history(company_id: int) -> CompanyHistory:
         charts.append(HistoryChart(key, title, kind, _level_chart(span, current, target)))
 
     levels = levels_of(rows)
-    items = [
-        ItemTargets(
-            item.id,
-            item.title,
-            {
-                row.fiscal_year: levels[row.assessment_id].get(item.id, (None, None))
-                for row in rows
-                if row.index_version == newest.version_id
-            },
-        )
-        for item in newest.items
-    ]
+    # {year: {newest item: the item read in that year, or None}}: the same item in a year of
+    # the newest version, its one predecessor through the stored mapping otherwise (R10).
+    read_as: dict[int, dict[str, str | None]] = {}
+    for row in rows:
+        if row.index_version == newest.version_id:
+            read_as[row.fiscal_year] = {i: i for i in newest.item_ids}
+        else:
+            mapped = index_versions.predecessors(row.index_version, newest.version_id)
+            read_as[row.fiscal_year] = dict(mapped) if mapped else {}
+    items = []
+    for item in newest.items:
+        item_levels, via, not_comparable = {}, {}, []
+        for row in rows:
+            source = read_as[row.fiscal_year].get(item.id)
+            if source is None:
+                not_comparable.append(row.fiscal_year)
+                item_levels[row.fiscal_year] = (None, None)
+                continue
+            if source != item.id:
+                via[row.fiscal_year] = source
+            item_levels[row.fiscal_year] = levels[row.assessment_id].get(source, (None, None))
+        items.append(ItemTargets(item.id, item.title, item_levels, via, tuple(not_comparable)))
     return CompanyHistory(years, charts, items)
