@@ -51,6 +51,7 @@ class IndicatorInput:
     target_year: int | None = None
     target_value: Decimal | None = None
     example_id: str | None = None
+    example_version: str | None = None
 
 
 class IndicatorEditForm(FlaskForm):

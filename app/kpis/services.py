@@ -157,6 +157,7 @@ def create_indicator(company, data: IndicatorInput, user) -> Indicator:
     indicator = Indicator(
         company_id=company.id,
         example_id=data.example_id,
+        example_version=data.example_version if data.example_id else None,
         name=data.name,
         definition=data.definition,
         value_type=data.value_type,
@@ -421,6 +422,7 @@ def start_new_cycle(
     successor = Indicator(
         company_id=indicator.company_id,
         example_id=indicator.example_id,
+        example_version=indicator.example_version,
         name=indicator.name,
         definition=indicator.definition,
         value_type=indicator.value_type,

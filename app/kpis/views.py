@@ -5,6 +5,7 @@ Pages are read with action "view" (members and advisors with a grant); every cha
 """
 
 import re
+from dataclasses import replace
 
 from flask import (
     Blueprint,
@@ -19,9 +20,14 @@ from flask_login import current_user
 
 from app.access import can, get_company_or_404, load_indicator
 from app.extensions import db
-from app.indexes import services as index_versions
 from app.kpis import progress, services
-from app.kpis.catalogue import catalogue, find_example, suggested_direction
+from app.kpis.catalogue import (
+    catalogue,
+    catalogue_version,
+    example_of,
+    find_example,
+    suggested_direction,
+)
 from app.kpis.forms import (
     IndicatorEditForm,
     IndicatorForm,
@@ -34,15 +40,12 @@ from app.models import Indicator
 from app.web.errors import render_error
 from app.web.forms import ConfirmForm
 from app.web.guards import roles_required
+from questionnaires import load_index
 
 bp = Blueprint("kpis", __name__)
 YEAR_SUFFIX = re.compile(r"[0-9]{1,4}")  # str.isdigit() is true for "²", which int() refuses
 
 VIEWERS = ("member", "advisor")
-
-
-def _index_version() -> str:
-    return index_versions.default_version()
 
 
 def _require_edit(company_id: int) -> None:
@@ -58,12 +61,15 @@ def _require_edit(company_id: int) -> None:
 def index(company_id):
     company = get_company_or_404(company_id, "view")
     as_of = services.current_fiscal_year(company)
+    version = catalogue_version(company)
     return render_template(
         "kpis/index.html",
         company=company,
         rows=progress.company_indicator_progress(company.id, as_of),
         archived=services.archived_indicators(company.id),
-        groups=catalogue(_index_version()),
+        groups=catalogue(version),
+        catalogue_version=version,
+        catalogue_index=load_index(version),
         value_types=VALUE_TYPES,
         can_edit=can(current_user, "edit", company.id),
         as_of=as_of,
@@ -76,8 +82,9 @@ def new(company_id):
     company = get_company_or_404(company_id, "view")
     _require_edit(company.id)
     current_year = services.current_fiscal_year(company)
+    version = catalogue_version(company)
     if request.method == "GET":
-        example = find_example(_index_version(), request.args.get("example"))
+        example = find_example(version, request.args.get("example"))
         if request.args.get("example") and example is None:
             abort(404)
         # The last completed year, so the first actual (the running year's) can be entered at once.
@@ -85,12 +92,14 @@ def new(company_id):
         form = IndicatorForm(current_year=current_year, formdata=None, data=data)
         return render_template("kpis/form.html", **_form_page(company, form, example))
     form = IndicatorForm(current_year=current_year)
-    example = find_example(_index_version(), form.example_id.data)
+    example = find_example(version, form.example_id.data)
     if form.example_id.data and example is None:
         abort(400)
     if form.validate_on_submit():
         try:
-            indicator = services.create_indicator(company, form.result, current_user)
+            indicator = services.create_indicator(
+                company, replace(form.result, example_version=version), current_user
+            )
         except services.KpiRefused as exc:
             _field_error(form, exc)
         else:
@@ -265,7 +274,7 @@ def edit(indicator_id):
         return redirect(url_for("kpis.detail", indicator_id=indicator.id))
     company = indicator.company
     current_year = services.current_fiscal_year(company)
-    example = find_example(_index_version(), indicator.example_id)
+    example = example_of(indicator, catalogue_version(company))
     if request.method == "GET":
         form = IndicatorEditForm(
             current_year=current_year,

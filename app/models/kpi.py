@@ -52,6 +52,9 @@ class Indicator(db.Model):
         ForeignKey("companies.id", ondelete="CASCADE"), index=True
     )
     example_id: Mapped[str | None] = mapped_column(String(16))
+    # The index version whose catalogue the example came from (example ids are per version);
+    # None for indicators made before it was recorded.
+    example_version: Mapped[str | None] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(KPI_NAME_MAX))
     definition: Mapped[str] = mapped_column(Text)
     value_type: Mapped[str] = mapped_column(String(16))
