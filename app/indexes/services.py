@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import func
 
+from app.audit import record
 from app.extensions import db
 from app.models import Assessment, AssessmentRevision, IndexMapping, IndexVersion
 from app.models._time import utcnow
@@ -148,8 +149,24 @@ def load_definition(text: str, name: str, user=None) -> tuple[Index, str]:
     row.digest = digest
     row.loaded_at = utcnow()
     row.updated_by_id = getattr(user, "id", None)
+    _audit(
+        "index_version_loaded",
+        user,
+        version=version,
+        outcome=outcome,
+        file=name,
+        digest=digest[:12],
+        items=index.item_count,
+    )
     db.session.commit()
     return index, outcome
+
+
+def _audit(event: str, user, **details) -> None:
+    """An audit event in the change's own commit: by the signed-in administrator on the admin
+    page, or ``via: cli`` (no account) from `flask index ...`."""
+    details["via"] = "admin" if user is not None else "cli"
+    record(event, user_id=getattr(user, "id", None), details=details)
 
 
 def _settings_row(version: str) -> IndexVersion:
@@ -168,6 +185,7 @@ def set_default(version: str, user=None) -> None:
         load_index(version)
     except (IndexDefinitionError, UnknownVersionError) as exc:
         raise IndexVersionError(f"版 {version} を読み込めません。") from exc
+    previous = default_version()
     row = _settings_row(version)
     for other in db.session.scalars(
         db.select(IndexVersion).where(IndexVersion.is_default.is_(True))
@@ -178,6 +196,7 @@ def set_default(version: str, user=None) -> None:
     row.is_default = True
     row.active = True
     row.updated_by_id = getattr(user, "id", None)
+    _audit("index_version_default_set", user, version=version, previous=previous)
     db.session.commit()
 
 
@@ -189,6 +208,9 @@ def set_active(version: str, active: bool, user=None) -> None:
     row = _settings_row(version)
     row.active = active
     row.updated_by_id = getattr(user, "id", None)
+    _audit(
+        "index_version_activated" if active else "index_version_deactivated", user, version=version
+    )
     db.session.commit()
 
 
@@ -213,7 +235,7 @@ def _mapping_versions(text: str, name: str) -> tuple[Index, Index]:
     return indexes[0], indexes[1]
 
 
-def load_mapping_definition(text: str, name: str) -> tuple[str, str, str]:
+def load_mapping_definition(text: str, name: str, user=None) -> tuple[str, str, str]:
     """Validate and store an item mapping between two loaded versions; returns (from, to,
     outcome). A broken mapping changes nothing."""
     older, newer = _mapping_versions(text, name)
@@ -227,6 +249,15 @@ def load_mapping_definition(text: str, name: str) -> tuple[str, str, str]:
         row = IndexMapping(from_version=older.version_id, to_version=newer.version_id)
         db.session.add(row)
     row.definition, row.digest, row.loaded_at = text, digest, utcnow()
+    _audit(
+        "index_mapping_loaded",
+        user,
+        from_version=older.version_id,
+        to_version=newer.version_id,
+        outcome=outcome,
+        file=name,
+        digest=digest[:12],
+    )
     db.session.commit()
     return older.version_id, newer.version_id, outcome
 

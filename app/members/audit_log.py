@@ -74,6 +74,11 @@ EVENT_LABELS = {
     "role_change": "アカウントの種類を変更",
     "two_factor_policy_changed": "2段階認証を必須とする役割を変更",
     "export": "集計データを出力",
+    "index_version_loaded": "指標の版を読み込み",
+    "index_version_default_set": "新しい診断の既定の版を変更",
+    "index_version_activated": "指標の版を有効化",
+    "index_version_deactivated": "指標の版を停止",
+    "index_mapping_loaded": "版の対応表を読み込み",
 }
 SCOPE_LABELS = {"read": "閲覧のみ", "comment": "閲覧とコメント"}
 REFUSAL_LABELS = {
