@@ -62,7 +62,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_cli(app)
 
+    from app.indexes import citation
     from app.indexes.store import DatabaseVersions
+
+    citation.init_app(app)
     from questionnaires import load_index, loader
 
     loader.use_stored_versions(DatabaseVersions())  # versions loaded with `flask index load`

@@ -352,6 +352,7 @@ class _Builder:
             framework_label=framework_label or "枠組み",
             synthetic=synthetic,
             leading_rule=leading_rule,
+            default_source_id=self.default_source,
         )
 
     def item_criteria(self, item: dict) -> dict[str, Any]:

@@ -208,6 +208,7 @@ class Index:
     framework_label: str = "枠組み"
     synthetic: bool = False
     leading_rule: LeadingRule | None = None
+    default_source_id: str | None = None  # meta.default_source: the source of most texts
     _items_by_id: Mapping[str, Item] = field(init=False, repr=False, compare=False)
     _groups: tuple[ItemGroup, ...] = field(init=False, repr=False, compare=False)
 

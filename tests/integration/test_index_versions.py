@@ -400,6 +400,8 @@ def test_bureau_report_and_csv_follow_the_synthetic_structure(
         t for t in page.select("table") if t.caption.get_text().startswith("全体と枠組み別の成熟度")
     )
     labels = [tr.find(["th", "td"]).get_text(strip=True) for tr in summary.select("tbody tr")]
+    # The footer cites the report's version (synthetic: never as an official index).
+    assert f"（{SYNTHETIC}）は試験用の合成データ" in page.text("footer .index-citation")
     assert labels == [
         "全体（12項目）",
         "柱A 試験用の経営（4項目）",
