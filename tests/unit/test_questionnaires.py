@@ -638,3 +638,35 @@ def test_package_imports_only_stdlib_and_yaml():
 def test_public_api():
     for name in ("load_index", "available_versions", "DEFAULT_VERSION", "IndexDefinitionError"):
         assert name in questionnaires.__all__
+
+
+# The one-off build script is retired (the 2019-07 file is maintained by hand); these are the
+# rules it applied to the research file's KPI units, kept as a check on the hand-kept file.
+_UNIT_VALUE_TYPES = {
+    "人": "people",
+    "円": "yen",
+    "%": "percent",
+    "件": "count",
+    "日": "days",
+    "回": "times",
+}
+
+
+def test_kpi_value_types_follow_the_research_units(index, shared_source):
+    for src in shared_source["quantitative_examples"]:
+        example = index.kpi_example(src["id"])
+        if example.value_type == "ordered":  # a freshness scale, best first; unit in the note
+            assert example.unit is None and example.scale[0] == "リアルタイム", src["id"]
+            assert f"[{src['unit']}]" in example.note
+        elif example.value_type == "ratio":
+            assert example.unit == src["unit"], src["id"]
+        else:
+            assert example.unit == src["unit"], src["id"]
+            expected = "number" if src["unit"] is None else _UNIT_VALUE_TYPES[src["unit"]]
+            assert example.value_type == expected, src["id"]
+
+
+def test_the_2019_file_says_it_is_maintained_by_hand():
+    header = PACKAGED_FILE.read_text(encoding="utf-8").split("\nmeta:", 1)[0]
+    assert "Maintained by hand" in header
+    assert not (PACKAGED_FILE.parents[1] / "tools" / "build_2019_07.py").exists()
