@@ -73,6 +73,7 @@ def test_examples_follow_the_version_of_this_years_assessment(
     assert sorted(ids) == sorted(e.id for e in synthetic.kpi_examples)
     page = Page(client.get(f"/companies/{company.id}/kpis"))
     assert "公式ではない版" in page.text(f"{EXAMPLES} .synthetic-version")
+    assert f"（{SYNTHETIC}）は試験用の合成データ" in page.text("footer .index-citation")
 
     # A new indicator from a synthetic example is pre-filled and remembers the version;
     # a 2019 example id is not offered any more.
