@@ -22,9 +22,9 @@ from app.reports import cells as C
 from app.reports.build_context import BuildContext
 from app.reports.builders import extra_cells
 from app.reports.disclosure import Earlier, publishable
+from app.reports.leading import leading_test
 from app.reports.stats import Summary, share
 from questionnaires import load_index, reference
-from scoring import is_leading
 
 LEVELS = range(6)
 
@@ -190,7 +190,10 @@ def _item_counts(release_id: int) -> dict[str, dict[str, list]]:
 def _figures(companies: list[_Company], items: dict[str, list], index) -> dict:
     n = len(companies)
     overall = _summary((c.current, c.target) for c in companies)
-    overall["leading_share"] = share(sum(is_leading(*c.current) for c in companies), n)
+    leading = leading_test(index)
+    overall["leading_share"] = (
+        None if leading is None else share(sum(leading(c) for c in companies), n)
+    )
     item_figures = {}
     for item in index.items:
         slot = items.get(item.id, [0] * 8)
