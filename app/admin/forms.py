@@ -1,9 +1,10 @@
 """Admin forms. Choices are fixed lists, so a posted value outside them is refused."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from app.admin.services import ROLE_LABELS, STAFF_ROLES, bureau_choices
 from app.web.form_fields import single_line
@@ -51,3 +52,12 @@ class TwoFactorPolicyForm(FlaskForm):
     advisor = BooleanField(ROLE_LABELS["advisor"])
     bureau = BooleanField(ROLE_LABELS["bureau"])
     admin = BooleanField(ROLE_LABELS["admin"])
+
+
+class ReleaseForm(FlaskForm):
+    """Publish a bureau report release: a fiscal year and one of the loaded index versions."""
+
+    fiscal_year = IntegerField(
+        _l("年度"), validators=[InputRequired(), NumberRange(min=2000, max=2100)]
+    )
+    index_version = SelectField(_l("指標の版"), validators=[DataRequired()])

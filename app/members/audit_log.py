@@ -74,6 +74,8 @@ EVENT_LABELS = {
     "role_change": "アカウントの種類を変更",
     "two_factor_policy_changed": "2段階認証を必須とする役割を変更",
     "export": "集計データを出力",
+    "report_released": "集計レポートを公表",
+    "report_checked": "公表済みの集計を現在の回答と照合",
 }
 SCOPE_LABELS = {"read": "閲覧のみ", "comment": "閲覧とコメント"}
 REFUSAL_LABELS = {
