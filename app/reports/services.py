@@ -320,6 +320,9 @@ def report_tables(report: ScopeReport) -> tuple[ReportTable, ...]:
                 tuple(_figure_row(c.label, c) for c in cells),
             )
         )
+    side_by_side = _bureaus_side_by_side(report)
+    if side_by_side is not None:
+        tables.append(side_by_side)
     groups = focus.figures["groups"]
     tables.append(
         ReportTable(
@@ -401,6 +404,35 @@ def report_tables(report: ScopeReport) -> tuple[ReportTable, ...]:
 
 
 NOT_COMPARABLE = "比較不可"
+
+
+def _bureaus_side_by_side(report: ScopeReport) -> ReportTable | None:
+    """The national page: every bureau's framework means beside each other, from the same
+    bureau cells as the 経済産業局別 table (nothing published that a bureau filter does not)."""
+    bureaus = next((cells for t, cells in report.breakdowns if t.key == "bureau"), None)
+    if bureaus is None:
+        return None
+    index = report.index
+    columns = ["経済産業局", "企業数"]
+    for f in index.frameworks:
+        columns += [f"{f.name} 現在値の平均", f"{f.name} 目標値の平均"]
+    rows = []
+    for cell in bureaus:
+        if not cell.shown:
+            rows.append((cell.label, SUPPRESSED_TEXT))
+            continue
+        row = [cell.label, cell.figures["n"]]
+        for f in index.frameworks:
+            part = cell.figures["frameworks"][f.id]
+            row += [score(part["current_mean"]), score(part["target_mean"])]
+        rows.append((*row, cell.note))
+    return ReportTable(
+        "bureau_frameworks",
+        "経済産業局別・枠組み別",
+        "経済産業局別・枠組み別の平均レベル（各局を並べて比較）",
+        (*columns, "備考"),
+        tuple(rows),
+    )
 
 
 def _change(before, after):

@@ -173,3 +173,30 @@ def test_panel_across_index_versions_uses_only_mapped_items(
             note = "前年度は指標 2019-07: 対応する0項目のみ比較"
             assert set(rows) >= {"全体", "柱A 試験用の経営"}
             assert all(r == ["5", *["比較不可"] * 6, note] for r in rows.values())
+
+
+def test_national_account_sees_every_bureau_side_by_side(submitted, release, bureau_client):
+    """関東 (5 in 東京) and 近畿 (5 in 大阪) beside each other by framework, the same figures
+    as each bureau's own page, and a bar per bureau with its text for screen readers."""
+    _five_panel_companies(submitted, release)  # 2024 and 2025 in 東京
+    for c, t in zip((3, 3, 3, 4, 4), (4, 4, 5, 5, 5), strict=True):
+        submitted("27", c, t, **SMALL)
+    release(2025)
+    national = bureau_client("national")
+    page = national.get("reports.index")
+    table = page_tables(page)["経済産業局別・枠組み別の平均レベル（各局を並べて比較）"]
+    assert table[0][:4] == [
+        "経済産業局",
+        "企業数",
+        "DX推進の枠組み 現在値の平均",
+        "DX推進の枠組み 目標値の平均",
+    ]
+    rows = {row[0]: row[1:] for row in table[1:]}
+    assert rows["関東経済産業局"][:5] == ["5", "2.60", "3.60", "2.60", "3.60"]
+    assert rows["近畿経済産業局"][:5] == ["5", "3.40", "4.60", "3.40", "4.60"]
+    assert rows["北海道経済産業局"] == [SUPPRESSED_TEXT]
+    bars = {g.title.get_text() for g in page.select("figure.distribution g")}
+    assert "関東経済産業局: 現在値の平均 2.60、目標値の平均 3.60" in bars
+    assert "北海道経済産業局: 非公表" in bars
+    csv_body = national.client.get(national.url("reports.export_csv")).get_data(as_text=True)
+    assert csv_tables(csv_body)["経済産業局別・枠組み別の平均レベル（各局を並べて比較）"] == table
