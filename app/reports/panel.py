@@ -14,7 +14,7 @@ panel + rest, and every line of app/reports/cells.py for panel cells and for res
 cell carries a company as (this year's submission, previous year's submission), so a reopen of
 either year is a change over time. The previous year's side of a panel cell is also compared with
 every earlier release of the previous year (its cell X and its panel X): they must differ by 0 or
-at least k companies, or the panel stays hidden. A panel is published afresh only with its cell.
+at least k companies, or the panel stays hidden.
 """
 
 from __future__ import annotations
@@ -323,15 +323,15 @@ def build(ctx: BuildContext, k: int = MIN_COMPANIES) -> list[dict]:
     members = dict(ctx.cell_members) | panel_members
     for key in C.all_cells():
         members.setdefault(key, {})
+    # The main cells keep the first pass's decisions: the unpublished ones stay hidden here
+    # (a panel may still be published under a hidden cell when the rest of it is hidden too).
     forced = {key for key in C.all_cells() if key not in ctx.publish}
-    forced |= {panel_key(key) for key in forced}
     forced |= _previous_year_breaches(ctx, panel_members, k)
     decided = publishable(members, panel_lines(), _with_earlier_panels(ctx), k, forced)
-    fresh = {
-        key
-        for key in C.all_cells()
-        if key in ctx.publish and key in decided and panel_key(key) in decided
-    }
+    # A main cell this pass would hide (its panel and rest both hidden) stays published: its
+    # own figures are the first pass's business; its panel is hidden with it.
+    fresh = {key for key in C.all_cells() if key in decided or key not in ctx.publish}
+    fresh = {key for key in fresh if panel_key(key) in decided}
     means = _company_means(ctx.release.id, pairs, ctx.index) if fresh else {}
     rows = []
     for key in C.all_cells():

@@ -165,14 +165,14 @@ def test_seed_demo_is_refused_in_production(seed, db, app, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("email", "heading", "companies", "scope_words"),
+    ("email", "heading", "companies", "panel", "scope_words"),
     [
-        ("bureau@demo.example", "集計レポート（関東経済産業局）", "11", "管轄内の企業"),
-        ("national@demo.example", "集計レポート（全国）", "16", "全国の企業"),
+        ("bureau@demo.example", "集計レポート（関東経済産業局）", "11", "6", "管轄内の企業"),
+        ("national@demo.example", "集計レポート（全国）", "16", "11", "全国の企業"),
     ],
 )
 def test_demo_bureau_accounts_see_the_seeded_release(
-    app, seed, db, email, heading, companies, scope_words
+    app, seed, db, email, heading, companies, panel, scope_words
 ):
     from bs4 import BeautifulSoup
 
@@ -198,6 +198,11 @@ def test_demo_bureau_accounts_see_the_seeded_release(
     assert html.select_one("#release option[selected]").get_text().startswith(
         f"{this_year - 1}年度"
     )
-    # the Tokyo companies submitted both years: the panel table is there with figures
-    captions = [t.caption.get_text(strip=True) for t in html.select("table")]
-    assert any(c.startswith("前年度との比較（両年度に提出した企業のみ") for c in captions)
+    # the Tokyo and Osaka companies submitted both years: the panel has figures
+    (table,) = [
+        t
+        for t in html.select("table")
+        if t.caption.get_text(strip=True).startswith("前年度との比較（両年度に提出した企業のみ")
+    ]
+    first = [c.get_text(strip=True) for c in table.select("tbody tr")[0].find_all(["th", "td"])]
+    assert first[:2] == ["全体", panel] and first[2] != "—（非公表）"
