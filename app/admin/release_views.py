@@ -42,7 +42,7 @@ def releases():
     form = _form()
     if not form.validate_on_submit():
         return _page(form, 400 if form.errors else 200)
-    year, version = form.fiscal_year.data, form.index_version.data
+    year, version = form.fiscal_year.number, form.index_version.data
     try:
         release = create_release(year, version, current_user)
     except ReleaseError as exc:

@@ -78,7 +78,7 @@ class BureauMeans:
     bars: tuple[MeanBar, ...]
 
 
-BUREAU_LABEL_WIDTH = 130
+BUREAU_LABEL_WIDTH = 165
 
 
 def bureau_means(report) -> BureauMeans | None:

@@ -195,8 +195,8 @@ def test_demo_bureau_accounts_see_the_seeded_release(
     }
     this_year = fiscal_year_of(today_jst(), 4)
     assert tiles["提出企業数"] == companies
-    assert html.select_one("#release option[selected]").get_text().startswith(
-        f"{this_year - 1}年度"
+    assert (
+        html.select_one("#release option[selected]").get_text().startswith(f"{this_year - 1}年度")
     )
     # the Tokyo and Osaka companies submitted both years: the panel has figures
     (table,) = [
