@@ -1,6 +1,8 @@
 """Demo data for `make run`: a company with the last two years' submitted assessments and three
 quantitative indicators, its members, an advisor it granted access to, a staff account of its
-regional bureau, and an administrator."""
+regional bureau, a national (本省) account, and an administrator; plus made-up peer companies
+(デモ企業…, no members) and a published bureau report release of both years, so the bureau
+pages show figures (a release needs at least five companies per cell)."""
 
 from app.advisors.services import grant_access
 from app.assessments import services
@@ -11,6 +13,8 @@ from app.kpis import services as kpi_services
 from app.kpis.forms import IndicatorInput
 from app.kpis.value_types import parse_value
 from app.models import Company, Membership
+from app.reports.cells import NATIONAL
+from app.reports.releases import create_release
 from questionnaires import DEFAULT_VERSION, load_index, reference
 
 DEMO_PASSWORD = "sakura-demo-passphrase"  # noqa: S105 - documented demo credential, dev only
@@ -20,6 +24,7 @@ DEMO_ACCOUNTS = (
     ("viewer@demo.example", "member", "鈴木 一郎（閲覧者）"),
     ("advisor@demo.example", "advisor", "高橋 美咲（支援者）"),
     ("bureau@demo.example", "bureau", "伊藤 健（経済産業局）"),
+    ("national@demo.example", "bureau", "中村 誠（本省・全国）"),
     ("admin@demo.example", "admin", "渡辺 直子（管理者）"),
 )
 ADVISOR_ORGANISATION = "さくら地域支援センター"
@@ -35,7 +40,7 @@ def seed_demo() -> list[str]:
             role=role,
             display_name=name,
             organisation=ADVISOR_ORGANISATION if role == "advisor" else None,
-            bureau_code=bureau_code if role == "bureau" else None,
+            bureau_code=_bureau_of(email, role, bureau_code),
         )
         for email, role, name in DEMO_ACCOUNTS
     }
@@ -64,11 +69,48 @@ def seed_demo() -> list[str]:
     for year, lift in ((this_year - 2, 0), (this_year - 1, 1)):
         _submit_assessment(company, owner, year, lift)
     _seed_indicators(company, owner, first_year=this_year - 2)
+    _seed_peers(owner, this_year)
+    for year in (this_year - 2, this_year - 1):
+        create_release(year, DEFAULT_VERSION, users["admin@demo.example"])
     return [f"demo account: {email} / {DEMO_PASSWORD}" for email, _, _ in DEMO_ACCOUNTS]
 
 
-def _submit_assessment(company, owner, year: int, lift: int) -> None:
-    """A submitted year; ``lift`` raises the current levels, so the second year shows progress."""
+def _bureau_of(email: str, role: str, regional: str) -> str | None:
+    if role != "bureau":
+        return None
+    return NATIONAL if email.startswith("national@") else regional
+
+
+# Made-up peers: (prefecture, JSIC division, employees, submitted two years ago too). Tokyo's
+# continue from two years ago (the panel); Kanagawa's submit for the first time last year.
+DEMO_PEERS = (
+    *(("13", "E", 40 + 30 * k, True) for k in range(5)),
+    *(("14", "G", 15 + 20 * k, False) for k in range(5)),
+    *(("27", "E", 60 + 25 * k, True) for k in range(5)),
+)
+
+
+def _seed_peers(owner, this_year: int) -> None:
+    for n, (prefecture, jsic, employees, earlier) in enumerate(DEMO_PEERS, start=1):
+        peer = Company(
+            name=f"デモ企業{n:02d}（架空）",
+            prefecture_code=prefecture,
+            jsic_division=jsic,
+            sme_sector="manufacturing_and_other",
+            employees=employees,
+            capital_yen=30_000_000,
+            fiscal_year_start_month=4,
+        )
+        db.session.add(peer)
+        db.session.commit()
+        if earlier:
+            _submit_assessment(peer, owner, this_year - 2, n % 2, shift=n)
+        _submit_assessment(peer, owner, this_year - 1, 1 + n % 2, shift=n)
+
+
+def _submit_assessment(company, owner, year: int, lift: int, shift: int = 0) -> None:
+    """A submitted year; ``lift`` raises the current levels, so the second year shows progress;
+    ``shift`` varies the levels between the made-up peers."""
     index = load_index(DEFAULT_VERSION)
     assessment = services.start_assessment(
         company, year, owner, prefill=False, index_version=DEFAULT_VERSION
@@ -77,10 +119,10 @@ def _submit_assessment(company, owner, year: int, lift: int) -> None:
     for n, step in enumerate(index.steps):
         values = {}
         for k, item_id in enumerate(step.item_ids):
-            current = min(5, (n + k) % 3 + lift * (k % 2))
+            current = min(5, (n + k + shift) % 3 + lift * (k % 2))
             values[item_id] = {
                 "current": current,
-                "target": min(5, (n + k) % 3 + 2),
+                "target": min(5, (n + k + shift) % 3 + 2),
                 "evidence": "デモデータ",
                 "action": "",
             }

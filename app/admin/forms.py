@@ -1,12 +1,13 @@
 """Admin forms. Choices are fixed lists, so a posted value outside them is refused."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from app.admin.services import ROLE_LABELS, STAFF_ROLES, bureau_choices
-from app.web.form_fields import single_line
+from app.web.form_fields import StrictIntegerField, single_line
 
 
 def _bureau_field():
@@ -51,3 +52,15 @@ class TwoFactorPolicyForm(FlaskForm):
     advisor = BooleanField(ROLE_LABELS["advisor"])
     bureau = BooleanField(ROLE_LABELS["bureau"])
     admin = BooleanField(ROLE_LABELS["admin"])
+
+
+class ReleaseForm(FlaskForm):
+    """Publish a bureau report release: a fiscal year and one of the loaded index versions."""
+
+    fiscal_year = StrictIntegerField(
+        _l("年度"),
+        validators=[InputRequired(message=_l("年度を入力してください。"))],
+        minimum=2000,
+        maximum=2100,
+    )
+    index_version = SelectField(_l("指標の版"), validators=[DataRequired()])

@@ -249,3 +249,7 @@ def version_deactivate(version):
         lambda v, user: index_versions.set_active(v, False, user),
         "版 {version} を停止しました（この版の既存の診断はそのままです）。",
     )
+
+
+# The release page's routes live in their own module on this blueprint.
+from app.admin import release_views  # noqa: E402, F401

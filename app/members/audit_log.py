@@ -79,6 +79,8 @@ EVENT_LABELS = {
     "index_version_activated": "指標の版を有効化",
     "index_version_deactivated": "指標の版を停止",
     "index_mapping_loaded": "版の対応表を読み込み",
+    "report_released": "集計レポートを公表",
+    "report_checked": "公表済みの集計を現在の回答と照合",
 }
 SCOPE_LABELS = {"read": "閲覧のみ", "comment": "閲覧とコメント"}
 REFUSAL_LABELS = {

@@ -11,7 +11,12 @@ from app.models.index_version import IndexMapping, IndexVersion
 from app.models.invitation import Invitation
 from app.models.kpi import Indicator, IndicatorValue, TargetRevision
 from app.models.password_reset import PasswordResetToken
-from app.models.report_release import ReleaseCell, ReleaseMember, ReportRelease
+from app.models.report_release import (
+    ReleaseCell,
+    ReleaseMember,
+    ReleasePanelMember,
+    ReportRelease,
+)
 from app.models.review import ItemRating, ReviewComment
 from app.models.signup import SignupRequest
 from app.models.two_factor import RecoveryCode, TwoFactorPolicy
@@ -38,6 +43,7 @@ __all__ = [
     "RecoveryCode",
     "ReleaseCell",
     "ReleaseMember",
+    "ReleasePanelMember",
     "ReportRelease",
     "ReviewComment",
     "SignupRequest",

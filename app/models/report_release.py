@@ -58,3 +58,19 @@ class ReleaseCell(db.Model):
         ForeignKey("report_releases.id", ondelete="SET NULL")
     )
     figures: Mapped[dict | None] = mapped_column(JSON)
+
+
+class ReleasePanelMember(db.Model):
+    """A release's panel (app/reports/panel.py): a counted company that also has a submitted
+    assessment of the previous fiscal year, and which submission of that year was compared.
+    Kept to compare the next release's panel cells with this one's. Never shown."""
+
+    __tablename__ = "report_release_panel_members"
+
+    release_id: Mapped[int] = mapped_column(
+        ForeignKey("report_releases.id", ondelete="CASCADE"), primary_key=True
+    )
+    company_id: Mapped[int] = mapped_column(primary_key=True)
+    previous_assessment_id: Mapped[int]
+    previous_submission: Mapped[int]  # the previous year's version counter at release time
+    previous_index_version: Mapped[str] = mapped_column(String(32))

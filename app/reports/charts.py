@@ -57,3 +57,59 @@ def distribution(report) -> Distribution | None:
         bars.append(Bar(f"項目{item.id}", k * (BAR_HEIGHT + GAP), tuple(segments), text))
     height = len(bars) * (BAR_HEIGHT + GAP) + 24
     return Distribution(LABEL_WIDTH + BAR_WIDTH + 10, height, LABEL_WIDTH, BAR_HEIGHT, tuple(bars))
+
+
+@dataclass(frozen=True)
+class MeanBar:
+    label: str
+    y: float
+    width: float  # current mean on the 0-5 scale
+    target_x: float  # where the target mean falls
+    text: str  # screen-reader text
+
+
+@dataclass(frozen=True)
+class BureauMeans:
+    width: int
+    height: int
+    label_width: int
+    bar_height: int
+    scale_width: int
+    bars: tuple[MeanBar, ...]
+
+
+BUREAU_LABEL_WIDTH = 165
+
+
+def bureau_means(report) -> BureauMeans | None:
+    """The national page: each published bureau's mean current level as a bar and its mean
+    target as a tick (suppressed bureaus have no bar; the table beside it says 非公表)."""
+    bureaus = next((cells for t, cells in report.breakdowns if t.key == "bureau"), None)
+    if not bureaus:
+        return None
+    bars = []
+    for k, cell in enumerate(bureaus):
+        y = k * (BAR_HEIGHT + GAP)
+        if not cell.shown or cell.figures["overall"]["current_mean"] is None:
+            bars.append(MeanBar(cell.label, y, 0.0, 0.0, f"{cell.label}: 非公表"))
+            continue
+        current = cell.figures["overall"]["current_mean"]
+        target = cell.figures["overall"]["target_mean"] or 0.0
+        bars.append(
+            MeanBar(
+                cell.label,
+                y,
+                round(BAR_WIDTH * current / 5, 2),
+                round(BUREAU_LABEL_WIDTH + BAR_WIDTH * target / 5, 2),
+                f"{cell.label}: 現在値の平均 {current:.2f}、目標値の平均 {target:.2f}",
+            )
+        )
+    height = len(bars) * (BAR_HEIGHT + GAP) + 24
+    return BureauMeans(
+        BUREAU_LABEL_WIDTH + BAR_WIDTH + 10,
+        height,
+        BUREAU_LABEL_WIDTH,
+        BAR_HEIGHT,
+        BAR_WIDTH,
+        tuple(bars),
+    )

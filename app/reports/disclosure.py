@@ -84,9 +84,11 @@ def publishable(
     lines: Sequence[Line],
     earlier: Sequence[Earlier] = (),
     k: int = MIN_COMPANIES,
+    forced: Iterable[str] = (),
 ) -> frozenset[str]:
-    """The cells of ``members`` that the new release may publish."""
-    hidden = {key for key, m in members.items() if len(m) < k}
+    """The cells of ``members`` that the new release may publish; ``forced`` cells are never
+    published (a later pass over sub-cells keeps an earlier pass's decisions)."""
+    hidden = {key for key, m in members.items() if len(m) < k} | set(forced)
     for key, m in members.items():
         if key not in hidden and any(
             key in e.published and _changed_a_little(m, e.members.get(key, {}), k) for e in earlier

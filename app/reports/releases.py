@@ -19,10 +19,12 @@ from sqlalchemy.orm import aliased
 from app.extensions import db
 from app.models import Answer, Assessment, Company, ReleaseCell, ReleaseMember, ReportRelease
 from app.reports import cells as C
+from app.reports.build_context import BuildContext
+from app.reports.builders import extra_cells
 from app.reports.disclosure import Earlier, publishable
+from app.reports.leading import leading_test
 from app.reports.stats import Summary, share
 from questionnaires import load_index, reference
-from scoring import is_leading
 
 LEVELS = range(6)
 
@@ -188,7 +190,10 @@ def _item_counts(release_id: int) -> dict[str, dict[str, list]]:
 def _figures(companies: list[_Company], items: dict[str, list], index) -> dict:
     n = len(companies)
     overall = _summary((c.current, c.target) for c in companies)
-    overall["leading_share"] = share(sum(is_leading(*c.current) for c in companies), n)
+    leading = leading_test(index)
+    overall["leading_share"] = (
+        None if leading is None else share(sum(leading(c) for c in companies), n)
+    )
     item_figures = {}
     for item in index.items:
         slot = items.get(item.id, [0] * 8)
@@ -261,6 +266,21 @@ def _earlier(fiscal_year: int, index_version: str, before_id: int):
     return earlier, latest
 
 
+def _earlier_ids(fiscal_year: int, index_version: str, before_id: int) -> list[int]:
+    """Ids of the releases _earlier() describes, in the same order (for the builders)."""
+    return list(
+        db.session.scalars(
+            select(ReportRelease.id)
+            .where(
+                ReportRelease.fiscal_year == fiscal_year,
+                ReportRelease.index_version == index_version,
+                ReportRelease.id < before_id,
+            )
+            .order_by(ReportRelease.id)
+        )
+    )
+
+
 @dataclass
 class _Computed:
     release: ReportRelease
@@ -268,6 +288,7 @@ class _Computed:
     publish: frozenset[str]
     latest: dict
     figures: dict[str, dict]
+    extra_rows: list[dict]
 
 
 def _compute(fiscal_year: int, index_version: str, user, publish_all: bool = False) -> _Computed:
@@ -315,7 +336,18 @@ def _compute(fiscal_year: int, index_version: str, user, publish_all: bool = Fal
             by_cell[key].append(c)
     items = _item_counts(release.id) if publish else {}
     figures = {key: _figures(by_cell[key], items.get(key, {}), index) for key in publish}
-    return _Computed(release, companies, publish, latest, figures)
+    release_ids = _earlier_ids(fiscal_year, index_version, release.id)
+    context = BuildContext(
+        release,
+        [c.member for c in companies],
+        members,
+        publish,
+        earlier,
+        release_ids,
+        latest,
+        index,
+    )
+    return _Computed(release, companies, publish, latest, figures, extra_cells(context))
 
 
 def create_release(fiscal_year: int, index_version: str, user=None) -> ReportRelease:
@@ -338,7 +370,7 @@ def create_release(fiscal_year: int, index_version: str, user=None) -> ReportRel
                 "figures": figures,
             }
         )
-    db.session.execute(insert(ReleaseCell), rows)
+    db.session.execute(insert(ReleaseCell), rows + computed.extra_rows)
     db.session.commit()
     return computed.release
 

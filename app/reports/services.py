@@ -19,6 +19,7 @@ from app.extensions import db
 from app.models import ReleaseCell, ReportRelease
 from app.reports import cells as C
 from app.reports.disclosure import MIN_COMPANIES
+from app.reports.panel import panel_key, panel_rows
 from app.web.numbers import percent_value
 from questionnaires import load_index, reference
 from scoring import round_half_away
@@ -74,6 +75,8 @@ class ScopeReport:
     filter: tuple[str, str] | None  # (param, value)
     breakdowns: tuple[tuple[C.Table, tuple[CellView, ...]], ...]
     previous: CellView | None  # same cell in the latest release of the previous fiscal year
+    panel: CellView | None = None  # the focus cell's panel (app/reports/panel.py)
+    previous_year_released: bool = False  # a release of the previous fiscal year exists
 
     @property
     def index(self):
@@ -172,7 +175,7 @@ def requested_report(bureau_code: str | None, args) -> tuple[ScopeReport | None,
         if chosen is None
         else (chosen[2], C.filtered_cell(scope, chosen[0], chosen[1])[1])
     )
-    keys = {focus_key} | {key for t in tables for key, _ in t.rows}
+    keys = {focus_key, panel_key(focus_key)} | {key for t in tables for key, _ in t.rows}
     cells = _cells(release.id, keys)
     previous_release = next(
         (
@@ -197,6 +200,8 @@ def requested_report(bureau_code: str | None, args) -> tuple[ScopeReport | None,
                 (t, tuple(_view(cells, key, label) for key, label in t.rows)) for t in tables
             ),
             previous=previous,
+            panel=_view(cells, panel_key(focus_key), focus_label),
+            previous_year_released=any(r.fiscal_year == release.fiscal_year - 1 for r in releases),
         ),
         notices,
     )
@@ -302,6 +307,9 @@ def report_tables(report: ScopeReport) -> tuple[ReportTable, ...]:
                 tuple(rows),
             )
         )
+    panel = _panel_table(report)
+    if panel is not None:
+        tables.append(panel)
     for table, cells in report.breakdowns:
         tables.append(
             ReportTable(
@@ -312,6 +320,9 @@ def report_tables(report: ScopeReport) -> tuple[ReportTable, ...]:
                 tuple(_figure_row(c.label, c) for c in cells),
             )
         )
+    side_by_side = _bureaus_side_by_side(report)
+    if side_by_side is not None:
+        tables.append(side_by_side)
     groups = focus.figures["groups"]
     tables.append(
         ReportTable(
@@ -390,6 +401,93 @@ def report_tables(report: ScopeReport) -> tuple[ReportTable, ...]:
             )
         )
     return tuple(tables)
+
+
+NOT_COMPARABLE = "比較不可"
+
+
+def _bureaus_side_by_side(report: ScopeReport) -> ReportTable | None:
+    """The national page: every bureau's framework means beside each other, from the same
+    bureau cells as the 経済産業局別 table (nothing published that a bureau filter does not)."""
+    bureaus = next((cells for t, cells in report.breakdowns if t.key == "bureau"), None)
+    if bureaus is None:
+        return None
+    index = report.index
+    columns = ["経済産業局", "企業数"]
+    for f in index.frameworks:
+        columns += [f"{f.name} 現在値の平均", f"{f.name} 目標値の平均"]
+    rows = []
+    for cell in bureaus:
+        if not cell.shown:
+            rows.append((cell.label, SUPPRESSED_TEXT))
+            continue
+        row = [cell.label, cell.figures["n"]]
+        for f in index.frameworks:
+            part = cell.figures["frameworks"][f.id]
+            row += [score(part["current_mean"]), score(part["target_mean"])]
+        rows.append((*row, cell.note))
+    return ReportTable(
+        "bureau_frameworks",
+        "経済産業局別・枠組み別",
+        "経済産業局別・枠組み別の平均レベル（各局を並べて比較）",
+        (*columns, "備考"),
+        tuple(rows),
+    )
+
+
+def _change(before, after):
+    return None if before is None or after is None else after - before
+
+
+def _panel_table(report: ScopeReport) -> ReportTable | None:
+    """Year over year for the companies that submitted in both years (the focus cell's panel);
+    shown when the panel has figures or a previous year was released (then 非公表 means it)."""
+    panel = report.panel
+    if panel is None or not (panel.shown or report.previous_year_released):
+        return None
+    year = report.release.fiscal_year
+    columns = (
+        "区分",
+        "企業数",
+        f"{year - 1}年度 現在値の平均",
+        f"{year}年度 現在値の平均",
+        "現在値の増減",
+        f"{year - 1}年度 目標値の平均",
+        f"{year}年度 目標値の平均",
+        "目標値の増減",
+        "備考",
+    )
+    title = f"前年度との比較（両年度に提出した企業のみ、{report.focus.label}）"
+    if not panel.shown:
+        return ReportTable(
+            "panel", "前年度との比較（継続提出企業）", title, columns, (("全体", SUPPRESSED_TEXT),)
+        )
+    figures = panel.figures
+    notes = [panel.note] if panel.note else []
+    index = report.index
+    for version, count in figures["comparable_items"].items():
+        if version != index.version_id:
+            notes.append(f"前年度は指標 {version}: 対応する{count}項目のみ比較")
+    rows = []
+    for row in panel_rows(figures, index):
+        if row.figures is None:
+            rows.append((row.label, figures["n"], *([NOT_COMPARABLE] * 6), "; ".join(notes)))
+            continue
+        f = {name: score(value) for name, value in row.figures.items()}
+        rows.append(
+            (
+                row.label,
+                figures["n"],
+                f["previous_current"],
+                f["current"],
+                _change(f["previous_current"], f["current"]),
+                f["previous_target"],
+                f["target"],
+                _change(f["previous_target"], f["target"]),
+                "; ".join(notes),
+            )
+        )
+    return ReportTable("panel", "前年度との比較（継続提出企業）", title, columns, tuple(rows))
 
 
 def report_heading(report: ScopeReport) -> list[list]:

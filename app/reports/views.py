@@ -47,6 +47,7 @@ def index():
         notices=notices,
         tables=tables,
         distribution=charts.distribution(report) if tables else None,
+        bureau_chart=charts.bureau_means(report) if tables else None,
         choices=filter_choices(report.scope) if report is not None else {},
         query=_query(report),
         suppressed_text=SUPPRESSED_TEXT,

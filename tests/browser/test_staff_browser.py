@@ -24,7 +24,7 @@ def _shot(page, name):
         page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
 
 
-def _submitted_companies(make_user, make_company, levels):
+def _submitted_companies(make_user, make_company, levels, release=True):
     owner = make_user(email="owner@example.jp")
     for n, level in enumerate(levels):
         company = make_company(owner, name=f"会社{n}", prefecture="13" if n % 2 else "22")
@@ -39,7 +39,8 @@ def _submitted_companies(make_user, make_company, levels):
             }
             services.save_step(assessment, step, values, 0, owner)
         services.submit(assessment, assessment.version, owner)
-    create_release(2025, DEFAULT_VERSION)  # bureau pages show released figures only
+    if release:
+        create_release(2025, DEFAULT_VERSION)  # bureau pages show released figures only
 
 
 def _login(page, base, email, password=PASSWORD):
@@ -104,3 +105,32 @@ def test_admin_creates_a_bureau_account(live_server, page, make_user):
     assert_axe_clean(page)
     _shot(page, "staff-admin-list")
     assert "tohoku@meti.example" in page.content()
+
+
+def test_admin_publishes_a_release_and_the_national_account_reads_it(
+    live_server, page, make_user, make_company
+):
+    _submitted_companies(make_user, make_company, [1, 2, 3, 4, 5, 3], release=False)
+    admin = make_user(role="admin", email="admin@example.jp")
+    _login(page, live_server, admin.email)
+    page.get_by_role("link", name="集計の公表").click()
+    assert_axe_clean(page)
+    page.get_by_label("年度").fill("2025")
+    page.get_by_role("button", name="公表する").click()
+    assert page.url.endswith("/admin/releases")
+    assert "2025年度（指標 2019-07）の集計を公表しました" in page.locator(".flash").inner_text()
+    assert page.locator("table.releases tbody tr").count() == 1
+    assert_axe_clean(page)
+    _shot(page, "staff-admin-releases")
+    page.get_by_role("button", name="ログアウト").click()
+
+    national = make_user(role="bureau", email="honsho@meti.example", bureau_code="national")
+    _login(page, live_server, national.email)
+    assert page.url.endswith("/bureau/reports")
+    assert page.locator("h1").inner_text() == "集計レポート（全国）"
+    assert page.locator(".score-tile .value").first.inner_text() == "6"
+    assert "管轄内" not in page.locator("main p.muted").first.inner_text()
+    chart = page.locator("svg[aria-labelledby='bureau-title bureau-desc']")
+    assert chart.count() == 1
+    assert_axe_clean(page)
+    _shot(page, "staff-national-report")

@@ -41,6 +41,7 @@ from app.models import (
     Membership,
     ReviewComment,
 )
+from app.reports.releases import create_release
 from app.reviews import services as review_services
 from questionnaires import load_index
 from tests.conftest import PASSWORD, csrf_from
@@ -122,6 +123,7 @@ CASES = [
     get("/admin/users/new", {"admin": 200}),
     get("/admin/versions", {"admin": 200}),
     get("/admin/security", {"admin": 200}),
+    get("/admin/releases", {"admin": 200}),
     # -- bureau reports -------------------------------------------------------------------------
     get("/bureau/reports", each(BUREAUS, 200)),
     get("/bureau/reports.csv", each(BUREAUS, 200)),
@@ -238,6 +240,9 @@ CASES = [
     post("/admin/versions/2019-07/default", {"admin": 302}, note="already the default"),
     post("/admin/versions/2019-07/deactivate", {"admin": 302}, note="refused: the default"),
     post("/admin/versions/2019-07/activate", {"admin": 302}),
+    post("/admin/releases", {"admin": 400}, note="no fiscal year: the form's errors"),
+    post("/admin/releases/{release}/check", {"admin": 302}),
+    post("/admin/releases/999999/check", {"admin": 404}, note="no such release"),
     post("/companies/{a}/invitations/{invitation}/cancel", {"owner": 302}, forbidden=NON_OWNERS),
     post("/companies/{a}/advisors/{grant}/revoke", {"owner": 302}, forbidden=NON_OWNERS),
     post("/companies/{a}/members/{m_editor}/remove", {"owner": 302}, forbidden=NON_OWNERS),
@@ -315,7 +320,9 @@ def build_world() -> tuple[dict, dict]:
     pending = exchange_services.prepare_import(
         a, owner, fy, exchange_services.export_xlsx(draft), "a.xlsx", "2019-07"
     )
+    release = create_release(fy - 1, "2019-07")
     ids = {
+        "release": release.id,
         "a": a.id,
         "b": b.id,
         "done": done.id,

@@ -54,10 +54,10 @@ def test_seed_demo_creates_every_account_with_its_access(seed, db):
         "viewer@demo.example": "member",
         "advisor@demo.example": "advisor",
         "bureau@demo.example": "bureau",
+        "national@demo.example": "bureau",
         "admin@demo.example": "admin",
     }
-    company = db.session.scalar(db.select(Company))
-    assert company.name == COMPANY
+    company = db.session.scalar(db.select(Company).where(Company.name == COMPANY))
     memberships = db.session.scalars(
         db.select(Membership).where(Membership.company_id == company.id)
     )
@@ -77,7 +77,9 @@ def test_seed_demo_creates_every_account_with_its_access(seed, db):
     assert bureau.bureau_code == reference.bureau_for_prefecture(company.prefecture_code).code
     this_year = fiscal_year_of(today_jst(), company.fiscal_year_start_month)
     years = db.session.execute(
-        db.select(Assessment.fiscal_year, Assessment.status).order_by(Assessment.fiscal_year)
+        db.select(Assessment.fiscal_year, Assessment.status)
+        .where(Assessment.company_id == company.id)
+        .order_by(Assessment.fiscal_year)
     ).all()
     assert years == [(this_year - 2, "submitted"), (this_year - 1, "submitted")]
     indicators = db.session.scalars(db.select(Indicator).order_by(Indicator.id)).all()
@@ -111,14 +113,20 @@ def test_each_demo_account_logs_in_and_reaches_its_home_page(app, seed, db, emai
     if role in ("member", "advisor"):  # the company dashboard / the advisor's client list
         assert COMPANY in html
     elif role == "bureau":
-        assert reference.bureau(_user(db, email).bureau_code).name in html
+        code = _user(db, email).bureau_code
+        assert (reference.bureau(code).name if code != "national" else "全国") in html
     else:  # the admin's user list
         assert "owner@demo.example" in html and "advisor@demo.example" in html
 
 
 def test_advisor_can_read_and_comment_on_the_demo_results(app, seed, db):
     assert seed().exit_code == 0
-    assessment = db.session.scalar(db.select(Assessment).order_by(Assessment.fiscal_year.desc()))
+    company = db.session.scalar(db.select(Company).where(Company.name == COMPANY))
+    assessment = db.session.scalar(
+        db.select(Assessment)
+        .where(Assessment.company_id == company.id)
+        .order_by(Assessment.fiscal_year.desc())
+    )
     c = app.test_client()
     page = c.get("/login")
     c.post(
@@ -154,3 +162,47 @@ def test_seed_demo_is_refused_in_production(seed, db, app, monkeypatch):
     assert result.exit_code != 0
     assert "refused when APP_ENV=production" in result.output
     assert _count(db, User) == 0
+
+
+@pytest.mark.parametrize(
+    ("email", "heading", "companies", "panel", "scope_words"),
+    [
+        ("bureau@demo.example", "集計レポート（関東経済産業局）", "11", "6", "管轄内の企業"),
+        ("national@demo.example", "集計レポート（全国）", "16", "11", "全国の企業"),
+    ],
+)
+def test_demo_bureau_accounts_see_the_seeded_release(
+    app, seed, db, email, heading, companies, panel, scope_words
+):
+    from bs4 import BeautifulSoup
+
+    assert seed().exit_code == 0
+    c = app.test_client()
+    page = c.get("/login")
+    c.post(
+        "/login",
+        data={"email": email, "password": DEMO_PASSWORD, "csrf_token": csrf_from(page)},
+    )
+    html = BeautifulSoup(c.get("/bureau/reports").get_data(as_text=True), "html.parser")
+    assert html.h1.get_text(strip=True) == heading
+    intro = html.select_one("p.muted").get_text()
+    assert intro.startswith(scope_words)
+    if "全国" in heading:
+        assert "管轄内" not in intro
+    tiles = {
+        t.select_one(".label").get_text(): t.select_one(".value").get_text()
+        for t in html.select(".score-tile")
+    }
+    this_year = fiscal_year_of(today_jst(), 4)
+    assert tiles["提出企業数"] == companies
+    assert (
+        html.select_one("#release option[selected]").get_text().startswith(f"{this_year - 1}年度")
+    )
+    # the Tokyo and Osaka companies submitted both years: the panel has figures
+    (table,) = [
+        t
+        for t in html.select("table")
+        if t.caption.get_text(strip=True).startswith("前年度との比較（両年度に提出した企業のみ")
+    ]
+    first = [c.get_text(strip=True) for c in table.select("tbody tr")[0].find_all(["th", "td"])]
+    assert first[:2] == ["全体", panel] and first[2] != "—（非公表）"

@@ -22,6 +22,8 @@ def owner(make_user):
 
 
 def _fill(assessment, owner, current, target, tag):
+    index = load_index(assessment.index_version)
+
     def level(value, item_id):
         if callable(value):
             return value(item_id)
@@ -30,7 +32,7 @@ def _fill(assessment, owner, current, target, tag):
         return value
 
     versions = services.step_versions(assessment)
-    for step in INDEX.steps:
+    for step in index.steps:
         values = {
             item_id: {
                 "current": level(current, item_id),
@@ -50,14 +52,16 @@ def submitted(make_company, owner):
     a function of the item id."""
     counter = {"n": 0}
 
-    def make(prefecture, current, target, year=YEAR, company=None, **fields):
+    def make(
+        prefecture, current, target, year=YEAR, company=None, version=DEFAULT_VERSION, **fields
+    ):
         counter["n"] += 1
         if company is None:
             company = make_company(
                 owner, name=f"秘匿企業{counter['n']:03d}", prefecture=prefecture, **fields
             )
         assessment = services.start_assessment(
-            company, year, owner, prefill=False, index_version=DEFAULT_VERSION
+            company, year, owner, prefill=False, index_version=version
         )
         services.confirm_profile(assessment)
         _fill(assessment, owner, current, target, counter["n"])
@@ -87,8 +91,10 @@ def resubmit(owner):
 def release(app):
     """release(year=YEAR): publish a release through the `flask reports release` command."""
 
-    def run(year=YEAR):
-        result = app.test_cli_runner().invoke(args=["reports", "release", "--year", str(year)])
+    def run(year=YEAR, version=None):
+        args = ["reports", "release", "--year", str(year)]
+        args += ["--version", version] if version else []
+        result = app.test_cli_runner().invoke(args=args)
         assert result.exit_code == 0, result.output
         return int(re.match(r"release (\d+):", result.output).group(1))
 

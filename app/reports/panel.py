@@ -1,0 +1,369 @@
+"""Panel year-over-year figures of a release: only the counted companies that also submitted the
+previous fiscal year (how IPA reports repeat submitters), their mean current and target levels
+overall, per framework and per group in both years.
+
+Across index versions only items that correspond are compared: the same item when both years use
+one version, else the item its stored mapping (``flask index load-mapping``) says it continues;
+a part with no such item is 比較不可 (None). Every company's means are taken over the same
+comparable items in both years.
+
+Disclosure (app/reports/disclosure.py, run again over sub-cells with the main cells' decisions
+fixed): ``panel|X`` is the panel within cell X, ``rest|X`` the rest of X (derivable as X minus the
+panel, so treated like a published cell: at least k companies or the panel is hidden). Lines: X =
+panel + rest, and every line of app/reports/cells.py for panel cells and for rest cells. A panel
+cell carries a company as (this year's submission, previous year's submission), so a reopen of
+either year is a change over time. The previous year's side of a panel cell is also compared with
+every earlier release of the previous year (its cell X and its panel X): they must differ by 0 or
+at least k companies, or the panel stays hidden.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import and_, case, func, insert, select
+
+from app.extensions import db
+from app.indexes.services import predecessors
+from app.models import (
+    Answer,
+    Assessment,
+    ReleaseCell,
+    ReleaseMember,
+    ReleasePanelMember,
+    ReportRelease,
+)
+from app.reports import cells as C
+from app.reports.build_context import BuildContext
+from app.reports.disclosure import MIN_COMPANIES, Earlier, Line, difference, publishable
+from app.reports.stats import Summary
+
+PANEL = "panel|"
+REST = "rest|"
+OVERALL = "overall"
+
+
+def panel_key(cell: str) -> str:
+    return PANEL + cell
+
+
+def rest_key(cell: str) -> str:
+    return REST + cell
+
+
+@lru_cache(maxsize=1)
+def panel_lines() -> tuple[Line, ...]:
+    result = []
+    for prefix in (PANEL, REST):
+        for line in C.lines():
+            result.append(Line(prefix + line.total, tuple(prefix + r for r in line.rows)))
+    result += [Line(key, (panel_key(key), rest_key(key))) for key in C.all_cells()]
+    return tuple(result)
+
+
+def parts(index) -> dict[str, tuple[str, ...]]:
+    """Part key -> its items: overall, ``f:<framework>`` and ``g:<group>``."""
+    result = {OVERALL: tuple(i.id for i in index.items)}
+    result |= {f"f:{f.id}": tuple(f.item_ids) for f in index.frameworks}
+    result |= {f"g:{g.id}": tuple(g.item_ids) for g in index.groups}
+    return result
+
+
+def comparable(previous_version: str, index) -> dict[str, str]:
+    """This version's item -> the previous version's item it is compared with."""
+    ids = [i.id for i in index.items]
+    if previous_version == index.version_id:
+        return {i: i for i in ids}
+    found = predecessors(previous_version, index.version_id) or {}
+    return {i: found[i] for i in ids if found.get(i) is not None}
+
+
+# -- members ----------------------------------------------------------------------------------
+
+
+def _store_pairs(release: ReportRelease) -> dict[int, tuple[int, int, str]]:
+    """Company -> (previous year's assessment id, its version counter, its index version) for
+    the release's counted companies with a submitted assessment of the previous year; stored."""
+    prev = Assessment
+    query = (
+        select(ReleaseMember.company_id, prev.id, prev.version, prev.index_version)
+        .join(
+            prev,
+            and_(
+                prev.company_id == ReleaseMember.company_id,
+                prev.fiscal_year == release.fiscal_year - 1,
+                prev.status == "submitted",
+            ),
+        )
+        .where(ReleaseMember.release_id == release.id)
+    )
+    pairs = {cid: (aid, version, iv) for cid, aid, version, iv in db.session.execute(query)}
+    if pairs:
+        db.session.execute(
+            insert(ReleasePanelMember),
+            [
+                {
+                    "release_id": release.id,
+                    "company_id": cid,
+                    "previous_assessment_id": aid,
+                    "previous_submission": version,
+                    "previous_index_version": iv,
+                }
+                for cid, (aid, version, iv) in pairs.items()
+            ],
+        )
+    return pairs
+
+
+def _panel_members(cell_members, pairs) -> dict[str, dict[int, tuple]]:
+    """Panel and rest cells of every main cell; a panel member's submission is both years'."""
+    result: dict[str, dict[int, tuple]] = {}
+    for key in C.all_cells():
+        main = cell_members.get(key, {})
+        result[panel_key(key)] = {
+            cid: (sub, tuple(pairs[cid][:2])) for cid, sub in main.items() if cid in pairs
+        }
+        result[rest_key(key)] = {cid: sub for cid, sub in main.items() if cid not in pairs}
+    return result
+
+
+def _stored_pairs(release_ids) -> dict[int, dict[int, tuple[int, int]]]:
+    result: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
+    if release_ids:
+        for rid, cid, aid, sub in db.session.execute(
+            select(
+                ReleasePanelMember.release_id,
+                ReleasePanelMember.company_id,
+                ReleasePanelMember.previous_assessment_id,
+                ReleasePanelMember.previous_submission,
+            ).where(ReleasePanelMember.release_id.in_(list(release_ids)))
+        ):
+            result[rid][cid] = (aid, sub)
+    return result
+
+
+def _with_earlier_panels(ctx: BuildContext) -> list[Earlier]:
+    """The earlier releases with their panel and rest cells (a rest cell counts as published
+    where its cell and panel were: it was derivable)."""
+    stored = _stored_pairs(ctx.earlier_ids)
+    result = []
+    for rid, e in zip(ctx.earlier_ids, ctx.earlier, strict=True):
+        members = dict(e.members) | _panel_members(e.members, stored.get(rid, {}))
+        rest = {
+            rest_key(k) for k in C.all_cells() if k in e.published and panel_key(k) in e.published
+        }
+        result.append(Earlier(members, e.published | rest))
+    return result
+
+
+def _previous_year_breaches(ctx: BuildContext, panel_members, k: int) -> set[str]:
+    """Panel cells whose previous-year side differs by 1..k-1 companies from a cell or panel
+    published afresh by a release of the previous year (any index version)."""
+    year = ctx.release.fiscal_year - 1
+    ids = list(
+        db.session.scalars(select(ReportRelease.id).where(ReportRelease.fiscal_year == year))
+    )
+    if not ids:
+        return set()
+    published: dict[int, set[str]] = defaultdict(set)
+    for rid, key in db.session.execute(
+        select(ReleaseCell.release_id, ReleaseCell.cell_key).where(
+            ReleaseCell.release_id.in_(ids), ReleaseCell.status == "published"
+        )
+    ):
+        published[rid].add(key)
+    then_members: dict[int, list[C.Member]] = defaultdict(list)
+    for row in db.session.scalars(select(ReleaseMember).where(ReleaseMember.release_id.in_(ids))):
+        then_members[row.release_id].append(
+            C.Member(
+                row.company_id,
+                (row.assessment_id, row.submission),
+                row.bureau_code,
+                row.prefecture_code,
+                row.jsic_division,
+                row.size_class,
+                row.cohort,
+            )
+        )
+    their_pairs = _stored_pairs(ids)
+    breaches = set()
+    for rid in ids:
+        cells: dict[str, dict[int, tuple]] = defaultdict(dict)
+        for m in then_members[rid]:
+            for key in C.cells_of(m):
+                cells[key][m.company_id] = m.submission
+        for key in C.all_cells():
+            side = {cid: subs[1] for cid, subs in panel_members[panel_key(key)].items()}
+            if not side:
+                continue
+            seen = []
+            if key in published[rid]:
+                seen.append(cells.get(key, {}))
+            if panel_key(key) in published[rid]:
+                seen.append(
+                    {c: s for c, s in cells.get(key, {}).items() if c in their_pairs.get(rid, {})}
+                )
+            if any(0 < difference(side, then) < k for then in seen):
+                breaches.add(panel_key(key))
+    return breaches
+
+
+# -- figures ----------------------------------------------------------------------------------
+
+
+def _sum_count(column, weight):
+    return (
+        func.coalesce(func.sum(column * weight), 0),
+        func.coalesce(func.sum(case((column.is_not(None), weight), else_=0)), 0),
+    )
+
+
+def _company_means(release_id: int, pairs, index) -> dict[int, dict[str, tuple]]:
+    """Company -> part -> (previous current, previous target, current, target) means over the
+    part's comparable items (None without any); computed with GROUP BY, one query per side and
+    previous index version."""
+    the_parts = parts(index)
+    result: dict[int, dict[str, tuple]] = defaultdict(dict)
+    for version in sorted({p[2] for p in pairs.values()}):
+        mapped = comparable(version, index)
+        weights = {
+            part: Counter(mapped[i] for i in ids if i in mapped) for part, ids in the_parts.items()
+        }
+        sides = []
+        for join_on, item_key in (
+            (ReleasePanelMember.previous_assessment_id, "old"),
+            (ReleaseMember.assessment_id, "new"),
+        ):
+            columns, names = [], []
+            for part, ids in the_parts.items():
+                if item_key == "old":
+                    table = dict(weights[part])
+                else:
+                    table = {i: 1 for i in ids if i in mapped}
+                if not table:
+                    continue
+                weight = case(table, value=Answer.item_id, else_=0)
+                columns += [
+                    *_sum_count(Answer.current_level, weight),
+                    *_sum_count(Answer.target_level, weight),
+                ]
+                names.append(part)
+            if not columns:
+                sides.append({})
+                continue
+            query = (
+                select(ReleaseMember.company_id, *columns)
+                .join(
+                    ReleasePanelMember,
+                    and_(
+                        ReleasePanelMember.release_id == ReleaseMember.release_id,
+                        ReleasePanelMember.company_id == ReleaseMember.company_id,
+                    ),
+                )
+                .join(Answer, Answer.assessment_id == join_on)
+                .where(
+                    ReleaseMember.release_id == release_id,
+                    ReleasePanelMember.previous_index_version == version,
+                )
+                .group_by(ReleaseMember.company_id)
+            )
+            side = {}
+            for row in db.session.execute(query):
+                numbers = [int(x) for x in row[1:]]
+                side[row[0]] = {
+                    part: (
+                        _mean(numbers[4 * k], numbers[4 * k + 1]),
+                        _mean(numbers[4 * k + 2], numbers[4 * k + 3]),
+                    )
+                    for k, part in enumerate(names)
+                }
+            sides.append(side)
+        before, after = sides
+        for cid in after.keys() | before.keys():
+            for part in the_parts:
+                old = before.get(cid, {}).get(part, (None, None))
+                new = after.get(cid, {}).get(part, (None, None))
+                result[cid][part] = (*old, *new)
+    return result
+
+
+def _mean(total: int, n: int) -> float | None:
+    return total / n if n else None
+
+
+FIGURE_NAMES = ("previous_current", "previous_target", "current", "target")
+
+
+def _cell_figures(companies, means, pairs, index) -> dict:
+    figures = {"n": len(companies), "parts": {}}
+    for part in parts(index):
+        values = [means.get(cid, {}).get(part) for cid in companies]
+        values = [v for v in values if v is not None and None not in v]
+        if not values:
+            figures["parts"][part] = None  # 比較不可
+            continue
+        figures["parts"][part] = {
+            name: Summary.of([v[k] for v in values]).mean for k, name in enumerate(FIGURE_NAMES)
+        }
+    versions = sorted({pairs[cid][2] for cid in companies})
+    figures["previous_versions"] = versions
+    figures["comparable_items"] = {v: len(comparable(v, index)) for v in versions}
+    return figures
+
+
+# -- the builder --------------------------------------------------------------------------------
+
+
+def build(ctx: BuildContext, k: int = MIN_COMPANIES) -> list[dict]:
+    """Decide and compute the release's panel cells; ReleaseCell rows to store."""
+    pairs = _store_pairs(ctx.release)
+    panel_members = _panel_members(ctx.cell_members, pairs)
+    members = dict(ctx.cell_members) | panel_members
+    for key in C.all_cells():
+        members.setdefault(key, {})
+    # The main cells keep the first pass's decisions: the unpublished ones stay hidden here
+    # (a panel may still be published under a hidden cell when the rest of it is hidden too).
+    forced = {key for key in C.all_cells() if key not in ctx.publish}
+    forced |= _previous_year_breaches(ctx, panel_members, k)
+    decided = publishable(members, panel_lines(), _with_earlier_panels(ctx), k, forced)
+    # A main cell this pass would hide (its panel and rest both hidden) stays published: its
+    # own figures are the first pass's business; its panel is hidden with it.
+    fresh = {key for key in C.all_cells() if key in decided or key not in ctx.publish}
+    fresh = {key for key in fresh if panel_key(key) in decided}
+    means = _company_means(ctx.release.id, pairs, ctx.index) if fresh else {}
+    rows = []
+    for key in C.all_cells():
+        pk = panel_key(key)
+        if key in fresh:
+            status, source = "published", None
+            figures = _cell_figures(panel_members[pk], means, pairs, ctx.index)
+        elif pk in ctx.latest:
+            status, (source, figures) = "carried", ctx.latest[pk]
+        else:
+            status, source, figures = "suppressed", None, None
+        rows.append(
+            {
+                "release_id": ctx.release.id,
+                "cell_key": pk,
+                "status": status,
+                "source_release_id": source,
+                "figures": figures,
+            }
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class PanelRow:
+    label: str
+    figures: dict | None  # None: 比較不可
+
+
+def panel_rows(figures: dict, index) -> list[PanelRow]:
+    """The rows of a panel table: overall, frameworks, groups (labels from the index)."""
+    rows = [PanelRow("全体", figures["parts"].get(OVERALL))]
+    rows += [PanelRow(f.name, figures["parts"].get(f"f:{f.id}")) for f in index.frameworks]
+    rows += [PanelRow(g.title, figures["parts"].get(f"g:{g.id}")) for g in index.groups]
+    return rows
