@@ -1,7 +1,7 @@
 """release panel members (panel year-over-year figures of the bureau reports)
 
 Revision ID: d08c4269f0a0
-Revises: 407b57cd2345
+Revises: 845da9a84933
 Create Date: 2026-12-03 17:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd08c4269f0a0'
-down_revision = '407b57cd2345'
+down_revision = "845da9a84933"
 branch_labels = None
 depends_on = None
 
