@@ -41,6 +41,7 @@ tables only (no cross tables of two attributes), that is the usual accepted leve
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -68,15 +69,77 @@ def difference(a: Members, b: Members) -> int:
     return sum(1 for company in a.keys() | b.keys() if a.get(company) != b.get(company))
 
 
-def _union(cells: Iterable[str], members: Mapping[str, Members]) -> dict[int, Hashable]:
-    merged: dict[int, Hashable] = {}
-    for key in cells:
-        merged.update(members.get(key, {}))
-    return merged
+class Changes:
+    """How the companies of an earlier release moved to the new one, as counts.
+
+    A *move* is a kind of company: the cells it is in at the earlier release, the cells it is in
+    now (either may be empty) and whether it contributes the same submission; with how many
+    companies made it. Whatever the rules ask of two releases (how many companies a group of
+    cells holds then or now, by how many companies the group changed) is a sum over the moves,
+    so the companies themselves are never needed: releases.py has the database count the moves
+    (a few thousand kinds, however many companies), the rules' tests build them from member sets
+    (``between``).
+    """
+
+    def __init__(self, moves: Iterable[tuple[Iterable[str], Iterable[str], bool, int]]):
+        self._moves = [(frozenset(t), frozenset(n), same, c) for t, n, same, c in moves]
+        self._touching: dict[str, set[int]] = defaultdict(set)
+        for i, (then, now, _, _) in enumerate(self._moves):
+            for key in then | now:
+                self._touching[key].add(i)
+        self._measured: dict[frozenset[str], tuple[int, int, int]] = {}
+
+    @classmethod
+    def between(cls, now: Mapping[str, Members], then: Mapping[str, Members]) -> Changes:
+        companies: dict[int, list] = defaultdict(lambda: [set(), None, set(), None])
+        for position, cells in ((0, then), (2, now)):
+            for key, members in cells.items():
+                for company, submission in members.items():
+                    entry = companies[company]
+                    entry[position].add(key)
+                    entry[position + 1] = submission
+        moves = Counter(
+            (frozenset(t), frozenset(n), bool(t) and bool(n) and ts == ns)
+            for t, ts, n, ns in companies.values()
+        )
+        return cls((t, n, same, count) for (t, n, same), count in moves.items())
+
+    def _measure(self, group: Iterable[str]) -> tuple[int, int, int]:
+        """(companies in the group then, now, and that joined, left or changed submission)."""
+        group = frozenset(group)
+        if group not in self._measured:
+            then_n = now_n = changed = 0
+            for i in set().union(*(self._touching.get(key, ()) for key in group)):
+                then, now, same, count = self._moves[i]
+                was, is_ = not then.isdisjoint(group), not now.isdisjoint(group)
+                then_n += count if was else 0
+                now_n += count if is_ else 0
+                changed += count if was != is_ or (is_ and not same) else 0
+            self._measured[group] = (then_n, now_n, changed)
+        return self._measured[group]
+
+    def then(self, group: Iterable[str]) -> int:
+        return self._measure(group)[0]
+
+    def now(self, group: Iterable[str]) -> int:
+        return self._measure(group)[1]
+
+    def difference(self, group: Iterable[str]) -> int:
+        """Companies by which the union of ``group`` differs between the two releases."""
+        return self._measure(group)[2]
 
 
-def _changed_a_little(a: Members, b: Members, k: int) -> bool:
-    return 0 < difference(a, b) < k
+@dataclass(frozen=True)
+class Compared:
+    """An earlier release as the rules use it: its changes to the new one, and the cells it
+    published afresh."""
+
+    changes: Changes
+    published: frozenset[str]
+
+
+def _changed_a_little(changes: Changes, group: Iterable[str], k: int) -> bool:
+    return 0 < changes.difference(group) < k
 
 
 def publishable(
@@ -85,35 +148,46 @@ def publishable(
     earlier: Sequence[Earlier] = (),
     k: int = MIN_COMPANIES,
 ) -> frozenset[str]:
-    """The cells of ``members`` that the new release may publish."""
-    hidden = {key for key, m in members.items() if len(m) < k}
-    for key, m in members.items():
+    """The cells of ``members`` that the new release may publish (the rules on member sets)."""
+    compared = [Compared(Changes.between(members, e.members), e.published) for e in earlier]
+    return decide({key: len(m) for key, m in members.items()}, lines, compared, k)
+
+
+def decide(
+    sizes: Mapping[str, int],
+    lines: Sequence[Line],
+    earlier: Sequence[Compared] = (),
+    k: int = MIN_COMPANIES,
+) -> frozenset[str]:
+    """The cells (``sizes``: cell -> companies now) that the new release may publish."""
+    hidden = {key for key, n in sizes.items() if n < k}
+    for key in sizes:
         if key not in hidden and any(
-            key in e.published and _changed_a_little(m, e.members.get(key, {}), k) for e in earlier
+            key in e.published and _changed_a_little(e.changes, {key}, k) for e in earlier
         ):
             hidden.add(key)
     changed = True
     while changed:
         changed = False
         for line in lines:
-            extra = _line_breach(line, members, hidden, earlier, k)
+            extra = _line_breach(line, sizes, hidden, earlier, k)
             if extra is not None:
                 hidden.add(extra)
                 changed = True
-    return frozenset(members) - hidden
+    return frozenset(sizes) - hidden
 
 
 def _line_breach(
     line: Line,
-    members: Mapping[str, Members],
+    sizes: Mapping[str, int],
     hidden: set[str],
-    earlier: Sequence[Earlier],
+    earlier: Sequence[Compared],
     k: int,
 ) -> str | None:
     """A cell to suppress so that ``line`` keeps its rules, or None when it does."""
 
     def n(key: str) -> int:
-        return len(members.get(key, {}))
+        return sizes.get(key, 0)
 
     hidden_rows = [r for r in line.rows if r in hidden and n(r) > 0]
     shown_rows = sorted(
@@ -132,7 +206,7 @@ def _line_breach(
         # (a) the hidden group of then and of now, both derivable: their union changed little
         if total_shown and line.total in e.published:
             group = {r for r in line.rows if r in hidden or r not in e.published}
-            if group and _changed_a_little(_union(group, members), _union(group, e.members), k):
+            if group and _changed_a_little(e.changes, group, k):
                 preferred = [r for r in shown_rows if r in group]
                 candidates = preferred or shown_rows
                 return candidates[0] if candidates else line.total
@@ -141,23 +215,14 @@ def _line_breach(
         if line.total in e.published:
             then_hidden = [r for r in line.rows if r not in e.published]
             again = [r for r in then_hidden if r in shown_now]
-            if again and _isolates_few(then_hidden, again, e.members, members, k):
+            rest = [r for r in then_hidden if r not in again]
+            if again and 0 < e.changes.then(rest) + e.changes.difference(again) < k:
                 return min(again, key=lambda r: (n(r), r))
         now_hidden = [r for r in line.rows if r in hidden]
         before = [r for r in now_hidden if r in shown_then]
-        if total_shown and before and _isolates_few(now_hidden, before, members, e.members, k):
+        rest = [r for r in now_hidden if r not in before]
+        if total_shown and before and 0 < e.changes.now(rest) + e.changes.difference(before) < k:
             fresh = [r for r in shown_rows if r not in shown_then]
             candidates = fresh or shown_rows
             return candidates[0] if candidates else line.total
     return None
-
-
-def _isolates_few(group, known, group_members, known_members, k: int) -> bool:
-    """Whether the sum of ``group`` (in one release) minus the rows ``known`` (taken from the
-    other release) isolates between 1 and k - 1 companies: the rest of the group plus the
-    companies by which the known rows differ between the two releases."""
-    rest = [r for r in group if r not in known]
-    isolated = len(_union(rest, group_members)) + difference(
-        _union(known, group_members), _union(known, known_members)
-    )
-    return 0 < isolated < k

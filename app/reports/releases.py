@@ -12,31 +12,38 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import case, exists, func, insert, select
+from sqlalchemy import and_, case, exists, func, insert, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import Answer, Assessment, Company, ReleaseCell, ReleaseMember, ReportRelease
 from app.reports import cells as C
-from app.reports.disclosure import Earlier, publishable
+from app.reports.disclosure import Changes, Compared, decide
 from app.reports.stats import Summary, share
 from questionnaires import load_index, reference
 from scoring import is_leading
 
 LEVELS = range(6)
+# What decides a company's cells (app/reports/cells.py), in ReleaseMember's column names.
+SIGNATURE = ("bureau_code", "prefecture_code", "jsic_division", "size_class", "cohort")
 
 
 class ReleaseError(Exception):
     pass
 
 
+OVERALL = ""
+
+
 @dataclass(frozen=True)
 class _Company:
-    member: C.Member
-    current: tuple[int, int]  # (sum, count)
-    target: tuple[int, int]
-    frameworks: dict[str, tuple[tuple[int, int], tuple[int, int]]]
+    cells: tuple[str, ...]
+    leading: bool
+    # OVERALL and each framework id -> (current, target) mean level of the company, computed
+    # once per company (not once per cell it is in)
+    means: dict[str, tuple[float | None, float | None]]
 
 
 def _sum_count(column, condition=None):
@@ -44,28 +51,76 @@ def _sum_count(column, condition=None):
     return func.coalesce(func.sum(value), 0), func.count(value)
 
 
-def _size_class(sector: str, capital: int | None, employees: int | None) -> str:
-    try:
-        return reference.size_class(sector, capital, employees) or "unknown"
-    except (KeyError, ValueError):
-        return "unknown"
+def _bureau_sql(prefecture):
+    """reference.bureau_for_prefecture in SQL ("unknown" for a prefecture of no bureau)."""
+    bureau_of = {p: b.code for b in reference.bureaus() for p in b.prefecture_codes}
+    return case(bureau_of, value=prefecture, else_="unknown")
 
 
-def _bureau_of(prefecture: str) -> str:
-    try:
-        return reference.bureau_for_prefecture(prefecture).code
-    except KeyError:
-        return "unknown"
+def _size_class_sql(sector, capital, employees):
+    """reference.size_class in SQL, sector by sector in its order of tests ("unknown" for None
+    or an unknown sector; a comparison with NULL is not true, as ``is not None and`` there)."""
+    whens = []
+    for s in reference.sme_sectors():
+        is_sector = sector == s.id
+        whens += [
+            (and_(is_sector, employees <= s.small_employees_max), "small"),
+            (
+                and_(
+                    is_sector, or_(capital <= s.sme_capital_max, employees <= s.sme_employees_max)
+                ),
+                "sme",
+            ),
+            (and_(is_sector, capital.is_not(None), employees.is_not(None)), "large"),
+        ]
+    return case(*whens, else_="unknown")
 
 
-def live_companies(fiscal_year: int, index_version: str, index) -> list[_Company]:
-    """One row per submitted assessment of the period (aggregated in SQL)."""
+def _insert_members(release_id: int, fiscal_year: int, index_version: str) -> None:
+    """The release's members (one per submitted assessment of the period with answers), their
+    cells' facts computed in the database: INSERT ... SELECT, no row passes through Python."""
     earlier = aliased(Assessment)
     repeat = exists().where(
         earlier.company_id == Assessment.company_id,
         earlier.fiscal_year < Assessment.fiscal_year,
         earlier.status == "submitted",
     )
+    answered = exists().where(Answer.assessment_id == Assessment.id)
+    query = (
+        select(
+            literal(release_id),
+            Assessment.company_id,
+            Assessment.id,
+            Assessment.version,
+            _bureau_sql(Company.prefecture_code),
+            Company.prefecture_code,
+            Company.jsic_division,
+            _size_class_sql(Company.sme_sector, Company.capital_yen, Company.employees),
+            case((repeat, "repeat"), else_="first"),
+        )
+        .join(Company, Company.id == Assessment.company_id)
+        .where(
+            Assessment.status == "submitted",
+            Assessment.fiscal_year == fiscal_year,
+            Assessment.index_version == index_version,
+            answered,
+        )
+    )
+    columns = ["release_id", "company_id", "assessment_id", "submission", *SIGNATURE]
+    db.session.execute(insert(ReleaseMember).from_select(columns, query))
+
+
+@lru_cache(maxsize=4096)
+def _cells(signature: tuple) -> tuple[str, ...]:
+    """The cells of a company with these facts (SIGNATURE order)."""
+    return C.cells_of(C.Member(0, (0, 0), *signature))
+
+
+def _companies(release_id: int, index) -> list[_Company]:
+    """One row per member with its sums of levels (for the medians and the 先行企業 flag),
+    aggregated in the database."""
+    m = ReleaseMember.__table__.c
+    signature = [m[name] for name in SIGNATURE]
     columns = [*_sum_count(Answer.current_level), *_sum_count(Answer.target_level)]
     for framework in index.frameworks:
         inside = Answer.item_id.in_(framework.item_ids)
@@ -73,73 +128,64 @@ def live_companies(fiscal_year: int, index_version: str, index) -> list[_Company
             *_sum_count(Answer.current_level, inside),
             *_sum_count(Answer.target_level, inside),
         ]
-    facts = (
-        Assessment.company_id,
-        Assessment.id,
-        Assessment.version,
-        Company.prefecture_code,
-        Company.jsic_division,
-        Company.sme_sector,
-        Company.capital_yen,
-        Company.employees,
-    )
     query = (
-        select(*facts, repeat.label("repeat"), *columns)
-        .select_from(Assessment)
-        .join(Company, Company.id == Assessment.company_id)
-        .join(Answer, Answer.assessment_id == Assessment.id)
-        .where(
-            Assessment.status == "submitted",
-            Assessment.fiscal_year == fiscal_year,
-            Assessment.index_version == index_version,
-        )
-        .group_by(*facts)
+        select(*signature, *columns)
+        .select_from(ReleaseMember.__table__)
+        .join(Answer, Answer.assessment_id == m.assessment_id)
+        .where(m.release_id == release_id)
+        .group_by(m.company_id, *signature)
     )
     result = []
     for row in db.session.execute(query):
-        company_id, assessment_id, version, prefecture, jsic, sector, capital, employees = row[:8]
-        numbers = [int(x) for x in row[9:]]
-        frameworks = {
-            f.id: (
-                (numbers[4 + 4 * k], numbers[5 + 4 * k]),
-                (numbers[6 + 4 * k], numbers[7 + 4 * k]),
-            )
-            for k, f in enumerate(index.frameworks)
-        }
-        member = C.Member(
-            company_id=company_id,
-            submission=(assessment_id, version),
-            bureau=_bureau_of(prefecture),
-            prefecture=prefecture,
-            industry=jsic,
-            size=_size_class(sector, capital, employees),
-            cohort="repeat" if row[8] else "first",
-        )
-        result.append(
-            _Company(member, (numbers[0], numbers[1]), (numbers[2], numbers[3]), frameworks)
-        )
+        n = [int(x) for x in row[len(SIGNATURE) :]]
+        means = {OVERALL: (_mean(n[0], n[1]), _mean(n[2], n[3]))}
+        for k, f in enumerate(index.frameworks):
+            means[f.id] = (_mean(n[4 + 4 * k], n[5 + 4 * k]), _mean(n[6 + 4 * k], n[7 + 4 * k]))
+        result.append(_Company(_cells(tuple(row[: len(SIGNATURE)])), is_leading(n[0], n[1]), means))
     return result
 
 
-def _cell_members(members) -> dict[str, dict[int, tuple]]:
-    cells: dict[str, dict[int, tuple]] = {key: {} for key in C.all_cells()}
-    for m in members:
-        for key in C.cells_of(m):
-            cells.setdefault(key, {})[m.company_id] = m.submission
-    return cells
+def _changes(then_id: int, now_id: int) -> Changes:
+    """How the members of release ``then_id`` moved to release ``now_id``: companies counted
+    by (cells then, cells now, same submission) in the database (a FULL OUTER JOIN on the
+    company), so the comparison costs a few thousand rows whatever the number of companies."""
+    table = ReleaseMember.__table__
+    then = select(table).where(table.c.release_id == then_id).subquery("then_members")
+    now = select(table).where(table.c.release_id == now_id).subquery("now_members")
+    same = case(
+        (
+            and_(
+                then.c.assessment_id == now.c.assessment_id,
+                then.c.submission == now.c.submission,
+            ),
+            1,
+        ),
+        else_=0,
+    )
+    keys = [then.c[name] for name in SIGNATURE] + [now.c[name] for name in SIGNATURE]
+    query = (
+        select(*keys, same, func.count())
+        .select_from(then.join(now, then.c.company_id == now.c.company_id, full=True))
+        .group_by(*keys, same)
+    )
+    width = len(SIGNATURE)
+
+    def cells(signature: tuple) -> tuple[str, ...]:
+        return () if signature[0] is None else _cells(signature)
+
+    return Changes(
+        (cells(tuple(row[:width])), cells(tuple(row[width : 2 * width])), bool(row[-2]), row[-1])
+        for row in db.session.execute(query)
+    )
 
 
-def _mean(sum_count: tuple[int, int]) -> float | None:
-    return sum_count[0] / sum_count[1] if sum_count[1] else None
+def _mean(total: int, count: int) -> float | None:
+    return total / count if count else None
 
 
-def _summary(pairs) -> dict:
-    current, target = [], []
-    for cur, tgt in pairs:
-        if (value := _mean(cur)) is not None:
-            current.append(value)
-        if (value := _mean(tgt)) is not None:
-            target.append(value)
+def _summary(companies: list[_Company], part: str) -> dict:
+    current = [c.means[part][0] for c in companies if c.means[part][0] is not None]
+    target = [c.means[part][1] for c in companies if c.means[part][1] is not None]
     c, t = Summary.of(current), Summary.of(target)
     return {
         "current_mean": c.mean,
@@ -187,8 +233,8 @@ def _item_counts(release_id: int) -> dict[str, dict[str, list]]:
 
 def _figures(companies: list[_Company], items: dict[str, list], index) -> dict:
     n = len(companies)
-    overall = _summary((c.current, c.target) for c in companies)
-    overall["leading_share"] = share(sum(is_leading(*c.current) for c in companies), n)
+    overall = _summary(companies, OVERALL)
+    overall["leading_share"] = share(sum(c.leading for c in companies), n)
     item_figures = {}
     for item in index.items:
         slot = items.get(item.id, [0] * 8)
@@ -209,45 +255,29 @@ def _figures(companies: list[_Company], items: dict[str, list], index) -> dict:
     return {
         "n": n,
         "overall": overall,
-        "frameworks": {
-            f.id: _summary(c.frameworks[f.id] for c in companies) for f in index.frameworks
-        },
+        "frameworks": {f.id: _summary(companies, f.id) for f in index.frameworks},
         "groups": groups,
         "items": item_figures,
     }
 
 
-def _earlier(fiscal_year: int, index_version: str, before_id: int):
-    """Earlier releases of the period: their cell members and published cells, and the latest
-    published figures of every cell (to carry forward)."""
+def _earlier(fiscal_year: int, index_version: str, now_id: int):
+    """Earlier releases of the period as the rules compare them with release ``now_id`` (the
+    members' moves counted in SQL, and the cells each published), and the latest published
+    figures of every cell (to carry forward)."""
     release_ids = list(
         db.session.scalars(
             select(ReportRelease.id)
             .where(
                 ReportRelease.fiscal_year == fiscal_year,
                 ReportRelease.index_version == index_version,
-                ReportRelease.id < before_id,
+                ReportRelease.id < now_id,
             )
             .order_by(ReportRelease.id)
         )
     )
     if not release_ids:
         return [], {}
-    members: dict[int, list[C.Member]] = defaultdict(list)
-    for row in db.session.execute(
-        select(ReleaseMember).where(ReleaseMember.release_id.in_(release_ids))
-    ).scalars():
-        members[row.release_id].append(
-            C.Member(
-                row.company_id,
-                (row.assessment_id, row.submission),
-                row.bureau_code,
-                row.prefecture_code,
-                row.jsic_division,
-                row.size_class,
-                row.cohort,
-            )
-        )
     published: dict[int, set[str]] = defaultdict(set)
     latest: dict[str, tuple[int, dict]] = {}
     for release_id, key, figures in db.session.execute(
@@ -257,7 +287,7 @@ def _earlier(fiscal_year: int, index_version: str, before_id: int):
     ):
         published[release_id].add(key)
         latest[key] = (release_id, figures)
-    earlier = [Earlier(_cell_members(members[r]), frozenset(published[r])) for r in release_ids]
+    earlier = [Compared(_changes(r, now_id), frozenset(published[r])) for r in release_ids]
     return earlier, latest
 
 
@@ -275,44 +305,27 @@ def _compute(fiscal_year: int, index_version: str, user, publish_all: bool = Fal
         index = load_index(index_version)
     except (LookupError, FileNotFoundError, ValueError) as exc:
         raise ReleaseError(f"unknown index version {index_version!r}") from exc
-    companies = live_companies(fiscal_year, index_version, index)
     release = ReportRelease(
         fiscal_year=fiscal_year,
         index_version=index_version,
         released_by_id=user.id if user is not None else None,
-        companies=len(companies),
     )
     db.session.add(release)
     db.session.flush()
-    if companies:
-        db.session.execute(
-            insert(ReleaseMember),
-            [
-                {
-                    "release_id": release.id,
-                    "company_id": c.member.company_id,
-                    "assessment_id": c.member.submission[0],
-                    "submission": c.member.submission[1],
-                    "bureau_code": c.member.bureau,
-                    "prefecture_code": c.member.prefecture,
-                    "jsic_division": c.member.industry,
-                    "size_class": c.member.size,
-                    "cohort": c.member.cohort,
-                }
-                for c in companies
-            ],
-        )
-    members = _cell_members([c.member for c in companies])
-    earlier, latest = _earlier(fiscal_year, index_version, release.id)
-    publish = (
-        frozenset(k for k, m in members.items() if m)
-        if publish_all
-        else publishable(members, C.lines(), earlier)
-    )
+    _insert_members(release.id, fiscal_year, index_version)
+    companies = _companies(release.id, index)
+    release.companies = len(companies)
     by_cell: dict[str, list[_Company]] = defaultdict(list)
     for c in companies:
-        for key in C.cells_of(c.member):
+        for key in c.cells:
             by_cell[key].append(c)
+    sizes = {key: len(by_cell.get(key, ())) for key in (*C.all_cells(), *by_cell)}
+    earlier, latest = _earlier(fiscal_year, index_version, release.id)
+    publish = (
+        frozenset(k for k, n in sizes.items() if n)
+        if publish_all
+        else decide(sizes, C.lines(), earlier)
+    )
     items = _item_counts(release.id) if publish else {}
     figures = {key: _figures(by_cell[key], items.get(key, {}), index) for key in publish}
     return _Computed(release, companies, publish, latest, figures)
@@ -361,15 +374,13 @@ def check_release(release_id: int) -> tuple[int, int, list[str]]:
             )
         )
     }
-    earlier, _ = _earlier(release.fiscal_year, release.index_version, release_id + 1)
-    then = earlier[-1].members
     savepoint = db.session.begin_nested()
     try:
         live = _compute(release.fiscal_year, release.index_version, None, publish_all=True)
-        now = _cell_members([c.member for c in live.companies])
+        changes = _changes(release_id, live.release.id)
         compared, changed, differences = 0, 0, []
         for key, figures in stored.items():
-            if dict(then.get(key, {})) != now.get(key, {}):
+            if changes.difference({key}):
                 changed += 1
                 continue
             compared += 1

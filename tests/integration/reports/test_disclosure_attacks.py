@@ -226,7 +226,7 @@ def test_the_attack_recovers_the_company_without_the_rules(
     from app.reports import releases
 
     monkeypatch.setattr(
-        releases, "publishable", lambda members, *_: frozenset(k for k, m in members.items() if m)
+        releases, "decide", lambda sizes, *_: frozenset(k for k, n in sizes.items() if n)
     )
     _others(submitted, 6)
     release()
