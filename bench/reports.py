@@ -21,9 +21,11 @@ import argparse
 import logging
 import os
 import re
+import resource
 import statistics
 import sys
 import time
+import tracemalloc
 
 LEVEL_SPREAD = 1.1
 # Rough shares of companies by prefecture (the big economic centres weigh more); every other
@@ -128,22 +130,51 @@ def generate(db, companies: int, years: tuple[int, ...], version: str, items) ->
         conn.exec_driver_sql("VACUUM ANALYZE")
 
 
-def _times(fn, repeat: int) -> tuple[float, float]:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
+def _percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+def _load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _peak_memory(fn) -> float:
+    """Peak Python heap (MB) allocated while ``fn`` runs (tracemalloc)."""
+    tracemalloc.start()
+    try:
         fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
-    return statistics.median(samples), p95
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def _resubmit(db, year: int, share: float) -> int:
+    """Reopen-and-resubmit a share of the year's assessments (their version counter moves), as
+    between two releases of one year."""
+    with db.engine.begin() as conn:
+        return conn.exec_driver_sql(
+            "UPDATE assessments SET version = version + 2"
+            f" WHERE fiscal_year = {year} AND random() < {share}"
+        ).rowcount
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--companies", type=int, default=10_000)
+    parser.add_argument("--companies", type=int, default=100_000)
     parser.add_argument("--database", required=True)
-    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the generated data (no new data)"
+    )
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
+    parser.add_argument("--repeat", type=int, default=4, help="requests per subject per round")
+    parser.add_argument("--check", action="store_true", help="also time `flask reports check`")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     os.environ["DATABASE_URL"] = args.database
@@ -154,8 +185,8 @@ def main(argv=None) -> int:
     from app import create_app
     from app.auth.users import create_user
     from app.extensions import db
-    from app.models import Answer, Assessment
-    from app.reports.releases import create_release
+    from app.models import Answer, Assessment, Company, ReportRelease, User
+    from app.reports.releases import check_release, create_release
     from questionnaires import DEFAULT_VERSION, load_index
 
     app = create_app(
@@ -163,26 +194,54 @@ def main(argv=None) -> int:
     )
     index = load_index(DEFAULT_VERSION)
     years = (2023, 2024, 2025)
+    password = "Bench-bureau-passphrase-2026"  # noqa: S105 - benchmark accounts
+    print(_load())
     with app.app_context():
         upgrade()
-        start = time.perf_counter()
-        generate(db, args.companies, years, DEFAULT_VERSION, index.items)
-        print(
-            f"generate {args.companies} companies x {len(years)} years: {time.perf_counter() - start:.1f} s"
-        )
-        for year in years:
+        if not args.reuse:
             start = time.perf_counter()
-            create_release(year, DEFAULT_VERSION)
-            print(f"release {year}: {time.perf_counter() - start:.2f} s")
-        password = "Bench-bureau-passphrase-2026"  # noqa: S105 - benchmark accounts
+            generate(db, args.companies, years, DEFAULT_VERSION, index.items)
+            print(f"generate {args.companies} companies: {time.perf_counter() - start:.1f} s")
+        answers = db.session.scalar(select(func.count()).select_from(Answer))
+        companies = db.session.scalar(select(func.count()).select_from(Company))
+        print(f"data: {companies} companies, {answers} answer rows")
+        db.session.execute(ReportRelease.__table__.delete())
+        db.session.commit()
+        for year in years[1:]:  # the page's year and the year before (its 前年度 table)
+            start, cpu = time.perf_counter(), time.process_time()
+            release = create_release(year, DEFAULT_VERSION)
+            print(
+                f"release {year} (first of the year): {time.perf_counter() - start:.2f} s wall,"
+                f" {time.process_time() - cpu:.2f} s CPU of this process,"
+                f" {release.companies} companies  [{_load()}]"
+            )
+        changed = _resubmit(db, years[-1], 0.01)
+        start, cpu = time.perf_counter(), time.process_time()
+        create_release(years[-1], DEFAULT_VERSION)
+        print(
+            f"release {years[-1]} rebuilt after {changed} resubmissions (compared with the"
+            f" earlier release): {time.perf_counter() - start:.2f} s wall,"
+            f" {time.process_time() - cpu:.2f} s CPU  [{_load()}]"
+        )
+        if args.check:
+            latest = db.session.scalar(select(func.max(ReportRelease.id)))
+            start = time.perf_counter()
+            compared, moved, differences = check_release(latest)
+            print(
+                f"check_release {latest}: {time.perf_counter() - start:.2f} s, {compared} cells"
+                f" equal the live query, {moved} changed, {len(differences)} differ"
+            )
         for email, code in (
             ("national@bench.example", "national"),
             ("kanto@bench.example", "kanto"),
         ):
-            create_user(email, password, role="bureau", bureau_code=code)
+            if db.session.scalar(select(User.id).where(User.email == email)) is None:
+                create_user(email, password, role="bureau", bureau_code=code)
         db.session.commit()
 
-        def live():
+    def live():
+        """The live aggregate the old report page ran per request (the baseline)."""
+        with app.app_context():
             query = (
                 select(
                     Answer.item_id, func.avg(Answer.current_level), func.avg(Answer.target_level)
@@ -194,9 +253,7 @@ def main(argv=None) -> int:
             db.session.execute(query).all()
             db.session.rollback()
 
-        print(
-            f"live aggregate (baseline)        p50 {_times(live, 5)[0]:8.1f} ms  p95 {_times(live, 5)[1]:8.1f} ms"
-        )
+    subjects = {"live aggregate (baseline)": live}
     for email in ("national@bench.example", "kanto@bench.example"):
         client = app.test_client()
         page = client.get("/login").get_data(as_text=True)
@@ -208,6 +265,7 @@ def main(argv=None) -> int:
         for url in (
             "/bureau/reports",
             "/bureau/reports?industry=E",
+            "/bureau/reports?prefecture=13",
             "/bureau/reports.csv",
             "/bureau/reports.xlsx",
         ):
@@ -217,8 +275,22 @@ def main(argv=None) -> int:
                 assert r.status_code == 200, (url, r.status_code)
                 r.get_data()
 
-            p50, p95 = _times(get, args.repeat)
-            print(f"{email.split('@')[0]:9} {url:32} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms")
+            subjects[f"{email.split('@')[0]:9} {url}"] = get
+    samples = {name: [] for name in subjects}
+    for _ in range(args.rounds):  # interleaved, so a burst of load hits every subject alike
+        for name, fn in subjects.items():
+            samples[name] += [_timed(fn) for _ in range(args.repeat)]
+    base = statistics.median(samples["live aggregate (baseline)"])
+    print(f"\n{'subject':45} {'p50 ms':>8} {'p95 ms':>8} {'p50 / live':>10}  [{_load()}]")
+    for name, values in samples.items():
+        p50 = statistics.median(values)
+        print(f"{name:45} {p50:8.1f} {_percentile(values, 0.95):8.1f} {p50 / base:10.3f}")
+    print("\nexports, peak Python heap during one request (tracemalloc):")
+    for name, fn in subjects.items():
+        if name.endswith((".csv", ".xlsx")):
+            print(f"{name:45} {_peak_memory(fn):6.1f} MB")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"process peak RSS over the whole run (releases included): {rss:.0f} MB  [{_load()}]")
     return 0
 
 

@@ -3,9 +3,11 @@
 A release (ReportRelease) for one fiscal year and index version stores, for every cell of
 app/reports/cells.py, either its figures (published), the figures of the latest earlier release
 that published it (carried, shown as 前回公表値), or nothing (suppressed); the choice is
-app/reports/disclosure.py's. The figures are computed in the database: one row per submitted
-assessment with its sums of levels (for the medians and the 先行企業 flag), and GROUP BY counts of
-levels per item; Python only adds up those small results and sorts company means for medians.
+app/reports/disclosure.py's. The members (ReleaseMember) are inserted by one INSERT ... SELECT;
+the rules compare them with earlier releases' members as counted moves (``_changes``, SQL); the
+figures are computed in the database: one row per member with its sums of levels (for the
+medians and the 先行企業 flag), and GROUP BY counts of levels per item; Python only adds up those
+small results and sorts company means for medians.
 """
 
 from __future__ import annotations
@@ -34,16 +36,13 @@ class ReleaseError(Exception):
     pass
 
 
-OVERALL = ""
-
-
 @dataclass(frozen=True)
 class _Company:
     cells: tuple[str, ...]
     leading: bool
-    # OVERALL and each framework id -> (current, target) mean level of the company, computed
-    # once per company (not once per cell it is in)
-    means: dict[str, tuple[float | None, float | None]]
+    # the company's mean current and target level overall, then per framework (index order):
+    # computed once per company, not once per cell it is in
+    means: tuple[float | None, ...]
 
 
 def _sum_count(column, condition=None):
@@ -138,9 +137,7 @@ def _companies(release_id: int, index) -> list[_Company]:
     result = []
     for row in db.session.execute(query):
         n = [int(x) for x in row[len(SIGNATURE) :]]
-        means = {OVERALL: (_mean(n[0], n[1]), _mean(n[2], n[3]))}
-        for k, f in enumerate(index.frameworks):
-            means[f.id] = (_mean(n[4 + 4 * k], n[5 + 4 * k]), _mean(n[6 + 4 * k], n[7 + 4 * k]))
+        means = tuple(_mean(n[k], n[k + 1]) for k in range(0, len(n), 2))
         result.append(_Company(_cells(tuple(row[: len(SIGNATURE)])), is_leading(n[0], n[1]), means))
     return result
 
@@ -183,10 +180,9 @@ def _mean(total: int, count: int) -> float | None:
     return total / count if count else None
 
 
-def _summary(companies: list[_Company], part: str) -> dict:
-    current = [c.means[part][0] for c in companies if c.means[part][0] is not None]
-    target = [c.means[part][1] for c in companies if c.means[part][1] is not None]
-    c, t = Summary.of(current), Summary.of(target)
+def _summary(current_means, target_means) -> dict:
+    c = Summary.of([v for v in current_means if v is not None])
+    t = Summary.of([v for v in target_means if v is not None])
     return {
         "current_mean": c.mean,
         "current_median": c.median,
@@ -233,7 +229,11 @@ def _item_counts(release_id: int) -> dict[str, dict[str, list]]:
 
 def _figures(companies: list[_Company], items: dict[str, list], index) -> dict:
     n = len(companies)
-    overall = _summary(companies, OVERALL)
+    # one column per mean of _Company.means (current, target overall, then per framework)
+    columns = list(zip(*(c.means for c in companies), strict=True)) or [()] * (
+        2 + 2 * len(index.frameworks)
+    )
+    overall = _summary(columns[0], columns[1])
     overall["leading_share"] = share(sum(c.leading for c in companies), n)
     item_figures = {}
     for item in index.items:
@@ -255,7 +255,10 @@ def _figures(companies: list[_Company], items: dict[str, list], index) -> dict:
     return {
         "n": n,
         "overall": overall,
-        "frameworks": {f.id: _summary(companies, f.id) for f in index.frameworks},
+        "frameworks": {
+            f.id: _summary(columns[2 + 2 * k], columns[3 + 2 * k])
+            for k, f in enumerate(index.frameworks)
+        },
         "groups": groups,
         "items": item_figures,
     }
