@@ -2,18 +2,25 @@
 the same titles, the same rounding (means and medians two decimals, percentages one), and every
 text cell neutralised against formulas (app/web/cell_safety.py, shared by every export).
 
-- CSV: UTF-8 with a BOM (Excel opens Japanese text correctly), RFC 4180 quoting, CRLF.
-- .xlsx (openpyxl): a first sheet with the heading lines, then one sheet per table, named after
-  the table's heading, with the table's title in its first row.
+- CSV: UTF-8 with a BOM (Excel opens Japanese text correctly), RFC 4180 quoting, CRLF; produced
+  line by line (``report_csv_chunks``) so the view streams it.
+- .xlsx (openpyxl, write-only mode: rows go to the file as they are written, not kept as cell
+  objects): a first sheet with the heading lines, then one sheet per table, named after the
+  table's heading, with the table's title in its first row; written to a temporary file that the
+  view streams.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import tempfile
+from collections.abc import Iterator
 from decimal import Decimal
+from typing import IO
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from app.reports.services import ScopeReport, report_heading, report_tables
@@ -38,12 +45,18 @@ def _text(value):
     return value
 
 
-def report_csv(report: ScopeReport) -> str:
+def report_csv_chunks(report: ScopeReport) -> Iterator[str]:
+    """The CSV, one table (or the heading) per chunk."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
+    yield BOM
     for line in report_lines(report):
+        if not line and buffer.tell():
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
         writer.writerow([_text(v) for v in line])
-    return BOM + buffer.getvalue()
+    yield buffer.getvalue()
 
 
 def _sheet_title(heading: str, used: set[str]) -> str:
@@ -55,36 +68,38 @@ def _sheet_title(heading: str, used: set[str]) -> str:
     return name
 
 
-def _cell(sheet, row: int, column: int, value):
+BOLD = Font(bold=True)
+
+
+def _cell(sheet, value, font=None):
     value = neutralise(value)
-    cell = sheet.cell(
-        row=row, column=column, value=float(value) if isinstance(value, Decimal) else value
-    )
+    cell = WriteOnlyCell(sheet, value=float(value) if isinstance(value, Decimal) else value)
     if isinstance(value, Decimal):
         places = -value.as_tuple().exponent
         cell.number_format = "0." + "0" * places if places > 0 else "0"
+    if font is not None:
+        cell.font = font
     return cell
 
 
-def report_xlsx(report: ScopeReport) -> bytes:
-    book = Workbook()
-    first = book.active
+def write_report_xlsx(report: ScopeReport, target: IO[bytes]) -> None:
+    book = Workbook(write_only=True)
     used: set[str] = set()
-    first.title = _sheet_title("概要", used)
-    for r, line in enumerate(report_heading(report), start=1):
-        for c, value in enumerate(line, start=1):
-            _cell(first, r, c, value)
+    first = book.create_sheet(_sheet_title("概要", used))
+    for line in report_heading(report):
+        first.append([_cell(first, value) for value in line])
     for table in report_tables(report):
         sheet = book.create_sheet(_sheet_title(table.heading, used))
-        _cell(sheet, 1, 1, table.title).font = Font(bold=True)
-        for c, column in enumerate(table.columns, start=1):
-            _cell(sheet, 2, c, column).font = Font(bold=True)
-        for r, row in enumerate(table.rows, start=3):
-            for c, value in enumerate(row, start=1):
-                _cell(sheet, r, c, value)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        sheet.append([_cell(sheet, table.title, BOLD)])
+        sheet.append([_cell(sheet, column, BOLD) for column in table.columns])
+        for row in table.rows:
+            sheet.append([_cell(sheet, value) for value in row])
+    book.save(target)
+
+
+def report_xlsx_file() -> IO[bytes]:
+    """A temporary file (deleted when closed) to write the .xlsx to and stream from."""
+    return tempfile.TemporaryFile(prefix="dx-report-", suffix=".xlsx")
 
 
 def download_names(report: ScopeReport, extension: str) -> tuple[str, str]:

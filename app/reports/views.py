@@ -1,15 +1,21 @@
 """Bureau reports: the signed-in bureau's (or the nation's) released figures, as a page, CSV and
 .xlsx. Everything is read from stored releases (app/reports/releases.py), never live answers."""
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 from flask_login import current_user
+from werkzeug.wsgi import wrap_file
 
 from app.audit import record
 from app.extensions import limiter
 from app.reports import charts
 from app.reports.cells import filter_choices
 from app.reports.disclosure import MIN_COMPANIES
-from app.reports.exports import download_names, report_csv, report_xlsx
+from app.reports.exports import (
+    download_names,
+    report_csv_chunks,
+    report_xlsx_file,
+    write_report_xlsx,
+)
 from app.reports.services import CARRIED_TEXT, SUPPRESSED_TEXT, report_tables, requested_report
 from app.web.downloads import content_disposition
 from app.web.guards import roles_required
@@ -77,12 +83,19 @@ def _export(kind: str):
         },
         commit=True,
     )
-    body, mimetype = (
-        (report_csv(report), "text/csv") if kind == "csv" else (report_xlsx(report), XLSX)
-    )
+    # Streamed: the CSV chunk by chunk, the .xlsx from a temporary file (closed, so deleted,
+    # when the response is).
+    if kind == "csv":
+        body, mimetype = stream_with_context(report_csv_chunks(report)), "text/csv"
+    else:
+        target = report_xlsx_file()
+        write_report_xlsx(report, target)
+        target.seek(0)
+        body, mimetype = wrap_file(request.environ, target), XLSX
     return Response(
         body,
         mimetype=mimetype,
+        direct_passthrough=kind != "csv",
         headers={
             "Content-Disposition": content_disposition(ascii_name, utf8_name),
             "Cache-Control": "no-store",
