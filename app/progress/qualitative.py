@@ -1,5 +1,9 @@
 """Qualitative targets: the target levels set in each submitted year, followed over the next
-three years against the straight line to the target (scoring.progress does the maths)."""
+three years against the straight line to the target (scoring.progress does the maths).
+
+The progress feature's caches are the two lru_caches below (statuses and mini-chart geometry,
+both pure functions of small integers); the charts' markup is remembered by
+app/web/chart_markup.py."""
 
 from dataclasses import dataclass
 from functools import lru_cache
@@ -48,26 +52,20 @@ class QualitativeSet:
         return count_statuses(t.status for t in self.targets)
 
 
-def qualitative_sets(company_id: int, as_of: int) -> list[QualitativeSet]:
+def qualitative_sets(
+    company_id: int, as_of: int, submitted: list[SubmittedYear] | None = None
+) -> list[QualitativeSet]:
     """One set per submitted year, newest first. Actuals are the current levels of later
     submitted years made with the same index version, up to the target year. A year being
     edited again counts with its last submitted version."""
-    submitted = submitted_years(company_id)
+    submitted = submitted_years(company_id) if submitted is None else submitted
     levels = levels_of(submitted)
     sets = []
     for source, target_year, later, followed in _followed_targets(submitted, levels, as_of):
         targets = []
         for item, current, target, actuals, result in followed:
-            series = Series(source.fiscal_year, current, target_year, target, actuals)
-            chart = line_chart(
-                list(range(source.fiscal_year, target_year + 1)),
-                [
-                    LineData("plan", "目標への直線", dict(planned_path(series))),
-                    LineData("actual", "現在値", {source.fiscal_year: current, **actuals}),
-                ],
-                y_labels=LEVEL_LABELS,
-                size="mini",
-            )
+            key = (source.fiscal_year, current, target, target_year, tuple(actuals.items()))
+            chart = _target_chart(*key)
             targets.append(
                 QualitativeTarget(
                     item, source.fiscal_year, current, target, target_year, actuals, result, chart
@@ -104,6 +102,24 @@ def _target_status(set_year, current, target, target_year, actuals: tuple, as_of
     """scoring.progress.qualitative_target_status, remembered: a pure function of a few small
     integers, asked with the same arguments for many items and companies (client lists)."""
     return qualitative_target_status(set_year, current, target, target_year, dict(actuals), as_of)
+
+
+@lru_cache(maxsize=4096)
+def _target_chart(set_year, current, target, target_year, actuals: tuple) -> LineChart:
+    """The mini chart of one target level: like _target_status, a pure function of a few
+    small integers that repeats for every item with the same levels and on every request,
+    so the straight line (exact arithmetic in scoring.progress) and its geometry are worked
+    out once per combination. The chart is immutable, so sharing it is safe."""
+    series = Series(set_year, current, target_year, target, dict(actuals))
+    return line_chart(
+        list(range(set_year, target_year + 1)),
+        [
+            LineData("plan", "目標への直線", dict(planned_path(series))),
+            LineData("actual", "現在値", {set_year: current, **dict(actuals)}),
+        ],
+        y_labels=LEVEL_LABELS,
+        size="mini",
+    )
 
 
 def _followed_targets(submitted: list[SubmittedYear], levels: dict, as_of: int):
