@@ -227,6 +227,8 @@ def main(argv=None):
         "results GET": (a, f"/assessments/{submitted}/results", "get", [0]),
         "dashboard GET": (a, f"/companies/{company}", "get", [0]),
         "progress GET": (a, f"/companies/{company}/progress", "get", [0]),
+        "history GET": (a, f"/companies/{company}/history", "get", [0]),
+        "KPI detail GET": (a, f"/kpis/{ids['indicator']}", "get", [0]),
         "step save (9 items)": (a, f"/assessments/{{id}}/steps/{STEP}", "step-save", ids["drafts"]),
     }
     if args.before_dir:
