@@ -67,7 +67,10 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         # Lets several deployments (or test runs) share one Redis without sharing counters.
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "dx"),
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # Off: with headers on, Flask-Limiter sets Retry-After on every response of a limited
+        # route to max(the response's own, its window's reset), so a 503's "retry in 10 s" became
+        # "in an hour". Retry-After is written by app/web/errors.py, on 429 and 503 only.
+        "RATELIMIT_HEADERS_ENABLED": False,
         # Throttles in flask-limiter's notation; see the README's table for what each covers.
         "LOGIN_LIMITS": env.get("LOGIN_LIMITS", "10 per 15 minutes"),
         "LOGIN_IP_LIMITS": env.get("LOGIN_IP_LIMITS", "100 per hour"),

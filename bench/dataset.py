@@ -24,12 +24,18 @@ def fill(reset: bool) -> dict:
     from app.assessments import services
     from app.auth.users import create_user
     from app.extensions import db
-    from app.models import Assessment, Company, Membership
+    from app.models import Assessment, Company, Indicator, Membership
     from questionnaires import load_index
 
     if not reset:
         rows = db.session.scalars(db.select(Assessment).order_by(Assessment.fiscal_year)).all()
-        return {"submitted": rows[1].id, "draft": rows[2].id, "company": rows[0].company_id}
+        indicator = db.session.scalar(db.select(Indicator).order_by(Indicator.id))
+        return {
+            "submitted": rows[1].id,
+            "draft": rows[2].id,
+            "company": rows[0].company_id,
+            "indicator": indicator.id,
+        }
     db.drop_all()
     db.create_all()
     user = create_user(EMAIL, PASSWORD)
@@ -59,7 +65,50 @@ def fill(reset: bool) -> dict:
         if year < 2026:
             assert services.submit(assessment, assessment.version, user)
         ids["submitted" if year == 2025 else "draft"] = assessment.id
+    ids["indicator"] = add_indicators(company, user)
     return ids
+
+
+def add_indicators(company, user) -> int:
+    """Three 定量指標 from FY2023 to FY2026 with actuals for FY2024 and FY2025 (the progress
+    page and the dashboard show them; the KPI detail page is measured on the first)."""
+    from decimal import Decimal
+
+    from app.kpis import services as kpis
+    from app.kpis.forms import IndicatorInput
+
+    first = None
+    for k, (name, base, target) in enumerate(
+        (
+            ("DX人材の数", 5, 20),
+            ("売上高に占めるデジタル売上の割合", 2, 10),
+            ("受注処理時間", 40, 10),
+        )
+    ):
+        indicator = kpis.create_indicator(
+            company,
+            IndicatorInput(
+                name=name,
+                definition="ベンチマーク用の指標",
+                value_type="people" if k == 0 else "number",
+                unit="人" if k == 0 else None,
+                scale=None,
+                direction="lower" if target < base else "higher",
+                baseline_year=2023,
+                baseline_value=Decimal(base),
+                target_year=2026,
+                target_value=Decimal(target),
+            ),
+            user,
+        )
+        step = (target - base) / 3
+        kpis.save_values(
+            indicator,
+            {2024: Decimal(round(base + step)), 2025: Decimal(round(base + 2 * step))},
+            user,
+        )
+        first = first or indicator.id
+    return first
 
 
 def extra_drafts(n: int) -> list[int]:

@@ -57,7 +57,7 @@ def uptime() -> str:
 
 
 class Server:
-    def __init__(self, target, env, workdir: Path, chdir: Path):
+    def __init__(self, target, env, workdir: Path, chdir: Path, extra_args=()):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = workdir / f"access-{target.replace(':', '-')}.log"
@@ -66,6 +66,7 @@ class Server:
                 *(sys.executable, "-m", "gunicorn", "-w", "2", "-k", "sync"),
                 *("--chdir", str(chdir), "-b", f"127.0.0.1:{self.port}"),
                 *("--access-logfile", str(self.log), "--access-logformat", LOG_FORMAT),
+                *extra_args,
                 target,
             ],
             env=env,
@@ -227,6 +228,8 @@ def main(argv=None):
         "results GET": (a, f"/assessments/{submitted}/results", "get", [0]),
         "dashboard GET": (a, f"/companies/{company}", "get", [0]),
         "progress GET": (a, f"/companies/{company}/progress", "get", [0]),
+        "history GET": (a, f"/companies/{company}/history", "get", [0]),
+        "KPI detail GET": (a, f"/kpis/{ids['indicator']}", "get", [0]),
         "step save (9 items)": (a, f"/assessments/{{id}}/steps/{STEP}", "step-save", ids["drafts"]),
     }
     if args.before_dir:

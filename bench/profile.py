@@ -1,6 +1,7 @@
 """Profile one page of the app in-process with pyinstrument (a dev dependency).
 
-    .venv/bin/python -m bench.profile results   # or: step-save, step, review, progress
+    .venv/bin/python -m bench.profile results   # or: step-save, step, review, progress,
+                                                #     dashboard, history, kpi
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1/h16_bench \
         .venv/bin/python -m bench.profile results
 
@@ -52,7 +53,9 @@ def main(argv=None):
     from questionnaires import load_index
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("page", choices=["results", "step", "review", "progress", "step-save"])
+    parser.add_argument("page", choices=[
+            "results", "step", "review", "progress", "dashboard", "history", "kpi", "step-save"
+        ],)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--html")
     args = parser.parse_args(argv)
@@ -66,6 +69,9 @@ def main(argv=None):
         "step": step_url,
         "review": f"/assessments/{ids['draft']}/review",
         "progress": f"/companies/{ids['company']}/progress",
+        "dashboard": f"/companies/{ids['company']}",
+        "history": f"/companies/{ids['company']}/history",
+        "kpi": f"/kpis/{ids['indicator']}",
     }
     if args.page == "step-save":
         html = client.get(step_url).get_data(as_text=True)

@@ -45,7 +45,8 @@ def nav_field(goto_targets=()):
     `goto_targets` are the flow's page ids a sidebar button may name (only these)."""
     choices = NAV_CHOICES + tuple(GOTO_PREFIX + target for target in goto_targets)
     return StringField(
-        validators=[Optional(), AnyOf(choices, message="送信ボタンの値が正しくありません。")]
+        "送信ボタン",  # never shown; see LEVEL_LABELS below for why it is there
+        validators=[Optional(), AnyOf(choices, message="送信ボタンの値が正しくありません。")],
     )
 
 
@@ -56,16 +57,23 @@ def goto_target(nav: str | None) -> str | None:
     return None
 
 
+# Labels of fields that are drawn as plain markup (the level pickers, hidden fields): never
+# shown; without one WTForms asks its translations for a label, and Flask-WTF loads those
+# from disk once per request (bench/README.md, step save). See also SubmitForm.
+LEVEL_LABELS = {"current": "現在のレベル", "target": "3年後の目標レベル"}
+
+
 def step_form_class(step, goto_targets=()):
     """A FlaskForm class for one questionnaire step (cached per step by the caller)."""
     attrs = {
-        "version": HiddenField(validators=[Regexp(r"\A[0-9]{1,9}\Z")]),
+        "version": HiddenField("版", validators=[Regexp(r"\A[0-9]{1,9}\Z")]),
         "nav": nav_field(goto_targets),
     }
     for item_id in step.item_ids:
         for part in ("current", "target"):
             attrs[field_name(item_id, part)] = StringField(
-                validators=[Optional(), Regexp(LEVEL_PATTERN, message=LEVEL_ERROR)]
+                LEVEL_LABELS[part],
+                validators=[Optional(), Regexp(LEVEL_PATTERN, message=LEVEL_ERROR)],
             )
         attrs[field_name(item_id, "evidence")] = _text_field("根拠・エビデンス")
         attrs[field_name(item_id, "action")] = _text_field("今後のアクション")

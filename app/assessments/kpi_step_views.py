@@ -2,11 +2,12 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import OperationalError
 
 from app.access import can, get_assessment_or_404
 from app.assessments import services
 from app.assessments.forms import KpiStepForm
-from app.assessments.views import VIEWERS, bp, redirect_after_save
+from app.assessments.views import VIEWERS, bp, database_failed, redirect_after_save, retry_after
 from app.kpis import services as kpi_services
 from app.kpis.forms import parse_value_inputs
 from app.kpis.value_types import VALUE_TYPES, input_text
@@ -52,32 +53,38 @@ def kpi_step(assessment_id):
                     )
             except kpi_services.KpiRefused as exc:
                 notice, status = [str(exc)], 409
+            except OperationalError:  # the typed values come back in the form below
+                notice, status = database_failed(assessment, "KPI step save")
             else:
                 return redirect_after_save(assessment, services.KPI_STEP)
     stored = kpi_services.values_by_indicator([i.id for i in indicators])
-    return render_template(
-        "assessments/kpi_step.html",
-        assessment=assessment,
-        company=company,
-        index=services.index_of(assessment),
-        statuses=services.step_statuses(assessment),
-        kpi=kpi_services.step_summary(assessment),
-        previous_step=services.neighbour_step(assessment, services.KPI_STEP, -1),
-        next_step=services.neighbour_step(assessment, services.KPI_STEP, 1),
-        can_edit=can_edit,
-        editable=editable,
-        indicators=indicators,
-        allowed=set(allowed.values()),
-        stored=stored,
-        typed=typed,
-        errors=errors,
-        notice=notice,
-        year=year,
-        input_of=lambda ind: (
-            typed[ind.id]
-            if ind.id in typed
-            else input_text(stored[ind.id].get(year), ind.value_type, ind.scale)
+    return (
+        render_template(
+            "assessments/kpi_step.html",
+            assessment=assessment,
+            company=company,
+            index=services.index_of(assessment),
+            statuses=services.step_statuses(assessment),
+            kpi=kpi_services.step_summary(assessment),
+            previous_step=services.neighbour_step(assessment, services.KPI_STEP, -1),
+            next_step=services.neighbour_step(assessment, services.KPI_STEP, 1),
+            can_edit=can_edit,
+            editable=editable,
+            indicators=indicators,
+            allowed=set(allowed.values()),
+            stored=stored,
+            typed=typed,
+            errors=errors,
+            notice=notice,
+            year=year,
+            input_of=lambda ind: (
+                typed[ind.id]
+                if ind.id in typed
+                else input_text(stored[ind.id].get(year), ind.value_type, ind.scale)
+            ),
+            value_types=VALUE_TYPES,
+            form=KpiStepForm(),
         ),
-        value_types=VALUE_TYPES,
-        form=KpiStepForm(),
-    ), status
+        status,
+        retry_after(status),
+    )

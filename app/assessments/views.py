@@ -141,7 +141,7 @@ def _common(assessment, answers=None, versions=None):
 @roles_required(*VIEWERS)
 def profile_step(assessment_id):
     assessment = get_assessment_or_404(assessment_id, "view")
-    form, status = ProfileConfirmForm(), 200
+    form, status, notice = ProfileConfirmForm(), 200, None
     if request.method == "POST":
         if not can(current_user, "edit", assessment.company_id):
             abort(403)
@@ -150,14 +150,35 @@ def profile_step(assessment_id):
                 services.confirm_profile(assessment)
             except services.AssessmentLocked:
                 return _locked(assessment)
-            return redirect_after_save(assessment, services.PROFILE_STEP)
-        status = 400
-    return render_template(
-        "assessments/profile_step.html",
-        form=form,
-        facts=profile_facts(assessment.company),
-        **_common(assessment),
-    ), status
+            except OperationalError:
+                notice, status = database_failed(assessment, "profile confirmation")
+            else:
+                return redirect_after_save(assessment, services.PROFILE_STEP)
+        else:
+            status = 400
+    return (
+        render_template(
+            "assessments/profile_step.html",
+            form=form,
+            facts=profile_facts(assessment.company),
+            notice=notice,
+            **_common(assessment),
+        ),
+        status,
+        retry_after(status),
+    )
+
+
+def database_failed(assessment, what: str) -> tuple[list[str], int]:
+    """A save that failed on the database (connection lost, lock timeout): the transaction is
+    rolled back whole and the page comes back with what was typed, 503 (F1, issue 16)."""
+    services.discard_failed_transaction()
+    log.warning("%s of assessment %s failed", what, assessment.id, exc_info=True)
+    return [DB_UNAVAILABLE], 503
+
+
+def retry_after(status: int) -> dict:
+    return {"Retry-After": "10"} if status == 503 else {}
 
 
 @bp.route("/assessments/<int:assessment_id>/steps/<step_id>", methods=["GET", "POST"])
@@ -202,11 +223,7 @@ def step(assessment_id, step_id):
             except services.AssessmentLocked:
                 return _locked(assessment)
             except OperationalError:
-                # The database went away or stayed locked mid-save: the transaction is rolled
-                # back whole; the page comes back with what was typed (503, try again).
-                services.discard_failed_transaction()
-                log.warning("step save of assessment %s failed", assessment.id, exc_info=True)
-                notice, status = [DB_UNAVAILABLE], 503
+                notice, status = database_failed(assessment, "step save")
                 answers = services.answer_rows(assessment)  # a fresh connection (pre-ping)
             else:
                 if conflict is None:
@@ -225,7 +242,7 @@ def step(assessment_id, step_id):
             values, restored = stash_values(payload, step_def, values), True
     for row in values.values():
         row.setdefault("errors", NO_ERRORS)  # the template reads every part's errors
-    headers = {"Retry-After": "10"} if status == 503 else {}
+    headers = retry_after(status)
     return (
         render_template(
             "assessments/step.html",

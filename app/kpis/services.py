@@ -397,6 +397,13 @@ def last_actual(indicator: Indicator) -> IndicatorValue | None:
     ).first()
 
 
+def last_actual_of(indicator: Indicator, values) -> IndicatorValue | None:
+    """last_actual() picked from the indicator's values already loaded (a page that shows
+    them all need not ask again)."""
+    later = [v for v in values if v.fiscal_year > indicator.baseline_year]
+    return max(later, key=lambda v: v.fiscal_year, default=None)
+
+
 def can_start_new_cycle(indicator: Indicator, current_year: int, latest) -> bool:
     """After the target year (or once its actual is in), from an actual to start from."""
     if indicator.archived_at is not None or latest is None:

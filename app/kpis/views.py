@@ -161,12 +161,12 @@ def _render_detail(
 ):
     company = indicator.company
     current_year = services.current_fiscal_year(company)
-    values = services.values_by_indicator([indicator.id])[indicator.id]
-    rows = {v.fiscal_year: v for v in indicator.values}
+    rows = {v.fiscal_year: v for v in indicator.values}  # one query, oldest year first
+    values = {year: v.value for year, v in rows.items()}
     editors = services.users_by_id(
         {v.entered_by_id for v in rows.values()} | {r.revised_by_id for r in indicator.revisions}
     )
-    latest = services.last_actual(indicator)
+    latest = services.last_actual_of(indicator, rows.values())
     can_edit = can(current_user, "edit", company.id) and indicator.archived_at is None
     cycle_baseline = latest.fiscal_year if latest else None
     if revise_form is None:

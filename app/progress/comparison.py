@@ -15,8 +15,10 @@ from app.web.numbers import delta_text
 from scoring import ScoreCard, YearCard, YearComparison, compare_years
 
 
-def year_cards(company_id: int) -> dict[int, YearCard]:
-    """{fiscal year: the card it is compared by} for every year that was ever submitted."""
+def year_cards(company_id: int, years: list | None = None) -> dict[int, YearCard]:
+    """{fiscal year: the card it is compared by} for every year that was ever submitted;
+    ``years``: submitted_years(company_id) when the caller has loaded them already."""
+    years = submitted_years(company_id) if years is None else years
     return {
         y.fiscal_year: YearCard(
             y.fiscal_year,
@@ -25,7 +27,7 @@ def year_cards(company_id: int) -> dict[int, YearCard]:
             reopened=y.reopened,
             revision=y.revision,
         )
-        for y in submitted_years(company_id)
+        for y in years
     }
 
 

@@ -33,11 +33,12 @@ def _pair(stat: dict | None) -> tuple[float | None, float | None]:
     return stat.get("current_mean"), stat.get("target_mean")
 
 
-def score_history(company_id: int) -> ScoreHistory:
+def score_history(company_id: int, rows: list | None = None) -> ScoreHistory:
     """Current and target means of every submitted year, from the stored score snapshots (a
-    year being edited again by its last submitted version)."""
-    rows = submitted_years(company_id)
-    changes = change_texts(company_id)
+    year being edited again by its last submitted version); ``rows``: submitted_years() when
+    the caller has them already."""
+    rows = submitted_years(company_id) if rows is None else rows
+    changes = change_texts(company_id, year_cards(company_id, rows))
     names: dict[str, str] = {}
     for a in rows:
         for framework in load_index(a.index_version).frameworks:
@@ -154,7 +155,7 @@ def company_history(company_id: int) -> CompanyHistory:
     rows = submitted_years(company_id)
     if not rows:
         return CompanyHistory([], [], [])
-    cards = year_cards(company_id)
+    cards = year_cards(company_id, rows)
     comparisons = year_comparisons(company_id, cards)
     newest = load_index(rows[-1].index_version)
     parts = [("all", f"全{len(newest.items)}項目", "overall")]

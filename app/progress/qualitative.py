@@ -4,7 +4,11 @@ three years against the straight line to the target (scoring.progress does the m
 A later year answered with another index version follows a target through the stored item
 mapping between the two versions (scoring rule P10, questionnaires/mapping.py): the level of the
 newer item continuing the target's item (the lowest part of a split); where the item has no
-continuation the year is 比較不可 for it."""
+continuation the year is 比較不可 for it.
+
+The progress feature's caches are the two lru_caches below (statuses and mini-chart geometry,
+both pure functions of small integers); the charts' markup is remembered by
+app/web/chart_markup.py."""
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -78,26 +82,21 @@ class QualitativeSet:
         return any(t.via or t.not_comparable for t in self.targets)
 
 
-def qualitative_sets(company_id: int, as_of: int) -> list[QualitativeSet]:
+def qualitative_sets(
+    company_id: int, as_of: int, submitted: list[SubmittedYear] | None = None
+) -> list[QualitativeSet]:
     """One set per submitted year, newest first. Actuals are the current levels of later
     submitted years up to the target year, through the item mapping where a later year uses
     another index version (P10). A year being edited again counts with its last submitted
     version."""
-    submitted = submitted_years(company_id)
+    submitted = submitted_years(company_id) if submitted is None else submitted
     levels = levels_of(submitted)
     sets = []
     for source, target_year, later, followed in _followed_targets(submitted, levels, as_of):
         targets = []
         for f in followed:
-            series = Series(source.fiscal_year, f.current, target_year, f.target, f.actuals)
-            chart = line_chart(
-                list(range(source.fiscal_year, target_year + 1)),
-                [
-                    LineData("plan", "目標への直線", dict(planned_path(series))),
-                    LineData("actual", "現在値", {source.fiscal_year: f.current, **f.actuals}),
-                ],
-                y_labels=LEVEL_LABELS,
-                size="mini",
+            chart = _target_chart(
+                source.fiscal_year, f.current, f.target, target_year, tuple(f.actuals.items())
             )
             targets.append(
                 QualitativeTarget(
@@ -170,6 +169,24 @@ def _target_status(
     integers, asked with the same arguments for many items and companies (client lists)."""
     return qualitative_target_status(
         set_year, current, target, target_year, dict(actuals), as_of, not_comparable
+    )
+
+
+@lru_cache(maxsize=4096)
+def _target_chart(set_year, current, target, target_year, actuals: tuple) -> LineChart:
+    """The mini chart of one target level: like _target_status, a pure function of a few
+    small integers that repeats for every item with the same levels and on every request,
+    so the straight line (exact arithmetic in scoring.progress) and its geometry are worked
+    out once per combination. The chart is immutable, so sharing it is safe."""
+    series = Series(set_year, current, target_year, target, dict(actuals))
+    return line_chart(
+        list(range(set_year, target_year + 1)),
+        [
+            LineData("plan", "目標への直線", dict(planned_path(series))),
+            LineData("actual", "現在値", {set_year: current, **dict(actuals)}),
+        ],
+        y_labels=LEVEL_LABELS,
+        size="mini",
     )
 
 

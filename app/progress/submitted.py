@@ -114,6 +114,16 @@ def _last_revisions(assessment_ids: list[int]):
     return db.session.execute(_LAST_REVISIONS, {"ids": assessment_ids}).all()
 
 
+# Built once with bind parameters, like the statements above: building them per request
+# cost as much as running them (bench/README.md, progress page).
+_ANSWER_LEVELS = select(
+    Answer.assessment_id, Answer.item_id, Answer.current_level, Answer.target_level
+).where(Answer.assessment_id.in_(bindparam("ids", expanding=True)))
+_KEPT_ANSWERS = select(
+    AssessmentRevision.assessment_id, AssessmentRevision.number, AssessmentRevision.answers
+).where(AssessmentRevision.assessment_id.in_(bindparam("ids", expanding=True)))
+
+
 def levels_of(years: list[SubmittedYear]) -> dict[int, dict[str, tuple[int | None, int | None]]]:
     """{assessment id: {item id: (current, target)}} of each year's shown version: the answer
     rows of a submitted year, the kept answers of a reopened one."""
@@ -122,22 +132,12 @@ def levels_of(years: list[SubmittedYear]) -> dict[int, dict[str, tuple[int | Non
     }
     submitted = [y.assessment_id for y in years if not y.reopened]
     if submitted:
-        rows = db.session.execute(
-            select(
-                Answer.assessment_id, Answer.item_id, Answer.current_level, Answer.target_level
-            ).where(Answer.assessment_id.in_(submitted))
-        )
+        rows = db.session.execute(_ANSWER_LEVELS, {"ids": submitted})
         for assessment_id, item_id, current, target in rows:
             result[assessment_id][item_id] = (current, target)
     numbers = {y.assessment_id: y.revision for y in years if y.reopened}
     if numbers:
-        kept = db.session.execute(
-            select(
-                AssessmentRevision.assessment_id,
-                AssessmentRevision.number,
-                AssessmentRevision.answers,
-            ).where(AssessmentRevision.assessment_id.in_(list(numbers)))
-        )
+        kept = db.session.execute(_KEPT_ANSWERS, {"ids": list(numbers)})
         for assessment_id, number, answers in kept:
             if numbers[assessment_id] == number:
                 result[assessment_id] = {

@@ -7,6 +7,7 @@ from app.kpis import progress as kpi_progress
 from app.kpis.services import current_fiscal_year
 from app.progress.history import company_history, score_history
 from app.progress.qualitative import qualitative_sets
+from app.progress.submitted import submitted_years
 from app.web.guards import roles_required
 
 bp = Blueprint("progress", __name__)
@@ -18,7 +19,8 @@ def company(company_id):
     company = get_company_or_404(company_id, "view")
     as_of = current_fiscal_year(company)
     indicators = kpi_progress.company_indicator_progress(company.id, as_of)
-    sets = qualitative_sets(company.id, as_of)
+    submitted = submitted_years(company.id)  # read once for both parts of the page
+    sets = qualitative_sets(company.id, as_of, submitted)
     return render_template(
         "progress/index.html",
         company=company,
@@ -27,7 +29,7 @@ def company(company_id):
         indicator_counts=kpi_progress.count_statuses(p.status for p in indicators),
         sets=sets,
         running=[s for s in sets if s.running] or sets[:1],
-        history=score_history(company.id),
+        history=score_history(company.id, submitted),
         labels=kpi_progress.STATUS_LABELS,
     )
 

@@ -4,6 +4,7 @@ from flask import current_app, request, url_for
 from flask_babel import format_datetime
 from flask_login import current_user
 
+from app.web.chart_markup import line_chart_svg
 from app.web.mail import quoted
 from app.web.numbers import delta_text, percent_text, score_text
 from scoring import LEADING_THRESHOLD
@@ -24,6 +25,7 @@ def fixed_url(endpoint: str, **values) -> str:
 def init_app(app):
     app.jinja_env.globals["fixed_url"] = fixed_url
     app.jinja_env.globals["LEADING_THRESHOLD"] = LEADING_THRESHOLD
+    app.jinja_env.globals["line_chart_svg"] = line_chart_svg  # the line_chart macro, remembered
     # The only number filters: every figure on a page is written by app/web/numbers.py (R9).
     app.jinja_env.filters["score"] = score_text
     app.jinja_env.filters["delta"] = delta_text

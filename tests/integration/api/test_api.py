@@ -396,5 +396,12 @@ def test_a_database_outage_is_a_503_problem(api, monkeypatch):
     monkeypatch.setattr(api_services, "company_out", down)
     response = call("GET", f"/companies/{company.id}")
     assert_problem(response, 503)
-    # (Flask-Limiter's header injection replaces the value with its own window's, as on pages)
-    assert int(response.headers["Retry-After"]) > 0
+    # The API is rate-limited: the limiter's window must not replace the 503's own value.
+    assert response.headers["Retry-After"] == "10"
+
+
+def test_a_successful_response_of_a_limited_route_has_no_retry_after(api):
+    call, _, company, _ = api
+    response = call("GET", f"/companies/{company.id}")
+    assert response.status_code == 200
+    assert "Retry-After" not in response.headers

@@ -1,4 +1,5 @@
-"""F1: the database goes away in the middle of a step save (issue 16).
+"""F1: the database goes away in the middle of a save (issue 16): a questionnaire step, the
+KPI step, the profile confirmation.
 
 - PostgreSQL: a second connection terminates the app's own backend (pg_terminate_backend) after
   the save has bumped the step's version and while it writes the answers;
@@ -18,13 +19,16 @@ live gunicorn in tests/integration/test_live_server_faults.py.
 """
 
 import sqlite3
+from contextlib import contextmanager
+from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, func
 
-from app.models import Answer, StepState
+from app.models import Answer, Assessment, AuditEvent, IndicatorValue, StepState
 from app.web import sqlite_pragmas
 from tests.integration.helpers import TINY, step_payload
+from tests.integration.kpi_helpers import make_indicator
 
 STEP = TINY.steps[0]
 
@@ -186,3 +190,166 @@ def test_a_page_that_hits_an_unavailable_database_answers_503(
     assert "データベースに一時的に接続できません" in page.text("main")
     assert page.response.headers["Retry-After"] == "10"
     client_request.get("companies.dashboard", company_id=company_id)
+
+
+# -- the KPI step and the profile confirmation (the other saves of the questionnaire) ----------
+
+
+@contextmanager
+def database_fails_on(db, statement_start: str):
+    """The database fails in the middle of the save: on PostgreSQL the app's own backend is
+    terminated just before the first statement that starts with ``statement_start``; on SQLite
+    another writer holds the write lock past the (shortened) busy timeout. Yields a list that
+    holds the killed backend's pid on PostgreSQL (so a test can check the fault happened)."""
+    killed = []
+    if db.engine.dialect.name == "postgresql":
+        import psycopg
+
+        admin_url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+        def kill_own_backend(conn, cursor, statement, parameters, context, executemany):
+            if killed or not statement.lstrip().upper().startswith(statement_start):
+                return
+            pid = conn.connection.dbapi_connection.info.backend_pid
+            with psycopg.connect(admin_url, autocommit=True) as other:
+                other.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            killed.append(pid)
+
+        event.listen(db.engine, "before_cursor_execute", kill_own_backend)
+        try:
+            yield killed
+        finally:
+            event.remove(db.engine, "before_cursor_execute", kill_own_backend)
+    else:
+        other_writer = sqlite3.connect(db.engine.url.database, isolation_level=None)
+        other_writer.execute("BEGIN EXCLUSIVE")
+        killed.append("locked")
+        try:
+            yield killed
+        finally:
+            other_writer.rollback()
+            other_writer.close()
+
+
+@pytest.fixture()
+def short_lock_wait(db):
+    """The short busy timeout on SQLite (nothing to shorten on PostgreSQL)."""
+    if db.engine.dialect.name != "sqlite":
+        yield
+        return
+    saved = sqlite_pragmas.BUSY_TIMEOUT_MS
+    sqlite_pragmas.BUSY_TIMEOUT_MS = 300
+    db.engine.dispose()
+    yield
+    sqlite_pragmas.BUSY_TIMEOUT_MS = saved
+    db.engine.dispose()
+
+
+def _assert_503_with_the_form(page):
+    assert page.status_code == 503
+    assert page.response.headers["Retry-After"] == "10"
+    assert page.error_summary() == [
+        "データベースに一時的に接続できないため、保存できませんでした。"
+        "入力内容は下のフォームに残っています（まだ保存されていません）。"
+        "しばらく待ってから、もう一度保存してください。"
+    ]
+    assert page.csrf_token  # the form can be sent again as it is
+
+
+def _kpi_values(db, indicator_id):
+    db.session.rollback()
+    rows = db.session.scalars(
+        db.select(IndicatorValue)
+        .where(IndicatorValue.indicator_id == indicator_id)
+        .execution_options(populate_existing=True)
+    )
+    return {r.fiscal_year: Decimal(r.value) for r in rows}
+
+
+@pytest.mark.parametrize("first_value", [None, "7"], ids=["insert", "update"])
+def test_kpi_step_keeps_the_typed_values_when_the_database_fails(
+    db, client_request, owner_with_tiny_assessment, short_lock_wait, first_value
+):
+    owner, company, assessment = owner_with_tiny_assessment
+    people = make_indicator(company, owner)
+    ratio = make_indicator(company, owner, name="デジタル売上比率")
+    year = assessment.fiscal_year
+    if first_value:
+        client_request.post(
+            "assessments.kpi_step",
+            _data={f"kpi-{people.id}": first_value, "nav": "next"},
+            assessment_id=assessment.id,
+            _expected_status=302,
+        )
+    before = (_kpi_values(db, people.id), _kpi_values(db, ratio.id))
+    events = _kpi_events(db)
+    form = client_request.get("assessments.kpi_step", assessment_id=assessment.id)
+    typed = {
+        f"kpi-{people.id}": "9",
+        f"kpi-{ratio.id}": "12",
+        "nav": "next",
+        "csrf_token": form.csrf_token,
+    }
+    start = "UPDATE KPI_VALUES" if first_value else "INSERT INTO KPI_VALUES"
+    with database_fails_on(db, start) as failed:
+        page = client_request.post(
+            "assessments.kpi_step", _data=typed, assessment_id=assessment.id, _expected_status=503
+        )
+    assert failed, "the save never reached the values"
+    _assert_503_with_the_form(page)
+    assert page.field_value(f"kpi-{people.id}") == "9"
+    assert page.field_value(f"kpi-{ratio.id}") == "12"
+    assert (_kpi_values(db, people.id), _kpi_values(db, ratio.id)) == before  # nothing written
+    assert _kpi_events(db) == events
+
+    # Sending the same form again works in the same process (no restart).
+    client_request.post(
+        "assessments.kpi_step",
+        _data={**typed, "csrf_token": page.csrf_token},
+        assessment_id=assessment.id,
+        _expected_status=302,
+    )
+    assert _kpi_values(db, people.id) == {year: Decimal(9)}
+    assert _kpi_values(db, ratio.id) == {year: Decimal(12)}
+
+
+def _kpi_events(db):
+    return db.session.scalar(
+        db.select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.event == "kpi_values_saved")
+    )
+
+
+def test_profile_confirmation_answers_503_with_its_form_when_the_database_fails(
+    db, client_request, owner_with_tiny_assessment, short_lock_wait
+):
+    _, _, assessment = owner_with_tiny_assessment
+    page = client_request.get("assessments.profile_step", assessment_id=assessment.id)
+    data = {"csrf_token": page.csrf_token, "nav": "next"}
+    with database_fails_on(db, "UPDATE ASSESSMENTS SET PROFILE_CONFIRMED_AT") as failed:
+        failed_page = client_request.post(
+            "assessments.profile_step",
+            _data=data,
+            assessment_id=assessment.id,
+            _expected_status=503,
+        )
+    assert failed
+    _assert_503_with_the_form(failed_page)
+    assert failed_page.h1 == "会社情報の確認"
+    assert {b["value"] for b in failed_page.select("main form button[name=nav]")} == {
+        "next",
+        "save_exit",
+    }
+    db.session.rollback()
+    stored = db.session.get(Assessment, assessment.id, populate_existing=True)
+    assert stored.profile_confirmed_at is None
+
+    client_request.post(
+        "assessments.profile_step",
+        _data={**data, "csrf_token": failed_page.csrf_token},
+        assessment_id=assessment.id,
+        _expected_status=302,
+    )
+    db.session.rollback()
+    assert db.session.get(Assessment, assessment.id, populate_existing=True).profile_confirmed_at

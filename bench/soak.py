@@ -1,0 +1,88 @@
+"""Soak: the app's pages under steady load for a long time, worker memory sampled.
+
+    .venv/bin/python -m bench.soak --minutes 30 --database-url postgresql://postgres@127.0.0.1/h16_bench
+
+`gunicorn -w 2 -k sync` (as bench/load.py) with the bench data set; wrk (-c 4) runs each
+company page in turn for --chunk seconds; after every chunk the two workers' resident memory is
+printed. Growth is judged from the first sample after the warm-up chunk to the last
+(goal: < 10 %). Errors (non-2xx/3xx, socket errors) are summed.
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.load import ROOT, STEP, Server, login_cookie, run_wrk, uptime
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url")
+    parser.add_argument("--minutes", type=float, default=30)
+    parser.add_argument("--chunk", type=int, default=30)
+    parser.add_argument("--connections", type=int, default=4)
+    args = parser.parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="dx-soak-"))
+    url = args.database_url or f"sqlite:///{workdir}/bench.sqlite3"
+    env = {
+        **os.environ,
+        "APP_ENV": "test",
+        "DATABASE_URL": url,
+        "SECRET_KEY": "bench-only-secret-shared-by-all-workers",
+        "MAIL_BACKEND": "log",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("REDIS_URL", None)
+    os.environ.update({k: env[k] for k in ("SECRET_KEY", "APP_ENV")})
+    from bench.dataset import EMAIL, PASSWORD, create_bench_app
+
+    _, ids = create_bench_app(url)
+    server = Server("wsgi:app", env, workdir, ROOT)
+    company, draft, submitted = ids["company"], ids["draft"], ids["submitted"]
+    pages = [
+        f"/assessments/{draft}/steps/{STEP}",
+        f"/assessments/{draft}/review",
+        f"/assessments/{submitted}/results",
+        f"/companies/{company}",
+        f"/companies/{company}/progress",
+        f"/companies/{company}/history",
+        f"/kpis/{ids['indicator']}",
+    ]
+    cookie = login_cookie(server.base, EMAIL, PASSWORD, pages[0])
+    print(f"database: {url.split(':')[0]}  {args.minutes} min, wrk -c{args.connections}")
+    print(f"load before: {uptime()}", flush=True)
+    samples, requests, errors, k = [], 0, 0, 0
+    deadline = time.monotonic() + args.minutes * 60
+    try:
+        while time.monotonic() < deadline:
+            path = pages[k % len(pages)]
+            k += 1
+            row = run_wrk(server.base, path, "get", [0], cookie, [], args.connections, args.chunk)
+            requests += round(row["rps"] * args.chunk)
+            errors += row["non_2xx_3xx"]
+            if row["socket_errors"]:
+                print("  socket errors:", row["socket_errors"])
+            rss = server.worker_rss_mb()
+            samples.append(max(rss))
+            print(
+                f"{time.strftime('%H:%M:%S')} {path:40} {row['rps']:6.1f} req/s  "
+                f"workers {', '.join(f'{r:.0f}' for r in rss)} MB  ~{requests} requests",
+                flush=True,
+            )
+    finally:
+        server.stop()
+    first, last = samples[1] if len(samples) > 1 else samples[0], samples[-1]
+    print(f"load after: {uptime()}")
+    print(
+        f"requests ~{requests}, errors {errors}; worker RSS after warm-up {first:.0f} MB, "
+        f"at the end {last:.0f} MB, peak {max(samples):.0f} MB: growth "
+        f"{(last - first) / first * 100:+.1f} % (goal < 10 %)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
