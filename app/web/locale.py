@@ -65,6 +65,14 @@ def _set_cookie(response):
     return response
 
 
+def _adopt_cookie_choice(_app, user, **_extra) -> None:
+    """A visitor who chose a language before logging in keeps it on the account, unless the
+    account already has one; saved with the login's own commit (last_login_at)."""
+    cookie = request.cookies.get(COOKIE)
+    if cookie in SUPPORTED and not getattr(user, "preferred_locale", None):
+        user.preferred_locale = cookie
+
+
 def switch_links() -> list[dict]:
     """The header's language links: the same page (path and query) with `lang` replaced."""
     from flask_babel import get_locale
@@ -86,6 +94,9 @@ def switch_links() -> list[dict]:
 
 
 def init_app(app) -> None:
+    from flask_login import user_logged_in
+
+    user_logged_in.connect(_adopt_cookie_choice, app)
     app.before_request(_remember_choice)
     app.after_request(_set_cookie)
     app.jinja_env.globals["language_links"] = switch_links
