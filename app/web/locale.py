@@ -66,10 +66,11 @@ def _set_cookie(response):
 
 
 def _adopt_cookie_choice(_app, user, **_extra) -> None:
-    """A visitor who chose a language before logging in keeps it on the account, unless the
-    account already has one; saved with the login's own commit (last_login_at)."""
+    """The language chosen in this browser before logging in (the login page was shown in it)
+    carries on after logging in and becomes the account's choice; saved with the login's own
+    commit (last_login_at). Without a cookie the account's stored choice applies."""
     cookie = request.cookies.get(COOKIE)
-    if cookie in SUPPORTED and not getattr(user, "preferred_locale", None):
+    if cookie in SUPPORTED and getattr(user, "preferred_locale", None) != cookie:
         user.preferred_locale = cookie
 
 

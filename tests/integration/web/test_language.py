@@ -159,10 +159,16 @@ def test_a_choice_made_before_logging_in_is_kept_on_the_account(client_request, 
     assert db.session.get(User, user.id).preferred_locale == "en"
 
 
-def test_an_account_choice_is_not_overwritten_by_an_old_cookie(client_request, make_user, db):
+def test_the_language_of_the_login_page_carries_on_after_logging_in(client_request, make_user, db):
+    """The account said Japanese, but English was chosen in this browser before logging in:
+    the person keeps reading English, and it becomes the account's choice."""
+    from app.models import User
+
     user = make_user(email="chosen@example.jp")
     user.preferred_locale = "ja"
     db.session.commit()
-    client_request.get_url("/login?lang=en")  # a cookie from an earlier visit
+    assert client_request.get_url("/login?lang=en").h1 == "Log in"
     client_request.login(user)
-    assert client_request.get("account.index").h1 == "アカウント"
+    assert client_request.get("account.index").h1 == "Account"
+    db.session.expire_all()
+    assert db.session.get(User, user.id).preferred_locale == "en"
