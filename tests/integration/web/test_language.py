@@ -1,9 +1,23 @@
 """Issue 11, item 8: the English UI. Japanese is the default; `?lang=` chooses (remembered on
 the account when signed in, in a cookie otherwise), then Accept-Language; only ja and en."""
 
+import pathlib
+
 import pytest
 
 from tests.pages import Page
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _compiled_catalogues():
+    """The pages are English only with the compiled catalogues (make test builds them)."""
+    for po in ROOT.glob("translations/*/*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        assert mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime, (
+            f"{mo.relative_to(ROOT)} is missing or older than its .po: run `make translations`"
+        )
 
 
 def html_lang(page: Page) -> str:
