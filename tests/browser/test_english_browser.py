@@ -76,6 +76,8 @@ def test_english_journey_and_back(live_server, page, company):
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("button", name="Save and continue").first.is_visible()
     assert page.get_by_role("navigation", name="Assessment progress").count() == 1
+    # app.js takes its messages (unsaved input, expired login) from the page, in English here.
+    assert page.evaluate("text('unsaved', '')").startswith("You have input that has not been saved")
     assert_axe_clean(page)
     _shot(page, "english-step")
 
