@@ -28,7 +28,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
-    babel.init_app(app)
+    from app.web.locale import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     limiter.init_app(app)
 
@@ -53,8 +55,9 @@ def create_app(config: dict | None = None) -> Flask:
     from app.auth import two_factor_policy
 
     two_factor_policy.init_app(app)  # after the session checks: who is signed in is settled
-    from app.web import errors, security_headers, template_helpers
+    from app.web import errors, locale, security_headers, template_helpers
 
+    locale.init_app(app)  # after the session checks: `?lang=` is stored on the settled user
     errors.init_app(app)
     security_headers.init_app(app)
     template_helpers.init_app(app)

@@ -28,6 +28,8 @@ class User(UserMixin, db.Model):
     is_disabled: Mapped[bool] = mapped_column(default=False)
     # Notification mails (comments, draft reminders); security mails are sent regardless.
     notify_by_mail: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    # UI language chosen with the header's switch ("ja" or "en"); None follows the browser.
+    preferred_locale: Mapped[str | None] = mapped_column(String(5))
     # Bumped on logout, password change and disabling: every cookie carrying an older value is
     # rejected by the user loader, so sessions end on the server and not only in the browser.
     session_version: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,3 +1,9 @@
+// Messages in the page's language come from <body data-text-*> (templates/base.html); the
+// Japanese here is only the fallback for a page without them.
+function text(key, fallback) {
+  var name = "text" + key.charAt(0).toUpperCase() + key.slice(1);
+  return (document.body && document.body.dataset[name]) || fallback;
+}
 // Session timeout warning (no inline scripts: the CSP forbids them).
 // Warns SESSION_WARNING seconds before the idle timeout; "continue" extends the session.
 (function () {
@@ -20,7 +26,7 @@
     fetch(body.dataset.sessionStatusUrl, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (data) {
-        if (!data.authenticated) { box.hidden = false; box.querySelector("p").textContent = "ログインの有効期限が切れました。保存済みの内容は失われていません。再度ログインしてください。"; button.hidden = true; return; }
+        if (!data.authenticated) { box.hidden = false; box.querySelector("p").textContent = text("expired", "ログインの有効期限が切れました。保存済みの内容は失われていません。再度ログインしてください。"); button.hidden = true; return; }
         if (data.expires_in <= warnBefore) { box.hidden = false; button.focus(); timer = setTimeout(check, 15000); }
         else { schedule(data.expires_in); }  // another tab kept the session alive
       })
@@ -46,7 +52,7 @@
   var forms = document.querySelectorAll("form[data-unsaved-warning]");
   if (!forms.length) { return; }
   var dirty = false, leaving = false;
-  var message = "保存していない入力があります。このページを離れると入力内容は失われます。移動しますか？";
+  var message = text("unsaved", "保存していない入力があります。このページを離れると入力内容は失われます。移動しますか？");
   Array.prototype.forEach.call(forms, function (form) {
     // A page drawn again with what the user posted (errors, a conflict, a restored draft).
     if (form.dataset.unsavedWarning === "unsaved") { dirty = true; }
@@ -118,7 +124,7 @@
           if (!region.hasAttribute("aria-label") && !region.hasAttribute("role")) {
             var heading = region.querySelector("h2, h3, caption");
             region.setAttribute("role", "region");
-            region.setAttribute("aria-label", heading ? heading.textContent.trim() : "横にスクロールできる表");
+            region.setAttribute("aria-label", heading ? heading.textContent.trim() : text("scrollTable", "横にスクロールできる表"));
           }
         }
       } else if (region.hasAttribute("data-scroll-stop")) {
