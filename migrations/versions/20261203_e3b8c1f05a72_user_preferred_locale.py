@@ -1,7 +1,7 @@
 """Users' UI language (the header's 日本語 / English switch, issue 11 item 8)
 
 Revision ID: e3b8c1f05a72
-Revises: 407b57cd2345
+Revises: d08c4269f0a0
 Create Date: 2026-12-03 17:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e3b8c1f05a72'
-down_revision = '407b57cd2345'
+down_revision = "d08c4269f0a0"
 branch_labels = None
 depends_on = None
 
