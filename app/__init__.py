@@ -28,7 +28,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
-    babel.init_app(app)
+    from app.web.locale import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     limiter.init_app(app)
 

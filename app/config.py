@@ -12,6 +12,7 @@ DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - only ever used with APP_ENV=d
 APP_ENVS = ("development", "test", "production")
 MIN_SECRET_LENGTH = 32
 MIN_SECRET_DISTINCT = 10  # "aaaa…" or "abab…" is long but guessable
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REDIS_SCHEMES = ("redis://", "rediss://", "redis+sentinel://", "redis+cluster://", "redis+unix://")
 
 
@@ -86,6 +87,11 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "INDEX_VERSION": env.get("INDEX_VERSION", DEFAULT_VERSION),
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
+        # One catalogue per source tree, same domain: Flask-Babel merges them. Absolute, because
+        # Flask-Babel resolves relative ones against the app package, not the project root.
+        "BABEL_TRANSLATION_DIRECTORIES": ";".join(
+            os.path.join(PROJECT_ROOT, "translations", part) for part in ("templates", "python")
+        ),
         "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if production else "log"),
         # Mails whose sending must not show in the response time (password reset, sign-up:
         # a known address must not answer slower than an unknown one) go through a background

@@ -4,6 +4,8 @@ three years against the straight line to the target (scoring.progress does the m
 from dataclasses import dataclass
 from functools import lru_cache
 
+from flask_babel import gettext as _
+
 from app.kpis.progress import STATUS_LABELS, count_statuses
 from app.progress.submitted import LEVEL_LABELS, SubmittedYear, levels_of, submitted_years
 from app.web.line_charts import LineChart, LineData, line_chart
@@ -62,8 +64,8 @@ def qualitative_sets(company_id: int, as_of: int) -> list[QualitativeSet]:
             chart = line_chart(
                 list(range(source.fiscal_year, target_year + 1)),
                 [
-                    LineData("plan", "目標への直線", dict(planned_path(series))),
-                    LineData("actual", "現在値", {source.fiscal_year: current, **actuals}),
+                    LineData("plan", _("目標への直線"), dict(planned_path(series))),
+                    LineData("actual", _("現在値"), {source.fiscal_year: current, **actuals}),
                 ],
                 y_labels=LEVEL_LABELS,
                 size="mini",

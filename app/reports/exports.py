@@ -13,6 +13,7 @@ import csv
 import io
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -70,7 +71,7 @@ def report_xlsx(report: ScopeReport) -> bytes:
     book = Workbook()
     first = book.active
     used: set[str] = set()
-    first.title = _sheet_title("概要", used)
+    first.title = _sheet_title(_("概要"), used)
     for r, line in enumerate(report_heading(report), start=1):
         for c, value in enumerate(line, start=1):
             _cell(first, r, c, value)
@@ -91,8 +92,17 @@ def download_names(report: ScopeReport, extension: str) -> tuple[str, str]:
     """(ASCII fallback, UTF-8 name) for the Content-Disposition header."""
     release = report.release
     tag = f"{release.fiscal_year}-r{release.id}" if release else "none"
-    jp = f"{release.fiscal_year}年度_公表{release.id}" if release else "公表なし"
+    jp = (
+        _("%(fiscal_year)s年度_公表%(id)s", fiscal_year=release.fiscal_year, id=release.id)
+        if release
+        else _("公表なし")
+    )
     return (
         f"dx-report-{report.scope}-{tag}.{extension}",
-        f"DX推進指標_集計_{report.name}_{jp}.{extension}",
+        _(
+            "DX推進指標_集計_%(name)s_%(jp)s.%(extension)s",
+            name=report.name,
+            jp=jp,
+            extension=extension,
+        ),
     )
