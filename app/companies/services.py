@@ -44,7 +44,9 @@ def profile_facts(company: Company) -> ProfileFacts:
         industry=reference.jsic_divisions().get(company.jsic_division, company.jsic_division),
         sector=sectors.get(company.sme_sector, company.sme_sector),
         size_class=size,
-        size_label=SIZE_LABELS.get(size, _("判定できません（資本金か従業員数を入力してください）")),
+        size_label=str(
+            SIZE_LABELS.get(size, _("判定できません（資本金か従業員数を入力してください）"))
+        ),
     )
 
 

@@ -117,7 +117,7 @@ def kpi_rows(company_id: int) -> list[wbk.KpiRow]:
             name=i.name,
             definition=i.definition,
             unit=i.unit or "",
-            value_type=VALUE_TYPES[i.value_type].label,
+            value_type=str(VALUE_TYPES[i.value_type].label),
             direction=DIRECTION_LABELS.get(i.direction, i.direction),
             baseline_year=i.baseline_year,
             baseline=_indicator_value(i, i.baseline_value),
