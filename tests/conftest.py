@@ -12,6 +12,7 @@ from sqlalchemy import text
 from app import create_app
 from app.extensions import db as _db
 from app.extensions import limiter
+from tests.catalogues import compile_catalogues
 from tests.pages import PASSWORD, ClientRequest
 
 __all__ = ["PASSWORD"]  # tests import it from here
@@ -32,6 +33,12 @@ class FreshContextClient(FlaskClient):
     def open(self, *args, **kwargs):
         with self.application.app_context():
             return super().open(*args, **kwargs)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues():
+    """The .mo files are not committed; English pages need them (make compiles them too)."""
+    compile_catalogues()
 
 
 @pytest.fixture(scope="session")

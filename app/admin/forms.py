@@ -1,5 +1,6 @@
 """Admin forms. Choices are fixed lists, so a posted value outside them is refused."""
 
+from flask_babel import lazy_gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField
@@ -12,8 +13,11 @@ from app.web.form_fields import StrictIntegerField, single_line
 
 def _bureau_field():
     return SelectField(
-        "管轄（経済産業局の職員のみ）",
-        choices=[SelectChoice("", "（なし）"), *(SelectChoice(*c) for c in bureau_choices())],
+        lazy_gettext("管轄（経済産業局の職員のみ）"),
+        choices=[
+            SelectChoice("", lazy_gettext("（なし）")),
+            *(SelectChoice(*c) for c in bureau_choices()),
+        ],
         validators=[Optional()],
         default="",
     )
@@ -21,24 +25,26 @@ def _bureau_field():
 
 class CreateUserForm(FlaskForm):
     email = EmailField(
-        "メールアドレス",
+        lazy_gettext("メールアドレス"),
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
     )
-    display_name = StringField("お名前", validators=[DataRequired(), Length(max=100), single_line])
+    display_name = StringField(
+        lazy_gettext("お名前"), validators=[DataRequired(), Length(max=100), single_line]
+    )
     role = SelectField(
-        "種別",
+        lazy_gettext("種別"),
         choices=[SelectChoice(r, ROLE_LABELS[r]) for r in STAFF_ROLES],
         validators=[DataRequired()],
     )
     organisation = StringField(
-        "所属（任意）", validators=[Optional(), Length(max=200), single_line]
+        lazy_gettext("所属（任意）"), validators=[Optional(), Length(max=200), single_line]
     )
     bureau_code = _bureau_field()
 
 
 class RoleForm(FlaskForm):
     role = SelectField(
-        "種別",
+        lazy_gettext("種別"),
         choices=[SelectChoice(r, label) for r, label in ROLE_LABELS.items()],
         validators=[DataRequired()],
     )

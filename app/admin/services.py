@@ -8,6 +8,8 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import func, or_
 
 from app.audit import record
@@ -20,13 +22,13 @@ from app.web.mail import MailError, send_mail
 from questionnaires import reference
 
 ROLE_LABELS = {
-    "member": "企業ユーザー",
-    "advisor": "支援者",
-    "bureau": "経済産業局",
-    "admin": "管理者",
+    "member": lazy_gettext("企業ユーザー"),
+    "advisor": lazy_gettext("支援者"),
+    "bureau": lazy_gettext("経済産業局"),
+    "admin": lazy_gettext("管理者"),
 }
 STAFF_ROLES = ("advisor", "bureau", "admin")
-NATIONAL = ("national", "全国（本省）")
+NATIONAL = ("national", lazy_gettext("全国（本省）"))
 PAGE_SIZE = 50
 
 
@@ -82,10 +84,10 @@ def company_count(user: User) -> int:
 def _check_bureau(role: str, bureau_code: str | None) -> str | None:
     if role == "bureau":
         if bureau_code not in dict(bureau_choices()):
-            raise AdminError("経済産業局の職員には管轄を選んでください。")
+            raise AdminError(_("経済産業局の職員には管轄を選んでください。"))
         return bureau_code
     if bureau_code:
-        raise AdminError("管轄は経済産業局の職員にだけ設定できます。")
+        raise AdminError(_("管轄は経済産業局の職員にだけ設定できます。"))
     return None
 
 
@@ -98,7 +100,7 @@ def create_staff_user(
     single-use link valid for 24 hours, so no password is ever shown or sent.
     """
     if role not in STAFF_ROLES:
-        raise AdminError("作成できる種別は支援者・経済産業局・管理者です。")
+        raise AdminError(_("作成できる種別は支援者・経済産業局・管理者です。"))
     bureau_code = _check_bureau(role, bureau_code)
     try:
         user = create_user(
@@ -122,7 +124,7 @@ def create_staff_user(
 
 def send_reset_link(user: User) -> bool:
     if user.is_disabled:
-        raise AdminError("無効化されたアカウントには送信できません。")
+        raise AdminError(_("無効化されたアカウントには送信できません。"))
     token = issue_token(user, WELCOME_TTL)
     record("password_reset_sent", details={"target_user_id": user.id})
     db.session.commit()
@@ -131,18 +133,22 @@ def send_reset_link(user: User) -> bool:
 
 def _mail_link(user: User, token: str, *, welcome: bool) -> bool:
     if welcome:
-        subject = "【DX推進指標 自己診断】アカウントが作成されました"
-        intro = f"{ROLE_LABELS[user.role]}のアカウントが作成されました。\n"
+        subject = _("【DX推進指標 自己診断】アカウントが作成されました")
+        intro = _("%(role)sのアカウントが作成されました。\n", role=ROLE_LABELS[user.role])
     else:
-        subject = "【DX推進指標 自己診断】パスワード設定のご案内"
-        intro = "管理者がパスワード設定用のリンクを発行しました。\n"
+        subject = _("【DX推進指標 自己診断】パスワード設定のご案内")
+        intro = _("管理者がパスワード設定用のリンクを発行しました。\n")
     try:
         send_mail(
             user.email,
             subject,
             intro
-            + "次のリンクから24時間以内にパスワードを設定してください（一度だけ使えます）。\n\n"
-            + f"{reset_link(token)}\n\nログインID: {user.email}\n",
+            + _(
+                "次のリンクから24時間以内にパスワードを設定してください（一度だけ使えます）。\n\n"
+                "%(link)s\n\nログインID: %(email)s\n",
+                link=reset_link(token),
+                email=user.email,
+            ),
         )
     except MailError:
         record("mail_failed", details={"target_user_id": user.id}, commit=True)
@@ -152,7 +158,7 @@ def _mail_link(user: User, token: str, *, welcome: bool) -> bool:
 
 def set_disabled(admin: User, user: User, disabled: bool) -> None:
     if user.id == admin.id:
-        raise AdminError("自分自身のアカウントは無効にできません。")
+        raise AdminError(_("自分自身のアカウントは無効にできません。"))
     if user.is_disabled == disabled:
         return
     user.is_disabled = disabled
@@ -165,7 +171,7 @@ def set_disabled(admin: User, user: User, disabled: bool) -> None:
 def clear_two_factor(admin: User, user: User) -> None:
     """For a lost authenticator: the user logs in with the password and may set it up again."""
     if user.id == admin.id:
-        raise AdminError("自分自身の2段階認証は、アカウント画面から変更してください。")
+        raise AdminError(_("自分自身の2段階認証は、アカウント画面から変更してください。"))
     if not user.totp_secret_encrypted:
         return
     user.totp_secret, user.totp_last_counter = None, None
@@ -177,12 +183,14 @@ def clear_two_factor(admin: User, user: User) -> None:
 
 def change_role(admin: User, user: User, role: str, bureau_code: str | None) -> None:
     if user.id == admin.id:
-        raise AdminError("自分自身の種別は変更できません。")
+        raise AdminError(_("自分自身の種別は変更できません。"))
     if role not in ROLE_LABELS:
-        raise AdminError("種別が正しくありません。")
+        raise AdminError(_("種別が正しくありません。"))
     if company_count(user):
         raise AdminError(
-            "企業に所属しているユーザーの種別は変更できません。先に企業のメンバーから外してください。"
+            _(
+                "企業に所属しているユーザーの種別は変更できません。先に企業のメンバーから外してください。"
+            )
         )
     bureau_code = _check_bureau(role, bureau_code)
     if (user.role, user.bureau_code) == (role, bureau_code):

@@ -12,6 +12,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from app.admin import services
@@ -27,7 +29,9 @@ from questionnaires import available_versions
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PAGE = re.compile(r"\A[1-9][0-9]{0,5}\Z")
-DISABLED_MESSAGE = "アカウントを無効にしました。ログイン中のセッションも終了しました。"
+DISABLED_MESSAGE = lazy_gettext(
+    "アカウントを無効にしました。ログイン中のセッションも終了しました。"
+)
 
 
 def _user_or_404(user_id: int) -> User:
@@ -73,9 +77,15 @@ def new_user():
             form.email.errors.append(str(exc))
         else:
             if mailed:
-                flash(f"{user.email} を作成し、パスワード設定用のリンクを送信しました。", "success")
+                flash(
+                    _(
+                        "%(email)s を作成し、パスワード設定用のリンクを送信しました。",
+                        email=user.email,
+                    ),
+                    "success",
+                )
             else:
-                flash("アカウントを作成しましたが、メールを送信できませんでした。", "warning")
+                flash(_("アカウントを作成しましたが、メールを送信できませんでした。"), "warning")
             return redirect(url_for("admin.user", user_id=user.id))
     status = 400 if form.errors else 200
     return render_template("admin/new_user.html", form=form), status
@@ -113,7 +123,7 @@ def change_role(user_id):
         except services.AdminError as exc:
             form.role.errors.append(str(exc))
         else:
-            flash("種別を変更しました。対象のユーザーは再ログインが必要です。", "success")
+            flash(_("種別を変更しました。対象のユーザーは再ログインが必要です。"), "success")
             return redirect(url_for("admin.user", user_id=target.id))
     return _render_user(target, form, 400)
 
@@ -127,7 +137,7 @@ def disable(user_id):
 @bp.route("/users/<int:user_id>/enable", methods=["POST"])
 @roles_required("admin")
 def enable(user_id):
-    return _set_disabled(user_id, False, "アカウントを有効にしました。")
+    return _set_disabled(user_id, False, _("アカウントを有効にしました。"))
 
 
 def _set_disabled(user_id, disabled, message):
@@ -154,7 +164,7 @@ def clear_two_factor(user_id):
     except services.AdminError as exc:
         flash(str(exc), "warning")
     else:
-        flash("2段階認証を解除しました。本人に再設定を依頼してください。", "success")
+        flash(_("2段階認証を解除しました。本人に再設定を依頼してください。"), "success")
     return redirect(url_for("admin.user", user_id=target.id))
 
 
@@ -170,9 +180,9 @@ def send_reset(user_id):
         flash(str(exc), "warning")
     else:
         if mailed:
-            flash("パスワード設定用のリンクを送信しました。", "success")
+            flash(_("パスワード設定用のリンクを送信しました。"), "success")
         else:
-            flash("メールを送信できませんでした。", "warning")
+            flash(_("メールを送信できませんでした。"), "warning")
     return redirect(url_for("admin.user", user_id=target.id))
 
 
@@ -185,7 +195,7 @@ def security():
             current_user, {role: form[role].data for role in services.ROLE_LABELS}
         )
         flash(
-            "2段階認証の設定を保存しました。対象のアカウントは次の操作で設定を求められます。",
+            _("2段階認証の設定を保存しました。対象のアカウントは次の操作で設定を求められます。"),
             "success",
         )
         return redirect(url_for("admin.security"))
@@ -227,7 +237,7 @@ def _change_version(version, change, message):
 @roles_required("admin")
 def version_default(version):
     return _change_version(
-        version, index_versions.set_default, "版 {version} を新しい診断の既定にしました。"
+        version, index_versions.set_default, _("版 {version} を新しい診断の既定にしました。")
     )
 
 
@@ -237,7 +247,7 @@ def version_activate(version):
     return _change_version(
         version,
         lambda v, user: index_versions.set_active(v, True, user),
-        "版 {version} を有効にしました（年度の開始時に選べます）。",
+        _("版 {version} を有効にしました（年度の開始時に選べます）。"),
     )
 
 
@@ -247,7 +257,7 @@ def version_deactivate(version):
     return _change_version(
         version,
         lambda v, user: index_versions.set_active(v, False, user),
-        "版 {version} を停止しました（この版の既存の診断はそのままです）。",
+        _("版 {version} を停止しました（この版の既存の診断はそのままです）。"),
     )
 
 

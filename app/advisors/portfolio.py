@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -24,22 +26,31 @@ from questionnaires import load_index, reference
 from scoring.maturity import Stat
 from scoring.progress import ACHIEVED, BEHIND, MISSING, ON_TRACK, status
 
-STATES = {"none": "未着手", "draft": "回答中", "submitted": "提出済み"}
-SIZE_LABELS = {"small": "小規模企業", "sme": "中小企業", "large": "大企業", "unknown": "判定不能"}
+STATES = {
+    "none": lazy_gettext("未着手"),
+    "draft": lazy_gettext("回答中"),
+    "submitted": lazy_gettext("提出済み"),
+}
+SIZE_LABELS = {
+    "small": lazy_gettext("小規模企業"),
+    "sme": lazy_gettext("中小企業"),
+    "large": lazy_gettext("大企業"),
+    "unknown": lazy_gettext("判定不能"),
+}
 # column key -> (heading, sort key); None values sort last whichever the direction.
 COLUMNS = {
-    "name": "企業名",
-    "prefecture": "都道府県",
-    "year": "最新年度",
-    "state": "状態",
-    "current": "現在値の平均",
-    "target": "目標値の平均",
-    "change": "前年比",
-    "on_track": "目標 順調",
-    "behind": "目標 遅れ",
-    "missing": "実績未入力",
-    "points": "未解決の指摘",
-    "activity": "最終更新",
+    "name": lazy_gettext("企業名"),
+    "prefecture": lazy_gettext("都道府県"),
+    "year": lazy_gettext("最新年度"),
+    "state": lazy_gettext("状態"),
+    "current": lazy_gettext("現在値の平均"),
+    "target": lazy_gettext("目標値の平均"),
+    "change": lazy_gettext("前年比"),
+    "on_track": lazy_gettext("目標 順調"),
+    "behind": lazy_gettext("目標 遅れ"),
+    "missing": lazy_gettext("実績未入力"),
+    "points": lazy_gettext("未解決の指摘"),
+    "activity": lazy_gettext("最終更新"),
 }
 DEFAULT_SORT = "name"
 
@@ -193,7 +204,11 @@ def client_rows(advisor) -> list[ClientRow]:
             previous = submitted[-2]
             before = Stat.from_dict(previous.scores["overall"])
             is_previous_year = previous.fiscal_year == newest.fiscal_year - 1
-            row.change_label = "前年度" if is_previous_year else f"{previous.fiscal_year}年度"
+            row.change_label = (
+                _("前年度")
+                if is_previous_year
+                else _("%(fiscal_year)s年度", fiscal_year=previous.fiscal_year)
+            )
             row.comparable = previous.index_version == newest.index_version
             if row.comparable and None not in (overall.current_mean, before.current_mean):
                 row.change = overall.current_mean - before.current_mean
@@ -298,21 +313,23 @@ def parse_query(args) -> Query:
     query = Query()
     query.q = (args.get("q") or "").strip()[:100]
     checks = (
-        ("state", STATES, "状態"),
-        ("industry", reference.jsic_divisions(), "業種"),
-        ("size", SIZE_LABELS, "規模"),
-        ("prefecture", reference.prefectures(), "都道府県"),
+        ("state", STATES, _("状態")),
+        ("industry", reference.jsic_divisions(), _("業種")),
+        ("size", SIZE_LABELS, _("規模")),
+        ("prefecture", reference.prefectures(), _("都道府県")),
     )
     for name, allowed, label in checks:
         value = args.get(name) or ""
         if value and value not in allowed:
-            query.errors.append(f"{label}の指定が正しくないため、この条件は使っていません。")
+            query.errors.append(
+                _("%(label)sの指定が正しくないため、この条件は使っていません。", label=label)
+            )
         elif value:
             setattr(query, name, value)
     query.behind = args.get("behind") == "1"
     sort = args.get("sort") or DEFAULT_SORT
     if sort not in COLUMNS:
-        query.errors.append("並べ替えの列が正しくないため、企業名順で表示しています。")
+        query.errors.append(_("並べ替えの列が正しくないため、企業名順で表示しています。"))
         sort = DEFAULT_SORT
     query.sort = sort
     direction = args.get("dir") or "asc"
@@ -345,11 +362,11 @@ def apply(rows: list[ClientRow], query: Query) -> list[ClientRow]:
 # --- the portfolio view -----------------------------------------------------------------------
 
 LEVEL_BANDS = (
-    (0, 1, "0以上1未満"),
-    (1, 2, "1以上2未満"),
-    (2, 3, "2以上3未満"),
-    (3, 4, "3以上4未満"),
-    (4, 5, "4以上5未満"),
+    (0, 1, lazy_gettext("0以上1未満")),
+    (1, 2, lazy_gettext("1以上2未満")),
+    (2, 3, lazy_gettext("2以上3未満")),
+    (3, 4, lazy_gettext("3以上4未満")),
+    (4, 5, lazy_gettext("4以上5未満")),
     (5, 6, "5"),
 )
 

@@ -1,5 +1,7 @@
 """Grant and revoke advisor access. One commit each (the client list is portfolio.py)."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -13,8 +15,8 @@ from app.models.advisor import GRANT_SCOPES
 
 # The same answer for "no account", "not an advisor" and "disabled", so an owner cannot use
 # the form to learn which e-mail addresses have accounts of which kind.
-NO_SUCH_ADVISOR = "該当する支援者アカウントが見つかりません"
-SCOPE_LABELS = {"read": "閲覧のみ", "comment": "閲覧とコメント"}
+NO_SUCH_ADVISOR = lazy_gettext("該当する支援者アカウントが見つかりません")
+SCOPE_LABELS = {"read": lazy_gettext("閲覧のみ"), "comment": lazy_gettext("閲覧とコメント")}
 
 
 class GrantError(ValueError):
@@ -42,7 +44,7 @@ def active_grants(company: Company) -> list[AdvisorGrant]:
 def grant_access(company: Company, email: str, scope: str, owner) -> AdvisorGrant:
     """Grant an advisor access; an existing active grant with another scope is replaced."""
     if scope not in GRANT_SCOPES:
-        raise GrantError("権限の範囲を選択してください。")
+        raise GrantError(_("権限の範囲を選択してください。"))
     advisor = find_user(email)
     if advisor is None or advisor.role != "advisor" or advisor.is_disabled:
         raise GrantError(NO_SUCH_ADVISOR)
@@ -55,7 +57,7 @@ def grant_access(company: Company, email: str, scope: str, owner) -> AdvisorGran
         )
     )
     if current is not None and current.scope == scope:
-        raise GrantError("この支援者には既に同じ権限を付与しています。")
+        raise GrantError(_("この支援者には既に同じ権限を付与しています。"))
     if current is not None:
         # Scope changes keep history: the old row is closed and a new one opened.
         current.revoked_at, current.revoked_by_id = now, owner.id
@@ -72,7 +74,7 @@ def grant_access(company: Company, email: str, scope: str, owner) -> AdvisorGran
         db.session.flush()
     except IntegrityError:  # another request granted the same advisor a moment ago
         db.session.rollback()
-        raise GrantError("この支援者には既に権限が付与されています。") from None
+        raise GrantError(_("この支援者には既に権限が付与されています。")) from None
     record(
         "grant_changed" if current is not None else "grant_created",
         company_id=company.id,
@@ -103,7 +105,7 @@ def revoke_grant(company: Company, grant_id: int, owner) -> AdvisorGrant:
     )
     if result.rowcount != 1:
         db.session.rollback()
-        raise GrantError("このアクセス権は既に取り消されています。")
+        raise GrantError(_("このアクセス権は既に取り消されています。"))
     record(
         "grant_revoked",
         company_id=company.id,

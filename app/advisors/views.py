@@ -10,6 +10,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import get_company_or_404
@@ -65,7 +66,14 @@ def grant(company_id):
         form.email.errors.append(str(exc))
         return _grants_page(company, form, 400)
     scope = services.SCOPE_LABELS[granted.scope]
-    flash(f"{granted.advisor.email} に「{scope}」の権限を付与しました。", "success")
+    flash(
+        _(
+            "%(email)s に「%(scope)s」の権限を付与しました。",
+            email=granted.advisor.email,
+            scope=scope,
+        ),
+        "success",
+    )
     return redirect(url_for("advisors.grants", company_id=company.id))
 
 
@@ -82,7 +90,7 @@ def revoke(company_id, grant_id):
     except GrantError as exc:
         flash(str(exc), "warning")
     else:
-        flash(f"{revoked.advisor.email} のアクセス権を取り消しました。", "success")
+        flash(_("%(email)s のアクセス権を取り消しました。", email=revoked.advisor.email), "success")
     return redirect(url_for("advisors.grants", company_id=company.id))
 
 
@@ -151,6 +159,6 @@ def client_report_pdf(company_id):
     name = file_name_part(company.name)
     return pdf_response(
         render_pdf(html),
-        f"面談レポート_{name}.pdf",
+        _("面談レポート_%(name)s.pdf", name=name),
         f"meeting-report-{company.id}.pdf",
     )

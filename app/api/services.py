@@ -301,7 +301,9 @@ def indicators_page(company_id: int, after: int | None, limit: int) -> list[Indi
 def _report_value(value):
     if isinstance(value, Decimal):
         return format(value, "f")  # exact, with its places (2.00), as the CSV writes it
-    return value
+    if value is None or isinstance(value, int | str):
+        return value
+    return str(value)  # a lazily translated label
 
 
 def _release_out(release) -> ReleaseOut:
@@ -323,7 +325,7 @@ def report_out(bureau_code: str | None, args) -> ReportOut:
         )
     return ReportOut(
         scope=report.scope,
-        name=report.name,
+        name=str(report.name),
         release=_release_out(report.release) if report.release else None,
         releases=[_release_out(r) for r in report.releases],
         filter=list(report.filter) if report.filter else None,
@@ -331,9 +333,9 @@ def report_out(bureau_code: str | None, args) -> ReportOut:
         tables=[
             ReportTableOut(
                 key=t.key,
-                heading=t.heading,
-                title=t.title,
-                columns=list(t.columns),
+                heading=str(t.heading),
+                title=str(t.title),
+                columns=[str(c) for c in t.columns],
                 rows=[[_report_value(v) for v in row] for row in t.rows],
             )
             for t in report_tables(report)

@@ -7,6 +7,8 @@ WTForms validates and checks CSRF; the level pickers are drawn by template macro
 import re
 import unicodedata
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import AnyOf, Length, Optional, Regexp
@@ -16,7 +18,7 @@ from app.web.form_fields import checkbox_value, no_control_chars
 
 LEVEL_PATTERN = re.compile(r"\A[0-5]\Z")  # ASCII only: "٣" or "３" are not levels
 PARTS = ("current", "target", "evidence", "action")
-LEVEL_ERROR = "0〜5のレベルから選択してください。"
+LEVEL_ERROR = lazy_gettext("0〜5のレベルから選択してください。")
 
 
 def field_name(item_id: str, part: str) -> str:
@@ -29,7 +31,10 @@ def _text_field(label):
         label,
         validators=[
             Optional(),
-            Length(max=EVIDENCE_MAX, message=f"{EVIDENCE_MAX}文字以内で入力してください。"),
+            Length(
+                max=EVIDENCE_MAX,
+                message=lazy_gettext("%(max)d文字以内で入力してください。", max=EVIDENCE_MAX),
+            ),
             no_control_chars,
         ],
         filters=[lambda v: unicodedata.normalize("NFC", v) if v else v],
@@ -45,8 +50,11 @@ def nav_field(goto_targets=()):
     `goto_targets` are the flow's page ids a sidebar button may name (only these)."""
     choices = NAV_CHOICES + tuple(GOTO_PREFIX + target for target in goto_targets)
     return StringField(
-        "送信ボタン",  # never shown; see LEVEL_LABELS below for why it is there
-        validators=[Optional(), AnyOf(choices, message="送信ボタンの値が正しくありません。")],
+        lazy_gettext("送信ボタン"),  # never shown; see LEVEL_LABELS below for why it is there
+        validators=[
+            Optional(),
+            AnyOf(choices, message=lazy_gettext("送信ボタンの値が正しくありません。")),
+        ],
     )
 
 
@@ -60,7 +68,10 @@ def goto_target(nav: str | None) -> str | None:
 # Labels of fields that are drawn as plain markup (the level pickers, hidden fields): never
 # shown; without one WTForms asks its translations for a label, and Flask-WTF loads those
 # from disk once per request (bench/README.md, step save). See also SubmitForm.
-LEVEL_LABELS = {"current": "現在のレベル", "target": "3年後の目標レベル"}
+LEVEL_LABELS = {
+    "current": lazy_gettext("現在のレベル"),
+    "target": lazy_gettext("3年後の目標レベル"),
+}
 
 
 def step_form_class(step, goto_targets=()):
@@ -75,8 +86,8 @@ def step_form_class(step, goto_targets=()):
                 LEVEL_LABELS[part],
                 validators=[Optional(), Regexp(LEVEL_PATTERN, message=LEVEL_ERROR)],
             )
-        attrs[field_name(item_id, "evidence")] = _text_field("根拠・エビデンス")
-        attrs[field_name(item_id, "action")] = _text_field("今後のアクション")
+        attrs[field_name(item_id, "evidence")] = _text_field(lazy_gettext("根拠・エビデンス"))
+        attrs[field_name(item_id, "action")] = _text_field(lazy_gettext("今後のアクション"))
     return type(f"StepForm_{step.id.replace('-', '_')}", (FlaskForm,), attrs)
 
 
@@ -100,9 +111,9 @@ def tampering_problems(formdata, step) -> list[str]:
     allowed = {field_name(i, p) for i in step.item_ids for p in PARTS}
     for key in formdata:
         if key.startswith("item-") and key not in allowed:
-            problems.append(f"この画面にない項目が送信されました: {key[:40]}")
+            problems.append(_("この画面にない項目が送信されました: %(field)s", field=key[:40]))
         elif (key in allowed or key == "version") and len(formdata.getlist(key)) > 1:
-            problems.append(f"同じ項目に複数の値が送信されました: {key[:40]}")
+            problems.append(_("同じ項目に複数の値が送信されました: %(field)s", field=key[:40]))
     return problems
 
 
@@ -116,20 +127,22 @@ class KpiStepForm(FlaskForm):
     nav = nav_field()
 
 
-CONFIRM_LOWER_TARGETS = "目標値が現在値を下回る項目があることを確認しました"
+CONFIRM_LOWER_TARGETS = lazy_gettext("目標値が現在値を下回る項目があることを確認しました")
 
 
 # Validates the review page's submit form, which is drawn as plain markup (review.html).
 # The hidden version fields carry a label that is never shown: for an unlabelled field WTForms
 # asks its translations for one, and Flask-WTF loads those from disk on each request.
 class SubmitForm(FlaskForm):
-    version = HiddenField("版", validators=[Regexp(r"\A[0-9]{1,9}\Z")])
+    version = HiddenField(lazy_gettext("版"), validators=[Regexp(r"\A[0-9]{1,9}\Z")])
     confirm_lower_targets = BooleanField(CONFIRM_LOWER_TARGETS, validators=[checkbox_value])
 
 
 class StartForm(FlaskForm):
     fiscal_year = StringField(validators=[Regexp(r"\A[0-9]{4}\Z")])
-    prefill = BooleanField("前回提出した回答を引き継ぐ", default=True, validators=[checkbox_value])
+    prefill = BooleanField(
+        lazy_gettext("前回提出した回答を引き継ぐ"), default=True, validators=[checkbox_value]
+    )
     # Optional: one of the active index versions (app/indexes); absent means the default.
     index_version = StringField(
         validators=[Optional(), Regexp(r"\A[0-9A-Za-z][0-9A-Za-z._-]{0,31}\Z")]
@@ -137,4 +150,4 @@ class StartForm(FlaskForm):
 
 
 class ReopenForm(FlaskForm):
-    version = HiddenField("版", validators=[Regexp(r"\A[0-9]{1,9}\Z")])
+    version = HiddenField(lazy_gettext("版"), validators=[Regexp(r"\A[0-9]{1,9}\Z")])

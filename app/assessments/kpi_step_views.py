@@ -1,6 +1,7 @@
 """The 定量指標 step of the yearly questionnaire: this year's actual of each active indicator."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 
@@ -33,7 +34,9 @@ def kpi_step(assessment_id):
         if not can_edit:
             abort(403)
         if assessment.status != "draft":
-            flash("この診断は提出済みです。実績は各指標のページで入力・修正できます。", "warning")
+            flash(
+                _("この診断は提出済みです。実績は各指標のページで入力・修正できます。"), "warning"
+            )
             return redirect(url_for("assessments.kpi_step", assessment_id=assessment.id)), 303
         if not KpiStepForm().validate_on_submit():
             abort(400)
@@ -42,7 +45,7 @@ def kpi_step(assessment_id):
         )
         if problems or errors:
             notice = problems or [
-                "入力内容にエラーがあります。各指標のメッセージを確認してください。"
+                _("入力内容にエラーがあります。各指標のメッセージを確認してください。")
             ]
             status = 400
         else:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from flask import current_app, g, url_for
+from flask_babel import lazy_gettext
 from markupsafe import Markup
 
 from app.assessments.forms import PARTS, field_name, step_form_class
@@ -25,7 +26,10 @@ from questionnaires import load_index
 
 MACROS = "components/levels.html"
 LEVEL_PARTS = ("current", "target")
-PICKERS = (("current", "現在のレベル（現在値）"), ("target", "3年後の目標レベル（目標値）"))
+PICKERS = (
+    ("current", lazy_gettext("現在のレベル（現在値）")),
+    ("target", lazy_gettext("3年後の目標レベル（目標値）")),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,8 +156,6 @@ def step_form(index_version: str, step_id: str):
 def _step_form(index_version: str, index_key: int, step_id: str):
     index = load_index(index_version)
     return step_form_class(index.step(step_id), flow_sequence(index))
-
-
 
 
 def form_values(form, step_def) -> dict:

@@ -3,6 +3,8 @@
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 from app.assessments import services
 from app.progress.comparison import ChangeLabels, compare_one, labels_for, year_cards
 from app.web import charts
@@ -87,7 +89,7 @@ def build_results(assessment, shown: services.SubmittedVersion) -> Results:
 
     overall = stat_row(
         "all",
-        f"全{len(index.items)}項目",
+        _("全%(count)d項目", count=len(index.items)),
         card.overall,
         prev_means.overall if prev_means else None,
         delta.overall if delta else None,
@@ -136,19 +138,27 @@ def build_results(assessment, shown: services.SubmittedVersion) -> Results:
             )
         )
     series = [
-        ("current", "現在値", [r.current for r in groups]),
-        ("target", "目標値", [r.target for r in groups]),
+        ("current", _("現在値"), [r.current for r in groups]),
+        ("target", _("目標値"), [r.target for r in groups]),
     ]
     if prev_means:
-        name = f"{comparison.previous.fiscal_year}年度の現在値"
         if comparison.previous.reopened:
-            name += f"（第{comparison.previous.revision}版）"
+            name = _(
+                "%(year)d年度の現在値（第%(revision)d版）",
+                year=comparison.previous.fiscal_year,
+                revision=comparison.previous.revision,
+            )
+        else:
+            name = _("%(year)d年度の現在値", year=comparison.previous.fiscal_year)
         series.append(("previous", name, [r.previous_current for r in groups]))
     ref = None
     if national:
         ref = (
-            f"全国平均 現在値 {score_text(national.current_mean)}"
-            f"（IPA {national.data_year}年度データ）",
+            _(
+                "全国平均 現在値 %(mean)s（IPA %(year)s年度データ）",
+                mean=score_text(national.current_mean),
+                year=national.data_year,
+            ),
             national.current_mean,
         )
     radar = charts.radar([g.id for g in index.groups], series, ref)

@@ -9,6 +9,7 @@ Concurrency rules:
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -134,7 +135,7 @@ def step_statuses(assessment: Assessment, answers=None, versions=None) -> list[S
     statuses = [
         StepStatus(
             PROFILE_STEP,
-            "会社情報の確認",
+            _("会社情報の確認"),
             int(assessment.profile_confirmed_at is not None),
             1,
             assessment.profile_confirmed_at is not None,

@@ -14,6 +14,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 
@@ -56,7 +58,7 @@ from questionnaires import load_index
 bp = Blueprint("assessments", __name__)
 log = logging.getLogger(__name__)
 
-DB_UNAVAILABLE = (
+DB_UNAVAILABLE = lazy_gettext(
     "データベースに一時的に接続できないため、保存できませんでした。"
     "入力内容は下のフォームに残っています（まだ保存されていません）。"
     "しばらく待ってから、もう一度保存してください。"
@@ -74,14 +76,17 @@ def index_version_choices() -> list[tuple[str, str, bool]]:
     """(version, label, is default) of every version a company may start a year with."""
     default = index_versions.default_version()
     return [
-        (v, f"{load_index(v).title}（{v}）", v == default) for v in index_versions.active_versions()
+        (v, _("%(title)s（%(version)s）", title=load_index(v).title, version=v), v == default)
+        for v in index_versions.active_versions()
     ]
 
 
 bp.add_app_template_global(progress_totals)
 
 
-UNKNOWN_VERSION = "選べない指標の版です。画面を読み込み直して、有効な版を選んでください。"
+UNKNOWN_VERSION = lazy_gettext(
+    "選べない指標の版です。画面を読み込み直して、有効な版を選んでください。"
+)
 
 
 @bp.route("/companies/<int:company_id>/assessments", methods=["POST"])
@@ -98,7 +103,7 @@ def start(company_id):
     version = form.index_version.data or index_versions.default_version()
     if version not in index_versions.active_versions():
         return render_error(
-            400, "選べない指標の版です。画面を読み込み直して、有効な版を選んでください。"
+            400, _("選べない指標の版です。画面を読み込み直して、有効な版を選んでください。")
         )
     assessment = services.start_assessment(
         company,
@@ -208,7 +213,7 @@ def step(assessment_id, step_id):
         if problems:
             notice, status = problems, 400
         elif not valid:
-            notice = ["入力内容にエラーがあります。各項目のメッセージを確認してください。"]
+            notice = [_("入力内容にエラーがあります。各項目のメッセージを確認してください。")]
             status = 400
         else:
             posted = posted_values(form, step_def)
@@ -272,7 +277,7 @@ def save_target(assessment, step_id) -> tuple[str, str | None]:
     if choice == "save_exit":
         return (
             url_for("companies.dashboard", company_id=assessment.company_id),
-            "保存しました。続きはいつでも再開できます。",
+            _("保存しました。続きはいつでも再開できます。"),
         )
     target = services.neighbour_step(assessment, step_id, -1 if choice == "back" else 1)
     return flow_urls(assessment)[target or services.REVIEW_STEP], None
@@ -287,7 +292,7 @@ def redirect_after_save(assessment, step_id, target=None):
 
 def _locked(assessment):
     flash(
-        "この診断は提出済みのため変更できません。変更するには「再編集」を選んでください。",
+        _("この診断は提出済みのため変更できません。変更するには「再編集」を選んでください。"),
         "warning",
     )
     return redirect(url_for("assessments.results", assessment_id=assessment.id)), 303
@@ -330,11 +335,11 @@ def submit(assessment_id):
     if not form.validate_on_submit():
         abort(400)
     if assessment.status == "submitted":
-        flash("この診断は既に提出されています。", "info")
+        flash(_("この診断は既に提出されています。"), "info")
         return redirect(url_for("assessments.results", assessment_id=assessment.id))
     if services.lower_targets(assessment) and not form.confirm_lower_targets.data:
         flash(
-            "目標値が現在値を下回る項目があります。確認のチェックを入れてから提出してください。",
+            _("目標値が現在値を下回る項目があります。確認のチェックを入れてから提出してください。"),
             "warning",
         )
         return redirect(url_for("assessments.review", assessment_id=assessment.id))
@@ -342,17 +347,17 @@ def submit(assessment_id):
         submitted = services.submit(assessment, int(form.version.data), current_user)
     except services.ProfileNotConfirmed:
         flash(
-            "会社情報の確認が済んでいないため提出できません。確認してから提出してください。",
+            _("会社情報の確認が済んでいないため提出できません。確認してから提出してください。"),
             "warning",
         )
         return redirect(url_for("assessments.profile_step", assessment_id=assessment.id))
     except services.IncompleteAssessment:
-        flash("未回答の項目があるため提出できません。", "warning")
+        flash(_("未回答の項目があるため提出できません。"), "warning")
         return redirect(url_for("assessments.review", assessment_id=assessment.id))
     if submitted:
-        flash("提出しました。診断結果をご確認ください。", "success")
+        flash(_("提出しました。診断結果をご確認ください。"), "success")
     else:
-        flash("この診断は既に提出されているか、他の画面で更新されています。", "info")
+        flash(_("この診断は既に提出されているか、他の画面で更新されています。"), "info")
     return redirect(url_for("assessments.results", assessment_id=assessment.id))
 
 
@@ -362,7 +367,7 @@ def results(assessment_id):
     assessment = get_assessment_or_404(assessment_id, "view")
     shown = services.shown_version(assessment)  # the last submitted one while re-editing
     if shown is None:
-        flash("診断結果は提出後に表示されます。", "info")
+        flash(_("診断結果は提出後に表示されます。"), "info")
         return redirect(url_for("assessments.review", assessment_id=assessment.id))
     return render_template(
         "assessments/results.html",
@@ -391,7 +396,7 @@ def report_pdf(assessment_id):
     assessment = get_assessment_or_404(assessment_id, "view")
     shown = services.shown_version(assessment)
     if shown is None:
-        flash("診断結果は提出後にPDFで保存できます。", "info")
+        flash(_("診断結果は提出後にPDFで保存できます。"), "info")
         return redirect(url_for("assessments.review", assessment_id=assessment.id))
     company = assessment.company
     html = render_template(
@@ -405,7 +410,11 @@ def report_pdf(assessment_id):
     name = file_name_part(company.name)
     return pdf_response(
         render_pdf(html),
-        f"DX推進指標_自己診断結果_{assessment.fiscal_year}年度_{name}.pdf",
+        _(
+            "DX推進指標_自己診断結果_%(year)d年度_%(name)s.pdf",
+            year=assessment.fiscal_year,
+            name=name,
+        ),
         f"dx-self-assessment-{assessment.fiscal_year}.pdf",
     )
 
@@ -416,7 +425,7 @@ def confirm_reopen(assessment_id):
     """What reopening does, and the form that does it (with the version shown here)."""
     assessment = get_assessment_or_404(assessment_id, "edit")
     if assessment.status != "submitted":
-        flash("この診断は既に再編集中です。", "info")
+        flash(_("この診断は既に再編集中です。"), "info")
         return redirect(url_for("assessments.resume", assessment_id=assessment.id))
     return render_template(
         "assessments/reopen_confirm.html",
@@ -434,9 +443,9 @@ def reopen(assessment_id):
     if not form.validate_on_submit():
         abort(400)
     if services.reopen(assessment, int(form.version.data), current_user):
-        flash("再編集できる状態に戻しました。提出済みの内容は履歴に残っています。", "success")
+        flash(_("再編集できる状態に戻しました。提出済みの内容は履歴に残っています。"), "success")
         return redirect(url_for("assessments.review", assessment_id=assessment.id))
-    flash("この診断は既に再編集中か、他の画面で更新されています。", "info")
+    flash(_("この診断は既に再編集中か、他の画面で更新されています。"), "info")
     return redirect(url_for("assessments.resume", assessment_id=assessment.id))
 
 

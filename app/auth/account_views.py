@@ -13,6 +13,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_login import current_user, logout_user
 
 from app.api import tokens as api_tokens
@@ -38,9 +40,13 @@ from app.web.security_headers import no_referrer
 
 bp = Blueprint("account", __name__)
 
-SETUP_LOST = "設定の途中の情報が見つかりません。表示中の新しい設定キーで登録し直してください。"
-WRONG_CODE = "確認コードが正しくないか、既に使用されています。新しいコードを入力してください。"
-WRONG_PASSWORD = "現在のパスワードが正しくありません。"  # noqa: S105 - a message
+SETUP_LOST = lazy_gettext(
+    "設定の途中の情報が見つかりません。表示中の新しい設定キーで登録し直してください。"
+)
+WRONG_CODE = lazy_gettext(
+    "確認コードが正しくないか、既に使用されています。新しいコードを入力してください。"
+)
+WRONG_PASSWORD = lazy_gettext("現在のパスワードが正しくありません。")  # noqa: S105 - a message
 
 
 def _limit():
@@ -89,9 +95,9 @@ def notifications():
         return _render_account(form, 400)
     services.set_notifications(current_user._get_current_object(), form.notify_by_mail.data)
     flash(
-        "通知メールを受け取る設定にしました。"
+        _("通知メールを受け取る設定にしました。")
         if form.notify_by_mail.data
-        else "通知メールを停止しました（パスワード再設定などのメールは届きます）。",
+        else _("通知メールを停止しました（パスワード再設定などのメールは届きます）。"),
         "success",
     )
     return redirect(url_for("account.index"))
@@ -116,7 +122,7 @@ def _wrong_code(response) -> bool:
 def login_2fa():
     pending = totp.pending_login()
     if pending is None:
-        flash("もう一度メールアドレスとパスワードでログインしてください。", "info")
+        flash(_("もう一度メールアドレスとパスワードでログインしてください。"), "info")
         return redirect(url_for("auth.login"))
     user, next_url = pending
     form = TotpLoginForm()
@@ -126,8 +132,11 @@ def login_2fa():
             if factor == "recovery_code":
                 left = recovery_codes.remaining(user)
                 flash(
-                    f"回復コードでログインしました（残り{left}個）。認証アプリを用意し、"
-                    "2段階認証の画面で回復コードを作り直してください。",
+                    _(
+                        "回復コードでログインしました（残り%(left)d個）。認証アプリを用意し、"
+                        "2段階認証の画面で回復コードを作り直してください。",
+                        left=left,
+                    ),
                     "warning",
                 )
             response = redirect(safe_next_url(next_url) or url_for("main.home"))
@@ -178,11 +187,12 @@ def reset_password(token):
         else:
             logout_user()
             session.clear()
-            flash("パスワードを再設定しました。新しいパスワードでログインしてください。", "success")
+            flash(
+                _("パスワードを再設定しました。新しいパスワードでログインしてください。"), "success"
+            )
             return redirect(url_for("auth.login"))
     status = 400 if form.errors else 200
     return no_referrer(render_template("auth/reset_password.html", form=form), status)
-
 
 
 # -- password change ---------------------------------------------------------------------------
@@ -202,7 +212,7 @@ def change_password():
         else:
             services.keep_session_after_password_change(user)
             reset.notify_password_changed(user)
-            flash("パスワードを変更しました。ほかの端末でのログインは終了しました。", "success")
+            flash(_("パスワードを変更しました。ほかの端末でのログインは終了しました。"), "success")
             return redirect(url_for("account.index"))
     status = 400 if form.errors else 200
     return render_template("auth/change_password.html", form=form), status
@@ -286,7 +296,9 @@ def two_factor_enable():
         elif (codes := services.enable_two_factor(user, secret, form.code.data)) is None:
             form.code.errors.append(WRONG_CODE)
         else:
-            flash("2段階認証を有効にしました。次回のログインから確認コードが必要です。", "success")
+            flash(
+                _("2段階認証を有効にしました。次回のログインから確認コードが必要です。"), "success"
+            )
             return _show_recovery_codes(codes)
     return _render_two_factor(user, enable_form=form, status=400)
 
@@ -300,7 +312,7 @@ def two_factor_disable():
     if not totp.enabled(user):
         return redirect(url_for("account.two_factor"))
     if two_factor_policy.is_required(user):
-        flash("このアカウントの種別では2段階認証が必須のため、無効にはできません。", "warning")
+        flash(_("このアカウントの種別では2段階認証が必須のため、無効にはできません。"), "warning")
         return redirect(url_for("account.two_factor"))
     if form.validate_on_submit():
         if not verify_password(user.password_hash, form.current_password.data):
@@ -309,6 +321,6 @@ def two_factor_disable():
         elif not services.disable_two_factor(user, form.code.data):
             form.code.errors.append(WRONG_CODE)
         else:
-            flash("2段階認証を無効にしました。", "success")
+            flash(_("2段階認証を無効にしました。"), "success")
             return redirect(url_for("account.index"))
     return _render_two_factor(user, disable_form=form, status=400)

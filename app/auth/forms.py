@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
@@ -7,23 +8,30 @@ from app.web.form_fields import single_line
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("メールアドレス", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("パスワード", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    email = EmailField(lazy_gettext("メールアドレス"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(
+        lazy_gettext("パスワード"), validators=[DataRequired(), Length(max=MAX_LENGTH)]
+    )
 
 
 class SignupForm(FlaskForm):
-    display_name = StringField("お名前", validators=[DataRequired(), Length(max=100), single_line])
+    display_name = StringField(
+        lazy_gettext("お名前"), validators=[DataRequired(), Length(max=100), single_line]
+    )
     email = EmailField(
-        "メールアドレス",
+        lazy_gettext("メールアドレス"),
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
     )
     password = PasswordField(
-        "パスワード（12文字以上）",
+        lazy_gettext("パスワード（12文字以上）"),
         validators=[DataRequired(), Length(max=MAX_LENGTH), single_line],
     )
     password_confirm = PasswordField(
-        "パスワード（確認）",
-        validators=[DataRequired(), EqualTo("password", message="パスワードが一致しません。")],
+        lazy_gettext("パスワード（確認）"),
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=lazy_gettext("パスワードが一致しません。")),
+        ],
     )
 
 

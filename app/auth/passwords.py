@@ -7,6 +7,7 @@ import unicodedata
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -70,17 +71,19 @@ def password_problems(password: str, context_words: tuple[str, ...] = ()) -> lis
 
     problems = []
     if len(password) < MIN_LENGTH:
-        problems.append(f"パスワードは{MIN_LENGTH}文字以上にしてください。")
+        problems.append(_("パスワードは%(min)d文字以上にしてください。", min=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
-        problems.append(f"パスワードは{MAX_LENGTH}文字以内にしてください。")
+        problems.append(_("パスワードは%(max)d文字以内にしてください。", max=MAX_LENGTH))
     if is_common(password, tuple(user_inputs(*context_words))):
         problems.append(
-            "よく使われるパスワード、または推測されやすい語を含むパスワードは使えません。"
+            _("よく使われるパスワード、または推測されやすい語を含むパスワードは使えません。")
         )
     elif len(password) >= MIN_LENGTH and is_weak(password, context_words):
         problems.append(
-            "推測されやすいパスワードです（連続した文字、繰り返し、キーボードの並び、"
-            "お名前・メールアドレス・会社名などを含むもの）。"
-            "関係のない単語をいくつか組み合わせるなど、推測されにくいものにしてください。"
+            _(
+                "推測されやすいパスワードです（連続した文字、繰り返し、キーボードの並び、"
+                "お名前・メールアドレス・会社名などを含むもの）。"
+                "関係のない単語をいくつか組み合わせるなど、推測されにくいものにしてください。"
+            )
         )
     return problems

@@ -14,6 +14,8 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import update
 
 from app.audit import record
@@ -28,9 +30,13 @@ from app.web.mail import MailError, send_mail, send_mail_in_background
 RESET_TTL = timedelta(hours=1)
 WELCOME_TTL = timedelta(hours=24)
 
-INVALID = "このリンクは無効です。もう一度パスワード再設定の手続きをしてください。"
-USED = "このリンクは既に使用されています。もう一度パスワード再設定の手続きをしてください。"
-EXPIRED = "このリンクは有効期限が切れています。もう一度パスワード再設定の手続きをしてください。"
+INVALID = lazy_gettext("このリンクは無効です。もう一度パスワード再設定の手続きをしてください。")
+USED = lazy_gettext(
+    "このリンクは既に使用されています。もう一度パスワード再設定の手続きをしてください。"
+)
+EXPIRED = lazy_gettext(
+    "このリンクは有効期限が切れています。もう一度パスワード再設定の手続きをしてください。"
+)
 
 
 class ResetError(ValueError):
@@ -69,16 +75,17 @@ def reset_link(token: str) -> str:
     return external_url("account.reset_password", token=token)
 
 
-RESET_SUBJECT = "【DX推進指標 自己診断】パスワード再設定のご案内"
+RESET_SUBJECT = lazy_gettext("【DX推進指標 自己診断】パスワード再設定のご案内")
 
 
 def _reset_body(link: str) -> str:
-    return (
+    return _(
         "パスワード再設定のお申し込みを受け付けました。\n"
         "次のリンクから1時間以内に新しいパスワードを設定してください。\n\n"
-        f"{link}\n\n"
+        "%(link)s\n\n"
         "このリンクは一度だけ使えます。お心当たりがない場合は、このメールを破棄してください。"
-        "パスワードは変更されません。\n"
+        "パスワードは変更されません。\n",
+        link=link,
     )
 
 
@@ -169,7 +176,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     """Change with the current password; other sessions end (the caller starts a new one)."""
     if not verify_password(user.password_hash, current_password):
         record("password_change_failed", user_id=user.id, commit=True)
-        raise PasswordError("現在のパスワードが正しくありません。", "current_password")
+        raise PasswordError(_("現在のパスワードが正しくありません。"), "current_password")
     problems = password_problems(new_password, _context_words(user))
     if problems:
         raise PasswordError(" ".join(problems))
@@ -182,9 +189,11 @@ def notify_password_changed(user: User) -> None:
     try:
         send_mail(
             user.email,
-            "【DX推進指標 自己診断】パスワードが変更されました",
-            "アカウントのパスワードが変更されました。\n"
-            "お心当たりがない場合は、すぐにパスワードの再設定を行い、管理者にご連絡ください。\n",
+            _("【DX推進指標 自己診断】パスワードが変更されました"),
+            _(
+                "アカウントのパスワードが変更されました。\n"
+                "お心当たりがない場合は、すぐにパスワードの再設定を行い、管理者にご連絡ください。\n"
+            ),
         )
     except MailError:
         record("mail_failed", user_id=user.id, details={"purpose": "password_changed"}, commit=True)

@@ -4,6 +4,8 @@ arrives after the session has expired (so nothing typed is lost; see app/assessm
 import time
 
 from flask import current_app, flash, g, jsonify, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import bindparam, select
@@ -14,7 +16,9 @@ from app.extensions import db, login_manager
 from app.models import User
 from app.web.errors import CSRF_MESSAGE, render_error
 
-EXPIRED_MESSAGE = "一定時間操作がなかったため、ログアウトしました。もう一度ログインしてください。"
+EXPIRED_MESSAGE = lazy_gettext(
+    "一定時間操作がなかったため、ログアウトしました。もう一度ログインしてください。"
+)
 
 
 # Runs on every request: built once, as building a statement per request costs more than
@@ -68,7 +72,9 @@ def _before_request():
             return jsonify({"authenticated": False, "expires_in": 0})
         flash(EXPIRED_MESSAGE, "warning")
         if stash_id:
-            flash("入力内容は一時保存されています。ログイン後に確認して保存してください。", "info")
+            flash(
+                _("入力内容は一時保存されています。ログイン後に確認して保存してください。"), "info"
+            )
         return redirect(url_for("auth.login", next=request.path))
     if current_user.is_authenticated and request.endpoint != "main.session_status":
         mark_active()
@@ -88,6 +94,6 @@ def init_session_handling(app) -> None:
     app.before_request(_before_request)
     app.register_error_handler(CSRFError, _csrf_error)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "このページを表示するにはログインしてください。"
+    login_manager.login_message = lazy_gettext("このページを表示するにはログインしてください。")
     login_manager.login_message_category = "info"
     login_manager.session_protection = None  # sessions are ended server-side via session_version

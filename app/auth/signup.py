@@ -15,6 +15,8 @@ import hashlib
 import secrets
 from datetime import UTC, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import delete, update
 
 from app.audit import record
@@ -27,12 +29,12 @@ from app.web.links import external_url
 from app.web.mail import send_mail_in_background
 
 CONFIRM_TTL = timedelta(hours=24)
-SUBJECT = "【DX推進指標 自己診断】新規登録のご確認"
-INVALID = (
+SUBJECT = lazy_gettext("【DX推進指標 自己診断】新規登録のご確認")
+INVALID = lazy_gettext(
     "このリンクは無効か、有効期限が切れているか、既に使用されています。"
     "もう一度新規登録してください。"
 )
-TAKEN = "このメールアドレスのアカウントは既に登録されています。ログインしてください。"
+TAKEN = lazy_gettext("このメールアドレスのアカウントは既に登録されています。ログインしてください。")
 
 
 class SignupError(ValueError):
@@ -113,22 +115,25 @@ def _aware(moment):
 
 
 def _confirm_body(link: str) -> str:
-    return (
+    return _(
         "DX推進指標 自己診断 への新規登録のお申し込みを受け付けました。\n"
         "次のリンクを開いて、24時間以内に登録を完了してください。\n\n"
-        f"{link}\n\n"
+        "%(link)s\n\n"
         "このリンクは一度だけ使えます。お心当たりがない場合は、このメールを破棄してください。"
-        "アカウントは作成されません。\n"
+        "アカウントは作成されません。\n",
+        link=link,
     )
 
 
 def _existing_body() -> str:
-    return (
+    return _(
         "このメールアドレスで新規登録のお申し込みがありましたが、"
         "このメールアドレスのアカウントは既に登録されています。\n"
         "新しいアカウントは作成していません。次の画面からログインしてください。\n\n"
-        f"{external_url('auth.login')}\n\n"
+        "%(login_link)s\n\n"
         "パスワードをお忘れの場合は、次の画面から再設定できます。\n\n"
-        f"{external_url('account.forgot_password')}\n\n"
-        "お心当たりがない場合は、このメールを破棄してください。アカウントは変更されていません。\n"
+        "%(reset_link)s\n\n"
+        "お心当たりがない場合は、このメールを破棄してください。アカウントは変更されていません。\n",
+        login_link=external_url("auth.login"),
+        reset_link=external_url("account.forgot_password"),
     )

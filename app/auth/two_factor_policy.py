@@ -7,6 +7,7 @@ it up is sent to the setup page on every request until they do.
 """
 
 from flask import abort, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.audit import record
@@ -56,8 +57,8 @@ def _enforce():
     if current_user.totp_secret_encrypted or not is_required(current_user):
         return None
     if g.get("api_request"):  # a token of an account that must first set up 2FA
-        abort(403, "このアカウントは2段階認証の設定が必要です。画面から設定してください。")
-    flash("このアカウントでは2段階認証の設定が必要です。設定すると、すべての画面を使えます。")
+        abort(403, _("このアカウントは2段階認証の設定が必要です。画面から設定してください。"))
+    flash(_("このアカウントでは2段階認証の設定が必要です。設定すると、すべての画面を使えます。"))
     return redirect(url_for("account.two_factor"))
 
 

@@ -3,6 +3,7 @@
 import unicodedata
 
 from flask import session
+from flask_babel import gettext as _
 from flask_login import login_user
 
 from app.auth.passwords import hash_password, password_problems, verify_password
@@ -40,7 +41,7 @@ def create_user(
     if problems:
         raise UserError(" ".join(problems))
     if find_user(email) is not None:
-        raise UserError("このメールアドレスは既に登録されています。")
+        raise UserError(_("このメールアドレスは既に登録されています。"))
     user = User(
         email=email,
         password_hash=hash_password(password),

@@ -10,6 +10,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, logout_user
 
@@ -29,8 +31,8 @@ from app.web.security_headers import no_referrer
 
 bp = Blueprint("auth", __name__)
 
-LOGIN_FAILED = "メールアドレスまたはパスワードが正しくありません。"
-ACCOUNT_THROTTLED = (
+LOGIN_FAILED = lazy_gettext("メールアドレスまたはパスワードが正しくありません。")
+ACCOUNT_THROTTLED = lazy_gettext(
     "このアカウントへのログインの失敗が続いているため、一時的に制限しています。"
     "以前にログインしたことのある端末とブラウザからは、これまでどおりログインできます。"
     "それ以外の端末からは、しばらく時間をおいてお試しいただくか、パスワードを再設定してください。"
@@ -63,9 +65,7 @@ def _signup_address_key() -> str:
 def signup():
     form = SignupForm()
     if form.validate_on_submit():
-        problems = password_problems(
-            form.password.data, (form.email.data, form.display_name.data)
-        )
+        problems = password_problems(form.password.data, (form.email.data, form.display_name.data))
         if problems:
             form.password.errors.append(" ".join(problems))
         else:
@@ -103,12 +103,11 @@ def signup_confirm(token):
             return no_referrer(render_template("auth/signup_invalid.html", message=str(exc)), 400)
         services.start_new_account_session(user)
         if next_url and safe_next_url(next_url):  # e.g. back to the invitation link
-            flash("アカウントを作成しました。", "success")
+            flash(_("アカウントを作成しました。"), "success")
             return redirect(safe_next_url(next_url))
-        flash("アカウントを作成しました。続いて会社情報を登録してください。", "success")
+        flash(_("アカウントを作成しました。続いて会社情報を登録してください。"), "success")
         return redirect(url_for("companies.new"))
     return no_referrer(render_template("auth/signup_confirm.html", form=form), 200)
-
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -158,7 +157,7 @@ def logout():
     from flask import session
 
     session.clear()
-    flash("ログアウトしました。", "info")
+    flash(_("ログアウトしました。"), "info")
     response = make_response(redirect(url_for("auth.login")))
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response

@@ -1,6 +1,7 @@
 """Posting a comment on an assessment (members and advisors with comment rights)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import can, get_assessment_or_404
@@ -32,5 +33,5 @@ def add_comment(assessment_id):
             back_url=_page_of(assessment),
         ), 400
     services.add_comment(assessment, current_user, form.body.data)
-    flash("コメントを投稿しました。", "success")
+    flash(_("コメントを投稿しました。"), "success")
     return redirect(_page_of(assessment))

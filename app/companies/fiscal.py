@@ -3,6 +3,8 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+
 JST = ZoneInfo("Asia/Tokyo")
 # The index was published in 2019; no self-assessment can be for an earlier year.
 FIRST_FISCAL_YEAR = 2019
@@ -23,4 +25,8 @@ def startable_year_problem(year: int, company) -> str | None:
     current = fiscal_year_of(today_jst(), company.fiscal_year_start_month)
     if FIRST_FISCAL_YEAR <= year <= current:
         return None
-    return f"診断を始められるのは{FIRST_FISCAL_YEAR}年度から{current}年度（今年度）までです。"
+    return _(
+        "診断を始められるのは%(first)d年度から%(current)d年度（今年度）までです。",
+        first=FIRST_FISCAL_YEAR,
+        current=current,
+    )

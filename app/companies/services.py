@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import record
@@ -9,7 +11,11 @@ from app.extensions import db
 from app.models import Company, Membership
 from questionnaires import reference
 
-SIZE_LABELS = {"small": "小規模企業者", "sme": "中小企業者", "large": "大企業"}
+SIZE_LABELS = {
+    "small": lazy_gettext("小規模企業者"),
+    "sme": lazy_gettext("中小企業者"),
+    "large": lazy_gettext("大企業"),
+}
 
 
 class DuplicateCorporateNumber(ValueError):
@@ -38,13 +44,15 @@ def profile_facts(company: Company) -> ProfileFacts:
         industry=reference.jsic_divisions().get(company.jsic_division, company.jsic_division),
         sector=sectors.get(company.sme_sector, company.sme_sector),
         size_class=size,
-        size_label=SIZE_LABELS.get(size, "判定できません（資本金か従業員数を入力してください）"),
+        size_label=str(
+            SIZE_LABELS.get(size, _("判定できません（資本金か従業員数を入力してください）"))
+        ),
     )
 
 
 # Says that the number is in use (unavoidable for a unique number) but never which company or
 # who, and points to the way in: an invitation from that company's owner.
-DUPLICATE_NUMBER = (
+DUPLICATE_NUMBER = lazy_gettext(
     "この法人番号の会社は既に登録されています。同じ会社のメンバーとして参加するには、"
     "その会社の管理者（オーナー）に招待を依頼してください。招待メールのリンクから参加できます。"
 )

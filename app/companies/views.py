@@ -1,6 +1,7 @@
 """Company profile pages and the company dashboard."""
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import can, get_company_or_404, member_company_ids
@@ -43,7 +44,7 @@ def new():
         except DuplicateCorporateNumber as exc:
             form.corporate_number.errors.append(str(exc))
         else:
-            flash("会社情報を登録しました。", "success")
+            flash(_("会社情報を登録しました。"), "success")
             return redirect(url_for("companies.dashboard", company_id=company.id))
     return render_template("companies/form.html", form=form, company=None)
 
@@ -80,6 +81,6 @@ def edit(company_id):
         except DuplicateCorporateNumber as exc:
             form.corporate_number.errors.append(str(exc))
         else:
-            flash("会社情報を更新しました。", "success")
+            flash(_("会社情報を更新しました。"), "success")
             return redirect(url_for("companies.dashboard", company_id=company.id))
     return render_template("companies/form.html", form=form, company=company)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -115,7 +117,7 @@ def kpi_rows(company_id: int) -> list[wbk.KpiRow]:
             name=i.name,
             definition=i.definition,
             unit=i.unit or "",
-            value_type=VALUE_TYPES[i.value_type].label,
+            value_type=str(VALUE_TYPES[i.value_type].label),
             direction=DIRECTION_LABELS.get(i.direction, i.direction),
             baseline_year=i.baseline_year,
             baseline=_indicator_value(i, i.baseline_value),
@@ -266,8 +268,10 @@ def prepare_import(
         raise wbk.WorkbookRejected(
             [
                 wbk.Problem(
-                    f"{fiscal_year}年度の診断は提出済みのため、上書きできません。"
-                    "結果のページで「再編集する」を選んでから読み込んでください。"
+                    _(
+                        "%(fiscal_year)s年度の診断は提出済みのため、上書きできません。結果のページで「再編集する」を選んでから読み込んでください。",
+                        fiscal_year=fiscal_year,
+                    )
                 )
             ]
         )
@@ -278,8 +282,13 @@ def prepare_import(
     if parsed.index_version is not None and parsed.index_version != version:
         problems.append(
             wbk.Problem(
-                f"指標の版が違います（ブック: {parsed.index_version}、"
-                f"{fiscal_year}年度の診断: {version}）。",
+                _(
+                    "指標の版が違います（ブック: %(index_version)s、"
+                    "%(fiscal_year)s年度の診断: %(version)s）。",
+                    index_version=parsed.index_version,
+                    fiscal_year=fiscal_year,
+                    version=version,
+                ),
                 wbk.SHEET_PROFILE,
                 parsed.rows.get(wbk.KEY_INDEX_VERSION),
                 "B",
@@ -288,7 +297,11 @@ def prepare_import(
     if parsed.fiscal_year is not None and parsed.fiscal_year != fiscal_year:
         problems.append(
             wbk.Problem(
-                f"ブックは{parsed.fiscal_year}年度のものです（読み込み先: {fiscal_year}年度）。",
+                _(
+                    "ブックは%(book_year)s年度のものです（読み込み先: %(target_year)s年度）。",
+                    book_year=parsed.fiscal_year,
+                    target_year=fiscal_year,
+                ),
                 wbk.SHEET_PROFILE,
                 parsed.rows.get(wbk.KEY_FISCAL_YEAR),
                 "B",
@@ -299,7 +312,7 @@ def prepare_import(
     ):
         problems.append(
             wbk.Problem(
-                "法人番号がこの会社のものではありません。",
+                _("法人番号がこの会社のものではありません。"),
                 wbk.SHEET_PROFILE,
                 parsed.rows.get(wbk.KEY_CORPORATE_NUMBER),
                 "B",
@@ -398,7 +411,7 @@ def apply_import(upload: ImportUpload, company: Company, user) -> Assessment:
     )
     if claimed.rowcount != 1:
         db.session.rollback()
-        raise ImportRefused("この読み込みは既に反映されています。")
+        raise ImportRefused(_("この読み込みは既に反映されています。"))
     payload = upload.payload
     assessment = _assessment_for(company.id, upload.fiscal_year)
     if (assessment.id if assessment else None) != payload["assessment_id"]:
@@ -426,8 +439,10 @@ def apply_import(upload: ImportUpload, company: Company, user) -> Assessment:
         if locked.rowcount != 1:
             db.session.rollback()
             raise ImportRefused(
-                f"{upload.fiscal_year}年度の診断は提出済みのため、上書きできません。"
-                "再編集に戻してから、もう一度読み込んでください。"
+                _(
+                    "%(fiscal_year)s年度の診断は提出済みのため、上書きできません。再編集に戻してから、もう一度読み込んでください。",
+                    fiscal_year=upload.fiscal_year,
+                )
             )
     existing = assessment_services.answers_by_item(assessment)
     current = {i: assessment_services.answer_values(a) for i, a in existing.items()}
@@ -485,7 +500,7 @@ def apply_import(upload: ImportUpload, company: Company, user) -> Assessment:
     return assessment
 
 
-_CHANGED = (
+_CHANGED = lazy_gettext(
     "プレビューの後に回答が変更されました。変更内容を確かめるため、もう一度ブックを読み込んで"
     "ください（何も反映していません）。"
 )

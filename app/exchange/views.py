@@ -15,6 +15,7 @@ from flask import (
     render_template,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import can, get_assessment_or_404, get_company_or_404
@@ -154,7 +155,7 @@ def preview(company_id, token):
 
 
 def _after_apply(upload):
-    flash("この読み込みは既に反映されています。", "info")
+    flash(_("この読み込みは既に反映されています。"), "info")
     if upload.assessment_id:
         return redirect(url_for("assessments.review", assessment_id=upload.assessment_id))
     return redirect(url_for("exchange.index", company_id=upload.company_id))
@@ -181,8 +182,10 @@ def apply(company_id, token):
         form.fiscal_year.data = upload.fiscal_year if upload else None
         return _hub(company, form, problems=[str(exc)], status=409)
     flash(
-        f"{assessment.fiscal_year}年度の回答にブックの内容を反映しました。"
-        "内容を確認して提出してください。",
+        _(
+            "%(fiscal_year)s年度の回答にブックの内容を反映しました。内容を確認して提出してください。",
+            fiscal_year=assessment.fiscal_year,
+        ),
         "success",
     )
     return redirect(url_for("assessments.review", assessment_id=assessment.id))

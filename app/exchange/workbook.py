@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -122,11 +123,11 @@ class Problem:
     def where(self) -> str:
         parts = []
         if self.sheet:
-            parts.append(f"シート「{self.sheet}」")
+            parts.append(_("シート「%(sheet)s」", sheet=self.sheet))
         if self.row:
-            parts.append(f"{self.row}行目")
+            parts.append(_("%(row)s行目", row=self.row))
         if self.column:
-            parts.append(f"列「{self.column}」")
+            parts.append(_("列「%(column)s」", column=self.column))
         return " ".join(parts)
 
     def __str__(self) -> str:
@@ -306,43 +307,54 @@ def check_container(data: bytes, filename: str) -> None:
     """Refuse anything that is not a plain .xlsx of a sane size, before any XML is parsed."""
     name = (filename or "").lower()
     if not data:
-        raise _reject("ファイルが空です。")
+        raise _reject(_("ファイルが空です。"))
     if len(data) > MAX_FILE_BYTES:
-        raise _reject(f"ファイルが大きすぎます（{MAX_FILE_BYTES // (1024 * 1024)}MBまで）。")
+        raise _reject(
+            _("ファイルが大きすぎます（%(size)sMBまで）。", size=MAX_FILE_BYTES // (1024 * 1024))
+        )
     if name.endswith((".xlsm", ".xltm", ".xlam")):
-        raise _reject("マクロ付きのブック（.xlsm）は読み込めません。.xlsx で保存してください。")
+        raise _reject(_("マクロ付きのブック（.xlsm）は読み込めません。.xlsx で保存してください。"))
     if data.startswith(OLE_MAGIC):
         if "EncryptionInfo".encode("utf-16-le") in data:
             raise _reject(
-                "パスワードで保護（暗号化）されたブックは読み込めません。"
-                "パスワードを解除して保存し直してください。"
+                _(
+                    "パスワードで保護（暗号化）されたブックは読み込めません。"
+                    "パスワードを解除して保存し直してください。"
+                )
             )
-        raise _reject("古い形式（.xls）のファイルは読み込めません。.xlsx で保存してください。")
+        raise _reject(_("古い形式（.xls）のファイルは読み込めません。.xlsx で保存してください。"))
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise _reject("Excelのブック（.xlsx）ではありません。") from None
+        raise _reject(_("Excelのブック（.xlsx）ではありません。")) from None
     if len(entries) > MAX_ENTRIES:
-        raise _reject("ブックの構成要素が多すぎます。")
+        raise _reject(_("ブックの構成要素が多すぎます。"))
     total = 0
     for entry in entries:
         total += entry.file_size
         if entry.file_size > MAX_RATIO * max(entry.compress_size, 1) and entry.file_size > 65536:
-            raise _reject("圧縮率が異常に高い部分があるため、読み込みません（圧縮爆弾の疑い）。")
+            raise _reject(_("圧縮率が異常に高い部分があるため、読み込みません（圧縮爆弾の疑い）。"))
         if entry.flag_bits & 0x1:
-            raise _reject("暗号化されたファイルは読み込めません。")
+            raise _reject(_("暗号化されたファイルは読み込めません。"))
     if total > MAX_UNCOMPRESSED_BYTES:
         raise _reject(
-            f"展開後のサイズが大きすぎます（{MAX_UNCOMPRESSED_BYTES // (1024 * 1024)}MBまで）。"
+            _(
+                "展開後のサイズが大きすぎます（%(size)sMBまで）。",
+                size=MAX_UNCOMPRESSED_BYTES // (1024 * 1024),
+            )
         )
     names = {e.filename for e in entries}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise _reject("Excelのブック（.xlsx）ではありません。")
+        raise _reject(_("Excelのブック（.xlsx）ではありません。"))
     if any(n.lower().endswith("vbaproject.bin") for n in names):
-        raise _reject("マクロを含むブックは読み込めません。マクロなしの .xlsx で保存してください。")
+        raise _reject(
+            _("マクロを含むブックは読み込めません。マクロなしの .xlsx で保存してください。")
+        )
     if MACRO_CONTENT in archive.read("[Content_Types].xml"):
-        raise _reject("マクロを含むブックは読み込めません。マクロなしの .xlsx で保存してください。")
+        raise _reject(
+            _("マクロを含むブックは読み込めません。マクロなしの .xlsx で保存してください。")
+        )
 
 
 # --- reading: the sheets -----------------------------------------------------------------------
@@ -379,7 +391,7 @@ def _formula_problems(ws) -> list[Problem]:
             if cell.data_type == "f":
                 problems.append(
                     Problem(
-                        "数式は読み込めません。値として貼り付けてください。",
+                        _("数式は読み込めません。値として貼り付けてください。"),
                         ws.title,
                         cell.row,
                         cell.column_letter,
@@ -391,7 +403,7 @@ def _formula_problems(ws) -> list[Problem]:
 def _merged_problems(ws) -> list[Problem]:
     return [
         Problem(
-            f"結合されたセル（{rng.coord}）があります。結合を解除してください。",
+            _("結合されたセル（%(coord)s）があります。結合を解除してください。", coord=rng.coord),
             ws.title,
             rng.min_row,
             get_column_letter(rng.min_col),
@@ -410,14 +422,18 @@ def _level(value, where: dict) -> tuple[int | None, Problem | None]:
         if re.fullmatch(r"[0-9]+", text):
             value = int(text)
         else:
-            return None, Problem("レベルは0〜5の整数で入力してください。", **where)
+            return None, Problem(_("レベルは0〜5の整数で入力してください。"), **where)
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        return None, Problem("レベルは0〜5の整数で入力してください。", **where)
+        return None, Problem(_("レベルは0〜5の整数で入力してください。"), **where)
     if isinstance(value, float | Decimal) and value != int(value):
-        return None, Problem(f"レベルは整数で入力してください（{value}）。", **where)
+        return None, Problem(
+            _("レベルは整数で入力してください（%(value)s）。", value=value), **where
+        )
     level = int(value)
     if not MIN_LEVEL <= level <= MAX_LEVEL:
-        return None, Problem(f"レベルは0〜5の範囲で入力してください（{level}）。", **where)
+        return None, Problem(
+            _("レベルは0〜5の範囲で入力してください（%(level)s）。", level=level), **where
+        )
     return level, None
 
 
@@ -425,14 +441,21 @@ def _text(value, max_length: int, where: dict) -> tuple[str, Problem | None]:
     if value is None:
         return "", None
     if isinstance(value, bool | datetime | date | time | float):
-        return "", Problem("文字として入力してください。", **where)
+        return "", Problem(_("文字として入力してください。"), **where)
     if isinstance(value, int | Decimal):
         value = str(value)
     text = unicodedata.normalize("NFC", from_cell_text(value)).strip()
     if any(unicodedata.category(c) == "Cc" and c not in "\r\n\t" for c in text):
-        return "", Problem("使用できない制御文字が含まれています。", **where)
+        return "", Problem(_("使用できない制御文字が含まれています。"), **where)
     if len(text) > max_length:
-        return "", Problem(f"{max_length}文字以内で入力してください（{len(text)}文字）。", **where)
+        return "", Problem(
+            _(
+                "%(max_length)s文字以内で入力してください（%(count)s文字）。",
+                max_length=max_length,
+                count=len(text),
+            ),
+            **where,
+        )
     return text, None
 
 
@@ -472,10 +495,16 @@ def read_answers(
     try:
         wb = load_workbook(io.BytesIO(data), read_only=False, data_only=False, keep_vba=False)
     except Exception:  # openpyxl raises many kinds on a broken file; none may escape as a 500
-        raise _reject("ブックを読み込めませんでした。壊れているか .xlsx ではありません。") from None
+        raise _reject(
+            _("ブックを読み込めませんでした。壊れているか .xlsx ではありません。")
+        ) from None
     if SHEET_ITEMS not in wb.sheetnames:
         raise _reject(
-            f"シート「{SHEET_ITEMS}」がありません（あるシート: {'、'.join(wb.sheetnames)}）。"
+            _(
+                "シート「%(sheet_items)s」がありません（あるシート: %(sheetnames)s）。",
+                sheet_items=SHEET_ITEMS,
+                sheetnames="、".join(wb.sheetnames),
+            )
         )
     ws = wb[SHEET_ITEMS]
     result = ImportedWorkbook()
@@ -498,7 +527,11 @@ def read_answers(
             [
                 *problems,
                 Problem(
-                    f"見出しの行（「{COL_NO}」の列）が{HEADER_SEARCH_ROWS}行目までに見つかりません。",
+                    _(
+                        "見出しの行（「%(col_no)s」の列）が%(header_search_rows)s行目までに見つかりません。",
+                        col_no=COL_NO,
+                        header_search_rows=HEADER_SEARCH_ROWS,
+                    ),
                     SHEET_ITEMS,
                 ),
             ]
@@ -509,13 +542,15 @@ def read_answers(
             [
                 *problems,
                 *(
-                    Problem("この列が見出しの行にありません。", SHEET_ITEMS, header_row, c)
+                    Problem(_("この列が見出しの行にありません。"), SHEET_ITEMS, header_row, c)
                     for c in missing
                 ),
             ]
         )
     if ws.max_row - header_row > MAX_ROWS:
-        raise _reject(f"行が多すぎます（{MAX_ROWS}行まで）。", sheet=SHEET_ITEMS)
+        raise _reject(
+            _("行が多すぎます（%(max_rows)s行まで）。", max_rows=MAX_ROWS), sheet=SHEET_ITEMS
+        )
 
     known = set(known_item_ids)
     seen: dict[str, int] = {}
@@ -528,7 +563,7 @@ def read_answers(
         if isinstance(raw_no, datetime | date):
             problems.append(
                 Problem(
-                    "日付として読み込まれています。セルの書式を文字列にして入力してください。",
+                    _("日付として読み込まれています。セルの書式を文字列にして入力してください。"),
                     SHEET_ITEMS,
                     r,
                     COL_NO,
@@ -537,17 +572,27 @@ def read_answers(
             continue
         item_id = _item_no(raw_no)
         if item_id is None:
-            problems.append(Problem("定性指標No.がありません。", SHEET_ITEMS, r, COL_NO))
+            problems.append(Problem(_("定性指標No.がありません。"), SHEET_ITEMS, r, COL_NO))
             continue
         if item_id not in known:
             problems.append(
-                Problem(f"この指標の版にない番号です（{item_id}）。", SHEET_ITEMS, r, COL_NO)
+                Problem(
+                    _("この指標の版にない番号です（%(item_id)s）。", item_id=item_id),
+                    SHEET_ITEMS,
+                    r,
+                    COL_NO,
+                )
             )
             continue
         if item_id in seen:
             problems.append(
                 Problem(
-                    f"番号 {item_id} が2回あります（{seen[item_id]}行目と{r}行目）。",
+                    _(
+                        "番号 %(item_id)s が2回あります（%(first)s行目と%(second)s行目）。",
+                        item_id=item_id,
+                        first=seen[item_id],
+                        second=r,
+                    ),
                     SHEET_ITEMS,
                     r,
                     COL_NO,
@@ -572,7 +617,7 @@ def read_answers(
     if SHEET_PROFILE in wb.sheetnames:
         profile = wb[SHEET_PROFILE]
         problems += _formula_problems(profile)
-        values, _ = _profile_values(profile)
+        values, _rows = _profile_values(profile)
         result.rows = {key: row for key, (_value, row) in values.items()}
         if KEY_INDEX_VERSION in values:
             value, _row = values[KEY_INDEX_VERSION]
@@ -584,7 +629,7 @@ def read_answers(
                 year = year.removesuffix("年度")
                 if not re.fullmatch(r"[0-9]{4}", year):
                     problems.append(
-                        Problem("年度は西暦4桁で入力してください。", SHEET_PROFILE, row, "B")
+                        Problem(_("年度は西暦4桁で入力してください。"), SHEET_PROFILE, row, "B")
                     )
                 else:
                     result.fiscal_year = int(year)
@@ -593,7 +638,7 @@ def read_answers(
             number = _item_no(value)
             result.corporate_number = number if number and number.isdigit() else None
     if not result.answers and not problems:
-        problems.append(Problem("回答の行がありません。", SHEET_ITEMS))
+        problems.append(Problem(_("回答の行がありません。"), SHEET_ITEMS))
     if problems:
         raise WorkbookRejected(problems)
     return result

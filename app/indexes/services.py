@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func
 
 from app.audit import record
@@ -37,7 +38,7 @@ class VersionRow:
 
     @property
     def status_label(self) -> str:
-        return "有効" if self.active else "停止中"
+        return _("有効") if self.active else _("停止中")
 
 
 def _row(version: str) -> IndexVersion | None:
@@ -129,7 +130,10 @@ def load_definition(text: str, name: str, user=None) -> tuple[Index, str]:
     version = index.version_id
     if version in packaged_versions():
         raise IndexVersionError(
-            f"版 {version} は同梱の定義ファイルです。別の version_id で読み込んでください。"
+            _(
+                "版 %(version)s は同梱の定義ファイルです。別の version_id で読み込んでください。",
+                version=version,
+            )
         )
     digest = definition_digest(text)
     row = _row(version)
@@ -137,8 +141,11 @@ def load_definition(text: str, name: str, user=None) -> tuple[Index, str]:
         return index, "unchanged"
     if row is not None and row.definition is not None and _used(version):
         raise IndexVersionError(
-            f"版 {version} は診断で使われているため変更できません。"
-            "改訂は新しい version_id の版として読み込んでください。"
+            _(
+                "版 %(version)s は診断で使われているため変更できません。"
+                "改訂は新しい version_id の版として読み込んでください。",
+                version=version,
+            )
         )
     outcome = "replaced" if row is not None and row.definition is not None else "loaded"
     if row is None:
@@ -171,7 +178,7 @@ def _audit(event: str, user, **details) -> None:
 
 def _settings_row(version: str) -> IndexVersion:
     if version not in available_versions():
-        raise IndexVersionError(f"版 {version} はありません。")
+        raise IndexVersionError(_("版 %(version)s はありません。", version=version))
     row = _row(version)
     if row is None:
         row = IndexVersion(version_id=version, active=True, is_default=False)
@@ -184,7 +191,7 @@ def set_default(version: str, user=None) -> None:
     try:
         load_index(version)
     except (IndexDefinitionError, UnknownVersionError) as exc:
-        raise IndexVersionError(f"版 {version} を読み込めません。") from exc
+        raise IndexVersionError(_("版 %(version)s を読み込めません。", version=version)) from exc
     previous = default_version()
     row = _settings_row(version)
     for other in db.session.scalars(
@@ -204,7 +211,7 @@ def set_active(version: str, active: bool, user=None) -> None:
     """Offer ``version`` to companies starting a year, or stop offering it. Assessments
     already made with it are unaffected; the default cannot be stopped."""
     if not active and version == default_version():
-        raise IndexVersionError("既定の版は停止できません。先に別の版を既定にしてください。")
+        raise IndexVersionError(_("既定の版は停止できません。先に別の版を既定にしてください。"))
     row = _settings_row(version)
     row.active = active
     row.updated_by_id = getattr(user, "id", None)

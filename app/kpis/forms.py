@@ -5,6 +5,8 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -19,8 +21,8 @@ MAX_CYCLE_YEARS = 10  # a target further than ten years out is not a "three-year
 REASON_MAX = 1000
 MAX_ECHO = 100  # characters of a refused input shown back in the form
 DIRECTION_CHOICES = [
-    SelectChoice("higher", "大きいほど良い"),
-    SelectChoice("lower", "小さいほど良い"),
+    SelectChoice("higher", lazy_gettext("大きいほど良い")),
+    SelectChoice("lower", lazy_gettext("小さいほど良い")),
 ]
 
 
@@ -59,47 +61,66 @@ class IndicatorEditForm(FlaskForm):
 
     example_id = HiddenField()
     name = StringField(
-        "指標名",
+        lazy_gettext("指標名"),
         validators=[
-            DataRequired("指標名を入力してください。"),
-            Length(max=KPI_NAME_MAX, message=f"{KPI_NAME_MAX}文字以内で入力してください。"),
+            DataRequired(lazy_gettext("指標名を入力してください。")),
+            Length(
+                max=KPI_NAME_MAX,
+                message=lazy_gettext(
+                    "%(kpi_name_max)s文字以内で入力してください。", kpi_name_max=KPI_NAME_MAX
+                ),
+            ),
             single_line,
         ],
     )
     definition = TextAreaField(
-        "自社での定義（算出方法・対象範囲）",
+        lazy_gettext("自社での定義（算出方法・対象範囲）"),
         validators=[
-            DataRequired("自社での定義を入力してください（指標の定義は各社が定めます）。"),
+            DataRequired(
+                lazy_gettext("自社での定義を入力してください（指標の定義は各社が定めます）。")
+            ),
             Length(
-                max=KPI_DEFINITION_MAX, message=f"{KPI_DEFINITION_MAX}文字以内で入力してください。"
+                max=KPI_DEFINITION_MAX,
+                message=lazy_gettext(
+                    "%(kpi_definition_max)s文字以内で入力してください。",
+                    kpi_definition_max=KPI_DEFINITION_MAX,
+                ),
             ),
             no_control_chars,
         ],
         filters=[_nfc],
     )
     value_type = SelectField(
-        "値の種類",
+        lazy_gettext("値の種類"),
         choices=[SelectChoice(t.id, t.label) for t in VALUE_TYPES.values()],
         default="number",
     )
     unit = StringField(
-        "単位（「数値」のとき）",
+        lazy_gettext("単位（「数値」のとき）"),
         validators=[
             Optional(),
-            Length(max=KPI_UNIT_MAX, message=f"{KPI_UNIT_MAX}文字以内で入力してください。"),
+            Length(
+                max=KPI_UNIT_MAX,
+                message=lazy_gettext(
+                    "%(kpi_unit_max)s文字以内で入力してください。", kpi_unit_max=KPI_UNIT_MAX
+                ),
+            ),
             single_line,
         ],
     )
     scale = TextAreaField(
-        "選択肢（「段階」のとき。1行に1つ、良い順に）",
-        validators=[no_control_chars, Length(max=1000, message="長すぎます。")],
+        lazy_gettext("選択肢（「段階」のとき。1行に1つ、良い順に）"),
+        validators=[no_control_chars, Length(max=1000, message=lazy_gettext("長すぎます。"))],
         render_kw={"rows": 5},
     )
-    direction = RadioField("望ましい方向", choices=DIRECTION_CHOICES, default="higher")
-    baseline_year = StrictIntegerField(
-        "基準年度", validators=[DataRequired("基準年度を入力してください。")]
+    direction = RadioField(
+        lazy_gettext("望ましい方向"), choices=DIRECTION_CHOICES, default="higher"
     )
-    baseline_value = StringField("基準値（基準年度の実績）")
+    baseline_year = StrictIntegerField(
+        lazy_gettext("基準年度"),
+        validators=[DataRequired(lazy_gettext("基準年度を入力してください。"))],
+    )
+    baseline_value = StringField(lazy_gettext("基準値（基準年度の実績）"))
 
     def __init__(self, *args, current_year: int, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,7 +128,7 @@ class IndicatorEditForm(FlaskForm):
         self.result: IndicatorInput | None = None
         self.scale_labels: list[str] | None = None
 
-    def _check_value(self, field, what) -> Decimal | None:
+    def _check_value(self, field, missing: str) -> Decimal | None:
         """Parse ``field`` with the value type and scale chosen in this form."""
         if self.value_type.data == "ordered" and self.scale_labels is None:
             return None  # the scale itself is wrong; its error is shown
@@ -117,7 +138,7 @@ class IndicatorEditForm(FlaskForm):
             field.errors.append(str(exc))
             return None
         if value is None:
-            field.errors.append(f"{what}を入力してください。")
+            field.errors.append(missing)
         return value
 
     def _common(self) -> dict | None:
@@ -134,10 +155,14 @@ class IndicatorEditForm(FlaskForm):
         year = self.baseline_year.number
         if year is not None and not FIRST_YEAR <= year <= self.current_year:
             self.baseline_year.errors.append(
-                f"{FIRST_YEAR}年度から{self.current_year}年度までの年度を入力してください。"
+                _(
+                    "%(first_year)s年度から%(current_year)s年度までの年度を入力してください。",
+                    first_year=FIRST_YEAR,
+                    current_year=self.current_year,
+                )
             )
             year = None
-        baseline = self._check_value(self.baseline_value, "基準値")
+        baseline = self._check_value(self.baseline_value, _("基準値を入力してください。"))
         if not scale_ok or baseline is None or year is None:
             return None
         return {
@@ -164,15 +189,15 @@ class IndicatorEditForm(FlaskForm):
 
 
 class IndicatorForm(IndicatorEditForm):
-    target_year = StrictIntegerField("目標年度（空欄なら基準年度の3年後）")
-    target_value = StringField("目標値")
+    target_year = StrictIntegerField(lazy_gettext("目標年度（空欄なら基準年度の3年後）"))
+    target_value = StringField(lazy_gettext("目標値"))
 
     def validate(self, extra_validators=None):
         if not FlaskForm.validate(self, extra_validators):
             return False
         common = self._common()
         target_year = check_target_year(self.target_year, self.baseline_year.number)
-        target = self._check_value(self.target_value, "目標値")
+        target = self._check_value(self.target_value, _("目標値を入力してください。"))
         if common is None or target is None or target_year is None:
             return False
         self.result = IndicatorInput(**common, target_year=target_year, target_value=target)
@@ -186,11 +211,19 @@ def check_target_year(field, baseline_year: int | None) -> int | None:
     year = field.number if field.number is not None else baseline_year + 3
     if year <= baseline_year:
         field.errors.append(
-            f"目標年度は基準年度（{baseline_year}年度）より後の年度にしてください。"
+            _(
+                "目標年度は基準年度（%(baseline_year)s年度）より後の年度にしてください。",
+                baseline_year=baseline_year,
+            )
         )
         return None
     if year > baseline_year + MAX_CYCLE_YEARS:
-        field.errors.append(f"目標年度は基準年度から{MAX_CYCLE_YEARS}年以内にしてください。")
+        field.errors.append(
+            _(
+                "目標年度は基準年度から%(max_cycle_years)s年以内にしてください。",
+                max_cycle_years=MAX_CYCLE_YEARS,
+            )
+        )
         return None
     return year
 
@@ -208,13 +241,18 @@ def parse_target(field, indicator, missing_message: str):
 
 
 class ReviseTargetForm(FlaskForm):
-    target_value = StringField("新しい目標値")
-    target_year = StrictIntegerField("新しい目標年度")
+    target_value = StringField(lazy_gettext("新しい目標値"))
+    target_year = StrictIntegerField(lazy_gettext("新しい目標年度"))
     reason = TextAreaField(
-        "見直しの理由",
+        lazy_gettext("見直しの理由"),
         validators=[
             Optional(),
-            Length(max=REASON_MAX, message=f"{REASON_MAX}文字以内で入力してください。"),
+            Length(
+                max=REASON_MAX,
+                message=lazy_gettext(
+                    "%(reason_max)s文字以内で入力してください。", reason_max=REASON_MAX
+                ),
+            ),
             no_control_chars,
         ],
         filters=[_nfc],
@@ -228,21 +266,21 @@ class ReviseTargetForm(FlaskForm):
         if year_field_empty:
             self.target_year.number = indicator.target_year
         year = check_target_year(self.target_year, indicator.baseline_year)
-        target = parse_target(self.target_value, indicator, "新しい目標値を入力してください。")
+        target = parse_target(self.target_value, indicator, _("新しい目標値を入力してください。"))
         self.new_target, self.new_year = target, year
         return target is not None and year is not None
 
 
 class NewCycleForm(FlaskForm):
-    target_value = StringField("新しいサイクルの目標値")
-    target_year = StrictIntegerField("目標年度（空欄なら新しい基準年度の3年後）")
+    target_value = StringField(lazy_gettext("新しいサイクルの目標値"))
+    target_year = StrictIntegerField(lazy_gettext("目標年度（空欄なら新しい基準年度の3年後）"))
 
     def validate_for(self, indicator, baseline_year: int) -> bool:
         if not self.validate():
             return False
         year = check_target_year(self.target_year, baseline_year)
         target = parse_target(
-            self.target_value, indicator, "新しいサイクルの目標値を入力してください。"
+            self.target_value, indicator, _("新しいサイクルの目標値を入力してください。")
         )
         self.new_target, self.new_year = target, year
         return target is not None and year is not None
@@ -258,9 +296,9 @@ def parse_value_inputs(formdata, prefix: str, allowed: dict[str, object], value_
     problems, values, errors, typed = [], {}, {}, {}
     for name in formdata:
         if name.startswith(prefix) and name not in allowed:
-            problems.append(f"この画面にない入力欄が送信されました: {name[:40]}")
+            problems.append(_("この画面にない入力欄が送信されました: %(name)s", name=name[:40]))
         elif name in allowed and len(formdata.getlist(name)) > 1:
-            problems.append(f"同じ入力欄に複数の値が送信されました: {name[:40]}")
+            problems.append(_("同じ入力欄に複数の値が送信されました: %(name)s", name=name[:40]))
     for name, key in allowed.items():
         if name not in formdata:
             continue  # a field that was not sent leaves its stored value alone

@@ -6,6 +6,9 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+
 from app.kpis import services
 from app.kpis.value_types import display, label_for_rank
 from app.models import Indicator
@@ -16,12 +19,13 @@ from scoring.progress import NOT_COMPARABLE, STATUS_CODES, Series, Status, statu
 from scoring.progress import trajectory as planned_path
 
 STATUS_LABELS = {
-    "achieved": "達成",
-    "on_track": "順調",
-    "behind": "遅れ",
-    "missing": "実績未入力",
-    "no_data": "データなし",
-    NOT_COMPARABLE: "比較不可",  # qualitative targets across index versions only (P10)
+    "achieved": lazy_gettext("達成"),
+    "on_track": lazy_gettext("順調"),
+    "behind": lazy_gettext("遅れ"),
+    "missing": lazy_gettext("実績未入力"),
+    "no_data": lazy_gettext("データなし"),
+    # qualitative targets across index versions only (P10)
+    NOT_COMPARABLE: lazy_gettext("比較不可"),
 }
 
 
@@ -70,7 +74,7 @@ class IndicatorProgress:
         year = self.latest_year
         if year is None:
             return "—"
-        return f"{self.show(self.values[year])}（{year}年度）"
+        return _("%(value)s（%(year)s年度）", value=self.show(self.values[year]), year=year)
 
     @property
     def progress_text(self) -> str:
@@ -105,10 +109,10 @@ def indicator_progress(
         if indicator.value_type == "ordered":  # a point between two labels has no label
             low, high = math.floor(v), math.ceil(v)
             if low == high:
-                return "計画 " + label_for_rank(low, indicator.scale)
+                return _("計画 %(value)s", value=label_for_rank(low, indicator.scale))
             labels = (label_for_rank(low, indicator.scale), label_for_rank(high, indicator.scale))
-            return "計画 {}と{}の間".format(*labels)
-        return "計画 " + text(round_half_away(v, 2))
+            return _("計画 %(low)sと%(high)sの間", low=labels[0], high=labels[1])
+        return _("計画 %(value)s", value=text(round_half_away(v, 2)))
 
     plan = dict(planned_path(series))
     actual = {indicator.baseline_year: Decimal(indicator.baseline_value)}
@@ -122,10 +126,10 @@ def indicator_progress(
     chart = line_chart(
         list(years),
         [
-            LineData("plan", "目標への直線", plan, {y: plan_text(v) for y, v in plan.items()}),
+            LineData("plan", _("目標への直線"), plan, {y: plan_text(v) for y, v in plan.items()}),
             LineData(
                 "actual",
-                "実績",
+                _("実績"),
                 {y: float(v) for y, v in actual.items()},
                 {y: text(v) for y, v in actual.items()},
             ),

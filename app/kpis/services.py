@@ -8,6 +8,8 @@ first, so a unit change and a new actual cannot cross each other.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
@@ -148,7 +150,9 @@ def _name_taken(company_id: int, name: str, except_id: int | None = None) -> boo
     return any(name_key(other) == key for other in names)
 
 
-DUPLICATE_MESSAGE = "同じ名前の指標が既にあります。別の名前にするか、既存の指標を使ってください。"
+DUPLICATE_MESSAGE = lazy_gettext(
+    "同じ名前の指標が既にあります。別の名前にするか、既存の指標を使ってください。"
+)
 
 
 def create_indicator(company, data: IndicatorInput, user) -> Indicator:
@@ -190,7 +194,7 @@ def update_indicator(indicator: Indicator, data: IndicatorInput, user) -> None:
     """Change the definition. The value type, unit and scale are frozen once actuals exist:
     changing them would silently change what the stored numbers mean."""
     if indicator.archived_at is not None:
-        raise ArchivedIndicator("終了したサイクルの指標は変更できません。")
+        raise ArchivedIndicator(_("終了したサイクルの指標は変更できません。"))
     _lock(indicator)
     if _name_taken(indicator.company_id, data.name, except_id=indicator.id):
         db.session.rollback()
@@ -203,8 +207,10 @@ def update_indicator(indicator: Indicator, data: IndicatorInput, user) -> None:
     if meaning_changed and _has_values(indicator.id):
         db.session.rollback()
         raise UnitLocked(
-            "実績が入力済みのため、値の種類・単位・選択肢は変更できません"
-            "（保存済みの値の意味が変わってしまうため）。別の指標として追加してください。"
+            _(
+                "実績が入力済みのため、値の種類・単位・選択肢は変更できません"
+                "（保存済みの値の意味が変わってしまうため）。別の指標として追加してください。"
+            )
         )
     first_actual = db.session.scalar(
         db.select(db.func.min(IndicatorValue.fiscal_year)).where(
@@ -214,14 +220,19 @@ def update_indicator(indicator: Indicator, data: IndicatorInput, user) -> None:
     if first_actual is not None and data.baseline_year >= first_actual:
         db.session.rollback()
         raise BaselineAfterActuals(
-            f"{first_actual}年度の実績が入力済みのため、基準年度は{first_actual - 1}年度以前に"
-            "してください。"
+            _(
+                "%(first_actual)s年度の実績が入力済みのため、基準年度は%(last_allowed)s年度以前にしてください。",
+                first_actual=first_actual,
+                last_allowed=first_actual - 1,
+            )
         )
     if data.baseline_year >= indicator.target_year:
         db.session.rollback()
         raise BaselineAfterActuals(
-            f"基準年度は目標年度（{indicator.target_year}年度）より前にしてください。"
-            "目標年度を変える場合は「目標の見直し」を使ってください。"
+            _(
+                "基準年度は目標年度（%(target_year)s年度）より前にしてください。目標年度を変える場合は「目標の見直し」を使ってください。",
+                target_year=indicator.target_year,
+            )
         )
     before = {
         "name": indicator.name,
@@ -269,7 +280,7 @@ def save_values(indicator: Indicator, values: dict[int, Decimal | None], user) -
     The caller has checked that every year is enterable. Years not in ``values`` are untouched.
     """
     if indicator.archived_at is not None:
-        raise ArchivedIndicator("終了したサイクルの実績は変更できません。")
+        raise ArchivedIndicator(_("終了したサイクルの実績は変更できません。"))
     return _save_values_many({indicator: values}, user)
 
 
@@ -316,7 +327,7 @@ def _save_values_many(batch: dict[Indicator, dict[int, Decimal | None]], user) -
     except IntegrityError:  # another request added the same year a moment ago
         db.session.rollback()
         raise ConcurrentChange(
-            "他の画面で同時に実績が保存されました。内容を確認してもう一度保存してください。"
+            _("他の画面で同時に実績が保存されました。内容を確認してもう一度保存してください。")
         ) from None
     result = SaveResult(added, changed, removed)
     if result.total:
@@ -339,13 +350,13 @@ def revise_target(
     indicator: Indicator, new_value: Decimal, new_year: int, reason: str, user
 ) -> TargetRevision:
     if indicator.archived_at is not None:
-        raise ArchivedIndicator("終了したサイクルの目標は変更できません。")
+        raise ArchivedIndicator(_("終了したサイクルの目標は変更できません。"))
     _lock(indicator)
     db.session.refresh(indicator)
     old_value, old_year = Decimal(indicator.target_value), indicator.target_year
     if new_value == old_value and new_year == old_year:
         db.session.rollback()
-        raise NoChange("現在の目標と同じです。変更する目標値か目標年度を入力してください。")
+        raise NoChange(_("現在の目標と同じです。変更する目標値か目標年度を入力してください。"))
     last_actual = db.session.scalar(
         db.select(db.func.max(IndicatorValue.fiscal_year)).where(
             IndicatorValue.indicator_id == indicator.id
@@ -354,8 +365,10 @@ def revise_target(
     if last_actual is not None and new_year < last_actual:
         db.session.rollback()
         raise TargetYearBeforeActuals(
-            f"{last_actual}年度の実績が入力済みのため、目標年度は{last_actual}年度以降に"
-            "してください。"
+            _(
+                "%(last_actual)s年度の実績が入力済みのため、目標年度は%(last_actual)s年度以降にしてください。",
+                last_actual=last_actual,
+            )
         )
     revision = TargetRevision(
         indicator_id=indicator.id,
@@ -422,8 +435,10 @@ def start_new_cycle(
     if not can_start_new_cycle(indicator, current_year, latest):
         db.session.rollback()
         raise CycleNotOver(
-            "新しいサイクルは、目標年度の実績を入力した後（または目標年度を過ぎた後）に"
-            "始められます。"
+            _(
+                "新しいサイクルは、目標年度の実績を入力した後（または目標年度を過ぎた後）に"
+                "始められます。"
+            )
         )
     indicator.archived_at = utcnow()
     successor = Indicator(
@@ -449,7 +464,9 @@ def start_new_cycle(
         db.session.flush()
     except IntegrityError:  # the next cycle was started in another tab
         db.session.rollback()
-        raise ConcurrentChange("このサイクルは既に終了し、次のサイクルが始まっています。") from None
+        raise ConcurrentChange(
+            _("このサイクルは既に終了し、次のサイクルが始まっています。")
+        ) from None
     record(
         "kpi_cycle_started",
         company_id=indicator.company_id,

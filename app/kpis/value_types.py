@@ -9,6 +9,9 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+
 import questionnaires
 from app.web.form_fields import parse_decimal_text
 from scoring.progress import ordered_rank
@@ -32,25 +35,27 @@ class ValueType:
 VALUE_TYPES: dict[str, ValueType] = {
     t.id: t
     for t in (
-        ValueType("number", "数値（単位を自由に指定）", None,
-                  hint="例: 12.5（負の値も入力できます）"),
-        ValueType("percent", "割合（%）", "%", minimum=Decimal(0), maximum=Decimal(100),
-                  hint="0〜100の数値（例: 35.5）"),
-        ValueType("yen", "金額（円）", "円", integer=True, minimum=Decimal(0),
-                  hint="円単位の整数（例: 12,000,000）"),
-        ValueType("people", "人数（人）", "人", integer=True, minimum=Decimal(0),
-                  hint="0以上の整数"),
-        ValueType("count", "件数（件）", "件", integer=True, minimum=Decimal(0),
-                  hint="0以上の整数"),
-        ValueType("days", "日数（日）", "日", integer=True, minimum=Decimal(0),
-                  hint="0以上の整数"),
-        ValueType("times", "回数（回）", "回", integer=True, minimum=Decimal(0),
-                  hint="0以上の整数"),
-        ValueType("ratio", "比率（ラン・ザ・ビジネス : バリュー・アップ）", "%",
+        ValueType("number", lazy_gettext("数値（単位を自由に指定）"), None,
+                  hint=lazy_gettext("例: 12.5（負の値も入力できます）")),
+        ValueType("percent", lazy_gettext("割合（%）"), "%",
                   minimum=Decimal(0), maximum=Decimal(100),
-                  hint="バリュー・アップ予算の割合(%)を入力します（例: 7 : 3 なら 30）"),
-        ValueType("ordered", "段階（順序のある選択肢）", None,
-                  hint="選択肢から選びます（例: リアルタイム / 日次 / 週次 / 月次）"),
+                  hint=lazy_gettext("0〜100の数値（例: 35.5）")),
+        ValueType("yen", lazy_gettext("金額（円）"), "円", integer=True, minimum=Decimal(0),
+                  hint=lazy_gettext("円単位の整数（例: 12,000,000）")),
+        ValueType("people", lazy_gettext("人数（人）"), "人", integer=True, minimum=Decimal(0),
+                  hint=lazy_gettext("0以上の整数")),
+        ValueType("count", lazy_gettext("件数（件）"), "件", integer=True, minimum=Decimal(0),
+                  hint=lazy_gettext("0以上の整数")),
+        ValueType("days", lazy_gettext("日数（日）"), "日", integer=True, minimum=Decimal(0),
+                  hint=lazy_gettext("0以上の整数")),
+        ValueType("times", lazy_gettext("回数（回）"), "回", integer=True, minimum=Decimal(0),
+                  hint=lazy_gettext("0以上の整数")),
+        ValueType("ratio", lazy_gettext("比率（ラン・ザ・ビジネス : バリュー・アップ）"), "%",
+                  minimum=Decimal(0), maximum=Decimal(100),
+                  hint=lazy_gettext(
+                      "バリュー・アップ予算の割合(%)を入力します（例: 7 : 3 なら 30）")),
+        ValueType("ordered", lazy_gettext("段階（順序のある選択肢）"), None,
+                  hint=lazy_gettext("選択肢から選びます（例: リアルタイム / 日次 / 週次 / 月次）")),
     )
 }  # fmt: skip
 
@@ -58,7 +63,7 @@ VALUE_TYPES: dict[str, ValueType] = {
 if tuple(VALUE_TYPES) != questionnaires.VALUE_TYPES:
     raise RuntimeError("app/kpis/value_types.py does not match questionnaires.VALUE_TYPES")
 
-RATIO_VALUE_LABEL = "バリュー・アップ予算の割合(%)"
+RATIO_VALUE_LABEL = lazy_gettext("バリュー・アップ予算の割合(%)")
 
 
 class BadValue(ValueError):
@@ -77,11 +82,19 @@ def parse_scale(text: str | None) -> list[str]:
     labels = [unicodedata.normalize("NFKC", line).strip() for line in (text or "").splitlines()]
     labels = [label for label in labels if label]
     if not SCALE_MIN <= len(labels) <= SCALE_MAX:
-        raise BadValue(f"選択肢を{SCALE_MIN}〜{SCALE_MAX}個、1行に1つずつ入力してください。")
+        raise BadValue(
+            _(
+                "選択肢を%(min)d〜%(max)d個、1行に1つずつ入力してください。",
+                min=SCALE_MIN,
+                max=SCALE_MAX,
+            )
+        )
     if any(len(label) > SCALE_LABEL_MAX for label in labels):
-        raise BadValue(f"選択肢はそれぞれ{SCALE_LABEL_MAX}文字以内で入力してください。")
+        raise BadValue(
+            _("選択肢はそれぞれ%(max)d文字以内で入力してください。", max=SCALE_LABEL_MAX)
+        )
     if len(set(labels)) != len(labels):
-        raise BadValue("同じ選択肢が重複しています。")
+        raise BadValue(_("同じ選択肢が重複しています。"))
     return labels
 
 
@@ -94,25 +107,27 @@ def parse_value(raw, value_type: str, scale: list[str] | None = None) -> Decimal
         try:
             return Decimal(ordered_rank(scale or [], label))
         except ValueError:
-            raise BadValue("選択肢から選んでください。") from None
+            raise BadValue(_("選択肢から選んでください。")) from None
     kind = VALUE_TYPES[value_type]
     try:
         number = parse_decimal_text(raw)
     except ValueError:
         raise BadValue(
-            "半角の数値で入力してください（15桁以内、小数点以下6桁まで。"
-            "「1e3」や「NaN」などの表記は使えません）。"
+            _(
+                "半角の数値で入力してください（15桁以内、小数点以下6桁まで。"
+                "「1e3」や「NaN」などの表記は使えません）。"
+            )
         ) from None
     if number is None:
         return None
     if abs(number) >= ABSOLUTE_MAX:
-        raise BadValue("値が大きすぎます。")
+        raise BadValue(_("値が大きすぎます。"))
     if kind.integer and number != number.to_integral_value():
-        raise BadValue("整数で入力してください。")
+        raise BadValue(_("整数で入力してください。"))
     if kind.minimum is not None and number < kind.minimum:
-        raise BadValue(f"{kind.minimum}以上の値を入力してください。")
+        raise BadValue(_("%(minimum)s以上の値を入力してください。", minimum=kind.minimum))
     if kind.maximum is not None and number > kind.maximum:
-        raise BadValue(f"{kind.maximum}以下の値を入力してください。")
+        raise BadValue(_("%(maximum)s以下の値を入力してください。", maximum=kind.maximum))
     return number
 
 
@@ -122,7 +137,7 @@ def plain_decimal(value: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     sign = "-" if text.startswith("-") else ""
-    whole, _, frac = text.lstrip("-").partition(".")
+    whole, _point, frac = text.lstrip("-").partition(".")
     whole = f"{int(whole):,}"
     if sign and whole == "0" and not frac:
         sign = ""
@@ -152,5 +167,9 @@ def display(value: Decimal | None, value_type: str, unit: str | None, scale=None
     text = plain_decimal(Decimal(value))
     if value_type == "ratio":
         share = Decimal(value)
-        return f"{plain_decimal(100 - share)} : {text}（バリュー・アップ {text}%）"
+        return _(
+            "%(run)s : %(up)s（バリュー・アップ %(up)s%%）",
+            run=plain_decimal(100 - share),
+            up=text,
+        )
     return text + (unit or "")

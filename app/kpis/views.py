@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import can, get_company_or_404, load_indicator
@@ -103,7 +104,7 @@ def new(company_id):
         except services.KpiRefused as exc:
             _field_error(form, exc)
         else:
-            flash("指標を追加しました。各年度の実績を入力してください。", "success")
+            flash(_("指標を追加しました。各年度の実績を入力してください。"), "success")
             return redirect(url_for("kpis.detail", indicator_id=indicator.id))
     return render_template("kpis/form.html", **_form_page(company, form, example)), 400
 
@@ -219,7 +220,7 @@ def save_values(indicator_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if indicator.archived_at is not None:
-        flash("終了したサイクルの実績は変更できません。", "warning")
+        flash(_("終了したサイクルの実績は変更できません。"), "warning")
         return redirect(url_for("kpis.detail", indicator_id=indicator.id)), 303
     current_year = services.current_fiscal_year(indicator.company)
     allowed = {
@@ -238,7 +239,7 @@ def save_values(indicator_id):
     if future:
         return _render_detail(
             indicator,
-            notice=["まだ始まっていない年度の実績は入力できません。"],
+            notice=[_("まだ始まっていない年度の実績は入力できません。")],
             status=400,
         )
     problems, values, errors, typed = parse_value_inputs(
@@ -250,7 +251,7 @@ def save_values(indicator_id):
             typed=typed,
             value_errors=errors,
             notice=problems
-            or ["入力内容にエラーがあります。各年度のメッセージを確認してください。"],
+            or [_("入力内容にエラーがあります。各年度のメッセージを確認してください。")],
             status=400,
         )
     try:
@@ -258,7 +259,7 @@ def save_values(indicator_id):
     except services.KpiRefused as exc:
         return _render_detail(indicator, typed=typed, notice=[str(exc)], status=409)
     flash(
-        "実績を保存しました。" if result.total else "変更はありませんでした。",
+        _("実績を保存しました。") if result.total else _("変更はありませんでした。"),
         "success" if result.total else "info",
     )
     return redirect(url_for("kpis.detail", indicator_id=indicator.id))
@@ -270,7 +271,7 @@ def edit(indicator_id):
     indicator = load_indicator(indicator_id, "view")
     _require_edit(indicator.company_id)
     if indicator.archived_at is not None:
-        flash("終了したサイクルの指標は変更できません。", "warning")
+        flash(_("終了したサイクルの指標は変更できません。"), "warning")
         return redirect(url_for("kpis.detail", indicator_id=indicator.id))
     company = indicator.company
     current_year = services.current_fiscal_year(company)
@@ -297,7 +298,7 @@ def edit(indicator_id):
     form = IndicatorEditForm(current_year=current_year)
     if request.form.get("example_id", indicator.example_id or "") != (indicator.example_id or ""):
         # The catalogue link is not editable: another value is refused, not silently ignored.
-        return render_error(400, "カタログの指標との対応は変更できません。")
+        return render_error(400, _("カタログの指標との対応は変更できません。"))
     form.example_id.data = indicator.example_id or ""
     if form.validate_on_submit():
         try:
@@ -305,7 +306,7 @@ def edit(indicator_id):
         except services.KpiRefused as exc:
             _field_error(form, exc)
         else:
-            flash("指標の定義を更新しました。", "success")
+            flash(_("指標の定義を更新しました。"), "success")
             return redirect(url_for("kpis.detail", indicator_id=indicator.id))
     page = _form_page(company, form, example, db.session.get(Indicator, indicator_id))
     return render_template("kpis/form.html", **page), 400
@@ -330,7 +331,7 @@ def revise(indicator_id):
     except services.KpiRefused as exc:
         _field_error(form, exc)
         return _render_detail(db.session.get(Indicator, indicator_id), revise_form=form, status=400)
-    flash("目標を見直しました。変更前の目標は履歴に残っています。", "success")
+    flash(_("目標を見直しました。変更前の目標は履歴に残っています。"), "success")
     return redirect(url_for("kpis.detail", indicator_id=indicator.id))
 
 
@@ -343,7 +344,7 @@ def new_cycle(indicator_id):
     form = NewCycleForm(prefix="cycle")
     if latest is None or not form.validate_for(indicator, latest.fiscal_year):
         if latest is None:
-            form.form_errors.append("新しいサイクルの基準にする実績がありません。")
+            form.form_errors.append(_("新しいサイクルの基準にする実績がありません。"))
         return _render_detail(indicator, cycle_form=form, status=400)
     try:
         successor = services.start_new_cycle(
@@ -352,5 +353,5 @@ def new_cycle(indicator_id):
     except services.KpiRefused as exc:
         form.form_errors.append(str(exc))
         return _render_detail(db.session.get(Indicator, indicator_id), cycle_form=form, status=400)
-    flash(f"第{successor.cycle}サイクルを始めました。", "success")
+    flash(_("第%(cycle)sサイクルを始めました。", cycle=successor.cycle), "success")
     return redirect(url_for("kpis.detail", indicator_id=successor.id))

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField
 from wtforms.fields.choices import SelectChoice
@@ -11,24 +12,27 @@ from app.web.form_fields import strip_text
 
 class InviteForm(FlaskForm):
     email = EmailField(
-        "招待する方のメールアドレス",
+        lazy_gettext("招待する方のメールアドレス"),
         filters=[strip_text],
         validators=[
-            DataRequired(message="メールアドレスを入力してください。"),
-            Length(max=254, message="254文字以内で入力してください。"),
-            Email(check_deliverability=False, message="メールアドレスの形式が正しくありません。"),
+            DataRequired(message=lazy_gettext("メールアドレスを入力してください。")),
+            Length(max=254, message=lazy_gettext("254文字以内で入力してください。")),
+            Email(
+                check_deliverability=False,
+                message=lazy_gettext("メールアドレスの形式が正しくありません。"),
+            ),
         ],
     )
     role = SelectField(
-        "役割",
+        lazy_gettext("役割"),
         choices=[SelectChoice(r, ROLE_LABELS[r]) for r in INVITABLE_ROLES],
-        invalid_choice_message="招待できる役割は編集者か閲覧者です。",
+        invalid_choice_message=lazy_gettext("招待できる役割は編集者か閲覧者です。"),
     )
 
 
 class RoleForm(FlaskForm):
     role = SelectField(
-        "役割",
+        lazy_gettext("役割"),
         choices=[SelectChoice(r, ROLE_LABELS[r]) for r in COMPANY_ROLES],
-        invalid_choice_message="役割を選択してください。",
+        invalid_choice_message=lazy_gettext("役割を選択してください。"),
     )

@@ -12,6 +12,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
@@ -26,21 +28,29 @@ from app.models.invitation import INVITABLE_ROLES
 INVITATION_TTL = timedelta(days=7)
 TOKEN_MAX_LENGTH = 100  # token_urlsafe(32) is 43 characters; longer values are not ours
 
-ROLE_LABELS = {"owner": "オーナー", "editor": "編集者", "viewer": "閲覧者"}
+ROLE_LABELS = {
+    "owner": lazy_gettext("オーナー"),
+    "editor": lazy_gettext("編集者"),
+    "viewer": lazy_gettext("閲覧者"),
+}
 
-LINK_UNKNOWN = (
+LINK_UNKNOWN = lazy_gettext(
     "この招待リンクは無効です。リンクが正しいか確認し、招待した方に再送を依頼してください。"
 )
-LINK_USED = "この招待リンクは既に使用されています。招待は1回だけ使えます。"
-LINK_REVOKED = "この招待は取り消されています。招待した方にお問い合わせください。"
-LINK_EXPIRED = "この招待リンクは有効期限が切れています。招待した方に再送を依頼してください。"
-WRONG_ACCOUNT = (
+LINK_USED = lazy_gettext("この招待リンクは既に使用されています。招待は1回だけ使えます。")
+LINK_REVOKED = lazy_gettext("この招待は取り消されています。招待した方にお問い合わせください。")
+LINK_EXPIRED = lazy_gettext(
+    "この招待リンクは有効期限が切れています。招待した方に再送を依頼してください。"
+)
+WRONG_ACCOUNT = lazy_gettext(
     "この招待は別のメールアドレス宛てです。"
     "招待されたメールアドレスのアカウントでログインしてください。"
 )
-WRONG_ROLE = "このアカウントの種別では会社のメンバーになれません。"
-ALREADY_MEMBER = "既にこの会社のメンバーです。"
-LAST_OWNER = "会社には少なくとも1人のオーナーが必要です。先に別のメンバーをオーナーにしてください。"
+WRONG_ROLE = lazy_gettext("このアカウントの種別では会社のメンバーになれません。")
+ALREADY_MEMBER = lazy_gettext("既にこの会社のメンバーです。")
+LAST_OWNER = lazy_gettext(
+    "会社には少なくとも1人のオーナーが必要です。先に別のメンバーをオーナーにしてください。"
+)
 
 
 @dataclass(frozen=True)
@@ -160,7 +170,7 @@ def create_invitation(company: Company, email: str, role: str, inviter) -> tuple
     A newer invitation to the same address replaces any open one, so only the latest link works.
     """
     if role not in INVITABLE_ROLES:
-        raise MembershipError("招待できる役割は編集者か閲覧者です。")
+        raise MembershipError(_("招待できる役割は編集者か閲覧者です。"))
     email = normalise_email(email)
     member = db.session.scalar(
         db.select(Membership.id)
@@ -168,7 +178,7 @@ def create_invitation(company: Company, email: str, role: str, inviter) -> tuple
         .where(Membership.company_id == company.id, User.email == email)
     )
     if member is not None:
-        raise MembershipError("このメールアドレスの方は既にこの会社のメンバーです。")
+        raise MembershipError(_("このメールアドレスの方は既にこの会社のメンバーです。"))
     now = utcnow()
     db.session.execute(
         update(Invitation)
@@ -222,7 +232,7 @@ def cancel_invitation(company: Company, invitation_id: int, actor) -> Invitation
     )
     if result.rowcount != 1:
         db.session.rollback()
-        raise MembershipError("この招待は既に使用されたか、取り消されています。")
+        raise MembershipError(_("この招待は既に使用されたか、取り消されています。"))
     record(
         "invitation_revoked",
         company_id=company.id,
@@ -315,13 +325,13 @@ def _owner_count(company_id: int) -> int:
 
 def change_role(company: Company, membership_id: int, role: str, actor) -> Membership:
     if role not in COMPANY_ROLES:
-        raise MembershipError("役割を選択してください。")
+        raise MembershipError(_("役割を選択してください。"))
     _lock_company(company.id, actor)
     membership = _membership_in(company.id, membership_id)
     old = membership.role
     if old == role:
         db.session.rollback()
-        raise MembershipError("役割は変更されていません。")
+        raise MembershipError(_("役割は変更されていません。"))
     if old == "owner" and _owner_count(company.id) <= 1:
         db.session.rollback()
         raise MembershipError(LAST_OWNER)

@@ -10,6 +10,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import get_company_or_404
@@ -79,7 +80,7 @@ def invite(company_id):
         send_mail(
             invitation.email,
             # No company name here: the subject is shown like a sender line, as if we wrote it.
-            "【DX推進指標 自己診断】会社メンバーへの招待",
+            _("【DX推進指標 自己診断】会社メンバーへの招待"),
             render_template(
                 "members/invitation_mail.txt",
                 company=company,
@@ -91,11 +92,16 @@ def invite(company_id):
         )
     except MailError:
         flash(
-            "招待を作成しましたが、メールを送信できませんでした。時間をおいて、もう一度招待してください。",
+            _(
+                "招待を作成しましたが、メールを送信できませんでした。時間をおいて、もう一度招待してください。"
+            ),
             "warning",
         )
     else:
-        flash(f"{invitation.email} に招待メールを送信しました（有効期限7日）。", "success")
+        flash(
+            _("%(email)s に招待メールを送信しました（有効期限7日）。", email=invitation.email),
+            "success",
+        )
     return _back_to_members(company.id)
 
 
@@ -112,7 +118,7 @@ def cancel_invitation(company_id, invitation_id):
     except MembershipError as exc:
         flash(str(exc), "warning")
     else:
-        flash(f"{invitation.email} への招待を取り消しました。", "success")
+        flash(_("%(email)s への招待を取り消しました。", email=invitation.email), "success")
     return _back_to_members(company.id)
 
 
@@ -131,7 +137,11 @@ def change_role(company_id, membership_id):
         flash(str(exc), "warning")
         return _back_to_members(company.id)
     flash(
-        f"{membership.user.email} の役割を{services.ROLE_LABELS[membership.role]}に変更しました。",
+        _(
+            "%(email)s の役割を%(role)sに変更しました。",
+            email=membership.user.email,
+            role=services.ROLE_LABELS[membership.role],
+        ),
         "success",
     )
     if membership.user_id == current_user.id:
@@ -154,13 +164,14 @@ def remove(company_id, membership_id):
         flash(str(exc), "warning")
         return _back_to_members(company.id)
     if removed.user_id == current_user.id:
-        flash(f"{company.name} から退出しました。", "success")
+        flash(_("%(company)s から退出しました。", company=company.name), "success")
         return redirect(url_for("main.home"))
-    flash(f"{removed.user.email} をメンバーから削除しました。", "success")
+    flash(_("%(email)s をメンバーから削除しました。", email=removed.user.email), "success")
     return _back_to_members(company.id)
 
 
 # --- invitation links -------------------------------------------------------------------------
+
 
 def _invitation_page(token, invitation, problem, status):
     return render_template(
@@ -205,7 +216,7 @@ def accept(token):
         )
         still_valid = found if services.link_problem(found) is None else None
         return _invitation_page(token, still_valid, exc.refusal, exc.refusal.status)
-    flash(f"{accepted.company.name} に参加しました。", "success")
+    flash(_("%(company)s に参加しました。", company=accepted.company.name), "success")
     return redirect(url_for("companies.dashboard", company_id=accepted.company_id))
 
 

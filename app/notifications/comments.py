@@ -2,6 +2,8 @@
 also goes to the people who commented on the same assessment before (a reply), as long as they
 may still see it. The author is never mailed, and the mail carries a link, not the comment."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 
 from app.extensions import db
@@ -10,7 +12,7 @@ from app.notifications.recipients import can_still_view, company_owners
 from app.web.links import external_url
 from app.web.mail import quoted, send_mail_in_background
 
-SUBJECT = "【DX推進指標 自己診断】診断にコメントが投稿されました"
+SUBJECT = lazy_gettext("【DX推進指標 自己診断】診断にコメントが投稿されました")
 
 
 def recipients(assessment: Assessment, comment: Comment, author: User) -> list[User]:
@@ -42,15 +44,23 @@ def notify_comment(assessment: Assessment, comment: Comment, author: User) -> in
     people = recipients(assessment, comment, author)
     if not people:
         return 0
-    who = quoted(author.display_name or ("支援者" if author.role == "advisor" else "メンバー"))
+    who = quoted(
+        author.display_name or (_("支援者") if author.role == "advisor" else _("メンバー"))
+    )
     if author.organisation:
-        who += f"（{quoted(author.organisation)}）"
-    body = (
-        f"{quoted(assessment.company.name)} の{assessment.fiscal_year}年度の自己診断に、"
-        f"{who} さんがコメントを投稿しました。\n\n"
-        f"コメントは次のページで読めます（ログインが必要です）:\n{comment_page_url(assessment)}\n\n"
-        "このメールは送信専用です。通知メールが不要な場合は、アカウントのページで停止できます:\n"
-        f"{external_url('account.index')}\n"
+        who += _("（%(organisation)s）", organisation=quoted(author.organisation))
+    body = _(
+        "%(name)s の%(fiscal_year)s年度の自己診断に、"
+        "%(who)s さんがコメントを投稿しました。\n\n"
+        "コメントは次のページで読めます（ログインが必要です）:\n"
+        "%(comment_link)s\n\nこのメールは送信専用です。"
+        "通知メールが不要な場合は、アカウントのページで停止できます:\n"
+        "%(account_link)s\n",
+        name=quoted(assessment.company.name),
+        fiscal_year=assessment.fiscal_year,
+        who=who,
+        comment_link=comment_page_url(assessment),
+        account_link=external_url("account.index"),
     )
     for person in people:
         send_mail_in_background(

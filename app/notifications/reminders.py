@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -17,7 +19,7 @@ from app.notifications.recipients import company_owners
 from app.web.links import external_url
 from app.web.mail import quoted, send_mail_in_background
 
-SUBJECT = "【DX推進指標 自己診断】提出期限が近づいています（回答中の診断があります）"
+SUBJECT = lazy_gettext("【DX推進指標 自己診断】提出期限が近づいています（回答中の診断があります）")
 
 
 class ReminderSettingError(ValueError):
@@ -94,12 +96,19 @@ def remind_drafts(today: date, dry_run: bool = False) -> ReminderRun:
 
 
 def _body(assessment: Assessment, deadline: date) -> str:
-    return (
-        f"{quoted(assessment.company.name)} の{assessment.fiscal_year}年度の自己診断は、"
+    return _(
+        "%(name)s の%(fiscal_year)s年度の自己診断は、"
         "まだ提出されていません（回答中）。\n"
-        f"提出期間の終了日（{deadline.year}年{deadline.month}月{deadline.day}日、"
+        "提出期間の終了日（%(year)s年%(month)s月%(day)s日、"
         "このサービスの運営者が設定した日付）が近づいています。\n\n"
-        f"続きから回答する:\n{external_url('assessments.resume', assessment_id=assessment.id)}\n\n"
+        "続きから回答する:\n%(resume_link)s\n\n"
         "このメールは会社のオーナーの方にお送りしています。通知メールが不要な場合は、"
-        f"アカウントのページで停止できます:\n{external_url('account.index')}\n"
+        "アカウントのページで停止できます:\n%(account_link)s\n",
+        name=quoted(assessment.company.name),
+        fiscal_year=assessment.fiscal_year,
+        year=deadline.year,
+        month=deadline.month,
+        day=deadline.day,
+        resume_link=external_url("assessments.resume", assessment_id=assessment.id),
+        account_link=external_url("account.index"),
     )

@@ -9,6 +9,8 @@ are now. Results, the dashboard and the progress page all read their changes fro
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 from app.indexes import services as index_versions
 from app.progress.submitted import submitted_years
 from app.web.numbers import delta_text
@@ -58,24 +60,37 @@ def labels_for(comparison: YearComparison | None) -> ChangeLabels | None:
     if comparison is None:
         return None
     previous = comparison.previous
-    compared = "前年度" if comparison.is_previous_year else f"{previous.fiscal_year}年度"
+    compared = (
+        _("前年度")
+        if comparison.is_previous_year
+        else _("%(fiscal_year)s年度", fiscal_year=previous.fiscal_year)
+    )
     notes = []
     if previous.reopened:
         notes.append(
-            f"{previous.fiscal_year}年度は再編集中のため、最後に提出された内容"
-            f"（第{previous.revision}版）と比較しています。"
+            _(
+                "%(fiscal_year)s年度は再編集中のため、最後に提出された内容（第%(revision)s版）と比較しています。",
+                fiscal_year=previous.fiscal_year,
+                revision=previous.revision,
+            )
         )
     if comparison.mapped:
         notes.append(
-            f"{previous.fiscal_year}年度は指標の版（{previous.index_version}）が異なるため、"
-            "版の対応表で対応する項目だけを比較しています（平均と対応のない項目は比較不可）。"
+            _(
+                "%(fiscal_year)s年度は指標の版（%(index_version)s）が異なるため、版の対応表で対応する項目だけを比較しています（平均と対応のない項目は比較不可）。",
+                fiscal_year=previous.fiscal_year,
+                index_version=previous.index_version,
+            )
         )
     elif not comparison.comparable:
         notes.append(
-            f"{previous.fiscal_year}年度は指標の版（{previous.index_version}）が異なるため、"
-            "比較できません。"
+            _(
+                "%(fiscal_year)s年度は指標の版（%(index_version)s）が異なるため、比較できません。",
+                fiscal_year=previous.fiscal_year,
+                index_version=previous.index_version,
+            )
         )
-    return ChangeLabels(f"{compared}比", compared, "".join(notes) or None)
+    return ChangeLabels(_("%(compared)s比", compared=compared), compared, "".join(notes) or None)
 
 
 def change_text(comparison: YearComparison | None) -> str:
@@ -85,7 +100,7 @@ def change_text(comparison: YearComparison | None) -> str:
     if labels is None:
         return "—"
     change = comparison.delta.overall.current if comparison.comparable else None
-    return f"{delta_text(change)}（{labels.change}）"
+    return _("%(change)s（%(compared)s）", change=delta_text(change), compared=labels.change)
 
 
 def change_texts(company_id: int, cards: dict[int, YearCard] | None = None) -> dict[int, str]:

@@ -3,6 +3,8 @@ the progress page (score_history) and the history page (company_history)."""
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+
 from app.indexes import services as index_versions
 from app.progress.comparison import change_texts, labels_for, year_cards, year_comparisons
 from app.progress.submitted import LEVEL_LABELS, levels_of, submitted_years
@@ -56,7 +58,7 @@ def score_history(company_id: int, rows: list | None = None) -> ScoreHistory:
     charts = []
     if years:
         span = list(range(years[0].fiscal_year, years[-1].fiscal_year + 1))
-        parts = [("全項目", lambda y: y.overall)] + [
+        parts = [(_("全項目"), lambda y: y.overall)] + [
             (name, lambda y, fid=fid: y.frameworks.get(fid, (None, None)))
             for fid, name in names.items()
         ]
@@ -69,10 +71,10 @@ def score_history(company_id: int, rows: list | None = None) -> ScoreHistory:
                     line_chart(
                         span,
                         [
-                            LineData("current", "現在値の平均", current,
-                                     {k: f"現在値 {score_text(v)}" for k, v in current.items()}),
-                            LineData("target", "目標値の平均", target,
-                                     {k: f"目標値 {score_text(v)}" for k, v in target.items()}),
+                            LineData(
+                                "current", _("現在値の平均"), current, _current_texts(current)
+                            ),
+                            LineData("target", _("目標値の平均"), target, _target_texts(target)),
                         ],
                         y_labels=LEVEL_LABELS,
                         size="half",
@@ -134,14 +136,22 @@ class CompanyHistory:
         return list(reversed(self.years))
 
 
+def _current_texts(values: dict) -> dict:
+    return {k: _("現在値 %(mean)s", mean=score_text(v)) for k, v in values.items()}
+
+
+def _target_texts(values: dict) -> dict:
+    return {k: _("目標値 %(mean)s", mean=score_text(v)) for k, v in values.items()}
+
+
 def _level_chart(span, current: dict, target: dict) -> LineChart:
     return line_chart(
         span,
         [
-            LineData("current", "現在値の平均", current,
-                     {k: f"現在値 {score_text(v)}" for k, v in current.items()}),
-            LineData("target", "目標値の平均", target,
-                     {k: f"目標値 {score_text(v)}" for k, v in target.items()}),
+            LineData(
+                                "current", _("現在値の平均"), current, _current_texts(current)
+                            ),
+            LineData("target", _("目標値の平均"), target, _target_texts(target)),
         ],
         y_labels=LEVEL_LABELS,
         size="half",
@@ -158,7 +168,7 @@ def company_history(company_id: int) -> CompanyHistory:
     cards = year_cards(company_id, rows)
     comparisons = year_comparisons(company_id, cards)
     newest = load_index(rows[-1].index_version)
-    parts = [("all", f"全{len(newest.items)}項目", "overall")]
+    parts = [("all", _("全%(count)s項目", count=len(newest.items)), "overall")]
     parts += [(f.id, f.name, "framework") for f in newest.frameworks]
     parts += [(g.id, f"{g.id} {g.title}", "group") for g in newest.groups]
 
@@ -169,7 +179,7 @@ def company_history(company_id: int) -> CompanyHistory:
         delta = comparison.delta if comparison else None
         labels = labels_for(comparison)
         figures = {}
-        for key, _, kind in parts:
+        for key, _label, kind in parts:
             if kind == "overall":
                 stat, change = card.overall, delta.overall if delta else None
             elif kind == "framework":

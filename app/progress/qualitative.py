@@ -14,6 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
 from app.indexes import services as index_versions
 from app.kpis.progress import STATUS_LABELS, count_statuses
 from app.progress.submitted import LEVEL_LABELS, SubmittedYear, levels_of, submitted_years
@@ -96,7 +99,12 @@ def qualitative_sets(
         targets = []
         for f in followed:
             chart = _target_chart(
-                source.fiscal_year, f.current, f.target, target_year, tuple(f.actuals.items())
+                str(get_locale()),
+                source.fiscal_year,
+                f.current,
+                f.target,
+                target_year,
+                tuple(f.actuals.items()),
             )
             targets.append(
                 QualitativeTarget(
@@ -173,17 +181,18 @@ def _target_status(
 
 
 @lru_cache(maxsize=4096)
-def _target_chart(set_year, current, target, target_year, actuals: tuple) -> LineChart:
+def _target_chart(locale, set_year, current, target, target_year, actuals: tuple) -> LineChart:
     """The mini chart of one target level: like _target_status, a pure function of a few
     small integers that repeats for every item with the same levels and on every request,
     so the straight line (exact arithmetic in scoring.progress) and its geometry are worked
-    out once per combination. The chart is immutable, so sharing it is safe."""
+    out once per combination and language (``locale``: the legend is translated). The chart is
+    immutable, so sharing it is safe."""
     series = Series(set_year, current, target_year, target, dict(actuals))
     return line_chart(
         list(range(set_year, target_year + 1)),
         [
-            LineData("plan", "目標への直線", dict(planned_path(series))),
-            LineData("actual", "現在値", {set_year: current, **dict(actuals)}),
+            LineData("plan", _("目標への直線"), dict(planned_path(series))),
+            LineData("actual", _("現在値"), {set_year: current, **dict(actuals)}),
         ],
         y_labels=LEVEL_LABELS,
         size="mini",

@@ -10,19 +10,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+
 from app.reports.disclosure import Line
 from questionnaires import reference
 
 NATIONAL = "national"
-NATIONAL_NAME = "全国"
+NATIONAL_NAME = lazy_gettext("全国")
 ALL = "all"
 SIZE_VALUES = (
-    ("small", "小規模企業者"),
-    ("sme", "中小企業者（小規模企業者を除く）"),
-    ("large", "大企業"),
-    ("unknown", "判定不能（資本金・従業員数が未登録）"),
+    ("small", lazy_gettext("小規模企業者")),
+    ("sme", lazy_gettext("中小企業者（小規模企業者を除く）")),
+    ("large", lazy_gettext("大企業")),
+    ("unknown", lazy_gettext("判定不能（資本金・従業員数が未登録）")),
 )
-COHORT_VALUES = (("first", "初回提出の企業"), ("repeat", "前年度以前にも提出した企業"))
+COHORT_VALUES = (
+    ("first", lazy_gettext("初回提出の企業")),
+    ("repeat", lazy_gettext("前年度以前にも提出した企業")),
+)
 
 
 @dataclass(frozen=True)
@@ -42,9 +48,27 @@ class Dimension:
 
 
 DIMENSIONS = (
-    Dimension("i", "industry", "業種別", "業種別（日本標準産業分類 大分類）", "業種"),
-    Dimension("s", "size", "企業規模別", "企業規模別（中小企業基本法の区分）", "企業規模"),
-    Dimension("c", "cohort", "初回・継続提出別", "初回提出・継続提出別", "提出区分"),
+    Dimension(
+        "i",
+        "industry",
+        lazy_gettext("業種別"),
+        lazy_gettext("業種別（日本標準産業分類 大分類）"),
+        lazy_gettext("業種"),
+    ),
+    Dimension(
+        "s",
+        "size",
+        lazy_gettext("企業規模別"),
+        lazy_gettext("企業規模別（中小企業基本法の区分）"),
+        lazy_gettext("企業規模"),
+    ),
+    Dimension(
+        "c",
+        "cohort",
+        lazy_gettext("初回・継続提出別"),
+        lazy_gettext("初回提出・継続提出別"),
+        lazy_gettext("提出区分"),
+    ),
 )
 
 
@@ -93,7 +117,7 @@ def all_cells() -> tuple[str, ...]:
         keys += [prefecture_key(p) for p in bureau.prefecture_codes]
     for scope in (NATIONAL, *(b.code for b in reference.bureaus())):
         for dim in DIMENSIONS:
-            keys += [dimension_key(scope, dim.code, v) for v, _ in dim.values()]
+            keys += [dimension_key(scope, dim.code, v) for v, _label in dim.values()]
     return tuple(keys)
 
 
@@ -107,10 +131,10 @@ def lines() -> tuple[Line, ...]:
     ]
     for scope in (NATIONAL, *(b.code for b in bureaus)):
         for dim in DIMENSIONS:
-            rows = tuple(dimension_key(scope, dim.code, v) for v, _ in dim.values())
+            rows = tuple(dimension_key(scope, dim.code, v) for v, _label in dim.values())
             result.append(Line(scope_total(scope), rows))
     for dim in DIMENSIONS:
-        for value, _ in dim.values():
+        for value, _label in dim.values():
             result.append(
                 Line(
                     dimension_key(NATIONAL, dim.code, value),
@@ -143,9 +167,9 @@ def tables(scope: str) -> tuple[Table, ...]:
         result.append(
             Table(
                 "bureau",
-                "経済産業局別",
-                "経済産業局別（各局の管轄の合計）",
-                "経済産業局",
+                _("経済産業局別"),
+                _("経済産業局別（各局の管轄の合計）"),
+                _("経済産業局"),
                 tuple((bureau_key(b.code), b.name) for b in reference.bureaus()),
             )
         )
@@ -155,9 +179,9 @@ def tables(scope: str) -> tuple[Table, ...]:
     result.append(
         Table(
             "prefecture",
-            "都道府県別",
-            "都道府県別",
-            "都道府県",
+            _("都道府県別"),
+            _("都道府県別"),
+            _("都道府県"),
             tuple((prefecture_key(c), prefectures[c]) for c in codes),
         )
     )

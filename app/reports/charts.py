@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 BAR_WIDTH = 360
 LABEL_WIDTH = 70
 BAR_HEIGHT = 14
@@ -51,10 +53,11 @@ def distribution(report) -> Distribution | None:
             if count:
                 segments.append(Segment(level, round(x, 2), round(width, 2), count))
             x += width
-        text = f"項目{item.id}: " + "、".join(
-            f"レベル{lv} {c}社" for lv, c in enumerate(levels) if c
+        counts = _("、").join(
+            _("レベル%(level)s %(count)s社", level=lv, count=c) for lv, c in enumerate(levels) if c
         )
-        bars.append(Bar(f"項目{item.id}", k * (BAR_HEIGHT + GAP), tuple(segments), text))
+        text = _("項目%(id)s: %(counts)s", id=item.id, counts=counts)
+        bars.append(Bar(_("項目%(id)s", id=item.id), k * (BAR_HEIGHT + GAP), tuple(segments), text))
     height = len(bars) * (BAR_HEIGHT + GAP) + 24
     return Distribution(LABEL_WIDTH + BAR_WIDTH + 10, height, LABEL_WIDTH, BAR_HEIGHT, tuple(bars))
 

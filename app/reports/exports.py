@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import IO
 
+from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -85,7 +86,7 @@ def _cell(sheet, value, font=None):
 def write_report_xlsx(report: ScopeReport, target: IO[bytes]) -> None:
     book = Workbook(write_only=True)
     used: set[str] = set()
-    first = book.create_sheet(_sheet_title("概要", used))
+    first = book.create_sheet(_sheet_title(_("概要"), used))
     for line in report_heading(report):
         first.append([_cell(first, value) for value in line])
     for table in report_tables(report):
@@ -106,8 +107,17 @@ def download_names(report: ScopeReport, extension: str) -> tuple[str, str]:
     """(ASCII fallback, UTF-8 name) for the Content-Disposition header."""
     release = report.release
     tag = f"{release.fiscal_year}-r{release.id}" if release else "none"
-    jp = f"{release.fiscal_year}年度_公表{release.id}" if release else "公表なし"
+    jp = (
+        _("%(fiscal_year)s年度_公表%(id)s", fiscal_year=release.fiscal_year, id=release.id)
+        if release
+        else _("公表なし")
+    )
     return (
         f"dx-report-{report.scope}-{tag}.{extension}",
-        f"DX推進指標_集計_{report.name}_{jp}.{extension}",
+        _(
+            "DX推進指標_集計_%(name)s_%(jp)s.%(extension)s",
+            name=report.name,
+            jp=jp,
+            extension=extension,
+        ),
     )

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
@@ -27,8 +29,8 @@ from scoring import round_half_away
 ID = re.compile(r"\A[0-9]{1,9}\Z")
 YEAR = re.compile(r"\A[0-9]{4}\Z")
 VALUE = re.compile(r"\A[0-9A-Za-z_]{1,16}\Z")
-SUPPRESSED_TEXT = "—（非公表）"
-CARRIED_TEXT = "前回公表値"
+SUPPRESSED_TEXT = lazy_gettext("—（非公表）")
+CARRIED_TEXT = lazy_gettext("前回公表値")
 FILTER_PARAMS = ("bureau", "prefecture", "industry", "size", "cohort")
 WEAKEST = 5
 
@@ -43,7 +45,12 @@ class ReleaseInfo:
     @property
     def label(self) -> str:
         when = f"{self.released_at:%Y-%m-%d %H:%M}"
-        return f"{self.fiscal_year}年度（指標 {self.index_version}）{when} 公表"
+        return _(
+            "%(fiscal_year)s年度（指標 %(index_version)s）%(when)s 公表",
+            fiscal_year=self.fiscal_year,
+            index_version=self.index_version,
+            when=when,
+        )
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,11 @@ class CellView:
     @property
     def note(self) -> str:
         if self.status == "carried" and self.source_date is not None:
-            return f"{CARRIED_TEXT}（{self.source_date:%Y-%m-%d}公表）"
+            return _(
+                "%(carried)s（%(date)s公表）",
+                carried=CARRIED_TEXT,
+                date=f"{self.source_date:%Y-%m-%d}",
+            )
         return ""
 
 
@@ -105,10 +116,10 @@ def _choose(releases, args, notices) -> ReleaseInfo | None:
         match = [r for r in releases if ID.match(raw_id) and r.id == int(raw_id)]
         if match:
             return match[0]
-        notices.append("指定された公表回はありません。最新の公表回を表示しています。")
+        notices.append(_("指定された公表回はありません。最新の公表回を表示しています。"))
     elif raw_year:
         if not YEAR.match(raw_year):
-            notices.append("年度の指定が正しくないため、最新の公表回を表示しています。")
+            notices.append(_("年度の指定が正しくないため、最新の公表回を表示しています。"))
         else:
             match = [r for r in releases if r.fiscal_year == int(raw_year)]
             version = args.get("version", "")
@@ -116,7 +127,10 @@ def _choose(releases, args, notices) -> ReleaseInfo | None:
             if match:
                 return match[0]
             notices.append(
-                f"{raw_year}年度の公表済みの集計はありません。最新の公表回を表示しています。"
+                _(
+                    "%(raw_year)s年度の公表済みの集計はありません。最新の公表回を表示しています。",
+                    raw_year=raw_year,
+                )
             )
     return releases[0] if releases else None
 
@@ -127,12 +141,12 @@ def _filter(scope: str, args, notices) -> tuple[str, str, str] | None:
     if not asked:
         return None
     if len(asked) > 1:
-        notices.append("絞り込みは一度に1つの区分だけです。絞り込まずに表示しています。")
+        notices.append(_("絞り込みは一度に1つの区分だけです。絞り込まずに表示しています。"))
         return None
     param, value = asked[0]
     found = C.filtered_cell(scope, param, value) if VALUE.match(value) else None
     if found is None:
-        notices.append("絞り込みの指定が正しくないため、絞り込まずに表示しています。")
+        notices.append(_("絞り込みの指定が正しくないため、絞り込まずに表示しています。"))
         return None
     return param, value, found[0]
 
@@ -175,7 +189,7 @@ def requested_report(bureau_code: str | None, args) -> tuple[ScopeReport | None,
         if chosen is None
         else (chosen[2], C.filtered_cell(scope, chosen[0], chosen[1])[1])
     )
-    keys = {focus_key, panel_key(focus_key)} | {key for t in tables for key, _ in t.rows}
+    keys = {focus_key, panel_key(focus_key)} | {key for t in tables for key, _label in t.rows}
     cells = _cells(release.id, keys)
     previous_release = next(
         (
@@ -233,19 +247,19 @@ class ReportTable:
 
 
 FIGURE_COLUMNS = (
-    "企業数",
-    "現在値の平均",
-    "現在値の中央値",
-    "目標値の平均",
-    "目標値の中央値",
-    "先行企業の割合（%）",
-    "備考",
+    lazy_gettext("企業数"),
+    lazy_gettext("現在値の平均"),
+    lazy_gettext("現在値の中央値"),
+    lazy_gettext("目標値の平均"),
+    lazy_gettext("目標値の中央値"),
+    lazy_gettext("先行企業の割合（%）"),
+    lazy_gettext("備考"),
 )
 
 
 def _figure_row(label: str, cell: CellView, part: dict | None = None) -> tuple:
     if not cell.shown:
-        return (label, SUPPRESSED_TEXT)
+        return (label, str(SUPPRESSED_TEXT))
     figures = cell.figures
     part = part or figures["overall"]
     leading = figures["overall"]["leading_share"] if part is figures["overall"] else None
@@ -267,29 +281,29 @@ def report_tables(report: ScopeReport) -> tuple[ReportTable, ...]:
         return ()
     index = report.index
     tables = []
-    summary = [_figure_row(f"全体（{len(index.items)}項目）", focus)]
+    summary = [_figure_row(_("全体（%(count)s項目）", count=len(index.items)), focus)]
     for framework in index.frameworks:
-        label = f"{framework.name}（{len(framework.item_ids)}項目）"
+        label = _("%(name)s（%(count)s項目）", name=framework.name, count=len(framework.item_ids))
         summary.append(_figure_row(label, focus, focus.figures["frameworks"][framework.id]))
     tables.append(
         ReportTable(
             "summary",
-            "全体・枠組み別",
-            f"全体と枠組み別の成熟度（{focus.label}）",
-            ("区分", *FIGURE_COLUMNS),
+            _("全体・枠組み別"),
+            _("全体と枠組み別の成熟度（%(label)s）", label=focus.label),
+            (_("区分"), *FIGURE_COLUMNS),
             tuple(summary),
         )
     )
     if report.previous is not None and report.previous.shown:
         prev, now = report.previous.figures["overall"], focus.figures["overall"]
         rows = []
-        for key, label in (("current_mean", "現在値の平均"), ("target_mean", "目標値の平均")):
+        for key, label in (("current_mean", _("現在値の平均")), ("target_mean", _("目標値の平均"))):
             before, after = score(prev[key]), score(now[key])
             change = None if before is None or after is None else after - before
             rows.append((label, before, after, change))
         rows.append(
             (
-                "先行企業の割合（%）",
+                _("先行企業の割合（%）"),
                 percent(prev["leading_share"]),
                 percent(now["leading_share"]),
                 None
@@ -301,9 +315,14 @@ def report_tables(report: ScopeReport) -> tuple[ReportTable, ...]:
         tables.append(
             ReportTable(
                 "yoy",
-                "前年度との比較",
-                f"前年度との比較（各年度の提出企業全体、{focus.label}）",
-                ("区分", f"{year - 1}年度", f"{year}年度", "増減"),
+                _("前年度との比較"),
+                _("前年度との比較（各年度の提出企業全体、%(label)s）", label=focus.label),
+                (
+                    _("区分"),
+                    _("%(year)s年度", year=year - 1),
+                    _("%(year)s年度", year=year),
+                    _("増減"),
+                ),
                 tuple(rows),
             )
         )
@@ -327,9 +346,9 @@ def report_tables(report: ScopeReport) -> tuple[ReportTable, ...]:
     tables.append(
         ReportTable(
             "groups",
-            "項目グループ別",
-            "項目グループ（キークエスチョンとサブクエスチョン）別の平均レベル",
-            ("項目グループ", "現在値の平均", "目標値の平均"),
+            _("項目グループ別"),
+            _("項目グループ（キークエスチョンとサブクエスチョン）別の平均レベル"),
+            (_("項目グループ"), _("現在値の平均"), _("目標値の平均")),
             tuple(
                 (g.title, score(groups[g.id]["current_mean"]), score(groups[g.id]["target_mean"]))
                 for g in index.groups
@@ -341,9 +360,15 @@ def report_tables(report: ScopeReport) -> tuple[ReportTable, ...]:
     tables.append(
         ReportTable(
             "items",
-            "項目別",
-            "項目それぞれの平均レベルとレベル別の企業数（現在値）",
-            ("項目", "枠組み", "現在値の平均", "目標値の平均", *(f"レベル{lv}" for lv in range(6))),
+            _("項目別"),
+            _("項目それぞれの平均レベルとレベル別の企業数（現在値）"),
+            (
+                _("項目"),
+                _("枠組み"),
+                _("現在値の平均"),
+                _("目標値の平均"),
+                *(_("レベル%(lv)s", lv=lv) for lv in range(6)),
+            ),
             tuple(
                 (
                     f"{item.id} {item.title}",
@@ -364,9 +389,9 @@ def report_tables(report: ScopeReport) -> tuple[ReportTable, ...]:
     tables.append(
         ReportTable(
             "weakest",
-            "現在値の低い項目",
-            f"現在値の平均が低い{WEAKEST}項目",
-            ("項目", "現在値の平均", "目標値の平均"),
+            _("現在値の低い項目"),
+            _("現在値の平均が低い%(weakest)s項目", weakest=WEAKEST),
+            (_("項目"), _("現在値の平均"), _("目標値の平均")),
             tuple(
                 (
                     f"{i.id} {i.title}",
@@ -386,14 +411,19 @@ def report_tables(report: ScopeReport) -> tuple[ReportTable, ...]:
         tables.append(
             ReportTable(
                 "ipa",
-                "全国平均（IPA公表値）との比較",
-                f"IPA公表の全国平均（{ipa.data_year}年度データ、{ipa.companies}社、{ipa.published}公表）との比較",
-                ("区分", focus.label, "IPA公表の全国平均"),
+                _("全国平均（IPA公表値）との比較"),
+                _(
+                    "IPA公表の全国平均（%(data_year)s年度データ、%(companies)s社、%(published)s公表）との比較",
+                    data_year=ipa.data_year,
+                    companies=ipa.companies,
+                    published=ipa.published,
+                ),
+                (_("区分"), focus.label, _("IPA公表の全国平均")),
                 (
-                    ("現在値の平均", score(overall["current_mean"]), score(ipa.current_mean)),
-                    ("目標値の平均", score(overall["target_mean"]), score(ipa.target_mean)),
+                    (_("現在値の平均"), score(overall["current_mean"]), score(ipa.current_mean)),
+                    (_("目標値の平均"), score(overall["target_mean"]), score(ipa.target_mean)),
                     (
-                        "先行企業の割合（%）",
+                        _("先行企業の割合（%）"),
                         percent(overall["leading_share"]),
                         percent(ipa.leading_share),
                     ),
@@ -494,18 +524,23 @@ def report_heading(report: ScopeReport) -> list[list]:
     """The lines above the tables in the CSV (and the first sheet of the .xlsx)."""
     release = report.release
     lines = [
-        ["DX推進指標 自己診断 集計", report.name],
-        ["公表回", release.label if release else "公表済みの集計なし"],
+        [_("DX推進指標 自己診断 集計"), report.name],
+        [_("公表回"), release.label if release else _("公表済みの集計なし")],
     ]
     if report.focus is not None and report.focus.key != C.scope_total(report.scope):
-        lines.append(["絞り込み", report.focus.label])
+        lines.append([_("絞り込み"), report.focus.label])
     lines.append(
         [
-            f"注記: 数値は公表時点の集計です。{MIN_COMPANIES}社未満の区分、前回公表から"
-            f"{MIN_COMPANIES}社未満しか変わっていない区分、差し引きで個社が分かる区分は"
-            f"表示しません（{CARRIED_TEXT}がある場合はそれを表示します）。"
+            _(
+                "注記: 数値は公表時点の集計です。"
+                "%(min_companies)s社未満の区分、"
+                "前回公表から%(min_companies)s社未満しか変わっていない区分、"
+                "差し引きで個社が分かる区分は表示しません（%(carried_text)sがある場合はそれを表示します）。",
+                min_companies=MIN_COMPANIES,
+                carried_text=CARRIED_TEXT,
+            )
         ]
     )
     if report.focus is not None and not report.focus.shown:
-        lines.append(["この区分の数値は公表していません。"])
+        lines.append([_("この区分の数値は公表していません。")])
     return lines

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
@@ -194,7 +195,7 @@ def save_rating(
 ) -> ItemRating:
     """The advisor's view of the item, tied to the company's answer as it is now."""
     if level is not None and not 0 <= level <= 5:
-        raise ReviewError("0〜5のレベルを選んでください。")
+        raise ReviewError(_("0〜5のレベルを選んでください。"))
     answer = _answer(assessment, item_id)
     rating = db.session.scalar(
         select(ItemRating).where(
@@ -245,7 +246,7 @@ def add_comment(
             or parent.item_id != item_id
             or parent.parent_id is not None
         ):
-            raise ReviewError("返信先の指摘が見つかりません。")
+            raise ReviewError(_("返信先の指摘が見つかりません。"))
     comment = ReviewComment(
         assessment_id=assessment.id,
         item_id=item_id,
@@ -273,7 +274,7 @@ def add_comment(
 def resolve_point(point: ReviewComment, assessment: Assessment, user) -> bool:
     """Mark a point resolved; False when it already was (another tab, a double click)."""
     if point.parent_id is not None:
-        raise ReviewError("解決済みにできるのは指摘だけです。")
+        raise ReviewError(_("解決済みにできるのは指摘だけです。"))
     done = db.session.execute(
         db.update(ReviewComment)
         .where(ReviewComment.id == point.id, ReviewComment.resolved_at.is_(None))

@@ -2,6 +2,7 @@
 ratings and evidence checks, and the item's review points with their replies."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import can, get_assessment_or_404
@@ -85,7 +86,7 @@ def rate(assessment_id, item_id):
         return _item_page(assessment, index, item, rating_form=form, status=400)
     level = None if form.level.data == NO_RATING else int(form.level.data)
     services.save_rating(assessment, item.id, current_user, level, form.evidence_checked.data)
-    flash("評価を保存しました。企業の回答は変更されません。", "success")
+    flash(_("評価を保存しました。企業の回答は変更されません。"), "success")
     return _back(assessment, item.id)
 
 
@@ -101,19 +102,19 @@ def comment(assessment_id, item_id):
     parent_id = None
     if form.parent_id.data:
         if not form.parent_id.data.isascii() or not form.parent_id.data.isdigit():
-            form.body.errors.append("返信先の指摘が見つかりません。")
+            form.body.errors.append(_("返信先の指摘が見つかりません。"))
             return _item_page(assessment, index, item, comment_form=form, status=400)
         parent_id = int(form.parent_id.data[:12])
     elif current_user.role != "advisor":
         # Members answer the advisor's points; a new point is the advisor's.
-        form.body.errors.append("返信する指摘を選んでください。")
+        form.body.errors.append(_("返信する指摘を選んでください。"))
         return _item_page(assessment, index, item, comment_form=form, status=400)
     try:
         services.add_comment(assessment, item.id, current_user, form.body.data, parent_id)
     except ReviewError as exc:
         form.body.errors.append(str(exc))
         return _item_page(assessment, index, item, comment_form=form, status=400)
-    flash("返信を投稿しました。" if parent_id else "指摘を投稿しました。", "success")
+    flash(_("返信を投稿しました。") if parent_id else _("指摘を投稿しました。"), "success")
     return _back(assessment, item.id)
 
 
@@ -132,7 +133,7 @@ def resolve(comment_id):
         flash(str(exc), "warning")
         return _back(assessment, point.item_id)
     if done:
-        flash("指摘を解決済みにしました。", "success")
+        flash(_("指摘を解決済みにしました。"), "success")
     else:
-        flash("この指摘は既に解決済みです。", "info")
+        flash(_("この指摘は既に解決済みです。"), "info")
     return _back(assessment, point.item_id)

@@ -8,6 +8,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -18,39 +20,45 @@ JST = ZoneInfo("Asia/Tokyo")
 log = logging.getLogger(__name__)
 
 MESSAGES = {
-    400: "リクエストの内容が正しくありません。",
-    401: "認証が必要です。有効なAPIトークンを Authorization: Bearer で送ってください。",
-    403: "この操作を行う権限がありません。",
-    404: "ページが見つかりません。",
-    405: "この方法ではアクセスできません。",
-    409: "他の操作と競合しました。",
-    412: "対象は他の操作で更新されています。最新の状態を取得してからやり直してください。",
-    413: "送信されたデータが大きすぎます。",
-    415: "この形式の送信には対応していません。",
-    422: "入力内容に誤りがあります。",
-    428: "更新には If-Match ヘッダー（取得時の ETag）が必要です。",
-    429: "短時間に多くのリクエストがありました。しばらく待ってからもう一度お試しください。",
-    500: "システムエラーが発生しました。",
-    503: "一時的にご利用いただけません。",
+    400: lazy_gettext("リクエストの内容が正しくありません。"),
+    401: lazy_gettext(
+        "認証が必要です。有効なAPIトークンを Authorization: Bearer で送ってください。"
+    ),
+    403: lazy_gettext("この操作を行う権限がありません。"),
+    404: lazy_gettext("ページが見つかりません。"),
+    405: lazy_gettext("この方法ではアクセスできません。"),
+    409: lazy_gettext("他の操作と競合しました。"),
+    412: lazy_gettext(
+        "対象は他の操作で更新されています。最新の状態を取得してからやり直してください。"
+    ),
+    413: lazy_gettext("送信されたデータが大きすぎます。"),
+    415: lazy_gettext("この形式の送信には対応していません。"),
+    422: lazy_gettext("入力内容に誤りがあります。"),
+    428: lazy_gettext("更新には If-Match ヘッダー（取得時の ETag）が必要です。"),
+    429: lazy_gettext(
+        "短時間に多くのリクエストがありました。しばらく待ってからもう一度お試しください。"
+    ),
+    500: lazy_gettext("システムエラーが発生しました。"),
+    503: lazy_gettext("一時的にご利用いただけません。"),
 }
 
 
 def render_error(code: int, message: str | None = None):
     if is_api_request():
-        return problem(code, message or MESSAGES.get(code, "エラーが発生しました。"))
+        return problem(code, message or MESSAGES.get(code, _("エラーが発生しました。")))
     return render_template(
         "errors/error.html",
         code=code,
-        message=message or MESSAGES.get(code, "エラーが発生しました。"),
+        message=message or MESSAGES.get(code, _("エラーが発生しました。")),
     ), code
 
 
-DB_UNAVAILABLE = (
+DB_UNAVAILABLE = lazy_gettext(
     "データベースに一時的に接続できません。しばらく待ってからもう一度お試しください。"
     "送信した内容は保存されていません。ブラウザの「戻る」で入力した画面に戻れます。"
 )
 
-CSRF_MESSAGE = (
+CSRF_MESSAGE = lazy_gettext(
     "フォームの有効期限が切れたか、不正な送信です。ページを再読み込みしてもう一度お試しください。"
 )
 
@@ -68,8 +76,19 @@ def retry_after_seconds() -> int | None:
 def retry_message(seconds: int) -> str:
     """'約3分後（14:05頃）にもう一度お試しください。' with the clock time in JST."""
     at = datetime.fromtimestamp(time.time() + seconds, JST)
-    wait = f"約{seconds}秒後" if seconds < 60 else f"約{math.ceil(seconds / 60)}分後"
-    return f"短時間に多くのリクエストがありました。{wait}（{at:%H:%M}頃）にもう一度お試しください。"
+    if seconds < 60:
+        return _(
+            "短時間に多くのリクエストがありました。約%(seconds)d秒後（%(time)s頃）に"
+            "もう一度お試しください。",
+            seconds=seconds,
+            time=f"{at:%H:%M}",
+        )
+    return _(
+        "短時間に多くのリクエストがありました。約%(minutes)d分後（%(time)s頃）に"
+        "もう一度お試しください。",
+        minutes=math.ceil(seconds / 60),
+        time=f"{at:%H:%M}",
+    )
 
 
 def too_many_requests():
@@ -84,7 +103,7 @@ def api_http_error(exc: HTTPException):
     """An HTTP error under /api/ as problem+json; a description set with abort(code, text)
     is the detail, Werkzeug's English default text is replaced by ours."""
     code = exc.code or 500
-    detail = MESSAGES.get(code, "エラーが発生しました。")
+    detail = MESSAGES.get(code, _("エラーが発生しました。"))
     if exc.description and exc.description != type(exc).description:
         detail = exc.description
     headers = {}

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
@@ -52,7 +53,7 @@ def no_control_chars(_form, field):
     if field.data and any(
         unicodedata.category(c) == "Cc" and c not in "\r\n\t" for c in field.data
     ):
-        raise ValidationError("使用できない制御文字が含まれています。")
+        raise ValidationError(_("使用できない制御文字が含まれています。"))
 
 
 def ascii_int(value) -> int:
@@ -68,14 +69,14 @@ def checkbox_value(_form, field):
     """Validator for a BooleanField: a checked box posts its value ("y"); WTForms would read
     any other text, "①" or "false " included, as checked."""
     if field.raw_data and field.raw_data[0] not in ("y", ""):
-        raise ValidationError("チェックボックスの値が正しくありません。")
+        raise ValidationError(_("チェックボックスの値が正しくありません。"))
 
 
 def single_line(_form, field):
     """Validator for names: no control characters at all, line breaks and tabs included
     (categories Cc, Zl, Zp: NUL, ESC, DEL, U+0085, U+2028...)."""
     if field.data and any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in field.data):
-        raise ValidationError("改行や制御文字は使用できません。")
+        raise ValidationError(_("改行や制御文字は使用できません。"))
 
 
 def parse_int_text(raw: str | int | None) -> int | None:
@@ -105,15 +106,19 @@ class StrictIntegerField(StringField):
             self.number = parse_int_text(self.data)
         except ValueError:
             self.number = None
-            raise ValidationError("半角の整数で入力してください。") from None
+            raise ValidationError(_("半角の整数で入力してください。")) from None
         if self.number is None:
             return
         if len(str(abs(self.number))) > 15:
-            raise ValidationError("値が大きすぎます。")
+            raise ValidationError(_("値が大きすぎます。"))
         if self.minimum is not None and self.number < self.minimum:
-            raise ValidationError(f"{self.minimum:,}以上の値を入力してください。")
+            raise ValidationError(
+                _("%(minimum)s以上の値を入力してください。", minimum=f"{self.minimum:,}")
+            )
         if self.maximum is not None and self.number > self.maximum:
-            raise ValidationError(f"{self.maximum:,}以下の値を入力してください。")
+            raise ValidationError(
+                _("%(maximum)s以下の値を入力してください。", maximum=f"{self.maximum:,}")
+            )
 
 
 _DECIMAL = re.compile(r"\A(?P<sign>-?)(?P<int>[0-9]+)(?:\.(?P<frac>[0-9]+))?\Z")
@@ -168,14 +173,21 @@ class StrictDecimalField(StringField):
             number = parse_decimal_text(self.data, self.places)
         except ValueError:
             raise ValidationError(
-                f"半角の数値で入力してください（15桁以内、小数点以下{self.places}桁まで）。"
+                _(
+                    "半角の数値で入力してください（15桁以内、小数点以下%(places)d桁まで）。",
+                    places=self.places,
+                )
             ) from None
         if number is None:
             return
         if self.integer and number != number.to_integral_value():
-            raise ValidationError("整数で入力してください。")
+            raise ValidationError(_("整数で入力してください。"))
         if self.minimum is not None and number < self.minimum:
-            raise ValidationError(f"{self.minimum:,}以上の値を入力してください。")
+            raise ValidationError(
+                _("%(minimum)s以上の値を入力してください。", minimum=f"{self.minimum:,}")
+            )
         if self.maximum is not None and number > self.maximum:
-            raise ValidationError(f"{self.maximum:,}以下の値を入力してください。")
+            raise ValidationError(
+                _("%(maximum)s以下の値を入力してください。", maximum=f"{self.maximum:,}")
+            )
         self.number = number

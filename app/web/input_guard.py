@@ -12,6 +12,8 @@ import re
 from urllib.parse import unquote_to_bytes
 
 from flask import current_app, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from werkzeug.routing import IntegerConverter
 
 from app.web.errors import render_error
@@ -21,10 +23,11 @@ FORM_MIMETYPE = "application/x-www-form-urlencoded"
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 DB_INT_MAX = 2**31 - 1  # PostgreSQL integer; SQLite's 64-bit ids stay far below it too
 
-UNSUPPORTED_BODY = "この形式の送信には対応していません。画面のフォームから送信してください。"
-BAD_ENCODING = "送信された文字の符号化（UTF-8）が正しくありません。"
-CONTROL_CHARACTER = "使用できない制御文字が含まれています。"
-REPEATED_FIELD = "同じ項目に複数の値が送信されました: {}"
+UNSUPPORTED_BODY = lazy_gettext(
+    "この形式の送信には対応していません。画面のフォームから送信してください。"
+)
+BAD_ENCODING = lazy_gettext("送信された文字の符号化（UTF-8）が正しくありません。")
+CONTROL_CHARACTER = lazy_gettext("使用できない制御文字が含まれています。")
 # C0 and C1 control characters and DEL (tab and line breaks are ordinary): refused anywhere in
 # a URL. In a form body only NUL is refused here, as PostgreSQL text cannot hold it; the others
 # are refused by the fields' validators, next to the field, with what was typed kept (text
@@ -70,7 +73,9 @@ def _query_problem() -> tuple[int, str] | None:
 
 
 UPLOAD_MIMETYPE = "multipart/form-data"
-BAD_UPLOAD = "ファイルの送信の形式が正しくありません。画面のフォームから送信してください。"
+BAD_UPLOAD = lazy_gettext(
+    "ファイルの送信の形式が正しくありません。画面のフォームから送信してください。"
+)
 
 
 def accepts_files(*field_names: str):
@@ -97,7 +102,7 @@ def _fields_problem() -> tuple[int, str] | None:
         if CONTROL.search(key) or any("\x00" in v for v in values):
             return 400, CONTROL_CHARACTER
         if len(values) > 1:
-            return 400, REPEATED_FIELD.format(key[:40])
+            return 400, _("同じ項目に複数の値が送信されました: %(field)s", field=key[:40])
     return None
 
 

@@ -9,6 +9,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+
 
 @dataclass(frozen=True)
 class Frame:
@@ -178,7 +180,11 @@ def line_chart(
             Point(
                 x_of(y),
                 y_of(data.values[y]),
-                f"{y}年度: {data.labels.get(y, short_number(data.values[y]))}",
+                _(
+                    "%(year)s年度: %(value)s",
+                    year=y,
+                    value=data.labels.get(y, short_number(data.values[y])),
+                ),
             )
             for y in present
         )

@@ -7,7 +7,7 @@ languages with a catalogue are accepted; any other `lang` value is ignored.
 
 from urllib.parse import urlencode
 
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 from flask_login import current_user
 
 from app.extensions import db
@@ -27,6 +27,9 @@ def _requested() -> str | None:
 
 
 def select_locale() -> str:
+    # Lazy strings may be rendered with only an app context (CLI, mails from a timer, tests).
+    if not has_request_context():
+        return DEFAULT
     choice = getattr(g, "lang_choice", None) or _requested()
     if choice:
         return choice

@@ -57,7 +57,7 @@ def problem(status: int, detail: str, *, code: str | None = None, errors=None, h
         "type": "about:blank",
         "title": TITLES.get(status, "Error"),
         "status": status,
-        "detail": detail,
+        "detail": str(detail),  # may be a lazy translation
         "code": code or CODES.get(status, "error"),
     }
     if errors is not None:

@@ -204,7 +204,7 @@ def test_grants_reveal_nothing_about_other_accounts(client, db, advised_company,
     ):
         response = grant(client, company.id, email)
         assert response.status_code == 400, email
-        assert services.NO_SUCH_ADVISOR in response.get_data(as_text=True)
+        assert str(services.NO_SUCH_ADVISOR) in response.get_data(as_text=True)
         pages.append(neutral_text(response, email))
     assert all(p == pages[0] for p in pages)
     assert _count(db, AdvisorGrant) == 0

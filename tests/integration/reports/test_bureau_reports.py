@@ -355,5 +355,5 @@ def test_carried_values_are_marked(submitted, release, bureau_client):
     release()
     page = bureau_client().get("reports.index")
     overall = _rows(page_tables(page)[SUMMARY])["全体（35項目）"]
-    assert overall[0] == "6" and overall[-1].startswith(CARRIED_TEXT)
+    assert overall[0] == "6" and overall[-1].startswith(str(CARRIED_TEXT))
     assert page.select_one("p.carried").get_text().startswith("関東経済産業局: 前回公表値")
