@@ -25,6 +25,7 @@ EVENT_LABELS = {
     "review_point_added": "支援者が指摘を投稿",
     "review_reply_added": "指摘に返信",
     "review_point_resolved": "指摘を解決済みに変更",
+    "review_point_reopened": "解決済みの指摘を未解決に戻す",
     # 定量指標
     "kpi_created": "定量指標を作成",
     "kpi_updated": "定量指標を編集",
