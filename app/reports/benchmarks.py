@@ -63,10 +63,10 @@ class PeerKind:
 
 
 KINDS = (
-    PeerKind("industry", "同じ業種（日本標準産業分類 大分類）"),
-    PeerKind("size", "同じ企業規模"),
-    PeerKind("region", "同じ経済産業局の管内"),
-    PeerKind("all", "提出したすべての企業"),
+    PeerKind("industry", "同業種"),
+    PeerKind("size", "同規模"),
+    PeerKind("region", "同じ経済産業局"),
+    PeerKind("all", "全企業"),
 )
 
 
@@ -273,6 +273,13 @@ class Benchmarks:
     @property
     def shown(self) -> bool:
         return bool(self.groups)
+
+    def sources(self) -> list[tuple[datetime, list[str]]]:
+        """(release date, labels of the groups read from it), oldest first."""
+        by_date: dict[datetime, list[str]] = defaultdict(list)
+        for g in self.groups:
+            by_date[g.released_at].append(g.kind.label)
+        return sorted(by_date.items())
 
 
 def _group_name(kind: str, key: str) -> str:

@@ -161,23 +161,27 @@ def test_advisor_sees_what_the_company_sees_and_nothing_after_revoke(
     db.session.commit()
 
     def tables(page):
-        return {
-            " ".join(t.caption.get_text(" ").split()): [
-                [" ".join(c.get_text(" ").split()) for c in tr.find_all(["th", "td"])]
-                for tr in t.select("tr")
-            ]
-            for t in page.select("table.benchmark-table")
-        }
+        """The benchmark table (cell texts) and the release dates under it."""
+        rows = [
+            [" ".join(c.get_text(" ").split()) for c in tr.find_all(["th", "td"])]
+            for tr in page.select("table.benchmark-table tr")
+        ]
+        return rows, page.texts(".benchmark-sources li")
 
     as_owner = client_request.login(owner)
     owner_view = tables(as_owner.get("assessments.results", assessment_id=assessment.id))
-    assert len(owner_view) == 4
-    all_key = next(k for k in owner_view if k.startswith("提出したすべての企業"))
-    assert f"{len(companies)}社" in all_key
-    overall_row = next(r for r in owner_view[all_key] if r[0].startswith("全"))
+    header, sources = owner_view[0][0], owner_view[1]
+    assert [h.split(" ")[0] for h in header[2:6]] == [
+        "同業種",
+        "同規模",
+        "同じ経済産業局",
+        "全企業",
+    ]
+    assert f"{len(companies)}社" in header[5]
+    overall_row = next(r for r in owner_view[0][1:] if r[0].startswith("全"))
     date, median, pct = overall(company)
-    assert overall_row[2] == f"{median:.2f}" and overall_row[3] == str(pct)
-    assert date in all_key
+    assert overall_row[5] == f"{median:.2f} 位置 {pct}"
+    assert sources == [f"{date} 公表の集計による（同業種、同規模、同じ経済産業局、全企業）"]
 
     as_advisor = client_request.new_session().login(advisor)
     assert tables(as_advisor.get("assessments.results", assessment_id=assessment.id)) == owner_view
