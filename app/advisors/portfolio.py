@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from sqlalchemy import func, select
 
+from app.advisors.naming import name_sort_key
 from app.extensions import db
 from app.kpis.progress import series_of
 from app.kpis.services import current_fiscal_year
@@ -90,7 +91,7 @@ class ClientRow:
 
     def sort_value(self, column: str):
         return {
-            "name": self.company.name,
+            "name": name_sort_key(self.company.name),
             "prefecture": self.company.prefecture_code,
             "year": self.fiscal_year,
             "state": list(STATES).index(self.state),
@@ -352,10 +353,10 @@ def apply(rows: list[ClientRow], query: Query) -> list[ClientRow]:
     present = [r for r in kept if r.sort_value(query.sort) is not None]
     absent = [r for r in kept if r.sort_value(query.sort) is None]
     present.sort(
-        key=lambda r: (r.sort_value(query.sort), r.company.name, r.company.id),
+        key=lambda r: (r.sort_value(query.sort), name_sort_key(r.company.name), r.company.id),
         reverse=query.direction == "desc",
     )
-    absent.sort(key=lambda r: (r.company.name, r.company.id))
+    absent.sort(key=lambda r: (name_sort_key(r.company.name), r.company.id))
     return present + absent  # rows without the value last, in both directions
 
 

@@ -14,6 +14,7 @@ from app.kpis.services import current_fiscal_year
 from app.models import Assessment
 from app.progress.history import score_history
 from app.progress.qualitative import qualitative_sets
+from app.reports.benchmarks import Benchmarks, for_assessment
 from app.reviews.services import ReviewSet, reviews_of
 
 
@@ -32,6 +33,7 @@ class MeetingReport:
     review_assessment: Assessment | None
     review_items: list  # (item, answer row or None, ItemReview) with ratings or points
     reviews: ReviewSet | None
+    benchmarks: Benchmarks | None  # the same as on the client's results page
 
 
 def meeting_report(company, advisor) -> MeetingReport:
@@ -75,4 +77,5 @@ def meeting_report(company, advisor) -> MeetingReport:
         review_assessment=review_assessment,
         review_items=review_items,
         reviews=reviews,
+        benchmarks=for_assessment(results_assessment) if results_assessment else None,
     )

@@ -49,6 +49,7 @@ from app.extensions import limiter
 from app.indexes import services as index_versions
 from app.kpis import services as kpi_services
 from app.models._time import utcnow
+from app.reports import benchmarks
 from app.reviews.services import reviews_of
 from app.web.errors import render_error
 from app.web.guards import roles_required
@@ -372,6 +373,7 @@ def results(assessment_id):
     return render_template(
         "assessments/results.html",
         results=build_results(assessment, shown),
+        benchmarks=benchmarks.for_assessment(assessment),
         shown=shown,
         revisions=services.revisions_newest_first(assessment),
         comments=comment_panel(assessment, current_user),

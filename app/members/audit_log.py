@@ -28,6 +28,7 @@ EVENT_LABELS = {
     "review_point_added": lazy_gettext("支援者が指摘を投稿"),
     "review_reply_added": lazy_gettext("指摘に返信"),
     "review_point_resolved": lazy_gettext("指摘を解決済みに変更"),
+    "review_point_reopened": lazy_gettext("解決済みの指摘を未解決に戻す"),
     # 定量指標
     "kpi_created": lazy_gettext("定量指標を作成"),
     "kpi_updated": lazy_gettext("定量指標を編集"),

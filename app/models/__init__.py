@@ -4,6 +4,7 @@ from app.models.advisor import AdvisorGrant
 from app.models.api_token import ApiToken
 from app.models.assessment import Answer, Assessment, AssessmentRevision, StashedPost, StepState
 from app.models.audit import AuditEvent
+from app.models.benchmark import BenchmarkCell, BenchmarkPosition
 from app.models.comment import Comment
 from app.models.company import Company, Membership
 from app.models.exchange import ImportUpload
@@ -29,6 +30,8 @@ __all__ = [
     "Assessment",
     "AssessmentRevision",
     "AuditEvent",
+    "BenchmarkCell",
+    "BenchmarkPosition",
     "Comment",
     "Company",
     "ImportUpload",

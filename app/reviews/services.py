@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
+from app.access import can
 from app.audit import record
 from app.extensions import db
 from app.models import Answer, Assessment, ItemRating, ReviewComment
@@ -296,6 +297,41 @@ def resolve_point(point: ReviewComment, assessment: Assessment, user) -> bool:
     )
     db.session.commit()
     return True
+
+
+def reopen_point(point: ReviewComment, assessment: Assessment, user) -> bool:
+    """Mark a resolved point open again; False when it already was open (another tab)."""
+    if point.parent_id is not None:
+        raise ReviewError("未解決に戻せるのは指摘だけです。")
+    done = db.session.execute(
+        db.update(ReviewComment)
+        .where(ReviewComment.id == point.id, ReviewComment.resolved_at.is_not(None))
+        .values(resolved_at=None, resolved_by_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:
+        db.session.rollback()
+        return False
+    record(
+        "review_point_reopened",
+        company_id=assessment.company_id,
+        details={
+            "assessment_id": assessment.id,
+            "fiscal_year": assessment.fiscal_year,
+            "item_id": point.item_id,
+            "comment_id": point.id,
+        },
+    )
+    db.session.commit()
+    return True
+
+
+def may_reopen(user, company_id: int) -> bool:
+    """Who may reopen a resolved point: the company's editors (who may resolve it) and an
+    advisor whose grant includes comments."""
+    return can(user, "edit", company_id) or (
+        user.role == "advisor" and can(user, "comment", company_id)
+    )
 
 
 def answers_of(assessment: Assessment) -> dict[str, Answer]:

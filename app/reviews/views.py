@@ -56,6 +56,7 @@ def _item_page(assessment, index, item, rating_form=None, comment_form=None, sta
         may_comment=can(current_user, "comment", assessment.company_id),
         may_open_point=current_user.role == "advisor",
         may_resolve=can(current_user, "edit", assessment.company_id),
+        may_reopen=services.may_reopen(current_user, assessment.company_id),
         rating_form=rating_form,
         comment_form=comment_form or ReviewCommentForm(formdata=None),
         confirm=ConfirmForm(formdata=None),
@@ -136,4 +137,27 @@ def resolve(comment_id):
         flash(_("指摘を解決済みにしました。"), "success")
     else:
         flash(_("この指摘は既に解決済みです。"), "info")
+    return _back(assessment, point.item_id)
+
+
+@bp.route("/review-comments/<int:comment_id>/reopen", methods=["POST"])
+@roles_required("member", "advisor")
+def reopen(comment_id):
+    point = services.find_comment(comment_id)
+    if point is None:
+        abort(404)
+    assessment = get_assessment_or_404(point.assessment_id, "view")
+    if not services.may_reopen(current_user, assessment.company_id):
+        abort(403)  # they can see the assessment, so 403 reveals nothing
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        done = services.reopen_point(point, assessment, current_user)
+    except ReviewError as exc:
+        flash(str(exc), "warning")
+        return _back(assessment, point.item_id)
+    if done:
+        flash(_("指摘を未解決に戻しました。"), "success")
+    else:
+        flash(_("この指摘は既に未解決です。"), "info")
     return _back(assessment, point.item_id)

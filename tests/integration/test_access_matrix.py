@@ -232,6 +232,14 @@ CASES = [
     post("/admin/users/{target}/disable", {"admin": 302}),
     post("/admin/users/{target}/enable", {"admin": 302}),
     post("/admin/security", {"admin": 302}, note="no box ticked: no role requires 2FA"),
+    # Reopening: the company's editors and an advisor with comment rights (the point is open
+    # here, so nothing changes and the advisor leaves company A as it was).
+    post(
+        "/review-comments/{point}/reopen",
+        {"owner": 302, "editor": 302, "advisor": 302},
+        forbidden=NO_COMMENT,
+        note="already open: no change",
+    ),
     post(
         "/review-comments/{point}/resolve",
         each(EDITORS_OF_A, 302),

@@ -3,6 +3,8 @@ with replies, resolving, ratings made on an earlier answer, the company's view o
 rules (read-only grants, revoke, viewers, members, bad input). Nothing the advisor does may
 change the company's answers or scores."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from app.models import (
@@ -296,3 +298,73 @@ def test_after_revoke_nothing_is_visible(db, reviewed):
     clients = adv.get("advisors.clients")
     assert "レビュー株式会社" not in clients.soup.get_text()
     assert "取り消し前の指摘" not in adv.get("advisors.portfolio_view").soup.get_text()
+
+
+def test_a_resolved_point_can_be_reopened_by_the_company_or_a_commenting_advisor(
+    db, reviewed, client_request, add_member, make_user
+):
+    company, submitted, owner, advisor, s = reviewed
+    before = company_state(db, company.id)
+    adv, own = s["advisor"], s["owner"]
+    where = {"assessment_id": submitted.id, "item_id": ITEM}
+    page = adv.get("reviews.item", **where)
+    adv.post("reviews.comment", _data={"body": "KPIの定義を確認してください"}, _from=page, **where)
+    point = db.session.scalar(db.select(ReviewComment))
+
+    def state():
+        db.session.expire_all()
+        return db.session.get(ReviewComment, point.id).resolved_at is not None
+
+    # Reopening an open point changes nothing and says so.
+    item_page = own.get("reviews.item", **where)
+    assert item_page.select(".reopen-form") == []
+    again = own.post("reviews.reopen", _from=item_page, comment_id=point.id)
+    assert own.get_url(again.location).flashes("info") == ["この指摘は既に未解決です。"]
+
+    own.post("reviews.resolve", _from=item_page, comment_id=point.id)
+    assert state()
+    # The advisor with comment rights reopens it (the form is on its page).
+    advisor_page = adv.get("reviews.item", **where)
+    assert len(advisor_page.select(".reopen-form")) == 1
+    done = adv.post("reviews.reopen", _from=advisor_page, comment_id=point.id)
+    assert adv.get_url(done.location).flashes("success") == ["指摘を未解決に戻しました。"]
+    assert not state()
+    assert "未解決" in adv.get("reviews.item", **where).text("#thread .review-point .point-meta")
+
+    # The company resolves and reopens it again.
+    own.post("reviews.resolve", _from=own.get("reviews.item", **where), comment_id=point.id)
+    own.post("reviews.reopen", _from=own.get("reviews.item", **where), comment_id=point.id)
+    assert not state()
+
+    # A viewer of the company, a read-only advisor and a reply (not a point) cannot.
+    own.post("reviews.resolve", _from=own.get("reviews.item", **where), comment_id=point.id)
+    viewer = make_user(email="viewer@example.jp")
+    add_member(company, viewer, "viewer")
+    as_viewer = client_request.new_session().login(viewer)
+    viewer_page = as_viewer.get("reviews.item", **where)
+    assert viewer_page.select(".reopen-form") == []
+    as_viewer.post("reviews.reopen", _from=viewer_page, _expected_status=403, comment_id=point.id)
+    grant = db.session.scalar(db.select(AdvisorGrant))
+    grant.scope = "read"
+    db.session.commit()
+    read_page = adv.get("reviews.item", **where)
+    assert read_page.select(".reopen-form") == []
+    adv.post("reviews.reopen", _from=read_page, _expected_status=403, comment_id=point.id)
+    assert state()
+    # Without any grant: no such company for the advisor.
+    grant.revoked_at = datetime.now(UTC)
+    db.session.commit()
+    adv.post("reviews.reopen", _from=read_page, _expected_status=404, comment_id=point.id)
+    assert state()
+
+    assert company_state(db, company.id) == before  # answers and scores untouched
+    assert events(db, company.id) == [
+        "review_point_added",
+        "review_point_resolved",
+        "review_point_reopened",
+        "review_point_resolved",
+        "review_point_reopened",
+        "review_point_resolved",
+    ]
+    log = own.get("members.audit", company_id=company.id)
+    assert "解決済みの指摘を未解決に戻す" in log.soup.get_text()

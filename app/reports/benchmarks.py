@@ -1,0 +1,373 @@
+"""Peer benchmarks: a company's overall, framework and group means against the companies that
+submitted the same fiscal year and index version, in four peer groups (same JSIC division, same
+size class, same bureau region, all companies), each as the group's median and the company's
+percentile. Read only from report releases, like the bureau reports.
+
+Why this cannot be differenced (the bureau-report design of app/reports/disclosure.py, reused):
+
+- The peer groups ARE cells of the release (``national|i:E``, ``national|s:sme``, ``b:kanto``,
+  ``all``), so a group is used only when disclosure.py published it in that release: at least
+  k companies, secondary suppression, and the temporal rule (the cell's submissions changed by
+  0 or >= k against every earlier release that published it). A carried cell (前回公表値) shows
+  the benchmark of the release that published it; a suppressed cell shows nothing.
+- On top of that a group needs k OTHER companies besides the one looking (n - 1 >= k), and a
+  company's position is withheld when the other companies of the group changed by 1..k-1 against
+  an earlier release that published the group: the company knows its own change, so the
+  release's rule of ">= k changed" must hold without it.
+- Everything is materialised at release time (``materialise``, called once by
+  releases.create_release): per group the median of every measure, and per member company its
+  percentile among the OTHER members, computed from its submission as counted in the release.
+  Nothing is computed per request from live answers, and no distribution is stored that a page
+  could evaluate at another score: a company cannot probe the group by editing or reopening
+  (its position moves only when a new release counts its new submission, and then only under the
+  rules above). Storing sorted quantiles or a histogram instead would let a page place any score,
+  i.e. reveal the whole distribution to whoever can vary the score it is placed at.
+- A company reads only the rows stored for itself; an advisor reads exactly what the company
+  reads (the same function), only while the company's grant lasts (the pages' access checks).
+
+Known limit (as for any published aggregate): companies that pool their own scores and positions
+(or an advisor with grants from all but one member of a group) narrow down the remaining one; k
+other companies is the bound the bureau reports accept.
+"""
+
+from __future__ import annotations
+
+import statistics
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, insert, select
+
+from app.extensions import db
+from app.models import (
+    Answer,
+    BenchmarkCell,
+    BenchmarkPosition,
+    ReleaseCell,
+    ReleaseMember,
+    ReportRelease,
+)
+from app.reports import cells as C
+from app.reports.disclosure import MIN_COMPANIES, difference
+from questionnaires import load_index, reference
+
+OVERALL = "overall"
+
+
+@dataclass(frozen=True)
+class PeerKind:
+    code: str
+    label: str
+
+
+KINDS = (
+    PeerKind("industry", "同業種"),
+    PeerKind("size", "同規模"),
+    PeerKind("region", "同じ経済産業局"),
+    PeerKind("all", "全企業"),
+)
+
+
+def peer_cells(bureau: str, industry: str, size: str) -> dict[str, str]:
+    """Peer kind -> release cell key of a member company (unknown size or region: no group)."""
+    cells = {"industry": C.dimension_key(C.NATIONAL, "i", industry)}
+    if size != "unknown":
+        cells["size"] = C.dimension_key(C.NATIONAL, "s", size)
+    if bureau != "unknown":
+        cells["region"] = C.bureau_key(bureau)
+    cells["all"] = C.ALL
+    return cells
+
+
+def measures(index) -> list[tuple[str, str]]:
+    """(measure key, label): overall, every framework, every group of the index."""
+    result = [(OVERALL, f"全{len(index.items)}項目")]
+    result += [(f"f:{f.id}", f.name) for f in index.frameworks]
+    result += [(f"g:{g.id}", f"{g.id} {g.title}") for g in index.groups]
+    return result
+
+
+def _measure_items(index) -> list[tuple[str, tuple[str, ...] | None]]:
+    result: list[tuple[str, tuple[str, ...] | None]] = [(OVERALL, None)]
+    result += [(f"f:{f.id}", tuple(f.item_ids)) for f in index.frameworks]
+    result += [(f"g:{g.id}", tuple(g.item_ids)) for g in index.groups]
+    return result
+
+
+# ---- release side ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Member:
+    company_id: int
+    submission: tuple[int, int]
+    cells: dict[str, str]
+    means: dict[str, float | None]
+
+
+def _member_means(release_id: int, index) -> list[_Member]:
+    """One row per member of the release with the sum and count of its current levels per
+    measure: GROUP BY in the database over the members' answers."""
+    m = ReleaseMember.__table__.c
+    spec = _measure_items(index)
+    columns = []
+    for _key, items in spec:
+        value = (
+            Answer.current_level
+            if items is None
+            else case((Answer.item_id.in_(items), Answer.current_level))
+        )
+        columns += [func.coalesce(func.sum(value), 0), func.count(value)]
+    facts = (
+        m.company_id,
+        m.assessment_id,
+        m.submission,
+        m.bureau_code,
+        m.jsic_division,
+        m.size_class,
+    )
+    query = (
+        select(*facts, *columns)
+        .select_from(ReleaseMember.__table__)
+        .join(Answer, Answer.assessment_id == m.assessment_id)
+        .where(m.release_id == release_id)
+        .group_by(*facts)
+    )
+    result = []
+    for row in db.session.execute(query):
+        company_id, assessment_id, submission, bureau, industry, size = row[:6]
+        numbers = row[6:]
+        means = {
+            key: (int(numbers[2 * n]) / numbers[2 * n + 1]) if numbers[2 * n + 1] else None
+            for n, (key, _items) in enumerate(spec)
+        }
+        result.append(
+            _Member(
+                company_id, (assessment_id, submission), peer_cells(bureau, industry, size), means
+            )
+        )
+    return result
+
+
+def _earlier_groups(release: ReportRelease) -> dict[str, list[dict[int, tuple]]]:
+    """Cell key -> the members (company -> submission) of every earlier release of the period
+    that published the cell."""
+    earlier_ids = select(ReportRelease.id).where(
+        ReportRelease.fiscal_year == release.fiscal_year,
+        ReportRelease.index_version == release.index_version,
+        ReportRelease.id < release.id,
+    )
+    published = defaultdict(set)
+    for release_id, key in db.session.execute(
+        select(ReleaseCell.release_id, ReleaseCell.cell_key).where(
+            ReleaseCell.release_id.in_(earlier_ids), ReleaseCell.status == "published"
+        )
+    ):
+        published[release_id].add(key)
+    groups: dict[tuple[int, str], dict[int, tuple]] = defaultdict(dict)
+    for row in db.session.execute(
+        select(ReleaseMember).where(ReleaseMember.release_id.in_(list(published)))
+    ).scalars():
+        for key in peer_cells(row.bureau_code, row.jsic_division, row.size_class).values():
+            if key in published[row.release_id]:
+                groups[(row.release_id, key)][row.company_id] = (row.assessment_id, row.submission)
+    result: dict[str, list[dict[int, tuple]]] = defaultdict(list)
+    for (_release_id, key), members in sorted(groups.items()):
+        result[key].append(members)
+    return result
+
+
+def percentile(value: float, ordered: list[float]) -> int:
+    """Share (0-100, rounded) of the OTHER values below ``value``, ties counted half; ``ordered``
+    is the sorted group INCLUDING the company's own value once."""
+    below = bisect_left(ordered, value)
+    ties = bisect_right(ordered, value) - below - 1  # without the company itself
+    others = len(ordered) - 1
+    return round(100 * (below + ties / 2) / others)
+
+
+def materialise(release: ReportRelease, k: int = MIN_COMPANIES) -> None:
+    """Store the benchmarks of a release (the caller commits): medians of the published peer
+    cells with at least k + 1 companies, and every member's percentiles in them."""
+    index = load_index(release.index_version)
+    members = _member_means(release.id, index)
+    published = set(
+        db.session.scalars(
+            select(ReleaseCell.cell_key).where(
+                ReleaseCell.release_id == release.id, ReleaseCell.status == "published"
+            )
+        )
+    )
+    groups: dict[str, list[_Member]] = defaultdict(list)
+    for member in members:
+        for key in member.cells.values():
+            if key in published:
+                groups[key].append(member)
+    earlier = _earlier_groups(release) if groups else {}
+    cell_rows, position_rows = [], []
+    for key, group in groups.items():
+        if len(group) - 1 < k:
+            continue
+        ordered = {}
+        medians = {}
+        for measure, _label in measures(index):
+            values = sorted(v for m in group if (v := m.means[measure]) is not None)
+            ordered[measure] = values
+            medians[measure] = statistics.median(values) if values else None
+        cell_rows.append(
+            {"release_id": release.id, "cell_key": key, "companies": len(group), "medians": medians}
+        )
+        now = {m.company_id: m.submission for m in group}
+        changes = [(then, difference(now, then)) for then in earlier.get(key, [])]
+        for member in group:
+            if any(0 < _others_changed(member.company_id, now, then, d) < k for then, d in changes):
+                continue
+            percentiles = {
+                measure: percentile(value, ordered[measure])
+                for measure, value in member.means.items()
+                if value is not None and len(ordered[measure]) - 1 >= k
+            }
+            position_rows.append(
+                {
+                    "release_id": release.id,
+                    "company_id": member.company_id,
+                    "cell_key": key,
+                    "assessment_id": member.submission[0],
+                    "submission": member.submission[1],
+                    "percentiles": percentiles,
+                }
+            )
+    if cell_rows:
+        db.session.execute(insert(BenchmarkCell), cell_rows)
+    if position_rows:
+        db.session.execute(insert(BenchmarkPosition), position_rows)
+
+
+def _others_changed(company_id: int, now: dict, then: dict, total: int) -> int:
+    """How many OTHER companies joined, left or resubmitted between two releases' groups."""
+    return total - (1 if now.get(company_id) != then.get(company_id) else 0)
+
+
+# ---- reading side ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeerGroup:
+    kind: PeerKind
+    name: str  # e.g. the industry or bureau name
+    companies: int
+    released_at: datetime
+    medians: dict[str, float | None]
+    percentiles: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Benchmarks:
+    measures: list[tuple[str, str]]
+    groups: list[PeerGroup]
+    counted: bool  # the assessment is counted in a release of its period
+    min_companies: int = MIN_COMPANIES  # other companies a group needs (the reports' k)
+
+    @property
+    def shown(self) -> bool:
+        return bool(self.groups)
+
+    def sources(self) -> list[tuple[datetime, list[str]]]:
+        """(release date, labels of the groups read from it), oldest first."""
+        by_date: dict[datetime, list[str]] = defaultdict(list)
+        for g in self.groups:
+            by_date[g.released_at].append(g.kind.label)
+        return sorted(by_date.items())
+
+
+def _group_name(kind: str, key: str) -> str:
+    if kind == "industry":
+        return reference.jsic_divisions().get(key.rsplit(":", 1)[1], key)
+    if kind == "size":
+        return dict(C.SIZE_VALUES).get(key.rsplit(":", 1)[1], key)
+    if kind == "region":
+        return reference.bureau(key.split(":", 1)[1]).name
+    return C.NATIONAL_NAME
+
+
+def for_assessment(assessment) -> Benchmarks:
+    """The benchmarks of an assessment from the newest release that counted it. A fixed number
+    of small indexed queries; only the company's own stored rows are read."""
+    index = load_index(assessment.index_version)
+    member = db.session.execute(
+        select(ReleaseMember)
+        .join(ReportRelease, ReportRelease.id == ReleaseMember.release_id)
+        .where(
+            ReleaseMember.company_id == assessment.company_id,
+            ReleaseMember.assessment_id == assessment.id,
+            ReportRelease.fiscal_year == assessment.fiscal_year,
+            ReportRelease.index_version == assessment.index_version,
+        )
+        .order_by(ReleaseMember.release_id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if member is None:
+        return Benchmarks(measures(index), [], counted=False)
+    cells = peer_cells(member.bureau_code, member.jsic_division, member.size_class)
+    sources = {}
+    for key, status, source in db.session.execute(
+        select(ReleaseCell.cell_key, ReleaseCell.status, ReleaseCell.source_release_id).where(
+            ReleaseCell.release_id == member.release_id,
+            ReleaseCell.cell_key.in_(list(cells.values())),
+        )
+    ):
+        if status == "published":
+            sources[key] = member.release_id
+        elif status == "carried" and source is not None:
+            sources[key] = source
+    if not sources:
+        return Benchmarks(measures(index), [], counted=True)
+    release_ids = set(sources.values())
+    positions = {
+        (p.release_id, p.cell_key): p
+        for p in db.session.scalars(
+            select(BenchmarkPosition).where(
+                BenchmarkPosition.company_id == assessment.company_id,
+                BenchmarkPosition.assessment_id == assessment.id,
+                BenchmarkPosition.release_id.in_(release_ids),
+                BenchmarkPosition.cell_key.in_(list(sources)),
+            )
+        )
+    }
+    stored = {
+        (c.release_id, c.cell_key): c
+        for c in db.session.scalars(
+            select(BenchmarkCell).where(
+                BenchmarkCell.release_id.in_(release_ids),
+                BenchmarkCell.cell_key.in_(list(sources)),
+            )
+        )
+    }
+    dates = dict(
+        db.session.execute(
+            select(ReportRelease.id, ReportRelease.released_at).where(
+                ReportRelease.id.in_(release_ids)
+            )
+        ).all()
+    )
+    groups = []
+    for kind in KINDS:
+        key = cells.get(kind.code)
+        source = sources.get(key)
+        position = positions.get((source, key))
+        cell = stored.get((source, key))
+        if position is None or cell is None:
+            continue  # a group with too few other companies, or a withheld position
+        groups.append(
+            PeerGroup(
+                kind,
+                _group_name(kind.code, key),
+                cell.companies,
+                dates[source],
+                cell.medians,
+                position.percentiles,
+            )
+        )
+    return Benchmarks(measures(index), groups, counted=True)
