@@ -1,7 +1,6 @@
 """Admin forms. Choices are fixed lists, so a posted value outside them is refused."""
 
 from flask_babel import lazy_gettext
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -64,9 +63,9 @@ class ReleaseForm(FlaskForm):
     """Publish a bureau report release: a fiscal year and one of the loaded index versions."""
 
     fiscal_year = StrictIntegerField(
-        _l("年度"),
-        validators=[InputRequired(message=_l("年度を入力してください。"))],
+        lazy_gettext("年度"),
+        validators=[InputRequired(message=lazy_gettext("年度を入力してください。"))],
         minimum=2000,
         maximum=2100,
     )
-    index_version = SelectField(_l("指標の版"), validators=[DataRequired()])
+    index_version = SelectField(lazy_gettext("指標の版"), validators=[DataRequired()])

@@ -77,7 +77,7 @@ LEVEL_LABELS = {
 def step_form_class(step, goto_targets=()):
     """A FlaskForm class for one questionnaire step (cached per step by the caller)."""
     attrs = {
-        "version": HiddenField("版", validators=[Regexp(r"\A[0-9]{1,9}\Z")]),
+        "version": HiddenField(lazy_gettext("版"), validators=[Regexp(r"\A[0-9]{1,9}\Z")]),
         "nav": nav_field(goto_targets),
     }
     for item_id in step.item_ids:

@@ -38,6 +38,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import case, func, insert, select
 
 from app.extensions import db
@@ -63,10 +65,10 @@ class PeerKind:
 
 
 KINDS = (
-    PeerKind("industry", "同業種"),
-    PeerKind("size", "同規模"),
-    PeerKind("region", "同じ経済産業局"),
-    PeerKind("all", "全企業"),
+    PeerKind("industry", lazy_gettext("同業種")),
+    PeerKind("size", lazy_gettext("同規模")),
+    PeerKind("region", lazy_gettext("同じ経済産業局")),
+    PeerKind("all", lazy_gettext("全企業")),
 )
 
 
@@ -83,7 +85,7 @@ def peer_cells(bureau: str, industry: str, size: str) -> dict[str, str]:
 
 def measures(index) -> list[tuple[str, str]]:
     """(measure key, label): overall, every framework, every group of the index."""
-    result = [(OVERALL, f"全{len(index.items)}項目")]
+    result = [(OVERALL, _("全%(count)s項目", count=len(index.items)))]
     result += [(f"f:{f.id}", f.name) for f in index.frameworks]
     result += [(f"g:{g.id}", f"{g.id} {g.title}") for g in index.groups]
     return result

@@ -94,7 +94,7 @@ def bureau_means(report) -> BureauMeans | None:
     for k, cell in enumerate(bureaus):
         y = k * (BAR_HEIGHT + GAP)
         if not cell.shown or cell.figures["overall"]["current_mean"] is None:
-            bars.append(MeanBar(cell.label, y, 0.0, 0.0, f"{cell.label}: 非公表"))
+            bars.append(MeanBar(cell.label, y, 0.0, 0.0, _("%(label)s: 非公表", label=cell.label)))
             continue
         current = cell.figures["overall"]["current_mean"]
         target = cell.figures["overall"]["target_mean"] or 0.0
@@ -104,7 +104,12 @@ def bureau_means(report) -> BureauMeans | None:
                 y,
                 round(BAR_WIDTH * current / 5, 2),
                 round(BUREAU_LABEL_WIDTH + BAR_WIDTH * target / 5, 2),
-                f"{cell.label}: 現在値の平均 {current:.2f}、目標値の平均 {target:.2f}",
+                _(
+                    "%(label)s: 現在値の平均 %(current).2f、目標値の平均 %(target).2f",
+                    label=cell.label,
+                    current=current,
+                    target=target,
+                ),
             )
         )
     height = len(bars) * (BAR_HEIGHT + GAP) + 24

@@ -23,6 +23,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, insert, select
 
 from app.extensions import db
@@ -363,7 +364,7 @@ class PanelRow:
 
 def panel_rows(figures: dict, index) -> list[PanelRow]:
     """The rows of a panel table: overall, frameworks, groups (labels from the index)."""
-    rows = [PanelRow("全体", figures["parts"].get(OVERALL))]
+    rows = [PanelRow(_("全体"), figures["parts"].get(OVERALL))]
     rows += [PanelRow(f.name, figures["parts"].get(f"f:{f.id}")) for f in index.frameworks]
     rows += [PanelRow(g.title, figures["parts"].get(f"g:{g.id}")) for g in index.groups]
     return rows

@@ -433,7 +433,7 @@ def report_tables(report: ScopeReport) -> tuple[ReportTable, ...]:
     return tuple(tables)
 
 
-NOT_COMPARABLE = "比較不可"
+NOT_COMPARABLE = lazy_gettext("比較不可")
 
 
 def _bureaus_side_by_side(report: ScopeReport) -> ReportTable | None:
@@ -443,9 +443,12 @@ def _bureaus_side_by_side(report: ScopeReport) -> ReportTable | None:
     if bureaus is None:
         return None
     index = report.index
-    columns = ["経済産業局", "企業数"]
+    columns = [_("経済産業局"), _("企業数")]
     for f in index.frameworks:
-        columns += [f"{f.name} 現在値の平均", f"{f.name} 目標値の平均"]
+        columns += [
+            _("%(name)s 現在値の平均", name=f.name),
+            _("%(name)s 目標値の平均", name=f.name),
+        ]
     rows = []
     for cell in bureaus:
         if not cell.shown:
@@ -458,9 +461,9 @@ def _bureaus_side_by_side(report: ScopeReport) -> ReportTable | None:
         rows.append((*row, cell.note))
     return ReportTable(
         "bureau_frameworks",
-        "経済産業局別・枠組み別",
-        "経済産業局別・枠組み別の平均レベル（各局を並べて比較）",
-        (*columns, "備考"),
+        _("経済産業局別・枠組み別"),
+        _("経済産業局別・枠組み別の平均レベル（各局を並べて比較）"),
+        (*columns, _("備考")),
         tuple(rows),
     )
 
@@ -477,31 +480,36 @@ def _panel_table(report: ScopeReport) -> ReportTable | None:
         return None
     year = report.release.fiscal_year
     columns = (
-        "区分",
-        "企業数",
-        f"{year - 1}年度 現在値の平均",
-        f"{year}年度 現在値の平均",
-        "現在値の増減",
-        f"{year - 1}年度 目標値の平均",
-        f"{year}年度 目標値の平均",
-        "目標値の増減",
-        "備考",
+        _("区分"),
+        _("企業数"),
+        _("%(year)s年度 現在値の平均", year=year - 1),
+        _("%(year)s年度 現在値の平均", year=year),
+        _("現在値の増減"),
+        _("%(year)s年度 目標値の平均", year=year - 1),
+        _("%(year)s年度 目標値の平均", year=year),
+        _("目標値の増減"),
+        _("備考"),
     )
-    title = f"前年度との比較（両年度に提出した企業のみ、{report.focus.label}）"
+    title = _("前年度との比較（両年度に提出した企業のみ、%(label)s）", label=report.focus.label)
+    heading = _("前年度との比較（継続提出企業）")
     if not panel.shown:
-        return ReportTable(
-            "panel", "前年度との比較（継続提出企業）", title, columns, (("全体", SUPPRESSED_TEXT),)
-        )
+        return ReportTable("panel", heading, title, columns, ((_("全体"), SUPPRESSED_TEXT),))
     figures = panel.figures
     notes = [panel.note] if panel.note else []
     index = report.index
     for version, count in figures["comparable_items"].items():
         if version != index.version_id:
-            notes.append(f"前年度は指標 {version}: 対応する{count}項目のみ比較")
+            notes.append(
+                _(
+                    "前年度は指標 %(version)s: 対応する%(count)s項目のみ比較",
+                    version=version,
+                    count=count,
+                )
+            )
     rows = []
     for row in panel_rows(figures, index):
         if row.figures is None:
-            rows.append((row.label, figures["n"], *([NOT_COMPARABLE] * 6), "; ".join(notes)))
+            rows.append((row.label, figures["n"], *([str(NOT_COMPARABLE)] * 6), "; ".join(notes)))
             continue
         f = {name: score(value) for name, value in row.figures.items()}
         rows.append(
@@ -517,7 +525,7 @@ def _panel_table(report: ScopeReport) -> ReportTable | None:
                 "; ".join(notes),
             )
         )
-    return ReportTable("panel", "前年度との比較（継続提出企業）", title, columns, tuple(rows))
+    return ReportTable("panel", heading, title, columns, tuple(rows))
 
 
 def report_heading(report: ScopeReport) -> list[list]:

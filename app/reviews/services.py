@@ -302,7 +302,7 @@ def resolve_point(point: ReviewComment, assessment: Assessment, user) -> bool:
 def reopen_point(point: ReviewComment, assessment: Assessment, user) -> bool:
     """Mark a resolved point open again; False when it already was open (another tab)."""
     if point.parent_id is not None:
-        raise ReviewError("未解決に戻せるのは指摘だけです。")
+        raise ReviewError(_("未解決に戻せるのは指摘だけです。"))
     done = db.session.execute(
         db.update(ReviewComment)
         .where(ReviewComment.id == point.id, ReviewComment.resolved_at.is_not(None))

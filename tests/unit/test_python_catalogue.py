@@ -31,6 +31,28 @@ EXEMPT_PATHS = {
 }
 # Single literals, by file, that stay Japanese.
 EXEMPT_LITERALS = {
+    "app/advisors/naming.py": {
+        # Legal forms matched in company names to sort them (data, not labels).
+        "特定非営利活動法人",
+        "一般社団法人",
+        "一般財団法人",
+        "公益社団法人",
+        "公益財団法人",
+        "株式会社",
+        "有限会社",
+        "合同会社",
+        "合資会社",
+        "合名会社",
+        "NPO法人",
+        "(株)",
+        "(有)",
+        "(同)",
+    },
+    "app/web/locale.py": {
+        # The language switch names each language in itself, so a reader who cannot read the
+        # current page still finds theirs.
+        "日本語",
+    },
     "app/kpis/value_types.py": {
         # Units stored with each indicator (data, compared and exported), not labels.
         "円",
