@@ -25,6 +25,13 @@ EVENT_LABELS = {
     "review_point_added": "支援者が指摘を投稿",
     "review_reply_added": "指摘に返信",
     "review_point_resolved": "指摘を解決済みに変更",
+    # assessing as a team
+    "team_started": "チームでの評価を開始",
+    "team_stopped": "チームでの評価を終了",
+    "team_participant_added": "チーム評価の参加者を追加",
+    "team_participant_removed": "チーム評価の参加者を削除",
+    "team_view_submitted": "参加者が自分の評価を提出",
+    "team_consensus_set": "チームの合意した回答を保存",
     # 定量指標
     "kpi_created": "定量指標を作成",
     "kpi_updated": "定量指標を編集",

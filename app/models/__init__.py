@@ -14,6 +14,7 @@ from app.models.password_reset import PasswordResetToken
 from app.models.report_release import ReleaseCell, ReleaseMember, ReportRelease
 from app.models.review import ItemRating, ReviewComment
 from app.models.signup import SignupRequest
+from app.models.team import TeamParticipant, TeamRound, TeamView
 from app.models.two_factor import RecoveryCode, TwoFactorPolicy
 from app.models.user import User
 
@@ -44,6 +45,9 @@ __all__ = [
     "StashedPost",
     "StepState",
     "TargetRevision",
+    "TeamParticipant",
+    "TeamRound",
+    "TeamView",
     "TwoFactorPolicy",
     "User",
 ]
