@@ -125,7 +125,7 @@ def build(assessment, team) -> dict:
     ]
     sentences = [
         _(
-            "%(high)sは%(group)sの枠組みを%(low)sより%(diff)sレベル高く評価",
+            "%(high)sは「%(group)s」を%(low)sより%(diff)sレベル高く評価",
             high=labels[g.high],
             group=index.framework(g.group).name,
             low=labels[g.low],

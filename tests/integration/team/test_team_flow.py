@@ -226,9 +226,9 @@ def test_divergence_page_figures_and_sentence(client, world, db):
     assert means[0] == ["枠組み", "経営幹部", "IT部門"]
     assert means[1] == [fw[0].name, "1.00", "2.00"]
     sentences = page.texts(".divergence-sentences li")
-    assert sentences[0] == f"IT部門は{fw[0].name}の枠組みを経営幹部より1.0レベル高く評価"
+    assert sentences[0] == f"IT部門は「{fw[0].name}」を経営幹部より1.0レベル高く評価"
     if len(fw) > 1:
-        assert sentences[1] == f"IT部門は{fw[1].name}の枠組みを経営幹部より3.0レベル高く評価"
+        assert sentences[1] == f"IT部門は「{fw[1].name}」を経営幹部より3.0レベル高く評価"
     # widest spread first: the second framework's items (4 - 1) before the first's (2 - 1)
     heat = page.table("#heat-map")
     spreads = [int(r[1]) for r in heat[1:]]
