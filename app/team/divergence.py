@@ -5,6 +5,7 @@ Two statements per round whatever the team's size (the views, and last year's vi
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from flask_babel import gettext as _
 
@@ -24,6 +25,7 @@ from scoring.divergence import (
 )
 
 
+@lru_cache(maxsize=512)  # few distinct means: sums and counts of small integers
 def figure(value: Fraction | None) -> str:
     """A mean as the pages write it (R9, two decimals)."""
     if value is None:
@@ -39,30 +41,29 @@ class Participant:
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HeatCell:
-    perspective: str
-    label: str
-    mean: Fraction | None
-
-    @property
-    def text(self) -> str:
-        return figure(self.mean) if self.mean is not None else "—"
-
-    @property
-    def shade(self) -> str:
-        """CSS class of the cell's colour: the mean's nearest level, or none."""
-        if self.mean is None:
-            return "heat-none"
-        return f"heat-{int(round(self.mean))}"
+    label: str  # the perspective's label (screen-reader text of the cell)
+    text: str  # the mean as written, or a dash
+    shade: str  # CSS class of the cell's colour: the mean's nearest level
 
 
-@dataclass(frozen=True)
+def heat_cell(label: str, mean: Fraction | None) -> HeatCell:
+    if mean is None:
+        return HeatCell(label, "—", "heat-none")
+    return HeatCell(label, figure(mean), f"heat-{int(round(mean))}")
+
+
+def _level_text(level: int | None) -> str:
+    return "—" if level is None else str(level)
+
+
+@dataclass(frozen=True, slots=True)
 class ItemRow:
     item_id: str
     title: str
     spread: int | None
-    levels: dict  # participant id -> (current, target, note)
+    views: tuple[str, ...]  # "current / target" per participant, in the columns' order
     cells: tuple[HeatCell, ...]
 
 
@@ -75,7 +76,7 @@ def _views(rows) -> list[View]:
 
 def build(assessment, team) -> dict:
     index = load_index(assessment.index_version)
-    labels = services.PERSPECTIVE_LABELS
+    labels = {code: str(label) for code, label in services.PERSPECTIVE_LABELS.items()}  # once
     rows = services.round_views(team, submitted_only=True)
     views = _views(rows)
     item_ids = [item.id for item in index.items]
@@ -84,19 +85,12 @@ def build(assessment, team) -> dict:
     participants: dict[int, Participant] = {}
     levels: dict[str, dict] = {}
     for r in rows:
-        participants.setdefault(
-            r.participant_id,
-            Participant(
-                r.participant_id,
-                r.perspective,
-                str(labels[r.perspective]),
-                r.display_name or r.email,
-            ),
-        )
+        if r.participant_id not in participants:
+            participants[r.participant_id] = Participant(
+                r.participant_id, r.perspective, labels[r.perspective], r.display_name or r.email
+            )
         levels.setdefault(r.item_id, {})[r.participant_id] = (
-            r.current_level,
-            r.target_level,
-            r.note,
+            f"{_level_text(r.current_level)} / {_level_text(r.target_level)}"
         )
     order = {p: n for n, p in enumerate(PERSPECTIVES)}
     people = sorted(participants.values(), key=lambda p: (order[p.perspective], p.id))
@@ -107,8 +101,8 @@ def build(assessment, team) -> dict:
             s.item_id,
             index.item(s.item_id).title,
             s.spread,
-            levels.get(s.item_id, {}),
-            tuple(HeatCell(p, str(labels[p]), cells.get((s.item_id, p))) for p in present),
+            tuple(levels.get(s.item_id, {}).get(p.id, "—") for p in people),
+            tuple(heat_cell(labels[p], cells.get((s.item_id, p))) for p in present),
         )
         for s in widest_first(spreads)
         if s.count
@@ -119,7 +113,7 @@ def build(assessment, team) -> dict:
     frameworks = [
         (
             index.framework(fid).name,
-            [(str(labels[p]), figure(means.get((fid, p)))) for p in present],
+            [(labels[p], figure(means.get((fid, p)))) for p in present],
         )
         for fid in structure.framework_ids
     ]
@@ -135,7 +129,7 @@ def build(assessment, team) -> dict:
     ]
     return {
         "people": people,
-        "perspectives": [(p, str(labels[p])) for p in present],
+        "perspectives": [(p, labels[p]) for p in present],
         "rows": items,
         "frameworks": frameworks,
         "sentences": sentences,
