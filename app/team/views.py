@@ -421,6 +421,10 @@ def consensus(assessment_id, step_id):
     index = load_index(assessment.index_version)
     if team is None or not index.has_step(step_id):
         abort(404)
+    me = services.participant_of(team, current_user)
+    if me is not None and me.submitted_at is None:
+        # An editor who is also a participant sees the others' views only after their own.
+        deny(assessment.company_id, "team_consensus")
     step_def = index.step(step_id)
     in_step = set(step_def.item_ids)
     rows = [r for r in services.round_views(team, submitted_only=True) if r.item_id in in_step]

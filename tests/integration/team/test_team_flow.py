@@ -287,3 +287,18 @@ def test_stop_closes_views_and_remove_takes_a_participant_out(client, world, db,
     assert response.status_code == 409
     events = set(db.session.scalars(db.select(AuditEvent.event)))
     assert {"team_participant_removed", "team_stopped"} <= events
+
+
+def test_an_editor_participant_sees_the_consensus_only_after_their_own_view(app, world, db, login):
+    owner, company, assessment, people = world
+    parts = _team_of_three(assessment, owner, people)  # exec is an editor
+    rate_all(assessment, parts["it"], 4, note="IT部門の秘密メモ")
+    editor = login("exec@example.jp", c=app.test_client())
+    url = f"/assessments/{assessment.id}/team/consensus/{FIRST.id}"
+    response = editor.get(url)
+    assert response.status_code == 403
+    assert "IT部門の秘密メモ" not in response.get_data(as_text=True)
+    rate_all(assessment, parts["exec"], 1)
+    page = Page(editor.get(url))
+    assert page.status_code == 200
+    assert "IT部門の秘密メモ" in page.texts(".team-note")
