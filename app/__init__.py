@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.progress.views import bp as progress_bp
     from app.reports.views import bp as reports_bp
     from app.reviews.views import bp as reviews_bp
+    from app.team.views import bp as team_bp
     from app.web.main import bp as main_bp
 
     for bp in (main_bp, auth_bp, companies_bp, assessments_bp, members_bp, advisors_bp):
@@ -107,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reviews_bp)
     app.register_blueprint(exchange_bp)
     app.register_blueprint(api_tokens_bp)
+    app.register_blueprint(team_bp)
     from app.api import core as api_core
 
     api_core.register(app)

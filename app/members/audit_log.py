@@ -29,6 +29,13 @@ EVENT_LABELS = {
     "review_reply_added": lazy_gettext("指摘に返信"),
     "review_point_resolved": lazy_gettext("指摘を解決済みに変更"),
     "review_point_reopened": lazy_gettext("解決済みの指摘を未解決に戻す"),
+    # assessing as a team
+    "team_started": lazy_gettext("チームでの評価を開始"),
+    "team_stopped": lazy_gettext("チームでの評価を終了"),
+    "team_participant_added": lazy_gettext("チーム評価の参加者を追加"),
+    "team_participant_removed": lazy_gettext("チーム評価の参加者を削除"),
+    "team_view_submitted": lazy_gettext("参加者が自分の評価を提出"),
+    "team_consensus_set": lazy_gettext("チームの合意した回答を保存"),
     # 定量指標
     "kpi_created": lazy_gettext("定量指標を作成"),
     "kpi_updated": lazy_gettext("定量指標を編集"),

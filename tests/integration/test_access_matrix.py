@@ -43,6 +43,7 @@ from app.models import (
 )
 from app.reports.releases import create_release
 from app.reviews import services as review_services
+from app.team import services as team_services
 from questionnaires import load_index
 from tests.conftest import PASSWORD, csrf_from
 from tests.integration.kpi_helpers import make_indicator, this_fiscal_year
@@ -50,6 +51,8 @@ from tests.integration.member_helpers import draft_assessment, submitted_assessm
 
 COMPANY_A = "マトリクス検証株式会社"
 FIRST_STEP = "/assessments/{draft}/steps/" + load_index("2019-07").steps[0].id
+FIRST_STEP_ID = load_index("2019-07").steps[0].id
+TEAM = "/assessments/{draft}/team"
 
 MEMBERS_OF_A = ("owner", "editor", "viewer")
 READERS_OF_A = (*MEMBERS_OF_A, "advisor", "advisor_read")
@@ -168,6 +171,13 @@ CASES = [
     get("/assessments/{done}/items/1", each(READERS_OF_A, 200)),
     get("/assessments/{draft}/items/1", each(READERS_OF_A, 200)),
     get("/assessments/{done}/reopen/confirm", each(EDITORS_OF_A, 200), forbidden=VIEWER_ONLY),
+    # -- team mode (app/team): the editor is a participant who submitted, the viewer one who
+    #    has not; the owner runs the round. Advisors and bureau users never reach it (404). ---
+    get(TEAM, {"owner": 200}, forbidden=NON_OWNERS),
+    get(TEAM + "/mine", {"editor": 200, "viewer": 200}, forbidden=("owner",)),
+    get(TEAM + "/mine/" + FIRST_STEP_ID, {"editor": 200, "viewer": 200}, forbidden=("owner",)),
+    get(TEAM + "/divergence", {"owner": 200, "editor": 200}, forbidden=VIEWER_ONLY),
+    get(TEAM + "/consensus/" + FIRST_STEP_ID, each(EDITORS_OF_A, 200), forbidden=VIEWER_ONLY),
     # -- harmless posts: empty forms ------------------------------------------------------------
     post("/session/extend", each(SIGNED_IN, 200)),
     post("/account/password", each(SIGNED_IN, 400)),
@@ -207,6 +217,18 @@ CASES = [
     post("/assessments/{draft}/submit", each(EDITORS_OF_A, 400), forbidden=VIEWER_ONLY),
     post("/companies/{a}/import", each(EDITORS_OF_A, 400), forbidden=VIEWER_ONLY, note="no file"),
     post("/assessments/{done}/reopen", each(EDITORS_OF_A, 400), forbidden=VIEWER_ONLY),
+    post(TEAM + "/start", {"owner": 302}, forbidden=NON_OWNERS, note="already started"),
+    post(TEAM + "/participants", {"owner": 400}, forbidden=NON_OWNERS),
+    post(TEAM + "/remind", {"owner": 302}, forbidden=NON_OWNERS),
+    post(TEAM + "/participants/{participant}/mail", {"owner": 302}, forbidden=NON_OWNERS),
+    post(
+        TEAM + "/mine/" + FIRST_STEP_ID,
+        {"editor": 409, "viewer": 302},
+        forbidden=("owner",),
+        note="the editor submitted: closed; the viewer saves an empty own view",
+    ),
+    post(TEAM + "/mine/submit", {"editor": 302, "viewer": 302}, forbidden=("owner",)),
+    post(TEAM + "/consensus/" + FIRST_STEP_ID, each(EDITORS_OF_A, 400), forbidden=VIEWER_ONLY),
     post(
         "/assessments/{draft}/comments",
         {"owner": 400, "editor": 400, "advisor": 400},
@@ -252,6 +274,8 @@ CASES = [
     post("/admin/releases/{release}/check", {"admin": 302}),
     post("/admin/releases/999999/check", {"admin": 404}, note="no such release"),
     post("/companies/{a}/invitations/{invitation}/cancel", {"owner": 302}, forbidden=NON_OWNERS),
+    post(TEAM + "/participants/{participant}/remove", {"owner": 302}, forbidden=NON_OWNERS),
+    post(TEAM + "/stop", {"owner": 302}, forbidden=NON_OWNERS),
     post("/companies/{a}/advisors/{grant}/revoke", {"owner": 302}, forbidden=NON_OWNERS),
     post("/companies/{a}/members/{m_editor}/remove", {"owner": 302}, forbidden=NON_OWNERS),
     post(
@@ -324,6 +348,16 @@ def build_world() -> tuple[dict, dict]:
     gone = grant_services.grant_access(a, users["advisor_revoked"].email, "read", owner)
     grant_services.revoke_grant(a, gone.id, owner)
     api_token = create_token(owner, "matrix", None).token
+    team_services.start(draft, owner)
+    steps = [s.id for s in load_index("2019-07").steps]
+    submitter = team_services.add_participant(draft, users["editor"].id, "it_dept", steps, owner)
+    waiting = team_services.add_participant(draft, users["viewer"].id, "business", steps, owner)
+    team_services.save_view(
+        draft,
+        submitter,
+        {i.id: {"current": 2, "target": 3, "note": ""} for i in load_index("2019-07").items},
+    )
+    team_services.submit_view(draft, submitter)
     _db.session.commit()
     pending = exchange_services.prepare_import(
         a, owner, fy, exchange_services.export_xlsx(draft), "a.xlsx", "2019-07"
@@ -345,6 +379,7 @@ def build_world() -> tuple[dict, dict]:
         "target": users["target"].id,
         "upload": pending.id,
         "api_token": api_token.id,
+        "participant": waiting.id,
     }
     return users, ids
 

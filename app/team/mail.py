@@ -1,0 +1,29 @@
+"""The mail a participant gets with the link to their own view (first mail and reminders)."""
+
+from flask_babel import gettext as _
+
+from app.web.links import external_url
+from app.web.mail import MailError, quoted, send_mail
+
+
+def send_invitation(participant, assessment, company, reminder: bool) -> bool:
+    """Mail the participant their link; False when sending failed (the page says so)."""
+    link = external_url("team.mine", assessment_id=assessment.id)
+    subject = (
+        _("【リマインド】DX推進指標 チームでの自己診断へのご回答のお願い")
+        if reminder
+        else _("DX推進指標 チームでの自己診断へのご回答のお願い")
+    )
+    body = _(
+        "%(company)s の %(year)s年度の DX推進指標 自己診断を、チームで行っています。\n"
+        "あなたの立場からの評価（現在のレベル・目標レベル・メモ）を、次のリンクから入力して"
+        "提出してください。提出するまで、他の参加者の評価は表示されません。\n\n%(link)s\n",
+        company=quoted(company.name),
+        year=assessment.fiscal_year,
+        link=link,
+    )
+    try:
+        send_mail(participant.user.email, subject, body)
+    except (MailError, OSError):
+        return False
+    return True
