@@ -4,7 +4,7 @@ validation (app/assessments/forms.py), with a note in place of evidence and acti
 import unicodedata
 from functools import lru_cache
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
@@ -17,20 +17,20 @@ VIEW_PARTS = ("current", "target", "note")
 
 
 class AddParticipantForm(FlaskForm):
-    user_id = SelectField(_l("メンバー"), coerce=str, validators=[DataRequired()])
-    perspective = SelectField(_l("立場"), choices=[], validators=[DataRequired()])
+    user_id = SelectField(lazy_gettext("メンバー"), coerce=str, validators=[DataRequired()])
+    perspective = SelectField(lazy_gettext("立場"), choices=[], validators=[DataRequired()])
 
     def validate_user_id(self, field):  # the select's choices are this company's members
         if not field.data.isdigit():
-            raise ValueError(_l("メンバーを選んでください。"))
+            raise ValueError(lazy_gettext("メンバーを選んでください。"))
 
 
 def _note_field():
     return TextAreaField(
-        _l("メモ（任意）"),
+        lazy_gettext("メモ（任意）"),
         validators=[
             Optional(),
-            Length(max=TEAM_NOTE_MAX, message=_l("2,000文字以内で入力してください。")),
+            Length(max=TEAM_NOTE_MAX, message=lazy_gettext("2,000文字以内で入力してください。")),
             no_control_chars,
         ],
         filters=[lambda v: unicodedata.normalize("NFC", v) if v else v],
@@ -68,9 +68,9 @@ def view_tampering(formdata, item_ids) -> list[str]:
     problems = []
     for key in formdata:
         if key.startswith("item-") and key not in allowed:
-            problems.append(str(_l("この画面にない項目が送信されました: %(key)s", key=key[:40])))
+            problems.append(gettext("この画面にない項目が送信されました: %(key)s", key=key[:40]))
         elif key in allowed and len(formdata.getlist(key)) > 1:
-            problems.append(str(_l("同じ項目に複数の値が送信されました: %(key)s", key=key[:40])))
+            problems.append(gettext("同じ項目に複数の値が送信されました: %(key)s", key=key[:40]))
     return problems
 
 

@@ -7,7 +7,8 @@ table (the consensus, saved by the questionnaire's own save path): nothing here 
 
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import bindparam, select
 
 from app.audit import record
@@ -18,11 +19,11 @@ from app.models.team import PERSPECTIVES
 from questionnaires import load_index
 
 PERSPECTIVE_LABELS = {
-    "executive": _l("経営幹部"),
-    "business": _l("事業部門"),
-    "dx_dept": _l("DX部門"),
-    "it_dept": _l("IT部門"),
-    "other": _l("その他"),
+    "executive": lazy_gettext("経営幹部"),
+    "business": lazy_gettext("事業部門"),
+    "dx_dept": lazy_gettext("DX部門"),
+    "it_dept": lazy_gettext("IT部門"),
+    "other": lazy_gettext("その他"),
 }
 assert tuple(PERSPECTIVE_LABELS) == PERSPECTIVES
 
@@ -156,7 +157,7 @@ def candidate_members(assessment: Assessment, team: TeamRound | None) -> list[Us
 def _require_draft(assessment: Assessment) -> None:
     if assessment.status != "draft":
         raise TeamRefusal(
-            _l("提出済みの年度はチームで評価できません。再編集に戻してから始めてください。")
+            _("提出済みの年度はチームで評価できません。再編集に戻してから始めてください。")
         )
 
 
@@ -199,9 +200,9 @@ def add_participant(
 ) -> TeamParticipant:
     team = round_of(assessment)
     if not is_active(team):
-        raise TeamRefusal(_l("チームでの評価が始まっていません。"))
+        raise TeamRefusal(_("チームでの評価が始まっていません。"))
     if perspective not in PERSPECTIVES:
-        raise TeamRefusal(_l("立場を選んでください。"))
+        raise TeamRefusal(_("立場を選んでください。"))
     member = db.session.scalar(
         select(Membership).where(
             Membership.company_id == assessment.company_id, Membership.user_id == user_id
@@ -209,17 +210,17 @@ def add_participant(
     )
     if member is None:
         # Another company's user id, or a removed member: the same answer, nothing confirmed.
-        raise TeamRefusal(_l("この会社のメンバーから選んでください。"))
+        raise TeamRefusal(_("この会社のメンバーから選んでください。"))
     index = load_index(assessment.index_version)
     known = {step.id for step in index.steps}
     if not step_ids or not set(step_ids) <= known:
-        raise TeamRefusal(_l("評価を依頼するステップを1つ以上選んでください。"))
+        raise TeamRefusal(_("評価を依頼するステップを1つ以上選んでください。"))
     item_ids = None
     if set(step_ids) != known:
         chosen = set(step_ids)
         item_ids = [i for step in index.steps if step.id in chosen for i in step.item_ids]
     if participant_of(team, db.session.get(User, user_id)) is not None:
-        raise TeamRefusal(_l("この方は既に参加者です。"))
+        raise TeamRefusal(_("この方は既に参加者です。"))
     participant = TeamParticipant(
         round_id=team.id, user_id=user_id, perspective=perspective, item_ids=item_ids
     )
@@ -243,14 +244,14 @@ def participant_in(assessment: Assessment, participant_id: int) -> TeamParticipa
     team = round_of(assessment)
     participant = db.session.get(TeamParticipant, participant_id)
     if team is None or participant is None or participant.round_id != team.id:
-        raise TeamRefusal(_l("参加者が見つかりません。"), 404)
+        raise TeamRefusal(_("参加者が見つかりません。"), 404)
     return participant
 
 
 def remove_participant(assessment: Assessment, participant_id: int, actor) -> None:
     participant = participant_in(assessment, participant_id)
     if assessment.status != "draft":
-        raise TeamRefusal(_l("提出済みの年度の参加者は削除できません（履歴に残ります）。"))
+        raise TeamRefusal(_("提出済みの年度の参加者は削除できません（履歴に残ります）。"))
     record(
         "team_participant_removed",
         company_id=assessment.company_id,
@@ -277,9 +278,9 @@ def mark_mailed(participants: list[TeamParticipant]) -> None:
 def _require_open(assessment: Assessment, participant: TeamParticipant) -> None:
     team = db.session.get(TeamRound, participant.round_id)
     if assessment.status != "draft" or not is_active(team):
-        raise TeamRefusal(_l("チームでの評価は終了しています。"), 409)
+        raise TeamRefusal(_("チームでの評価は終了しています。"), 409)
     if participant.submitted_at is not None:
-        raise TeamRefusal(_l("あなたの評価は提出済みのため変更できません。"), 409)
+        raise TeamRefusal(_("あなたの評価は提出済みのため変更できません。"), 409)
 
 
 def save_view(assessment: Assessment, participant: TeamParticipant, values: dict) -> None:
@@ -312,7 +313,7 @@ def submit_view(assessment: Assessment, participant: TeamParticipant) -> None:
     _require_open(assessment, participant)
     index = load_index(assessment.index_version)
     if missing_in_view(participant, index):
-        raise TeamRefusal(_l("未入力の項目があるため提出できません。"))
+        raise TeamRefusal(_("未入力の項目があるため提出できません。"))
     # Conditional on still being a draft view, so a double submit records one submission.
     done = db.session.execute(
         TeamParticipant.__table__.update()

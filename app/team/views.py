@@ -63,7 +63,7 @@ def _refused(error: TeamRefusal):
 def _add_form(assessment, team, index):
     form = AddParticipantForm()
     form.user_id.choices = [
-        (str(u.id), f"{u.display_name or u.email}（{u.email}）")
+        (str(u.id), _("%(name)s（%(email)s）", name=u.display_name or u.email, email=u.email))
         for u in services.candidate_members(assessment, team)
     ]
     form.perspective.choices = perspective_choices(PERSPECTIVE_LABELS)
@@ -433,7 +433,15 @@ def consensus(assessment_id, step_id):
     for r in rows:
         views_by_item.setdefault(r.item_id, []).append(r)
     notes = {
-        r.view_id: (r.item_id, f"［{labels[r.perspective]}・{r.display_name or r.email}］{r.note}")
+        r.view_id: (
+            r.item_id,
+            _(
+                "［%(perspective)s・%(name)s］%(note)s",
+                perspective=labels[r.perspective],
+                name=r.display_name or r.email,
+                note=r.note,
+            ),
+        )
         for r in rows
         if r.note
     }
