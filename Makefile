@@ -32,7 +32,7 @@ translations-extract: $(BIN)/.installed ## re-extract the strings and update eac
 	  test -f babel-$$part.cfg || continue; \
 	  dir=translations/$$part; mkdir -p $$dir; \
 	  $(BIN)/pybabel extract --no-location --sort-output --no-wrap --project dx-suishin \
-	    -k lazy_gettext -k lazy_ngettext:1,2 \
+	    -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 \
 	    --ignore-dirs '.* ._ node_modules instance test-artifacts build' \
 	    -F babel-$$part.cfg -o $$dir/messages.pot . || exit 1; \
 	  if test -f $$dir/en/LC_MESSAGES/messages.po; then \

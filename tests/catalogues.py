@@ -12,7 +12,12 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
 PYTHON_CATALOGUE = TRANSLATIONS / "python" / "en" / "LC_MESSAGES" / "messages.po"
 # The same keywords as the extraction command in babel-python.cfg.
-KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
+KEYWORDS = {
+    **DEFAULT_KEYWORDS,
+    "lazy_gettext": None,
+    "lazy_ngettext": (1, 2),
+    "lazy_pgettext": ((1, "c"), 2),
+}
 
 
 def compile_catalogues() -> list[Path]:

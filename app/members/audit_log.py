@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext, lazy_pgettext, pgettext
 
 from app.extensions import db
 from app.members.services import ROLE_LABELS
@@ -16,6 +16,9 @@ _PAGE_NUMBER = re.compile(r"\A[0-9]{1,6}\Z")
 
 # Every event code recorded anywhere (app.audit.record), so the log never shows a raw code; a
 # test collects the codes from the source and fails when one is missing here.
+# Labels whose Japanese is also a button or heading elsewhere (ログイン: "Log in" there, "Signed
+# in" here) carry the context "audit log": both catalogues share one domain, so without it one
+# English text would replace the other.
 EVENT_LABELS = {
     # the company and its questionnaire
     "company_saved": lazy_gettext("会社情報を保存"),
@@ -23,7 +26,7 @@ EVENT_LABELS = {
     "submit": lazy_gettext("診断を提出"),
     "reopen": lazy_gettext("診断を再編集に戻す"),
     "excel_imported": lazy_gettext("Excelのブックから回答を読み込み"),
-    "comment_added": lazy_gettext("コメントを投稿"),
+    "comment_added": lazy_pgettext("audit log", "コメントを投稿"),
     "review_rating_saved": lazy_gettext("支援者が項目を評価"),
     "review_point_added": lazy_gettext("支援者が指摘を投稿"),
     "review_reply_added": lazy_gettext("指摘に返信"),
@@ -56,12 +59,12 @@ EVENT_LABELS = {
     "signup_requested": lazy_gettext("新規登録を申請"),
     "signup": lazy_gettext("アカウントを作成"),
     "signup_for_existing_account": lazy_gettext("登録済みのアドレスで新規登録を申請"),
-    "login": lazy_gettext("ログイン"),
+    "login": lazy_pgettext("audit log", "ログイン"),
     "login_password_ok": lazy_gettext("パスワードを確認（2段階認証へ）"),
     "login_failed": lazy_gettext("ログインに失敗"),
     "login_throttled": lazy_gettext("ログインを制限（試行回数の超過）"),
     "login_2fa_failed": lazy_gettext("2段階認証のコードが誤り"),
-    "logout": lazy_gettext("ログアウト"),
+    "logout": lazy_pgettext("audit log", "ログアウト"),
     "password_changed": lazy_gettext("パスワードを変更"),
     "password_change_failed": lazy_gettext("パスワードの変更に失敗"),
     "password_reset_requested": lazy_gettext("パスワードの再設定を申請"),
@@ -79,7 +82,7 @@ EVENT_LABELS = {
     "api_token_revoked": lazy_gettext("APIトークンを取り消し"),
     "answers_saved": lazy_gettext("回答を保存（API）"),
     # administration and the bureau
-    "user_created": lazy_gettext("ユーザーを作成"),
+    "user_created": lazy_pgettext("audit log", "ユーザーを作成"),
     "user_disabled": lazy_gettext("ユーザーを無効化"),
     "user_enabled": lazy_gettext("ユーザーを有効化"),
     "role_change": lazy_gettext("アカウントの種類を変更"),
@@ -207,7 +210,11 @@ def summarise(event: str, d: dict) -> str:
     if event == "kpi_created" and d.get("name"):
         return str(d["name"])
     if event == "kpi_values_saved":
-        counts = (("added", _("追加")), ("changed", _("変更")), ("removed", _("削除")))
+        counts = (
+            ("added", pgettext("audit log", "追加")),
+            ("changed", pgettext("audit log", "変更")),
+            ("removed", pgettext("audit log", "削除")),
+        )
         parts = [
             _("%(label)s %(count)s件", label=label, count=d[key])
             for key, label in counts

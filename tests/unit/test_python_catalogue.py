@@ -18,6 +18,7 @@ from tests.catalogues import ROOT, extract_python_messages, read_python_catalogu
 APP = ROOT / "app"
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
 GETTEXT_CALLS = {"_", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext"}
+PGETTEXT_CALLS = {"pgettext", "lazy_pgettext"}
 
 # Whole files (or folders) whose Japanese literals are not UI text.
 EXEMPT_PATHS = {
@@ -136,6 +137,10 @@ def untranslated_literals(path: Path) -> list[tuple[int, str]]:
         is_call = isinstance(parent, ast.Call) and _call_name(parent) in GETTEXT_CALLS
         if is_call and parent.args and parent.args[0] is node:
             continue
+        # pgettext(context, message): the message is the second argument.
+        is_pcall = isinstance(parent, ast.Call) and _call_name(parent) in PGETTEXT_CALLS
+        if is_pcall and len(parent.args) > 1 and parent.args[1] is node:
+            continue
         found.append((node.lineno, node.value))
     return found
 
@@ -180,10 +185,17 @@ def test_the_scan_sees_what_it_must_refuse(tmp_path):
         'B = "翻訳されない"\n'
         'C = f"{A}件"\n'
         'D = _("%(n)s件", n=1)\n'
-        'E = print("表示")\n',
+        'E = print("表示")\n'
+        'F = pgettext("ctx", "文脈つき")\n'
+        'G = pgettext("文脈", "x")\n',
         encoding="utf-8",
     )
-    assert [text for _line, text in untranslated_literals(sample)] == ["翻訳されない", "件", "表示"]
+    assert [text for _line, text in untranslated_literals(sample)] == [
+        "翻訳されない",
+        "件",
+        "表示",
+        "文脈",
+    ]
 
 
 def test_every_extracted_message_has_an_english_translation():

@@ -23,8 +23,8 @@ def present_catalogues():
     return [name for name, cfg in CATALOGUES.items() if cfg.exists()]
 
 
-def extracted_msgids(cfg: pathlib.Path) -> dict[str, str]:
-    """msgid -> first file it appears in."""
+def extracted_msgids(cfg: pathlib.Path) -> dict[tuple[str, str | None], str]:
+    """(msgid, context) -> first file it appears in."""
     with cfg.open(encoding="utf-8") as fileobj:
         method_map, options_map = parse_mapping_cfg(fileobj, str(cfg))
 
@@ -33,12 +33,12 @@ def extracted_msgids(cfg: pathlib.Path) -> dict[str, str]:
         return not name.startswith(".") and name not in SKIPPED_DIRS
 
     found = {}
-    for filename, _lineno, message, _comments, _context in extract_from_dir(
+    for filename, _lineno, message, _comments, context in extract_from_dir(
         str(ROOT), method_map, options_map, directory_filter=keep_dir
     ):
         msgid = message[0] if isinstance(message, tuple) else message
         if msgid:
-            found.setdefault(msgid, filename)
+            found.setdefault((msgid, context), filename)
     return found
 
 
@@ -59,8 +59,8 @@ def test_every_extracted_string_has_an_english_translation(name):
     assert found, f"nothing extracted with {CATALOGUES[name].name}"
     catalogue = english_catalogue(name)
     missing = []
-    for msgid, filename in sorted(found.items(), key=lambda kv: (kv[1], kv[0])):
-        entry = catalogue.get(msgid)
+    for (msgid, context), filename in sorted(found.items(), key=lambda kv: (kv[1], kv[0][0])):
+        entry = catalogue.get(msgid, context=context)
         text = entry.string if entry is not None else None
         if isinstance(text, tuple | list):
             text = text[0]
