@@ -1,5 +1,7 @@
 """Texts made in Python (flash messages, validation errors, error pages, audit-log labels) are
-English when the page is asked for in English (`?lang=en`) and Japanese otherwise."""
+English when the page is asked for in English (`?lang=en`) and Japanese with `?lang=ja`. The
+choice is remembered (cookie or account, see test_language.py), so the Japanese half of each
+test switches back explicitly."""
 
 from app.models import Membership
 from tests.integration.helpers import TINY, step_payload
@@ -26,7 +28,7 @@ def test_flash_after_saving_a_step(client_request, owner_with_tiny_assessment):
     _, _, assessment = owner_with_tiny_assessment
     page = _save_and_exit(client_request, assessment, lang="en")
     assert page.flashes("success") == ["Saved. You can continue at any time."]
-    page = _save_and_exit(client_request, assessment)
+    page = _save_and_exit(client_request, assessment, lang="ja")
     assert page.flashes("success") == ["保存しました。続きはいつでも再開できます。"]
 
 
@@ -45,7 +47,7 @@ def test_out_of_range_level_on_a_step(client_request, owner_with_tiny_assessment
     assert page.error_summary() == [
         "There are errors in your input. Check the message for each item."
     ]
-    page = _post_level(client_request, assessment, "6")
+    page = _post_level(client_request, assessment, "6", lang="ja")
     assert page.field_errors() == ["0〜5のレベルから選択してください。"]
     assert page.error_summary() == [
         "入力内容にエラーがあります。各項目のメッセージを確認してください。"
@@ -55,7 +57,7 @@ def test_out_of_range_level_on_a_step(client_request, owner_with_tiny_assessment
 def test_not_found_page(client_request):
     page = client_request.get_url("/no-such-page?lang=en", _expected_status=404)
     assert page.h1 == "Page not found."
-    page = client_request.get_url("/no-such-page", _expected_status=404)
+    page = client_request.get_url("/no-such-page?lang=ja", _expected_status=404)
     assert page.h1 == "ページが見つかりません。"
 
 
@@ -66,7 +68,7 @@ def test_forbidden_page(client_request, db, make_user, make_company):
     members = client_request.url("members.index", company_id=company.id)
     page = client_request.get_url(members + "?lang=en", _expected_status=403)
     assert page.h1 == "You do not have permission to do this."
-    page = client_request.get_url(members, _expected_status=403)
+    page = client_request.get_url(members + "?lang=ja", _expected_status=403)
     assert page.h1 == "この操作を行う権限がありません。"
     assert db.session.query(Membership).filter_by(company_id=company.id).count() == 2
 
@@ -79,7 +81,7 @@ def test_audit_log_labels(client_request, db, make_user, make_company, login):
     page = client_request.get("members.audit", company_id=company.id, lang="en")
     _header, *rows = page.table()
     assert [row[1:3] for row in rows] == [["Created a quantitative indicator (KPI)", "DX人材の数"]]
-    page = client_request.get("members.audit", company_id=company.id)
+    page = client_request.get("members.audit", company_id=company.id, lang="ja")
     _header, *rows = page.table()
     assert [row[1:3] for row in rows] == [["定量指標を作成", "DX人材の数"]]
 
