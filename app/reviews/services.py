@@ -276,44 +276,37 @@ def resolve_point(point: ReviewComment, assessment: Assessment, user) -> bool:
     """Mark a point resolved; False when it already was (another tab, a double click)."""
     if point.parent_id is not None:
         raise ReviewError(_("解決済みにできるのは指摘だけです。"))
-    done = db.session.execute(
-        db.update(ReviewComment)
-        .where(ReviewComment.id == point.id, ReviewComment.resolved_at.is_(None))
-        .values(resolved_at=utcnow(), resolved_by_id=user.id)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:
-        db.session.rollback()
-        return False
-    record(
-        "review_point_resolved",
-        company_id=assessment.company_id,
-        details={
-            "assessment_id": assessment.id,
-            "fiscal_year": assessment.fiscal_year,
-            "item_id": point.item_id,
-            "comment_id": point.id,
-        },
-    )
-    db.session.commit()
-    return True
+    return _set_resolved(point, assessment, resolved_by=user)
 
 
 def reopen_point(point: ReviewComment, assessment: Assessment, user) -> bool:
     """Mark a resolved point open again; False when it already was open (another tab)."""
     if point.parent_id is not None:
         raise ReviewError(_("未解決に戻せるのは指摘だけです。"))
+    return _set_resolved(point, assessment, resolved_by=None)
+
+
+def _set_resolved(point: ReviewComment, assessment: Assessment, resolved_by) -> bool:
+    """One conditional UPDATE (resolved by ``resolved_by``, or open again when None), so two
+    tabs cannot both change it; audited in the same commit."""
+    resolving = resolved_by is not None
+    state = (
+        ReviewComment.resolved_at.is_(None) if resolving else ReviewComment.resolved_at.is_not(None)
+    )
     done = db.session.execute(
         db.update(ReviewComment)
-        .where(ReviewComment.id == point.id, ReviewComment.resolved_at.is_not(None))
-        .values(resolved_at=None, resolved_by_id=None)
+        .where(ReviewComment.id == point.id, state)
+        .values(
+            resolved_at=utcnow() if resolving else None,
+            resolved_by_id=resolved_by.id if resolving else None,
+        )
         .execution_options(synchronize_session=False)
     )
     if done.rowcount != 1:
         db.session.rollback()
         return False
     record(
-        "review_point_reopened",
+        "review_point_resolved" if resolving else "review_point_reopened",
         company_id=assessment.company_id,
         details={
             "assessment_id": assessment.id,

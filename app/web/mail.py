@@ -40,6 +40,7 @@ class MailError(RuntimeError):
 
 
 def send_mail(to: str, subject: str, body: str) -> None:
+    subject, body = str(subject), str(body)  # a lazy translation becomes text here
     if any(c in (to + subject) for c in "\r\n\0"):
         raise MailError("line breaks are not allowed in an address or a subject")
     backend = current_app.config.get("MAIL_BACKEND", "log")
@@ -61,6 +62,8 @@ def send_mail_in_background(to: str, subject: str, body: str, failure_details: d
     account takes as long as for one without. A failure is logged and audited
     ("mail_failed" with ``failure_details``), as the synchronous callers do."""
     app = current_app._get_current_object()
+    # Translated now, in the request's language: the mail thread has no request to ask.
+    subject, body = str(subject), str(body)
     if not app.config.get("MAIL_ASYNC"):
         _send_or_audit(to, subject, body, failure_details)
         return

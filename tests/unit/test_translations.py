@@ -84,3 +84,16 @@ def test_placeholders_survive_translation(name):
         and set(placeholder.findall(message.id)) != set(placeholder.findall(message.string))
     ]
     assert wrong == []
+
+
+def test_catalogues_agree_where_they_share_a_message():
+    """Flask-Babel merges the two catalogues and one silently wins for a msgid in both, so a
+    page would show the other catalogue's English: shared msgids must translate alike (or take
+    a context, as the audit-log labels do)."""
+    templates, python = english_catalogue("templates"), english_catalogue("python")
+    differ = [
+        (m.id, m.string, other.string)
+        for m in python
+        if m.id and (other := templates.get(m.id, context=m.context)) and other.string != m.string
+    ]
+    assert differ == []

@@ -6,6 +6,7 @@ import pytest
 
 from app import create_app
 from app.config import ConfigError
+from app.extensions import db
 from app.web.safe_redirect import safe_next_url
 from tests.conftest import PASSWORD, csrf_from
 
@@ -86,7 +87,11 @@ def test_production_refuses_to_start_without_an_https_public_base_url(production
 
 
 def test_production_cookies_are_secure(production_env):
+    # A database of its own (the pages read the default index version from it).
+    production_env.setenv("DATABASE_URL", "sqlite://")
     app = create_app({"APP_ENV": "production"})
+    with app.app_context():
+        db.create_all()
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"
     response = app.test_client().get("/login")
