@@ -170,18 +170,12 @@ def prepare(database_url: str, connections: int) -> dict:
     return ids
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url")
-    parser.add_argument("--seconds", type=int, default=20)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--connections", type=int, default=10)
-    parser.add_argument("--app-dir", type=Path, default=ROOT)
-    parser.add_argument("--before-dir", type=Path)
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="dx-load-"))
-    url = args.database_url or f"sqlite:///{workdir}/bench.sqlite3"
+def server_environment(prefix: str, database_url: str | None) -> tuple[Path, str, dict]:
+    """A work directory, the database URL (a fresh SQLite file there unless one is given) and
+    the environment the gunicorn workers and this process share (same secret: one login works
+    in every worker)."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    url = database_url or f"sqlite:///{workdir}/bench.sqlite3"
     env = {
         **os.environ,
         "APP_ENV": "test",
@@ -193,6 +187,20 @@ def main(argv=None):
     }
     env.pop("REDIS_URL", None)
     os.environ.update({k: env[k] for k in ("BENCH_DATABASE_URL", "SECRET_KEY", "APP_ENV")})
+    return workdir, url, env
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url")
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=10)
+    parser.add_argument("--app-dir", type=Path, default=ROOT)
+    parser.add_argument("--before-dir", type=Path)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    workdir, url, env = server_environment("dx-load-", args.database_url)
     ids = json.loads(
         subprocess.run(  # noqa: S603
             [

@@ -16,14 +16,12 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
-from bench.load import ROOT, STEP, Server, login_cookie, uptime
+from bench.load import ROOT, STEP, Server, login_cookie, server_environment, uptime
 
 
 def client_loop(base, paths, cookie, stop, counts, failures, latencies):
@@ -83,18 +81,7 @@ def main(argv=None):
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--gunicorn-args", default="", help="extra gunicorn options, one string")
     args = parser.parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="dx-reload-"))
-    url = args.database_url or f"sqlite:///{workdir}/bench.sqlite3"
-    env = {
-        **os.environ,
-        "APP_ENV": "test",
-        "DATABASE_URL": url,
-        "SECRET_KEY": "bench-only-secret-shared-by-all-workers",
-        "MAIL_BACKEND": "log",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("REDIS_URL", None)
-    os.environ.update({k: env[k] for k in ("SECRET_KEY", "APP_ENV")})
+    workdir, url, env = server_environment("dx-reload-", args.database_url)
     from bench.dataset import EMAIL, PASSWORD, create_bench_app
 
     _, ids = create_bench_app(url)

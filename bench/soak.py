@@ -9,13 +9,10 @@ printed. Growth is judged from the first sample after the warm-up chunk to the l
 """
 
 import argparse
-import os
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-from bench.load import ROOT, STEP, Server, login_cookie, run_wrk, uptime
+from bench.load import ROOT, STEP, Server, login_cookie, run_wrk, server_environment, uptime
 
 
 def main(argv=None):
@@ -25,18 +22,7 @@ def main(argv=None):
     parser.add_argument("--chunk", type=int, default=30)
     parser.add_argument("--connections", type=int, default=4)
     args = parser.parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="dx-soak-"))
-    url = args.database_url or f"sqlite:///{workdir}/bench.sqlite3"
-    env = {
-        **os.environ,
-        "APP_ENV": "test",
-        "DATABASE_URL": url,
-        "SECRET_KEY": "bench-only-secret-shared-by-all-workers",
-        "MAIL_BACKEND": "log",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("REDIS_URL", None)
-    os.environ.update({k: env[k] for k in ("SECRET_KEY", "APP_ENV")})
+    workdir, url, env = server_environment("dx-soak-", args.database_url)
     from bench.dataset import EMAIL, PASSWORD, create_bench_app
 
     _, ids = create_bench_app(url)
