@@ -126,18 +126,13 @@ def resolve(comment_id):
     if point is None:
         abort(404)
     assessment = get_assessment_or_404(point.assessment_id, "edit")
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        done = services.resolve_point(point, assessment, current_user)
-    except ReviewError as exc:
-        flash(str(exc), "warning")
-        return _back(assessment, point.item_id)
-    if done:
-        flash(_("指摘を解決済みにしました。"), "success")
-    else:
-        flash(_("この指摘は既に解決済みです。"), "info")
-    return _back(assessment, point.item_id)
+    return _change_point(
+        point,
+        assessment,
+        services.resolve_point,
+        _("指摘を解決済みにしました。"),
+        _("この指摘は既に解決済みです。"),
+    )
 
 
 @bp.route("/review-comments/<int:comment_id>/reopen", methods=["POST"])
@@ -149,13 +144,27 @@ def reopen(comment_id):
     assessment = get_assessment_or_404(point.assessment_id, "view")
     if not services.may_reopen(current_user, assessment.company_id):
         abort(403)  # they can see the assessment, so 403 reveals nothing
+    return _change_point(
+        point,
+        assessment,
+        services.reopen_point,
+        _("指摘を未解決に戻しました。"),
+        _("この指摘は既に未解決です。"),
+    )
+
+
+def _change_point(point, assessment, change, done_text: str, unchanged_text: str):
+    """Resolve or reopen after the caller's access check: the confirmation form, the change,
+    and a flash saying whether it changed anything (another tab may have got there first)."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        done = services.reopen_point(point, assessment, current_user)
+        done = change(point, assessment, current_user)
     except ReviewError as exc:
         flash(str(exc), "warning")
         return _back(assessment, point.item_id)
+    flash(done_text if done else unchanged_text, "success" if done else "info")
+    return _back(assessment, point.item_id)
     if done:
         flash(_("指摘を未解決に戻しました。"), "success")
     else:
