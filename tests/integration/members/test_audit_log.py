@@ -186,3 +186,17 @@ def test_only_owners_of_the_company_see_it(
         assert "操作履歴" not in dashboard.html and dashboard.select(f'a[href="{url}"]') == []
     assert app.test_client().get(url).status_code == 302  # anonymous: to the login page
     assert client.get(url).status_code == 200
+
+
+def test_every_cell_names_its_column_for_the_phone_layout(client, db, owned):
+    """On a phone the log stacks each row as a card and shows the column name from data-label
+    (the header row is visually hidden there), so every cell must carry its header's text."""
+    owner, company = owned
+    draft_assessment(company, owner)
+    page = _log(client.get(f"/companies/{company.id}/audit"))
+    table = page.select_one("table.stack-narrow")
+    assert table is not None
+    body_rows = table.select("tbody tr")
+    assert body_rows
+    for row in body_rows:
+        assert [td.get("data-label") for td in row.select("td")] == HEADER
