@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Assessment, Comment, User
 from app.notifications.recipients import can_still_view, company_owners
 from app.web.links import external_url
-from app.web.mail import quoted, send_mail_in_background
+from app.web.mail import in_language_of, quoted, send_mail_in_background
 
 SUBJECT = lazy_gettext("【DX推進指標 自己診断】診断にコメントが投稿されました")
 
@@ -40,16 +40,27 @@ def comment_page_url(assessment: Assessment) -> str:
 
 
 def notify_comment(assessment: Assessment, comment: Comment, author: User) -> int:
-    """Mail everyone concerned; returns how many mails were handed over."""
+    """Mail everyone concerned, each in their own language; returns how many mails were handed
+    over."""
     people = recipients(assessment, comment, author)
-    if not people:
-        return 0
+    for person in people:
+        with in_language_of(person):
+            send_mail_in_background(
+                person.email,
+                SUBJECT,
+                _body(assessment, author),
+                {"purpose": "comment_notification", "comment_id": comment.id, "user_id": person.id},
+            )
+    return len(people)
+
+
+def _body(assessment: Assessment, author: User) -> str:
     who = quoted(
         author.display_name or (_("支援者") if author.role == "advisor" else _("メンバー"))
     )
     if author.organisation:
         who += _("（%(organisation)s）", organisation=quoted(author.organisation))
-    body = _(
+    return _(
         "%(name)s の%(fiscal_year)s年度の自己診断に、"
         "%(who)s さんがコメントを投稿しました。\n\n"
         "コメントは次のページで読めます（ログインが必要です）:\n"
@@ -62,11 +73,3 @@ def notify_comment(assessment: Assessment, comment: Comment, author: User) -> in
         comment_link=comment_page_url(assessment),
         account_link=external_url("account.index"),
     )
-    for person in people:
-        send_mail_in_background(
-            person.email,
-            SUBJECT,
-            body,
-            {"purpose": "comment_notification", "comment_id": comment.id, "user_id": person.id},
-        )
-    return len(people)

@@ -21,6 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from email.message import EmailMessage
 
 from flask import current_app
+from flask_babel import force_locale
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,13 @@ SMTP_TIMEOUT_SECONDS = 10
 
 class MailError(RuntimeError):
     """The message could not be handed to the mail server."""
+
+
+def in_language_of(user):
+    """Write a mail to a known account in the language that account chose on its pages (none
+    chosen: Japanese), not in the language of whoever caused the mail. A context manager: build
+    the subject and body and hand them to the send functions inside it."""
+    return force_locale(getattr(user, "preferred_locale", None) or "ja")
 
 
 def send_mail(to: str, subject: str, body: str) -> None:

@@ -216,3 +216,55 @@ def test_deadline_arithmetic():
     assert next_deadline(date(2026, 1, 1), 2, 29) == date(2026, 2, 28)
     with pytest.raises(ReminderSettingError):
         parse_deadline("13-01")
+
+
+# -- each mail in its recipient's language ----------------------------------------------------
+
+COMMENT_SUBJECT_EN = "[DX Promotion Index self-assessment] A comment was posted on your assessment"
+REMINDER_SUBJECT_EN = (
+    "[DX Promotion Index self-assessment] The submission deadline is approaching "
+    "(an assessment is still in progress)"
+)
+
+
+def test_a_comment_mail_follows_each_recipients_language_not_the_authors(
+    commenting_advisor, db
+):
+    owner, second_owner, editor, company, submitted, draft, advisor, a = commenting_advisor
+    owner.preferred_locale = "en"
+    db.session.commit()
+    page = a.get("assessments.review", assessment_id=draft.id, lang="ja")  # the author: Japanese
+    a.post(ADD_COMMENT, _data={"body": "確認お願いします"}, _from=page, assessment_id=draft.id)
+
+    (english,) = _mails(COMMENT_SUBJECT_EN)
+    assert english["to"] == owner.email
+    assert english["body"].startswith("「支援 花子」")  # a name stays as typed
+    assert "posted a comment on the FY2026 self-assessment of 「支援先株式会社」" in english["body"]
+    (japanese,) = _mails(COMMENT_SUBJECT)
+    assert japanese["to"] == second_owner.email  # no choice made: Japanese
+    assert "コメントを投稿しました" in japanese["body"]
+
+
+def test_a_comment_mail_to_a_japanese_reader_stays_japanese_when_the_author_uses_english(
+    commenting_advisor,
+):
+    owner, second_owner, editor, company, submitted, draft, advisor, a = commenting_advisor
+    page = a.get("assessments.review", assessment_id=draft.id, lang="en")
+    a.post(ADD_COMMENT, _data={"body": "Please check"}, _from=page, assessment_id=draft.id)
+    assert sorted(m["to"] for m in _mails(COMMENT_SUBJECT)) == sorted(
+        [owner.email, second_owner.email]
+    )
+    assert _mails(COMMENT_SUBJECT_EN) == []
+
+
+def test_the_draft_reminder_follows_the_owners_language(remind, advised_company, db):
+    owner, company, submitted, draft, advisor = advised_company
+    owner.preferred_locale = "en"
+    db.session.commit()
+    result = remind("--today", "2026-10-01")
+    assert "sent 1 reminder mails" in result.output
+    (mail,) = _mails(REMINDER_SUBJECT_EN)
+    assert mail["to"] == owner.email
+    assert "has not been submitted yet" in mail["body"]
+    assert "2026-10-31" in mail["body"]
+    assert _mails(REMINDER_SUBJECT) == []
