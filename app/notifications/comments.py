@@ -2,6 +2,8 @@
 also goes to the people who commented on the same assessment before (a reply), as long as they
 may still see it. The author is never mailed, and the mail carries a link, not the comment."""
 
+from functools import partial
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from sqlalchemy import select
@@ -10,7 +12,7 @@ from app.extensions import db
 from app.models import Assessment, Comment, User
 from app.notifications.recipients import can_still_view, company_owners
 from app.web.links import external_url
-from app.web.mail import in_language_of, quoted, send_mail_in_background
+from app.web.mail import mail_each_in_their_language, quoted
 
 SUBJECT = lazy_gettext("【DX推進指標 自己診断】診断にコメントが投稿されました")
 
@@ -43,14 +45,12 @@ def notify_comment(assessment: Assessment, comment: Comment, author: User) -> in
     """Mail everyone concerned, each in their own language; returns how many mails were handed
     over."""
     people = recipients(assessment, comment, author)
-    for person in people:
-        with in_language_of(person):
-            send_mail_in_background(
-                person.email,
-                SUBJECT,
-                _body(assessment, author),
-                {"purpose": "comment_notification", "comment_id": comment.id, "user_id": person.id},
-            )
+    mail_each_in_their_language(
+        people,
+        SUBJECT,
+        partial(_body, assessment, author),
+        {"purpose": "comment_notification", "comment_id": comment.id},
+    )
     return len(people)
 
 

@@ -5,6 +5,7 @@ timer; each assessment is reminded once per deadline, even if the timer missed d
 
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -17,7 +18,7 @@ from app.extensions import db
 from app.models import Assessment
 from app.notifications.recipients import company_owners
 from app.web.links import external_url
-from app.web.mail import in_language_of, quoted, send_mail_in_background
+from app.web.mail import mail_each_in_their_language, quoted
 
 SUBJECT = lazy_gettext("【DX推進指標 自己診断】提出期限が近づいています（回答中の診断があります）")
 
@@ -82,18 +83,12 @@ def remind_drafts(today: date, dry_run: bool = False) -> ReminderRun:
         run.mails += len(owners)
         if dry_run:
             continue
-        for owner in owners:
-            with in_language_of(owner):
-                send_mail_in_background(
-                    owner.email,
-                    SUBJECT,
-                    _body(assessment, deadline),
-                    {
-                        "purpose": "draft_reminder",
-                        "assessment_id": assessment.id,
-                        "user_id": owner.id,
-                    },
-                )
+        mail_each_in_their_language(
+            owners,
+            SUBJECT,
+            partial(_body, assessment, deadline),
+            {"purpose": "draft_reminder", "assessment_id": assessment.id},
+        )
         assessment.draft_reminder_sent_for = deadline
         db.session.commit()  # one assessment at a time: a crash never mails twice
     return run

@@ -47,6 +47,17 @@ def in_language_of(user):
     return force_locale(getattr(user, "preferred_locale", None) or "ja")
 
 
+def mail_each_in_their_language(users, subject, write_body, details: dict) -> None:
+    """One background mail per user, subject and body written in that user's language
+    (``write_body()`` is called inside it); ``details`` plus the user's id go to the audit
+    log if sending fails."""
+    for user in users:
+        with in_language_of(user):
+            send_mail_in_background(
+                user.email, subject, write_body(), {**details, "user_id": user.id}
+            )
+
+
 def send_mail(to: str, subject: str, body: str) -> None:
     subject, body = str(subject), str(body)  # a lazy translation becomes text here
     if any(c in (to + subject) for c in "\r\n\0"):
