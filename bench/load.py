@@ -105,9 +105,31 @@ class Server:
             sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
         return sizes
 
+    def worker_memory_mb(self) -> list[dict]:
+        """Each worker's RSS, PSS (shared pages split between the processes that map them) and
+        USS (pages only this worker has: what stopping it would free), from smaps_rollup."""
+        children = subprocess.run(  # noqa: S603
+            ["pgrep", "-P", str(self.process.pid)],  # noqa: S607
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        return [smaps_rollup_mb(int(pid)) for pid in children]
+
     def stop(self):
         os.killpg(self.process.pid, 15)
         self.process.wait(timeout=30)
+
+
+def smaps_rollup_mb(pid: int) -> dict:
+    fields = dict(
+        re.findall(r"^(\w+):\s+(\d+) kB", Path(f"/proc/{pid}/smaps_rollup").read_text(), re.M)
+    )
+    kb = {k: int(v) for k, v in fields.items()}
+    return {
+        "rss": kb["Rss"] / 1024,
+        "pss": kb["Pss"] / 1024,
+        "uss": (kb["Private_Clean"] + kb["Private_Dirty"]) / 1024,
+    }
 
 
 def login_cookie(base, email, password, warm_path) -> str:
