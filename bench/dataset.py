@@ -144,3 +144,33 @@ def extra_drafts(n: int) -> list[int]:
             services.save_step(assessment, step, values, 0, user)
         ids.append(assessment.id)
     return ids
+
+
+def journey_users(n: int) -> list[dict]:
+    """n users, each the owner of a company of their own with a FY2026 draft whose profile is
+    confirmed and no answer saved: one per simulated user of bench/openloop.py, who saves
+    every step and submits. Returns [{"email", "assessment", "company"}] (password PASSWORD)."""
+    from app.assessments import services
+    from app.auth.users import create_user
+    from app.extensions import db
+    from app.models import Company, Membership
+
+    users = []
+    for k in range(n):
+        user = create_user(f"journey{k}@example.jp", PASSWORD)
+        company = Company(
+            name=f"利用者{k}株式会社",
+            prefecture_code="13",
+            jsic_division="E",
+            sme_sector="manufacturing_and_other",
+            is_sole_proprietor=True,
+        )
+        db.session.add(company)
+        db.session.add(Membership(company=company, user_id=user.id, role="owner"))
+        db.session.commit()
+        assessment = services.start_assessment(
+            company, 2026, user, prefill=False, index_version="2019-07"
+        )
+        services.confirm_profile(assessment)
+        users.append({"email": user.email, "assessment": assessment.id, "company": company.id})
+    return users

@@ -105,9 +105,31 @@ class Server:
             sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
         return sizes
 
+    def worker_memory_mb(self) -> list[dict]:
+        """Each worker's RSS, PSS (shared pages split between the processes that map them) and
+        USS (pages only this worker has: what stopping it would free), from smaps_rollup."""
+        children = subprocess.run(  # noqa: S603
+            ["pgrep", "-P", str(self.process.pid)],  # noqa: S607
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        return [smaps_rollup_mb(int(pid)) for pid in children]
+
     def stop(self):
         os.killpg(self.process.pid, 15)
         self.process.wait(timeout=30)
+
+
+def smaps_rollup_mb(pid: int) -> dict:
+    fields = dict(
+        re.findall(r"^(\w+):\s+(\d+) kB", Path(f"/proc/{pid}/smaps_rollup").read_text(), re.M)
+    )
+    kb = {k: int(v) for k, v in fields.items()}
+    return {
+        "rss": kb["Rss"] / 1024,
+        "pss": kb["Pss"] / 1024,
+        "uss": (kb["Private_Clean"] + kb["Private_Dirty"]) / 1024,
+    }
 
 
 def login_cookie(base, email, password, warm_path) -> str:
@@ -280,6 +302,7 @@ def main(argv=None):
             server.stop()
     load_after = uptime()
     report(results, memory, load_before, load_after, url, args)
+    print(f"server logs: {log_problems(workdir)}")
     if args.json:
         args.json.write_text(
             json.dumps({"rounds": results, "memory_mb": memory, "load": [load_before, load_after]})
@@ -290,6 +313,23 @@ def main(argv=None):
 def med(rows, key):
     values = [r[key] for r in rows if r.get(key) is not None]
     return statistics.median(values) if values else None
+
+
+def fmt(value, places=2) -> str:
+    return "—" if value is None else f"{value:.{places}f}"
+
+
+def log_problems(workdir: Path) -> dict:
+    """5xx answers in the access logs and "database is locked" anywhere in the server logs."""
+    server_errors = locked = 0
+    for log in workdir.rglob("*.log"):
+        text = log.read_text(errors="replace")
+        locked += text.count("database is locked")
+        if log.name.startswith("access-"):
+            server_errors += sum(
+                1 for line in text.splitlines() if line.split()[1:2] and line.split()[1] >= "500"
+            )
+    return {"5xx": server_errors, "database is locked": locked}
 
 
 def report(results, memory, load_before, load_after, url, args):
@@ -317,14 +357,19 @@ def report(results, memory, load_before, load_after, url, args):
     print("|---|---|---|---|---|")
     for name, rows in saves:
         print(
-            f"| {name} | {med(rows, 'posts_ok_per_s'):.1f} | {med(rows, 'post_median_ms'):.2f} | "
-            f"{med(rows, 'post_p95_ms'):.2f} | {sum(r['post_failures'] for r in rows)} |"
+            f"| {name} | {fmt(med(rows, 'posts_ok_per_s'), 1)} | "
+            f"{fmt(med(rows, 'post_median_ms'))} | {fmt(med(rows, 'post_p95_ms'))} | "
+            f"{sum(r.get('post_failures', 0) for r in rows)} |"
         )
-    print(
-        f"\nstep save vs bare save: {med(step, 'posts_ok_per_s') / med(bare, 'posts_ok_per_s'):.2f}"
-        f" × POSTs/s; {med(bare, 'post_median_ms') / med(step, 'post_median_ms'):.2f} × by "
-        "median worker time per POST (bare / step; >= 1.0 is the goal)"
-    )
+    if med(step, "posts_ok_per_s") and med(bare, "post_median_ms") and med(step, "post_median_ms"):
+        print(
+            f"\nstep save vs bare save: "
+            f"{med(step, 'posts_ok_per_s') / med(bare, 'posts_ok_per_s'):.2f} × POSTs/s; "
+            f"{med(bare, 'post_median_ms') / med(step, 'post_median_ms'):.2f} × by "
+            "median worker time per POST (bare / step; >= 1.0 is the goal)"
+        )
+    else:
+        print("\nstep save: no POST answered within the run (too short for the connections?)")
     if "step save (9 items) [before]" in results:
         old = results["step save (9 items) [before]"]
         print(

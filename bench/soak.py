@@ -4,8 +4,9 @@
 
 `gunicorn -w 2 -k sync` (as bench/load.py) with the bench data set; wrk (-c 4) runs each
 company page in turn for --chunk seconds; after every chunk the two workers' resident memory is
-printed. Growth is judged from the first sample after the warm-up chunk to the last
-(goal: < 10 %). Errors (non-2xx/3xx, socket errors) are summed.
+printed (RSS, and PSS/USS from /proc/PID/smaps_rollup). Growth is judged from the first sample
+after the warm-up chunk to the last (goal: < 10 %). Errors (non-2xx/3xx, socket errors) are
+summed. --gunicorn-args adds options (e.g. "--preload" for deploy/gunicorn.conf.py's forking).
 """
 
 import argparse
@@ -21,12 +22,13 @@ def main(argv=None):
     parser.add_argument("--minutes", type=float, default=30)
     parser.add_argument("--chunk", type=int, default=30)
     parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--gunicorn-args", default="")
     args = parser.parse_args(argv)
     workdir, url, env = server_environment("dx-soak-", args.database_url)
     from bench.dataset import EMAIL, PASSWORD, create_bench_app
 
     _, ids = create_bench_app(url)
-    server = Server("wsgi:app", env, workdir, ROOT)
+    server = Server("wsgi:app", env, workdir, ROOT, args.gunicorn_args.split())
     company, draft, submitted = ids["company"], ids["draft"], ids["submitted"]
     pages = [
         f"/assessments/{draft}/steps/{STEP}",
@@ -38,9 +40,12 @@ def main(argv=None):
         f"/kpis/{ids['indicator']}",
     ]
     cookie = login_cookie(server.base, EMAIL, PASSWORD, pages[0])
-    print(f"database: {url.split(':')[0]}  {args.minutes} min, wrk -c{args.connections}")
+    print(
+        f"database: {url.split(':')[0]}  {args.minutes} min, wrk -c{args.connections} "
+        f"{args.gunicorn_args}"
+    )
     print(f"load before: {uptime()}", flush=True)
-    samples, requests, errors, k = [], 0, 0, 0
+    samples, uss, requests, errors, k = [], [], 0, 0, 0
     deadline = time.monotonic() + args.minutes * 60
     try:
         while time.monotonic() < deadline:
@@ -51,11 +56,13 @@ def main(argv=None):
             errors += row["non_2xx_3xx"]
             if row["socket_errors"]:
                 print("  socket errors:", row["socket_errors"])
-            rss = server.worker_rss_mb()
-            samples.append(max(rss))
+            memory = server.worker_memory_mb()
+            samples.append(max(m["rss"] for m in memory))
+            uss.append(max(m["uss"] for m in memory))
             print(
-                f"{time.strftime('%H:%M:%S')} {path:40} {row['rps']:6.1f} req/s  "
-                f"workers {', '.join(f'{r:.0f}' for r in rss)} MB  ~{requests} requests",
+                f"{time.strftime('%H:%M:%S')} {path:40} {row['rps']:6.1f} req/s  workers "
+                + ", ".join(f"{m['rss']:.0f}/{m['pss']:.0f}/{m['uss']:.0f}" for m in memory)
+                + f" MB (RSS/PSS/USS)  ~{requests} requests",
                 flush=True,
             )
     finally:
@@ -65,7 +72,8 @@ def main(argv=None):
     print(
         f"requests ~{requests}, errors {errors}; worker RSS after warm-up {first:.0f} MB, "
         f"at the end {last:.0f} MB, peak {max(samples):.0f} MB: growth "
-        f"{(last - first) / first * 100:+.1f} % (goal < 10 %)"
+        f"{(last - first) / first * 100:+.1f} % (goal < 10 %); USS after warm-up "
+        f"{uss[min(1, len(uss) - 1)]:.0f} MB, at the end {uss[-1]:.0f} MB"
     )
     return 0
 

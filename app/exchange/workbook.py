@@ -28,11 +28,9 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import cache
 
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from app.web.cell_safety import formula_like
 
@@ -189,9 +187,18 @@ class ExportData:
     kpis: list[KpiRow]
 
 
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-WRAP = Alignment(wrap_text=True, vertical="top")
+# openpyxl is imported where a workbook is built or read, not with the app: it and Pillow are
+# ~7 MB of every worker's memory, and few requests export or import (bench/README.md, third round).
+@cache
+def _styles():
+    """(header font, header fill, wrapped cell alignment)."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    return (
+        Font(bold=True),
+        PatternFill("solid", fgColor="DDEBF7"),
+        Alignment(wrap_text=True, vertical="top"),
+    )
 
 
 def _put(ws, row: int, column: int, value) -> None:
@@ -208,13 +215,17 @@ def _put(ws, row: int, column: int, value) -> None:
 
 
 def _header(ws, row: int, names) -> None:
+    font, fill, _wrap = _styles()
     for col, name in enumerate(names, 1):
         _put(ws, row, col, name)
-        ws.cell(row=row, column=col).font = HEADER_FONT
-        ws.cell(row=row, column=col).fill = HEADER_FILL
+        ws.cell(row=row, column=col).font = font
+        ws.cell(row=row, column=col).fill = fill
 
 
 def build_workbook(data: ExportData) -> bytes:
+    from openpyxl import Workbook
+
+    header_font, _fill, wrap = _styles()
     wb = Workbook()
     items = wb.active
     items.title = SHEET_ITEMS
@@ -233,7 +244,7 @@ def build_workbook(data: ExportData) -> bytes:
         )
         for c, value in enumerate(values, 1):
             _put(items, r, c, value)
-            items.cell(row=r, column=c).alignment = WRAP
+            items.cell(row=r, column=c).alignment = wrap
     for letter, width in zip("ABCDEFGHI", (10, 22, 22, 28, 60, 8, 12, 50, 50), strict=True):
         items.column_dimensions[letter].width = width
     items.freeze_panes = "B2"
@@ -282,7 +293,7 @@ def build_workbook(data: ExportData) -> bytes:
         r += 1
     r += 1
     _put(profile, r, 1, "スコア")
-    profile.cell(row=r, column=1).font = HEADER_FONT
+    profile.cell(row=r, column=1).font = header_font
     r += 1
     if data.scores:
         _header(profile, r, data.score_columns)
@@ -401,6 +412,8 @@ def _formula_problems(ws) -> list[Problem]:
 
 
 def _merged_problems(ws) -> list[Problem]:
+    from openpyxl.utils import get_column_letter
+
     return [
         Problem(
             _("結合されたセル（%(coord)s）があります。結合を解除してください。", coord=rng.coord),
@@ -492,6 +505,8 @@ def read_answers(
 ) -> ImportedWorkbook:
     """Every check of README's list; raises WorkbookRejected with all problems found."""
     check_container(data, filename)
+    from openpyxl import load_workbook
+
     try:
         wb = load_workbook(io.BytesIO(data), read_only=False, data_only=False, keep_vba=False)
     except Exception:  # openpyxl raises many kinds on a broken file; none may escape as a 500

@@ -20,9 +20,6 @@ from decimal import Decimal
 from typing import IO
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from app.reports.services import ScopeReport, report_heading, report_tables
 from app.web.cell_safety import safe_cell as neutralise
@@ -69,10 +66,9 @@ def _sheet_title(heading: str, used: set[str]) -> str:
     return name
 
 
-BOLD = Font(bold=True)
-
-
 def _cell(sheet, value, font=None):
+    from openpyxl.cell import WriteOnlyCell
+
     value = neutralise(value)
     cell = WriteOnlyCell(sheet, value=float(value) if isinstance(value, Decimal) else value)
     if isinstance(value, Decimal):
@@ -84,6 +80,12 @@ def _cell(sheet, value, font=None):
 
 
 def write_report_xlsx(report: ScopeReport, target: IO[bytes]) -> None:
+    # Imported here, not with the app: openpyxl (and Pillow) are ~7 MB of every worker's
+    # memory, and few requests export (bench/README.md, third round).
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    bold = Font(bold=True)
     book = Workbook(write_only=True)
     used: set[str] = set()
     first = book.create_sheet(_sheet_title(_("概要"), used))
@@ -91,8 +93,8 @@ def write_report_xlsx(report: ScopeReport, target: IO[bytes]) -> None:
         first.append([_cell(first, value) for value in line])
     for table in report_tables(report):
         sheet = book.create_sheet(_sheet_title(table.heading, used))
-        sheet.append([_cell(sheet, table.title, BOLD)])
-        sheet.append([_cell(sheet, column, BOLD) for column in table.columns])
+        sheet.append([_cell(sheet, table.title, bold)])
+        sheet.append([_cell(sheet, column, bold) for column in table.columns])
         for row in table.rows:
             sheet.append([_cell(sheet, value) for value in row])
     book.save(target)
