@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 from app.extensions import db
 from app.models import ReleaseCell, ReportRelease
 from app.reports import cells as C
+from app.reports import kpi_figures
 from app.reports.disclosure import MIN_COMPANIES
 from app.reports.panel import panel_key, panel_rows
 from app.web.numbers import percent_value
@@ -402,6 +403,16 @@ def report_tables(report: ScopeReport) -> tuple[ReportTable, ...]:
             ),
         )
     )
+    kpis = kpi_figures.table_rows(report, SUPPRESSED_TEXT, CARRIED_TEXT)
+    if kpis is not None:
+        tables.append(
+            ReportTable(
+                "kpis",
+                _("定量指標"),
+                _("選ばれた定量指標と進み具合（企業数、%(label)s）", label=focus.label),
+                *kpis,
+            )
+        )
     try:
         ipa = reference.ipa_national_average(report.release.fiscal_year)
     except KeyError:
