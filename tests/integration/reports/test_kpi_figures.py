@@ -114,6 +114,16 @@ def test_indicator_figures_are_the_hand_computed_ones_on_page_csv_and_xlsx(
         assert rows[LABEL[E3]] == [SUPPRESSED_TEXT]  # archived only: nobody
     national = page_tables(bureau_client("national").get("reports.index"))
     assert _rows(national[NATIONAL_TITLE])[LABEL[E1]] == HAND_E1
+    # the chart: one bar per published row, a text alternative each, segments by count
+    page = bureau_client().get("reports.index")
+    section = page.select_one("table[data-table=kpis]").find_parent("section")
+    bars = section.select("figure svg g")
+    assert [" ".join(b.title.get_text().split()) for b in bars] == [
+        f"{LABEL[E1]}: 5社（達成 1、順調 2、遅れ 1、実績未入力 1、データなし 0）",
+        f"{LABEL['own']}: 5社（達成 0、順調 0、遅れ 1、実績未入力 0、データなし 4）",
+    ]
+    widths = [[float(r["width"]) for r in b.select("rect")] for b in bars]
+    assert widths == [[60.0, 120.0, 60.0, 60.0], [60.0, 240.0]]
 
 
 def test_xlsx_sheet_has_the_page_title_and_neutralised_text(
