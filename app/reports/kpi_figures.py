@@ -245,13 +245,15 @@ def build(ctx: BuildContext, k: int = MIN_COMPANIES, today=None) -> list[dict]:
     others = _other_periods(ctx)
     forced = {key for key in C.all_cells() if key not in ctx.publish}
     rows = []
+    chosen = {x for mine in choices.values() for x in mine}
     for example in examples(ctx.index):
-        sub = example_members(ctx.cell_members, choices, example)
-        members = dict(ctx.cell_members) | sub
-        for key in C.all_cells():
-            members.setdefault(key, {})
-        earlier = _earlier_for(example, ctx, same, others)
-        decided = publishable(members, example_lines(example), earlier, k, forced)
+        if example in chosen:
+            sub = example_members(ctx.cell_members, choices, example)
+            members = dict(ctx.cell_members) | sub
+            earlier = _earlier_for(example, ctx, same, others)
+            decided = publishable(members, example_lines(example), earlier, k, forced)
+        else:  # nobody chose it: every cell is empty, so none is published afresh
+            decided = frozenset()
         for key in C.all_cells():
             kk = kpi_key(example, key)
             fresh = (key in decided or key not in ctx.publish) and kk in decided
@@ -259,8 +261,10 @@ def build(ctx: BuildContext, k: int = MIN_COMPANIES, today=None) -> list[dict]:
                 status_, source, figures = "published", None, figures_of(sub[kk])
             elif kk in ctx.latest:
                 status_, (source, figures) = "carried", ctx.latest[kk]
-            else:
+            elif key in ctx.publish or key in ctx.latest:
                 status_, source, figures = "suppressed", None, None
+            else:  # neither is shown: no page reads it (a missing cell reads as suppressed)
+                continue
             rows.append(
                 {
                     "release_id": ctx.release.id,
