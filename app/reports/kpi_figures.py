@@ -29,7 +29,6 @@ from functools import lru_cache
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from sqlalchemy import and_, insert, select
-from sqlalchemy.orm import aliased
 
 from app.companies.fiscal import fiscal_year_of, today_jst
 from app.extensions import db
@@ -295,23 +294,16 @@ def recompute(ctx: BuildContext, release_id: int) -> dict[str, tuple[bool, dict]
 # -- the table (page, CSV, xlsx) -----------------------------------------------------------------
 
 
-def focus_cells(release_id: int, focus_key: str, index) -> dict[str, tuple]:
-    """Kpi cell key -> (status, figures, date of the release a carried figure comes from)."""
-    keys = [kpi_key(x, focus_key) for x in examples(index)]
-    source = aliased(ReportRelease)
-    query = (
-        select(ReleaseCell.cell_key, ReleaseCell.status, ReleaseCell.figures, source.released_at)
-        .outerjoin(source, source.id == ReleaseCell.source_release_id)
-        .where(ReleaseCell.release_id == release_id, ReleaseCell.cell_key.in_(keys))
-    )
-    return {key: (st, figures, date) for key, st, figures, date in db.session.execute(query)}
+def focus_keys(index, focus_key: str) -> list[str]:
+    """The indicator cells a report of ``focus_key`` reads (with its other cells, one query)."""
+    return [kpi_key(x, focus_key) for x in examples(index)]
 
 
 def table_rows(report, suppressed_text, carried_text) -> tuple[tuple, tuple[tuple, ...]] | None:
     """(columns, rows) of the indicator table of the report's focus cell; None when the release
     has no indicator cells (made before this table existed)."""
     index = report.index
-    cells = focus_cells(report.release.id, report.focus.key, index)
+    cells = report.kpis
     if not cells:
         return None
     columns = (

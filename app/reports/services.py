@@ -89,6 +89,7 @@ class ScopeReport:
     previous: CellView | None  # same cell in the latest release of the previous fiscal year
     panel: CellView | None = None  # the focus cell's panel (app/reports/panel.py)
     previous_year_released: bool = False  # a release of the previous fiscal year exists
+    kpis: dict | None = None  # the focus cell's indicator cells (app/reports/kpi_figures.py)
 
     @property
     def index(self):
@@ -190,7 +191,9 @@ def requested_report(bureau_code: str | None, args) -> tuple[ScopeReport | None,
         if chosen is None
         else (chosen[2], C.filtered_cell(scope, chosen[0], chosen[1])[1])
     )
-    keys = {focus_key, panel_key(focus_key)} | {key for t in tables for key, _label in t.rows}
+    kpi_keys = kpi_figures.focus_keys(load_index(release.index_version), focus_key)
+    keys = {focus_key, panel_key(focus_key), *kpi_keys}
+    keys |= {key for t in tables for key, _label in t.rows}
     cells = _cells(release.id, keys)
     previous_release = next(
         (
@@ -217,6 +220,7 @@ def requested_report(bureau_code: str | None, args) -> tuple[ScopeReport | None,
             previous=previous,
             panel=_view(cells, panel_key(focus_key), focus_label),
             previous_year_released=any(r.fiscal_year == release.fiscal_year - 1 for r in releases),
+            kpis={key: cells[key] for key in kpi_keys if key in cells},
         ),
         notices,
     )
