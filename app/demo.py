@@ -106,6 +106,7 @@ def _seed_peers(owner, this_year: int) -> None:
         if earlier:
             _submit_assessment(peer, owner, this_year - 2, n % 2, shift=n)
         _submit_assessment(peer, owner, this_year - 1, 1 + n % 2, shift=n)
+        _seed_peer_indicators(peer, owner, n, first_year=this_year - 2)
 
 
 def _submit_assessment(company, owner, year: int, lift: int, shift: int = 0) -> None:
@@ -163,3 +164,47 @@ def _seed_indicators(company, owner, first_year: int) -> None:
         kpi_services.save_values(
             indicator, {first_year + 1: parse_value(actual, kind, scale)}, owner
         )
+
+
+# Peers' indicators for the bureau report's indicator table (ids as in DEMO_PEERS, 1-based):
+# Tokyo's chose QI-02 like the demo company and have an own one too, Kanagawa's only an own
+# one; (which of DEMO_INDICATORS, actual of the year after the baseline or None: not entered),
+# so the statuses differ.
+PEER_INDICATORS = {
+    **{
+        n: ((0, qi02), (1, own))
+        for n, qi02, own in (
+            (1, "8", "50"),
+            (2, "10", "20"),
+            (3, "15", "80"),
+            (4, "5", None),
+            (5, None, "40"),
+        )
+    },
+    **{n: ((1, own),) for n, own in enumerate(("45", "40", "30", None, None), start=6)},
+}
+
+
+def _seed_peer_indicators(peer, owner, n: int, first_year: int) -> None:
+    for which, actual in PEER_INDICATORS.get(n, ()):
+        example, name, definition, kind, unit, scale, base, target, _ = DEMO_INDICATORS[which]
+        indicator = kpi_services.create_indicator(
+            peer,
+            IndicatorInput(
+                name=name,
+                definition=definition,
+                value_type=kind,
+                unit=unit,
+                scale=scale,
+                direction="higher",
+                baseline_year=first_year,
+                baseline_value=parse_value(base, kind, scale),
+                target_year=first_year + 3,
+                target_value=parse_value(target, kind, scale),
+                example_id=example,
+            ),
+            owner,
+        )
+        if actual is not None:
+            values = {first_year + 1: parse_value(actual, kind, scale)}
+            kpi_services.save_values(indicator, values, owner)

@@ -14,6 +14,7 @@ from app.models.kpi import Indicator, IndicatorValue, TargetRevision
 from app.models.password_reset import PasswordResetToken
 from app.models.report_release import (
     ReleaseCell,
+    ReleaseKpiMember,
     ReleaseMember,
     ReleasePanelMember,
     ReportRelease,
@@ -47,6 +48,7 @@ __all__ = [
     "RecoveryCode",
     "ReleaseCell",
     "ReleaseMember",
+    "ReleaseKpiMember",
     "ReleasePanelMember",
     "ReportRelease",
     "ReviewComment",

@@ -74,3 +74,19 @@ class ReleasePanelMember(db.Model):
     previous_assessment_id: Mapped[int]
     previous_submission: Mapped[int]  # the previous year's version counter at release time
     previous_index_version: Mapped[str] = mapped_column(String(32))
+
+
+class ReleaseKpiMember(db.Model):
+    """A release's quantitative indicators (app/reports/kpi_figures.py): for a counted company,
+    each example indicator it had chosen at release time ('own' for its own indicators) and its
+    status then. Kept so a published figure never follows a later change, and to compare the
+    next release's indicator cells with this one's. Never shown."""
+
+    __tablename__ = "report_release_kpi_members"
+
+    release_id: Mapped[int] = mapped_column(
+        ForeignKey("report_releases.id", ondelete="CASCADE"), primary_key=True
+    )
+    company_id: Mapped[int] = mapped_column(primary_key=True)
+    example: Mapped[str] = mapped_column(String(16), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))

@@ -4,10 +4,14 @@ the same period (their members and published cells) for the builders' own disclo
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from app.models import ReportRelease
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import ReleaseMember, ReportRelease
 from app.reports import cells as C
 from app.reports.disclosure import Earlier
 
@@ -22,3 +26,24 @@ class BuildContext:
     earlier_ids: Sequence[int]  # their ids, in the same order
     latest: Mapping[str, tuple[int, dict]]  # cell key -> (release id, figures) last published
     index: object  # questionnaires.Index of the release's version
+
+
+def stored_cell_members(release_ids) -> dict[int, dict[str, dict[int, tuple]]]:
+    """Release -> main cell -> company -> submission, from the stored release members (for a
+    builder comparing with releases outside ``earlier``, and for the release check)."""
+    result: dict[int, dict[str, dict[int, tuple]]] = defaultdict(lambda: defaultdict(dict))
+    for row in db.session.scalars(
+        select(ReleaseMember).where(ReleaseMember.release_id.in_(list(release_ids)))
+    ):
+        member = C.Member(
+            row.company_id,
+            (row.assessment_id, row.submission),
+            row.bureau_code,
+            row.prefecture_code,
+            row.jsic_division,
+            row.size_class,
+            row.cohort,
+        )
+        for key in C.cells_of(member):
+            result[row.release_id][key][row.company_id] = member.submission
+    return result

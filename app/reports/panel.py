@@ -37,7 +37,7 @@ from app.models import (
     ReportRelease,
 )
 from app.reports import cells as C
-from app.reports.build_context import BuildContext
+from app.reports.build_context import BuildContext, stored_cell_members
 from app.reports.disclosure import MIN_COMPANIES, Earlier, Line, difference, publishable
 from app.reports.stats import Summary
 
@@ -368,3 +368,30 @@ def panel_rows(figures: dict, index) -> list[PanelRow]:
     rows += [PanelRow(f.name, figures["parts"].get(f"f:{f.id}")) for f in index.frameworks]
     rows += [PanelRow(g.title, figures["parts"].get(f"g:{g.id}")) for g in index.groups]
     return rows
+
+
+def recompute(ctx: BuildContext, release_id: int) -> dict[str, tuple[bool, dict | None]]:
+    """For the release check: every panel cell of the stored release -> (its members then and
+    in the live recomputation ``ctx`` are the same, the live figures when they are)."""
+    then_main = stored_cell_members([release_id]).get(release_id, {})
+    then = _panel_members(then_main, _stored_pairs([release_id]).get(release_id, {}))
+    pairs = {
+        cid: (aid, version, iv)
+        for cid, aid, version, iv in db.session.execute(
+            select(
+                ReleasePanelMember.company_id,
+                ReleasePanelMember.previous_assessment_id,
+                ReleasePanelMember.previous_submission,
+                ReleasePanelMember.previous_index_version,
+            ).where(ReleasePanelMember.release_id == ctx.release.id)
+        )
+    }
+    now = _panel_members(ctx.cell_members, pairs)
+    means = _company_means(ctx.release.id, pairs, ctx.index) if pairs else {}
+    result = {}
+    for key in C.all_cells():
+        pk = panel_key(key)
+        same = dict(then[pk]) == now[pk]
+        figures = _cell_figures(now[pk], means, pairs, ctx.index) if same and now[pk] else None
+        result[pk] = (same, figures)
+    return result

@@ -21,7 +21,7 @@ from app.models import Answer, Assessment, Company, ReleaseCell, ReleaseMember, 
 from app.reports import benchmarks
 from app.reports import cells as C
 from app.reports.build_context import BuildContext
-from app.reports.builders import extra_cells
+from app.reports.builders import extra_cells, recomputed
 from app.reports.disclosure import Earlier, publishable
 from app.reports.leading import leading_test
 from app.reports.stats import Summary, share
@@ -290,6 +290,7 @@ class _Computed:
     latest: dict
     figures: dict[str, dict]
     extra_rows: list[dict]
+    context: BuildContext | None = None
 
 
 def _compute(fiscal_year: int, index_version: str, user, publish_all: bool = False) -> _Computed:
@@ -348,7 +349,7 @@ def _compute(fiscal_year: int, index_version: str, user, publish_all: bool = Fal
         latest,
         index,
     )
-    return _Computed(release, companies, publish, latest, figures, extra_cells(context))
+    return _Computed(release, companies, publish, latest, figures, extra_cells(context), context)
 
 
 def create_release(fiscal_year: int, index_version: str, user=None) -> ReportRelease:
@@ -401,8 +402,18 @@ def check_release(release_id: int) -> tuple[int, int, list[str]]:
     try:
         live = _compute(release.fiscal_year, release.index_version, None, publish_all=True)
         now = _cell_members([c.member for c in live.companies])
+        extra = recomputed(live.context, release_id)  # panel and indicator cells
         compared, changed, differences = 0, 0, []
         for key, figures in stored.items():
+            if key in extra:
+                same, live_figures = extra[key]
+                changed, compared = changed + (not same), compared + same
+                if same and not _same(figures, live_figures):
+                    differences.append(key)
+                continue
+            if key not in live.figures and dict(then.get(key, {})) == now.get(key, {}):
+                differences.append(key)  # a stored cell the recomputation does not know
+                continue
             if dict(then.get(key, {})) != now.get(key, {}):
                 changed += 1
                 continue

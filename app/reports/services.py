@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 from app.extensions import db
 from app.models import ReleaseCell, ReportRelease
 from app.reports import cells as C
+from app.reports import kpi_figures
 from app.reports.disclosure import MIN_COMPANIES
 from app.reports.panel import panel_key, panel_rows
 from app.web.numbers import percent_value
@@ -88,6 +89,7 @@ class ScopeReport:
     previous: CellView | None  # same cell in the latest release of the previous fiscal year
     panel: CellView | None = None  # the focus cell's panel (app/reports/panel.py)
     previous_year_released: bool = False  # a release of the previous fiscal year exists
+    kpis: dict | None = None  # the focus cell's indicator cells (app/reports/kpi_figures.py)
 
     @property
     def index(self):
@@ -189,7 +191,9 @@ def requested_report(bureau_code: str | None, args) -> tuple[ScopeReport | None,
         if chosen is None
         else (chosen[2], C.filtered_cell(scope, chosen[0], chosen[1])[1])
     )
-    keys = {focus_key, panel_key(focus_key)} | {key for t in tables for key, _label in t.rows}
+    kpi_keys = kpi_figures.focus_keys(load_index(release.index_version), focus_key)
+    keys = {focus_key, panel_key(focus_key), *kpi_keys}
+    keys |= {key for t in tables for key, _label in t.rows}
     cells = _cells(release.id, keys)
     previous_release = next(
         (
@@ -216,6 +220,7 @@ def requested_report(bureau_code: str | None, args) -> tuple[ScopeReport | None,
             previous=previous,
             panel=_view(cells, panel_key(focus_key), focus_label),
             previous_year_released=any(r.fiscal_year == release.fiscal_year - 1 for r in releases),
+            kpis={key: cells[key] for key in kpi_keys if key in cells},
         ),
         notices,
     )
@@ -402,6 +407,16 @@ def report_tables(report: ScopeReport) -> tuple[ReportTable, ...]:
             ),
         )
     )
+    kpis = kpi_figures.table_rows(report, SUPPRESSED_TEXT, CARRIED_TEXT)
+    if kpis is not None:
+        tables.append(
+            ReportTable(
+                "kpis",
+                _("定量指標"),
+                _("選ばれた定量指標と進み具合（企業数、%(label)s）", label=focus.label),
+                *kpis,
+            )
+        )
     try:
         ipa = reference.ipa_national_average(report.release.fiscal_year)
     except KeyError:

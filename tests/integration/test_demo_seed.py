@@ -82,15 +82,26 @@ def test_seed_demo_creates_every_account_with_its_access(seed, db):
         .order_by(Assessment.fiscal_year)
     ).all()
     assert years == [(this_year - 2, "submitted"), (this_year - 1, "submitted")]
-    indicators = db.session.scalars(db.select(Indicator).order_by(Indicator.id)).all()
+    indicators = db.session.scalars(
+        db.select(Indicator).where(Indicator.company_id == company.id).order_by(Indicator.id)
+    ).all()
     assert [(i.example_id, i.value_type, i.baseline_year) for i in indicators] == [
         ("QI-02", "people", this_year - 2),
         (None, "percent", this_year - 2),
         ("QI-05", "ordered", this_year - 2),
     ]
     # One actual each, for the year after the baseline; this year's is left for the user.
-    values = db.session.scalars(db.select(IndicatorValue.fiscal_year)).all()
+    values = db.session.scalars(
+        db.select(IndicatorValue.fiscal_year).where(
+            IndicatorValue.indicator_id.in_([i.id for i in indicators])
+        )
+    ).all()
     assert values == [this_year - 1] * 3
+    # made-up peers' indicators (the bureau report's indicator table)
+    peers = db.session.scalars(
+        db.select(Indicator.example_id).where(Indicator.company_id != company.id)
+    ).all()
+    assert sorted(peers, key=str) == sorted(["QI-02"] * 5 + [None] * 10, key=str)
 
 
 @pytest.mark.parametrize(("email", "role", "_name"), DEMO_ACCOUNTS)
