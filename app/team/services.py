@@ -101,6 +101,25 @@ def round_views(team: TeamRound, submitted_only: bool = False) -> list:
     return rows
 
 
+def submitted_people(team: TeamRound | None) -> tuple[tuple, ...]:
+    """(participant id, perspective, name, submitted at) of the round's submitted participants.
+
+    A submitted view can no longer change (save_view refuses it), so this tuple identifies
+    everything the round's figures are drawn from: the figures' cache key (app/team/cache.py)."""
+    if team is None:
+        return ()
+    rows = db.session.execute(
+        select(_p.id, _p.perspective, _u.display_name, _u.email, _p.submitted_at)
+        .select_from(_P.join(_U, _U.c.id == _p.user_id))
+        .where(_p.round_id == team.id, _p.submitted_at.is_not(None))
+        .order_by(_p.id)
+    ).all()
+    return tuple(
+        (r.id, r.perspective, r.display_name or r.email, r.submitted_at.isoformat())
+        for r in rows
+    )
+
+
 @dataclass(frozen=True)
 class ParticipantRow:
     participant: TeamParticipant
