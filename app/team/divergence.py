@@ -70,7 +70,7 @@ class ItemRow:
     cells: Markup  # the heat map's cells, in the perspectives' order
 
 
-def _views(rows) -> list[View]:
+def as_views(rows) -> list[View]:
     return [
         View(r.participant_id, r.perspective, r.item_id, r.current_level, r.target_level)
         for r in rows
@@ -115,7 +115,7 @@ def _build(assessment, team, people_key, earlier) -> dict:
     labels = {code: str(label) for code, label in services.PERSPECTIVE_LABELS.items()}  # once
     submitted = {person[0] for person in people_key}
     rows = [r for r in services.round_views(team) if r.participant_id in submitted]
-    views = _views(rows)
+    views = as_views(rows)
     item_ids = [item.id for item in index.items]
     spreads = item_spreads(views, item_ids)
 
@@ -188,7 +188,7 @@ def _history(index, spreads, earlier):
         return None
     last_year, last_round = earlier
     before = item_spreads(
-        _views(services.round_views(last_round, submitted_only=True)),
+        as_views(services.round_views(last_round, submitted_only=True)),
         [i.id for i in load_index(last_year.index_version).items],
     )
     changes = spread_changes(spreads, before)
