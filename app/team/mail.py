@@ -6,8 +6,8 @@ from app.web.links import external_url
 from app.web.mail import MailError, quoted, send_mail
 
 
-def send_invitation(participant, assessment, company, reminder: bool) -> bool:
-    """Mail the participant their link; False when sending failed (the page says so)."""
+def invitation_mail(assessment, company, reminder: bool) -> tuple[str, str]:
+    """(subject, body) as text in the current language (ready for the mail thread)."""
     link = external_url("team.mine", assessment_id=assessment.id)
     subject = (
         _("【リマインド】DX推進指標 チームでの自己診断へのご回答のお願い")
@@ -22,6 +22,12 @@ def send_invitation(participant, assessment, company, reminder: bool) -> bool:
         year=assessment.fiscal_year,
         link=link,
     )
+    return str(subject), str(body)
+
+
+def send_invitation(participant, assessment, company, reminder: bool) -> bool:
+    """Mail the participant their link; False when sending failed (the page says so)."""
+    subject, body = invitation_mail(assessment, company, reminder)
     try:
         send_mail(participant.user.email, subject, body)
     except (MailError, OSError):

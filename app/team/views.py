@@ -16,6 +16,7 @@ from app.access import can, deny, get_assessment_or_404
 from app.assessments import services as questionnaire
 from app.assessments.forms import field_name, posted_values, tampering_problems
 from app.assessments.rendering import form_values, fragments, step_form
+from app.companies.fiscal import today_jst
 from app.models.assessment import EVIDENCE_MAX
 from app.team import divergence, services
 from app.team.forms import (
@@ -27,6 +28,7 @@ from app.team.forms import (
     view_values,
 )
 from app.team.mail import send_invitation
+from app.team.reminders import remind_round
 from app.team.services import PERSPECTIVE_LABELS, TeamRefusal
 from app.web.errors import render_error
 from app.web.forms import ConfirmForm
@@ -199,8 +201,16 @@ def remind(assessment_id):
     team = services.round_of(assessment)
     if not services.is_active(team):
         return render_error(409, _("チームでの評価は終了しています。"))
-    waiting = [p for p in team.participants if p.submitted_at is None]
-    _mail(assessment, waiting, reminder=True)
+    run = remind_round(assessment, team, today_jst())
+    if run.sent:
+        flash(_("%(n)s人にリマインドを送りました。", n=len(run.sent)), "success")
+    if run.already:
+        flash(
+            _("本日リマインド済みの%(n)s人には送りませんでした（1日1回まで）。", n=run.already),
+            "info",
+        )
+    if not run.sent and not run.already:
+        flash(_("メールを送る相手がいません（全員が提出済みです）。"), "info")
     return redirect(url_for("team.manage", assessment_id=assessment.id))
 
 
