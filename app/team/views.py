@@ -21,13 +21,14 @@ from app.models.assessment import EVIDENCE_MAX
 from app.team import divergence, services
 from app.team.forms import (
     AddParticipantForm,
+    InviteParticipantForm,
     chosen_steps,
     perspective_choices,
     view_form_class,
     view_tampering,
     view_values,
 )
-from app.team.mail import send_invitation
+from app.team.mail import send_invitation, send_participant_invitation
 from app.team.reminders import remind_round
 from app.team.services import PERSPECTIVE_LABELS, TeamRefusal
 from app.web.errors import render_error
@@ -62,6 +63,19 @@ def _refused(error: TeamRefusal):
 # --- the owner's page ----------------------------------------------------------------------------
 
 
+def _form_errors(form) -> str:
+    messages = [
+        f"{form[n].label.text}: {e}" for n, errs in form.errors.items() if n in form for e in errs
+    ]
+    return " ".join(messages) or _("フォームの有効期限が切れました。もう一度送信してください。")
+
+
+def _invite_form():
+    form = InviteParticipantForm()
+    form.perspective.choices = perspective_choices(PERSPECTIVE_LABELS)
+    return form
+
+
 def _add_form(assessment, team, index):
     form = AddParticipantForm()
     form.user_id.choices = [
@@ -86,6 +100,8 @@ def manage(assessment_id):
         active=services.is_active(team),
         rows=services.progress_rows(team, index) if team else [],
         add_form=_add_form(assessment, team, index),
+        invite_form=_invite_form(),
+        invitations=services.pending_invitations(team),
         steps=index.steps,
         confirm=ConfirmForm(),
         labels=PERSPECTIVE_LABELS,
@@ -132,13 +148,7 @@ def add_participant(assessment_id):
     if steps is None:
         return render_error(400, _("評価を依頼するステップを選び直してください。"))
     if not form.validate_on_submit():
-        messages = [
-            f"{form[n].label.text}: {e}"
-            for n, errs in form.errors.items()
-            if n in form
-            for e in errs
-        ] or [_("フォームの有効期限が切れました。もう一度送信してください。")]
-        return render_error(400, " ".join(messages) or _("入力内容を確認してください。"))
+        return render_error(400, _form_errors(form))
     try:
         services.add_participant(
             assessment,
@@ -150,6 +160,41 @@ def add_participant(assessment_id):
     except TeamRefusal as error:
         return _refused(error)
     flash(_("参加者を追加しました。「メールを送る」で評価のリンクを知らせてください。"), "success")
+    return redirect(url_for("team.manage", assessment_id=assessment.id))
+
+
+@bp.route("/assessments/<int:assessment_id>/team/invitations", methods=["POST"])
+@roles_required("member")
+def invite_participant(assessment_id):
+    """A new person: the company's invitation, which makes them a participant on accepting."""
+    assessment = get_assessment_or_404(assessment_id, "manage")
+    index = load_index(assessment.index_version)
+    steps = chosen_steps(request.form, index.steps)
+    form = _invite_form()
+    if steps is None:
+        return render_error(400, _("評価を依頼するステップを選び直してください。"))
+    if not form.validate_on_submit():
+        return render_error(400, _form_errors(form))
+    try:
+        invitation, token = services.invite_participant(
+            assessment, form.email.data, form.perspective.data, steps, current_user
+        )
+    except TeamRefusal as error:
+        return _refused(error)
+    if send_participant_invitation(
+        invitation, token, assessment, PERSPECTIVE_LABELS[form.perspective.data]
+    ):
+        flash(
+            _("%(email)s に招待メールを送信しました（有効期限7日）。", email=invitation.email),
+            "success",
+        )
+    else:
+        flash(
+            _(
+                "招待を作成しましたが、メールを送信できませんでした。時間をおいて、もう一度招待してください。"
+            ),
+            "warning",
+        )
     return redirect(url_for("team.manage", assessment_id=assessment.id))
 
 
