@@ -31,7 +31,11 @@ class InviteParticipantForm(FlaskForm):
     accepting, made a participant with this perspective."""
 
     email = InviteForm.email
-    perspective = SelectField(lazy_gettext("立場"), choices=[], validators=[DataRequired()])
+    perspective = SelectField(
+        lazy_gettext("招待する方の区分（経営幹部・事業部門など）"),
+        choices=[],
+        validators=[DataRequired()],
+    )
 
 
 def _note_field():

@@ -71,7 +71,7 @@ def _form_errors(form) -> str:
 
 
 def _invite_form():
-    form = InviteParticipantForm()
+    form = InviteParticipantForm(prefix="invite")  # its own field ids beside the add form
     form.perspective.choices = perspective_choices(PERSPECTIVE_LABELS)
     return form
 
@@ -168,11 +168,8 @@ def add_participant(assessment_id):
 def invite_participant(assessment_id):
     """A new person: the company's invitation, which makes them a participant on accepting."""
     assessment = get_assessment_or_404(assessment_id, "manage")
-    index = load_index(assessment.index_version)
-    steps = chosen_steps(request.form, index.steps)
+    steps = [s.id for s in load_index(assessment.index_version).steps]  # every item
     form = _invite_form()
-    if steps is None:
-        return render_error(400, _("評価を依頼するステップを選び直してください。"))
     if not form.validate_on_submit():
         return render_error(400, _form_errors(form))
     try:
@@ -248,7 +245,7 @@ def remind(assessment_id):
         return render_error(409, _("チームでの評価は終了しています。"))
     run = remind_round(assessment, team, today_jst())
     if run.sent:
-        flash(_("%(n)s人にリマインドを送りました。", n=len(run.sent)), "success")
+        flash(_("%(n)s人にメールを送りました。", n=len(run.sent)), "success")
     if run.already:
         flash(
             _("本日リマインド済みの%(n)s人には送りませんでした（1日1回まで）。", n=run.already),
