@@ -1,7 +1,8 @@
 """Command-line tools: `flask --app wsgi seed-demo`, `flask --app wsgi users ...`,
 `flask --app wsgi stashes purge`, `flask --app wsgi remind-drafts`,
 `flask --app wsgi backup-sqlite DEST`, `flask --app wsgi restore-sqlite SRC`,
-`flask --app wsgi reports release|check`, `flask --app wsgi index ...` (app/indexes/cli.py)."""
+`flask --app wsgi reports release|check`, `flask --app wsgi team remind`,
+`flask --app wsgi index ...` (app/indexes/cli.py)."""
 
 import click
 from flask import current_app
@@ -268,6 +269,7 @@ def create_token_command(email, name, expires_days):
 
 def register_cli(app):
     from app.indexes.cli import index_cli
+    from app.team.cli import team_cli
 
     app.cli.add_command(index_cli)
     app.cli.add_command(tokens_cli)
@@ -277,4 +279,5 @@ def register_cli(app):
     app.cli.add_command(reports_cli)
     app.cli.add_command(stashes_cli)
     app.cli.add_command(remind_drafts_command)
+    app.cli.add_command(team_cli)
     app.cli.add_command(seed_demo_command)

@@ -136,3 +136,18 @@ def spread_changes(
             continue
         changes.append(SpreadChange(item_id, earlier.spread, spread.spread))
     return changes
+
+
+DISAGREEMENT = 2  # levels: a spread this wide is a disagreement worth discussing
+
+
+def persisted(changes: Iterable[SpreadChange], threshold: int = DISAGREEMENT) -> list[SpreadChange]:
+    """The items whose views diverged by ``threshold`` levels or more in both years."""
+    return [
+        c
+        for c in changes
+        if c.before is not None
+        and c.now is not None
+        and c.before >= threshold
+        and c.now >= threshold
+    ]

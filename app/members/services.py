@@ -26,6 +26,10 @@ from app.models.company import COMPANY_ROLES
 from app.models.invitation import INVITABLE_ROLES
 
 INVITATION_TTL = timedelta(days=7)
+# Called as hook(invitation, user) inside an acceptance's transaction, after the membership
+# is added and before the commit: other features join the new member to what the invitation
+# was for (team mode: app/team/services.py). Registered once, when the feature is imported.
+ACCEPT_HOOKS: list = []
 TOKEN_MAX_LENGTH = 100  # token_urlsafe(32) is 43 characters; longer values are not ours
 
 ROLE_LABELS = {
@@ -272,6 +276,8 @@ def accept_invitation(token: str, user) -> Invitation:
     except IntegrityError:
         db.session.rollback()
         raise MembershipError(ALREADY_A_MEMBER) from None
+    for hook in ACCEPT_HOOKS:
+        hook(invitation, user)
     record(
         "invitation_accepted",
         company_id=invitation.company_id,

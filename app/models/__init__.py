@@ -21,7 +21,7 @@ from app.models.report_release import (
 )
 from app.models.review import ItemRating, ReviewComment
 from app.models.signup import SignupRequest
-from app.models.team import TeamParticipant, TeamRound, TeamView
+from app.models.team import TeamInvitation, TeamParticipant, TeamRound, TeamView
 from app.models.two_factor import RecoveryCode, TwoFactorPolicy
 from app.models.user import User
 
@@ -56,6 +56,7 @@ __all__ = [
     "StashedPost",
     "StepState",
     "TargetRevision",
+    "TeamInvitation",
     "TeamParticipant",
     "TeamRound",
     "TeamView",

@@ -60,8 +60,35 @@ class TeamParticipant(db.Model):
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     mailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The last reminder (the owner's button or `flask team remind`): at most one a day.
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user = relationship("User")
+
+
+class TeamInvitation(db.Model):
+    """A company invitation that also makes its acceptor a participant of a round, with this
+    perspective (someone who is not a member yet). Used once, with the invitation."""
+
+    __tablename__ = "team_invitations"
+    __table_args__ = (
+        CheckConstraint(
+            "perspective IN ('executive','business','dx_dept','it_dept','other')",
+            name="perspective",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(
+        ForeignKey("invitations.id", ondelete="CASCADE"), unique=True
+    )
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("team_rounds.id", ondelete="CASCADE"), index=True
+    )
+    perspective: Mapped[str] = mapped_column(String(16))
+    item_ids: Mapped[list | None] = mapped_column(JSON)  # as TeamParticipant.item_ids
+
+    invitation = relationship("Invitation")
 
 
 class TeamView(db.Model):

@@ -1,6 +1,7 @@
 """The company progress and history pages (members and advisors with a grant)."""
 
 from flask import Blueprint, render_template
+from flask_login import current_user
 
 from app.access import get_company_or_404
 from app.kpis import progress as kpi_progress
@@ -8,6 +9,7 @@ from app.kpis.services import current_fiscal_year
 from app.progress.history import company_history, score_history
 from app.progress.qualitative import qualitative_sets
 from app.progress.submitted import submitted_years
+from app.team.history import team_section
 from app.web.guards import roles_required
 
 bp = Blueprint("progress", __name__)
@@ -37,8 +39,12 @@ def company(company_id):
 @bp.route("/companies/<int:company_id>/history")
 @roles_required("member", "advisor")
 def history(company_id):
-    """Every submitted year: means, changes, a chart per figure, the targets set each year."""
+    """Every submitted year: means, changes, a chart per figure, the targets set each year;
+    for the owners and the team's participants, where the team's views diverged (app/team)."""
     company = get_company_or_404(company_id, "view")
     return render_template(
-        "progress/history.html", company=company, history=company_history(company.id)
+        "progress/history.html",
+        company=company,
+        history=company_history(company.id),
+        team=team_section(company.id, current_user),
     )

@@ -10,6 +10,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.assessments.forms import LEVEL_ERROR, LEVEL_PATTERN, field_name, nav_field
+from app.members.forms import InviteForm
 from app.models.team import PERSPECTIVES, TEAM_NOTE_MAX
 from app.web.form_fields import no_control_chars
 
@@ -23,6 +24,18 @@ class AddParticipantForm(FlaskForm):
     def validate_user_id(self, field):  # the select's choices are this company's members
         if not field.data.isdigit():
             raise ValueError(lazy_gettext("メンバーを選んでください。"))
+
+
+class InviteParticipantForm(FlaskForm):
+    """Someone who is not a member yet: invited to the company (as a viewer) and, on
+    accepting, made a participant with this perspective."""
+
+    email = InviteForm.email
+    perspective = SelectField(
+        lazy_gettext("招待する方の区分（経営幹部・事業部門など）"),
+        choices=[],
+        validators=[DataRequired()],
+    )
 
 
 def _note_field():

@@ -13,7 +13,17 @@ from sqlalchemy import bindparam, select
 
 from app.audit import record
 from app.extensions import db
-from app.models import Assessment, Membership, TeamParticipant, TeamRound, TeamView, User
+from app.members import services as members
+from app.models import (
+    Assessment,
+    Invitation,
+    Membership,
+    TeamInvitation,
+    TeamParticipant,
+    TeamRound,
+    TeamView,
+    User,
+)
 from app.models._time import utcnow
 from app.models.team import PERSPECTIVES
 from questionnaires import load_index
@@ -99,6 +109,25 @@ def round_views(team: TeamRound, submitted_only: bool = False) -> list:
     if submitted_only:
         rows = [r for r in rows if r.submitted_at is not None]
     return rows
+
+
+def submitted_people(team: TeamRound | None) -> tuple[tuple, ...]:
+    """(participant id, perspective, name, submitted at) of the round's submitted participants.
+
+    A submitted view can no longer change (save_view refuses it), so this tuple identifies
+    everything the round's figures are drawn from: the figures' cache key (app/team/cache.py)."""
+    if team is None:
+        return ()
+    rows = db.session.execute(
+        select(_p.id, _p.perspective, _u.display_name, _u.email, _p.submitted_at)
+        .select_from(_P.join(_U, _U.c.id == _p.user_id))
+        .where(_p.round_id == team.id, _p.submitted_at.is_not(None))
+        .order_by(_p.id)
+    ).all()
+    return tuple(
+        (r.id, r.perspective, r.display_name or r.email, r.submitted_at.isoformat())
+        for r in rows
+    )
 
 
 @dataclass(frozen=True)
@@ -195,14 +224,31 @@ def stop(assessment: Assessment, actor) -> None:
     db.session.commit()
 
 
-def add_participant(
-    assessment: Assessment, user_id: int, perspective: str, step_ids: list[str], actor
-) -> TeamParticipant:
+def _asked(assessment: Assessment, step_ids: list[str]) -> list[str] | None:
+    """The item ids of the chosen steps (None: every step, so every item)."""
+    index = load_index(assessment.index_version)
+    known = {step.id for step in index.steps}
+    if not step_ids or not set(step_ids) <= known:
+        raise TeamRefusal(_("評価を依頼するステップを1つ以上選んでください。"))
+    if set(step_ids) == known:
+        return None
+    chosen = set(step_ids)
+    return [i for step in index.steps if step.id in chosen for i in step.item_ids]
+
+
+def _open_round(assessment: Assessment, perspective: str) -> TeamRound:
     team = round_of(assessment)
     if not is_active(team):
         raise TeamRefusal(_("チームでの評価が始まっていません。"))
     if perspective not in PERSPECTIVES:
         raise TeamRefusal(_("立場を選んでください。"))
+    return team
+
+
+def add_participant(
+    assessment: Assessment, user_id: int, perspective: str, step_ids: list[str], actor
+) -> TeamParticipant:
+    team = _open_round(assessment, perspective)
     member = db.session.scalar(
         select(Membership).where(
             Membership.company_id == assessment.company_id, Membership.user_id == user_id
@@ -211,14 +257,7 @@ def add_participant(
     if member is None:
         # Another company's user id, or a removed member: the same answer, nothing confirmed.
         raise TeamRefusal(_("この会社のメンバーから選んでください。"))
-    index = load_index(assessment.index_version)
-    known = {step.id for step in index.steps}
-    if not step_ids or not set(step_ids) <= known:
-        raise TeamRefusal(_("評価を依頼するステップを1つ以上選んでください。"))
-    item_ids = None
-    if set(step_ids) != known:
-        chosen = set(step_ids)
-        item_ids = [i for step in index.steps if step.id in chosen for i in step.item_ids]
+    item_ids = _asked(assessment, step_ids)
     if participant_of(team, db.session.get(User, user_id)) is not None:
         raise TeamRefusal(_("この方は既に参加者です。"))
     participant = TeamParticipant(
@@ -237,6 +276,94 @@ def add_participant(
     )
     db.session.commit()
     return participant
+
+
+def invite_participant(
+    assessment: Assessment, email: str, perspective: str, step_ids: list[str], actor
+) -> tuple[Invitation, str]:
+    """Invite someone who is not a member yet (as a viewer); accepting the invitation makes
+    them a participant with this perspective too (join_from_invitation). The token is
+    returned once, to be mailed."""
+    team = _open_round(assessment, perspective)
+    item_ids = _asked(assessment, step_ids)
+    try:
+        invitation, token = members.create_invitation(assessment.company, email, "viewer", actor)
+    except members.MembershipError as error:
+        raise TeamRefusal(str(error)) from None
+    db.session.add(
+        TeamInvitation(
+            invitation_id=invitation.id,
+            round_id=team.id,
+            perspective=perspective,
+            item_ids=item_ids,
+        )
+    )
+    record(
+        "team_participant_invited",
+        company_id=assessment.company_id,
+        details={
+            "assessment_id": assessment.id,
+            "invitation_id": invitation.id,
+            "perspective": perspective,
+        },
+    )
+    db.session.commit()
+    return invitation, token
+
+
+def join_from_invitation(invitation: Invitation, user: User) -> None:
+    """members.ACCEPT_HOOKS: the new member joins the round they were invited to, if it is
+    still open (a stopped round or a submitted year leaves them a member only)."""
+    pending = db.session.scalar(
+        select(TeamInvitation).where(TeamInvitation.invitation_id == invitation.id)
+    )
+    if pending is None:
+        return
+    team = db.session.get(TeamRound, pending.round_id)
+    assessment = db.session.get(Assessment, team.assessment_id)
+    if not is_active(team) or assessment.status != "draft" or participant_of(team, user):
+        return
+    db.session.add(
+        TeamParticipant(
+            round_id=team.id,
+            user_id=user.id,
+            perspective=pending.perspective,
+            item_ids=pending.item_ids,
+        )
+    )
+    db.session.flush()
+    record(
+        "team_participant_added",
+        company_id=assessment.company_id,
+        details={
+            "assessment_id": assessment.id,
+            "participant_user_id": user.id,
+            "perspective": pending.perspective,
+            "invitation_id": invitation.id,
+        },
+    )
+
+
+members.ACCEPT_HOOKS.append(join_from_invitation)
+
+
+def pending_invitations(team: TeamRound | None) -> list[tuple[Invitation, TeamInvitation]]:
+    """The round's invitations neither used nor cancelled, newest first."""
+    if team is None:
+        return []
+    return [
+        (i, t)
+        for i, t in db.session.execute(
+            select(Invitation, TeamInvitation)
+            .join(TeamInvitation, TeamInvitation.invitation_id == Invitation.id)
+            .where(
+                TeamInvitation.round_id == team.id,
+                Invitation.used_at.is_(None),
+                Invitation.revoked_at.is_(None),
+            )
+            .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+        ).all()
+    ]
 
 
 def participant_in(assessment: Assessment, participant_id: int) -> TeamParticipant:

@@ -16,17 +16,20 @@ from app.access import can, deny, get_assessment_or_404
 from app.assessments import services as questionnaire
 from app.assessments.forms import field_name, posted_values, tampering_problems
 from app.assessments.rendering import form_values, fragments, step_form
+from app.companies.fiscal import today_jst
 from app.models.assessment import EVIDENCE_MAX
 from app.team import divergence, services
 from app.team.forms import (
     AddParticipantForm,
+    InviteParticipantForm,
     chosen_steps,
     perspective_choices,
     view_form_class,
     view_tampering,
     view_values,
 )
-from app.team.mail import send_invitation
+from app.team.mail import send_invitation, send_participant_invitation
+from app.team.reminders import remind_round
 from app.team.services import PERSPECTIVE_LABELS, TeamRefusal
 from app.web.errors import render_error
 from app.web.forms import ConfirmForm
@@ -60,6 +63,19 @@ def _refused(error: TeamRefusal):
 # --- the owner's page ----------------------------------------------------------------------------
 
 
+def _form_errors(form) -> str:
+    messages = [
+        f"{form[n].label.text}: {e}" for n, errs in form.errors.items() if n in form for e in errs
+    ]
+    return " ".join(messages) or _("フォームの有効期限が切れました。もう一度送信してください。")
+
+
+def _invite_form():
+    form = InviteParticipantForm(prefix="invite")  # its own field ids beside the add form
+    form.perspective.choices = perspective_choices(PERSPECTIVE_LABELS)
+    return form
+
+
 def _add_form(assessment, team, index):
     form = AddParticipantForm()
     form.user_id.choices = [
@@ -84,6 +100,8 @@ def manage(assessment_id):
         active=services.is_active(team),
         rows=services.progress_rows(team, index) if team else [],
         add_form=_add_form(assessment, team, index),
+        invite_form=_invite_form(),
+        invitations=services.pending_invitations(team),
         steps=index.steps,
         confirm=ConfirmForm(),
         labels=PERSPECTIVE_LABELS,
@@ -130,13 +148,7 @@ def add_participant(assessment_id):
     if steps is None:
         return render_error(400, _("評価を依頼するステップを選び直してください。"))
     if not form.validate_on_submit():
-        messages = [
-            f"{form[n].label.text}: {e}"
-            for n, errs in form.errors.items()
-            if n in form
-            for e in errs
-        ] or [_("フォームの有効期限が切れました。もう一度送信してください。")]
-        return render_error(400, " ".join(messages) or _("入力内容を確認してください。"))
+        return render_error(400, _form_errors(form))
     try:
         services.add_participant(
             assessment,
@@ -148,6 +160,38 @@ def add_participant(assessment_id):
     except TeamRefusal as error:
         return _refused(error)
     flash(_("参加者を追加しました。「メールを送る」で評価のリンクを知らせてください。"), "success")
+    return redirect(url_for("team.manage", assessment_id=assessment.id))
+
+
+@bp.route("/assessments/<int:assessment_id>/team/invitations", methods=["POST"])
+@roles_required("member")
+def invite_participant(assessment_id):
+    """A new person: the company's invitation, which makes them a participant on accepting."""
+    assessment = get_assessment_or_404(assessment_id, "manage")
+    steps = [s.id for s in load_index(assessment.index_version).steps]  # every item
+    form = _invite_form()
+    if not form.validate_on_submit():
+        return render_error(400, _form_errors(form))
+    try:
+        invitation, token = services.invite_participant(
+            assessment, form.email.data, form.perspective.data, steps, current_user
+        )
+    except TeamRefusal as error:
+        return _refused(error)
+    if send_participant_invitation(
+        invitation, token, assessment, PERSPECTIVE_LABELS[form.perspective.data]
+    ):
+        flash(
+            _("%(email)s に招待メールを送信しました（有効期限7日）。", email=invitation.email),
+            "success",
+        )
+    else:
+        flash(
+            _(
+                "招待を作成しましたが、メールを送信できませんでした。時間をおいて、もう一度招待してください。"
+            ),
+            "warning",
+        )
     return redirect(url_for("team.manage", assessment_id=assessment.id))
 
 
@@ -199,8 +243,16 @@ def remind(assessment_id):
     team = services.round_of(assessment)
     if not services.is_active(team):
         return render_error(409, _("チームでの評価は終了しています。"))
-    waiting = [p for p in team.participants if p.submitted_at is None]
-    _mail(assessment, waiting, reminder=True)
+    run = remind_round(assessment, team, today_jst())
+    if run.sent:
+        flash(_("%(n)s人にメールを送りました。", n=len(run.sent)), "success")
+    if run.already:
+        flash(
+            _("本日リマインド済みの%(n)s人には送りませんでした（1日1回まで）。", n=run.already),
+            "info",
+        )
+    if not run.sent and not run.already:
+        flash(_("メールを送る相手がいません（全員が提出済みです）。"), "info")
     return redirect(url_for("team.manage", assessment_id=assessment.id))
 
 

@@ -219,6 +219,7 @@ CASES = [
     post("/assessments/{done}/reopen", each(EDITORS_OF_A, 400), forbidden=VIEWER_ONLY),
     post(TEAM + "/start", {"owner": 302}, forbidden=NON_OWNERS, note="already started"),
     post(TEAM + "/participants", {"owner": 400}, forbidden=NON_OWNERS),
+    post(TEAM + "/invitations", {"owner": 400}, forbidden=NON_OWNERS, note="empty form"),
     post(TEAM + "/remind", {"owner": 302}, forbidden=NON_OWNERS),
     post(TEAM + "/participants/{participant}/mail", {"owner": 302}, forbidden=NON_OWNERS),
     post(

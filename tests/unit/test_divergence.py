@@ -91,3 +91,16 @@ def test_spread_this_year_beside_last_year_for_items_in_both():
     }
     changes = spread_changes(now, before)
     assert [(c.item_id, c.before, c.now) for c in changes] == [("A1", 0, 3), ("B1", 5, 4)]
+
+
+def test_persisted_keeps_items_wide_apart_in_both_years():
+    from scoring.divergence import SpreadChange, persisted
+
+    changes = [
+        SpreadChange("1", 4, 2),  # still 2 apart: persisted
+        SpreadChange("2", 3, 0),  # agreed this year
+        SpreadChange("3", 1, 3),  # new disagreement
+        SpreadChange("4", None, 5),  # not rated by two last year
+    ]
+    assert [c.item_id for c in persisted(changes)] == ["1"]
+    assert [c.item_id for c in persisted(changes, threshold=1)] == ["1", "3"]

@@ -33,7 +33,7 @@ def test_the_scan_sees_unmarked_japanese():
 
 def test_every_japanese_template_string_is_marked_for_translation():
     found = []
-    for path in sorted(TEMPLATES.rglob("*.html")):
+    for path in sorted([*TEMPLATES.rglob("*.html"), *TEMPLATES.rglob("*.txt")]):
         name = path.relative_to(TEMPLATES).as_posix()
         allowed, _reason = ALLOWED.get(name, (set(), ""))
         for line in unmarked(path.read_text(encoding="utf-8")):

@@ -78,3 +78,25 @@ def test_divergence_page_statements_do_not_grow_with_participants(
             assert client.get(url).status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
+
+
+def test_cached_figures_follow_a_new_submission_and_a_rename(
+    client, db, make_user, owner_with_assessment
+):
+    """The figures are cached per set of submitted views (app/team/cache.py): a new
+    submission and a participant's new name show at once."""
+    owner, company, assessment = owner_with_assessment
+    _round(db, make_user, company, assessment, owner, [("executive", 1)], "c")
+    url = f"/assessments/{assessment.id}/team/divergence"
+    first = Page(client.get(url)).table("#item-views")
+    assert len(first[0]) == 2 and first[1][1] == "1 / 1"
+    late = make_user(email="late@example.jp", display_name="遅れた人")
+    join(db, company, late, "viewer")
+    rate_all(assessment, team.add_participant(assessment, late.id, "it_dept", ALL_STEPS, owner), 4)
+    second = Page(client.get(url)).table("#item-views")
+    assert len(second[0]) == 3 and second[1][1:] == ["1 / 1", "4 / 4"]
+    assert second[0][2].endswith("遅れた人")
+    late.display_name = "改名した人"
+    db.session.commit()
+    third = Page(client.get(url)).table("#item-views")
+    assert third[0][2].endswith("改名した人") and third[1][1:] == ["1 / 1", "4 / 4"]

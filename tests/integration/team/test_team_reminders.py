@@ -1,0 +1,86 @@
+"""Reminders to unfinished participants: `flask team remind` (draft years' open rounds only,
+once a day whatever runs it) and the owner's button (in-memory outbox of the log backend)."""
+
+from datetime import timedelta
+
+from app.assessments import services as questionnaire
+from app.team import services as team
+from app.web.mail import outbox
+from tests.integration.team.team_helpers import INDEX, fill_answers, join, post_form, rate_all
+
+ALL_STEPS = [s.id for s in INDEX.steps]
+
+
+def _participant(db, make_user, company, assessment, owner, email, perspective="it_dept"):
+    user = make_user(email=email)
+    join(db, company, user, "viewer")
+    return team.add_participant(assessment, user.id, perspective, ALL_STEPS, owner)
+
+
+def _world(db, make_user, make_company, owner_with_assessment):
+    owner, company, draft = owner_with_assessment
+    team.start(draft, owner)
+    _participant(db, make_user, company, draft, owner, "waiting@example.jp")
+    done = _participant(db, make_user, company, draft, owner, "done@example.jp", "executive")
+    rate_all(draft, done, 2)
+    # a stopped round and a submitted year: nobody there is reminded
+    other = make_company(owner, name="終了株式会社")
+    stopped = questionnaire.start_assessment(
+        other, draft.fiscal_year, owner, prefill=False, index_version="2019-07"
+    )
+    team.start(stopped, owner)
+    _participant(db, make_user, other, stopped, owner, "stopped@example.jp")
+    team.stop(stopped, owner)
+    last_year = questionnaire.start_assessment(
+        company, draft.fiscal_year - 1, owner, prefill=False, index_version="2019-07"
+    )
+    team.start(last_year, owner)
+    _participant(db, make_user, company, last_year, owner, "lastyear@example.jp")
+    fill_answers(last_year, owner)
+    assert questionnaire.submit(last_year, last_year.version, owner)
+    return owner, company, draft
+
+
+def _remind(app, *args):
+    result = app.test_cli_runner().invoke(args=["team", "remind", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_cli_reminds_unfinished_participants_once_a_day(
+    app, db, make_user, make_company, owner_with_assessment
+):
+    from app.companies.fiscal import today_jst
+
+    today, tomorrow = today_jst().isoformat(), (today_jst() + timedelta(days=1)).isoformat()
+    owner, company, draft = _world(db, make_user, make_company, owner_with_assessment)
+    outbox().clear()
+    assert "would send 1 reminder mails" in _remind(app, "--today", today, "--dry-run")
+    assert outbox() == []
+    output = _remind(app, "--today", today)
+    assert "sent 1 reminder mails in 1 team rounds" in output
+    (mail,) = outbox()
+    assert mail["to"] == "waiting@example.jp"
+    assert mail["subject"].startswith("【リマインド】")
+    assert f"/assessments/{draft.id}/team/mine" in mail["body"]
+    # the same day again: nobody; the next day: the same person once more
+    assert "sent 0 reminder mails" in _remind(app, "--today", today)
+    assert len(outbox()) == 1
+    _remind(app, "--today", tomorrow)
+    assert [m["to"] for m in outbox()] == ["waiting@example.jp"] * 2
+
+
+def test_the_owners_button_and_the_cli_share_the_day(
+    app, client, db, make_user, make_company, owner_with_assessment
+):
+    from app.companies.fiscal import today_jst
+
+    owner, company, draft = _world(db, make_user, make_company, owner_with_assessment)
+    manage = f"/assessments/{draft.id}/team"
+    outbox().clear()
+    assert post_form(client, manage, f"{manage}/remind").status_code == 302
+    assert [m["to"] for m in outbox()] == ["waiting@example.jp"]
+    assert post_form(client, manage, f"{manage}/remind").status_code == 302
+    assert len(outbox()) == 1  # once a day
+    assert "sent 0 reminder mails" in _remind(app, "--today", today_jst().isoformat())
+    assert len(outbox()) == 1
