@@ -20,6 +20,7 @@ from app.models.report_release import (
 )
 from app.models.review import ItemRating, ReviewComment
 from app.models.signup import SignupRequest
+from app.models.summary import CompanySummary
 from app.models.team import TeamParticipant, TeamRound, TeamView
 from app.models.two_factor import RecoveryCode, TwoFactorPolicy
 from app.models.user import User
@@ -35,6 +36,7 @@ __all__ = [
     "BenchmarkPosition",
     "Comment",
     "Company",
+    "CompanySummary",
     "ImportUpload",
     "IndexMapping",
     "IndexVersion",
