@@ -2,7 +2,8 @@
 `flask --app wsgi stashes purge`, `flask --app wsgi remind-drafts`,
 `flask --app wsgi backup-sqlite DEST`, `flask --app wsgi restore-sqlite SRC`,
 `flask --app wsgi reports release|check`, `flask --app wsgi team remind`,
-`flask --app wsgi index ...` (app/indexes/cli.py)."""
+`flask --app wsgi index ...` (app/indexes/cli.py),
+`flask --app wsgi summaries rebuild|check` (app/advisors/cli.py)."""
 
 import click
 from flask import current_app
@@ -268,10 +269,12 @@ def create_token_command(email, name, expires_days):
 
 
 def register_cli(app):
+    from app.advisors.cli import summaries_cli
     from app.indexes.cli import index_cli
     from app.team.cli import team_cli
 
     app.cli.add_command(index_cli)
+    app.cli.add_command(summaries_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(backup_sqlite_command)
     app.cli.add_command(restore_sqlite_command)

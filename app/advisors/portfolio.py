@@ -1,31 +1,27 @@
 """The advisor's client portfolio: one row per client with its latest year, state, scores,
-change, target statuses, open review points and last activity; filtered and sorted by query
-parameters; and the portfolio view (level distribution, weakest items) over the same clients.
+change, target statuses, open review points and last activity, read from the stored company
+summaries (app.advisors.summaries) and filtered, sorted and paged in SQL; and the portfolio
+view (level distribution, weakest items) over the same clients.
 
-Everything is read with a fixed number of queries whatever the number of clients (a test counts
-them): each query covers all the advisor's clients at once, and the status rules are those of
-the progress page (scoring.progress through app.progress and app.kpis.progress).
+Everything is read with a fixed number of statements whatever the number of clients (a test
+counts them); only the advisor's active grants select the companies.
 """
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, case, func, join, select
+from sqlalchemy.exc import IntegrityError
 
-from app.advisors.naming import name_sort_key
+from app.advisors import summaries
+from app.advisors.summaries import aware
+from app.companies.fiscal import today_jst
 from app.extensions import db
-from app.kpis.progress import series_of
-from app.kpis.services import current_fiscal_year
-from app.models import AdvisorGrant, Answer, Assessment, Company, Indicator, IndicatorValue
-from app.progress.qualitative import QUALITATIVE_CYCLE_YEARS, running_target_statuses
-from app.progress.submitted import SubmittedYear, levels_from_cards, submitted_years_of
-from app.reviews.services import last_comment_by_company, open_points_by_company
+from app.models import AdvisorGrant, Company, CompanySummary
 from questionnaires import load_index, reference
-from scoring.maturity import Stat
-from scoring.progress import ACHIEVED, BEHIND, MISSING, ON_TRACK, status
 
 STATES = {
     "none": lazy_gettext("未着手"),
@@ -38,7 +34,7 @@ SIZE_LABELS = {
     "large": lazy_gettext("大企業"),
     "unknown": lazy_gettext("判定不能"),
 }
-# column key -> (heading, sort key); None values sort last whichever the direction.
+# column key -> heading; rows without the value sort last whichever the direction.
 COLUMNS = {
     "name": lazy_gettext("企業名"),
     "prefecture": lazy_gettext("都道府県"),
@@ -56,30 +52,35 @@ COLUMNS = {
 DEFAULT_SORT = "name"
 
 
+PER_PAGE = 50
+
+
 @dataclass
 class ClientRow:
-    company: Company
+    """One line of the list: a company's stored summary (app.advisors.summaries) with the
+    profile columns and the advisor's grant scope."""
+
+    company_id: int
+    name: str
     scope: str
-    prefecture: str
-    industry: str
+    prefecture_code: str
+    jsic_division: str
     size: str  # small / sme / large / unknown
-    fiscal_year: int | None = None
-    assessment_id: int | None = None
-    state: str = "none"
-    answered: int | None = None  # for a draft: items with current and target
-    item_count: int | None = None  # items of the draft's index version ("n of N")
-    submitted_at: datetime | None = None
-    card_year: int | None = None  # the year whose card gives the means
-    current: float | None = None
-    target: float | None = None
-    change: float | None = None
-    change_label: str | None = None  # 前年度 / 2024年度; 比較不可 when index versions differ
-    comparable: bool = True
-    targets: dict = field(default_factory=lambda: {"on_track": 0, "behind": 0, "missing": 0})
-    points: int = 0
-    activity: datetime | None = None
-    item_levels: dict | None = None  # item id -> current level of the newest card
-    index_version: str | None = None
+    fiscal_year: int | None
+    assessment_id: int | None
+    state: str
+    answered: int | None  # for a draft: items with current and target
+    item_count: int | None  # items of the draft's index version ("n of N")
+    submitted_at: datetime | None
+    card_year: int | None  # the year whose card gives the means
+    current: float | None
+    target: float | None
+    change: float | None
+    previous_year: int | None
+    comparable: bool
+    targets: dict
+    points: int
+    activity: datetime | None
 
     @property
     def state_label(self) -> str:
@@ -89,196 +90,160 @@ class ClientRow:
     def behind_on_targets(self) -> bool:
         return self.targets["behind"] > 0
 
-    def sort_value(self, column: str):
-        return {
-            "name": name_sort_key(self.company.name),
-            "prefecture": self.company.prefecture_code,
-            "year": self.fiscal_year,
-            "state": list(STATES).index(self.state),
-            "current": self.current,
-            "target": self.target,
-            "change": self.change,
-            "on_track": self.targets["on_track"],
-            "behind": self.targets["behind"],
-            "missing": self.targets["missing"],
-            "points": self.points,
-            "activity": self.activity,
-        }[column]
+    @property
+    def prefecture(self) -> str:
+        return reference.prefectures().get(self.prefecture_code, self.prefecture_code)
+
+    @property
+    def industry(self) -> str:
+        return reference.jsic_divisions().get(self.jsic_division, self.jsic_division)
 
 
-def _size(company: Company) -> str:
+_ROW_COLUMNS = (
+    CompanySummary.company_id,
+    Company.name,
+    AdvisorGrant.scope,
+    Company.prefecture_code,
+    Company.jsic_division,
+    CompanySummary.size,
+    CompanySummary.fiscal_year,
+    CompanySummary.assessment_id,
+    CompanySummary.state,
+    CompanySummary.answered,
+    CompanySummary.item_count,
+    CompanySummary.submitted_at,
+    CompanySummary.card_year,
+    CompanySummary.current_mean,
+    CompanySummary.target_mean,
+    CompanySummary.change,
+    CompanySummary.previous_year,
+    CompanySummary.comparable,
+    CompanySummary.on_track,
+    CompanySummary.behind,
+    CompanySummary.missing,
+    CompanySummary.open_points,
+    CompanySummary.last_activity,
+)
+
+
+def _row(r) -> ClientRow:
+    return ClientRow(
+        *r[:11],
+        submitted_at=aware(r.submitted_at),
+        card_year=r.card_year,
+        current=r.current_mean,
+        target=r.target_mean,
+        change=r.change,
+        previous_year=r.previous_year,
+        comparable=r.comparable,
+        targets={"on_track": r.on_track, "behind": r.behind, "missing": r.missing},
+        points=r.open_points,
+        activity=aware(r.last_activity),
+    )
+
+
+# The advisor's clients: their active grants, with the company and its summary (missing
+# until first computed). Built once with the advisor as a parameter: building the statements
+# per request cost more than running them.
+_GRANTED = (AdvisorGrant.advisor_id == bindparam("advisor_id")) & AdvisorGrant.revoked_at.is_(None)
+_CLIENTS = join(AdvisorGrant, Company, Company.id == AdvisorGrant.company_id).outerjoin(
+    CompanySummary, CompanySummary.company_id == Company.id
+)
+_STALE = CompanySummary.company_id.is_(None) | (
+    CompanySummary.next_year_starts <= bindparam("today")
+)
+_STALE_IDS = select(Company.id).select_from(_CLIENTS).where(_GRANTED, _STALE)
+_CODES = (
+    select(Company.jsic_division, Company.prefecture_code)
+    .select_from(_CLIENTS)
+    .where(_GRANTED)
+    .distinct()
+)
+_PAGE = (
+    select(*_ROW_COLUMNS)
+    .select_from(_CLIENTS)
+    .where(_GRANTED, CompanySummary.company_id.is_not(None))
+)
+
+
+def _params(advisor) -> dict:
+    return {"advisor_id": advisor.id, "today": today_jst()}
+
+
+def _counts(advisor, conditions: list) -> tuple[int, int, int]:
+    """(clients, clients whose row is missing or stale, clients matching ``conditions``) in
+    one statement."""
+    matching = and_(CompanySummary.company_id.is_not(None), ~_STALE, *conditions)
+    statement = (
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((_STALE, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((matching, 1), else_=0)), 0),
+        )
+        .select_from(_CLIENTS)
+        .where(_GRANTED)
+    )
+    return db.session.execute(statement, _params(advisor)).one()
+
+
+def _refresh_stale(advisor) -> None:
+    """Compute the rows that are missing (a new client) or of an earlier fiscal year."""
+    stale = db.session.scalars(_STALE_IDS, _params(advisor)).all()
     try:
-        size = reference.size_class(company.sme_sector, company.capital_yen, company.employees)
-    except (KeyError, ValueError):
-        size = None
-    return size or "unknown"
+        summaries.refresh_summaries(stale)
+        db.session.commit()
+    except IntegrityError:  # another request stored the same new rows a moment ago
+        db.session.rollback()
 
 
-def _status_key(code: str) -> str | None:
-    if code in (ACHIEVED, ON_TRACK):
-        return "on_track"
-    if code == BEHIND:
-        return "behind"
-    if code == MISSING:
-        return "missing"
-    return None
+@dataclass
+class ClientPage:
+    rows: list[ClientRow]
+    total: int  # all the advisor's clients
+    matched: int  # clients matching the filters
+    page: int
+    pages: int
+    industries: list[tuple[str, str]]  # the clients' (code, name), for the filter
+    prefectures: list[tuple[str, str]]
+
+    @property
+    def first(self) -> int:
+        """The position of the page's first row (1-based)."""
+        return (self.page - 1) * PER_PAGE + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
 
 
-def client_rows(advisor) -> list[ClientRow]:
-    """Every company with an active grant for this advisor, computed in a fixed number of
-    queries."""
-    granted = db.session.execute(
-        select(Company, AdvisorGrant.scope)
-        .join(AdvisorGrant, AdvisorGrant.company_id == Company.id)
-        .where(AdvisorGrant.advisor_id == advisor.id, AdvisorGrant.revoked_at.is_(None))
-        .order_by(Company.name, Company.id)
+def client_page(advisor, query: "Query") -> ClientPage:
+    """The page of the client list that ``query`` asks for: filtered, sorted and paged in SQL
+    over the stored summaries (three statements whatever the number of clients)."""
+    conditions = _conditions(query)
+    total, stale, matched = _counts(advisor, conditions)
+    if stale:
+        _refresh_stale(advisor)
+        total, stale, matched = _counts(advisor, conditions)
+    pages = max(1, -(-matched // PER_PAGE))
+    page = min(query.page, pages)
+    found = db.session.execute(
+        _ordered(_PAGE.where(*conditions), query).limit(PER_PAGE).offset((page - 1) * PER_PAGE),
+        _params(advisor),
     ).all()
-    if not granted:
-        return []
+    codes = db.session.execute(_CODES, _params(advisor)).all()
     prefectures = reference.prefectures()
     industries = reference.jsic_divisions()
-    rows = {
-        company.id: ClientRow(
-            company=company,
-            scope=scope,
-            prefecture=prefectures.get(company.prefecture_code, company.prefecture_code),
-            industry=industries.get(company.jsic_division, company.jsic_division),
-            size=_size(company),
-        )
-        for company, scope in granted
-    }
-    ids = list(rows)
-
-    # The latest assessment of each client and, for drafts, how many items are answered.
-    assessments = db.session.execute(
-        select(
-            Assessment.id,
-            Assessment.company_id,
-            Assessment.fiscal_year,
-            Assessment.status,
-            Assessment.submitted_at,
-            Assessment.created_at,
-            Assessment.index_version,
-        ).where(Assessment.company_id.in_(ids))
-    ).all()
-    latest = {}
-    for a in assessments:
-        if a.company_id not in latest or a.fiscal_year > latest[a.company_id].fiscal_year:
-            latest[a.company_id] = a
-    drafts = [a.id for a in latest.values() if a.status != "submitted"]
-    answered = {}
-    if drafts:
-        answered = dict(
-            db.session.execute(
-                select(Answer.assessment_id, func.count())
-                .where(
-                    Answer.assessment_id.in_(drafts),
-                    Answer.current_level.is_not(None),
-                    Answer.target_level.is_not(None),
-                )
-                .group_by(Answer.assessment_id)
-            ).all()
-        )
-    for company_id, a in latest.items():
-        row = rows[company_id]
-        row.fiscal_year, row.assessment_id = a.fiscal_year, a.id
-        row.state = "submitted" if a.status == "submitted" else "draft"
-        row.submitted_at = a.submitted_at
-        row.answered = answered.get(a.id, 0) if row.state == "draft" else None
-        row.item_count = len(load_index(a.index_version).items)
-        row.activity = _latest(row.activity, a.created_at, a.submitted_at)
-
-    # Scores and change: the newest year with a card (a reopened year by its last version).
-    years = submitted_years_of(ids)
-    for company_id, submitted in years.items():
-        row = rows[company_id]
-        # The newest year against the latest earlier one (R10), from the stored cards' overall
-        # figures only: parsing every card whole costs more than the rest of the page.
-        newest = submitted[-1]
-        overall = Stat.from_dict(newest.scores["overall"])
-        row.card_year, row.index_version = newest.fiscal_year, newest.index_version
-        row.current, row.target = overall.current_mean, overall.target_mean
-        row.item_levels = {
-            item_id: score.get("current") for item_id, score in newest.scores["items"].items()
-        }
-        if len(submitted) > 1:
-            previous = submitted[-2]
-            before = Stat.from_dict(previous.scores["overall"])
-            is_previous_year = previous.fiscal_year == newest.fiscal_year - 1
-            row.change_label = (
-                _("前年度")
-                if is_previous_year
-                else _("%(fiscal_year)s年度", fiscal_year=previous.fiscal_year)
-            )
-            row.comparable = previous.index_version == newest.index_version
-            if row.comparable and None not in (overall.current_mean, before.current_mean):
-                row.change = overall.current_mean - before.current_mean
-
-    # Targets: item levels still running, and active KPIs, as on the progress page.
-    as_of = {company_id: current_fiscal_year(row.company) for company_id, row in rows.items()}
-    wanted: list[SubmittedYear] = [
-        y
-        for company_id, submitted in years.items()
-        for y in submitted
-        if y.fiscal_year >= as_of[company_id] - QUALITATIVE_CYCLE_YEARS
-    ]
-    levels = levels_from_cards(wanted)
-    for company_id, submitted in years.items():
-        recent = [y for y in submitted if y.assessment_id in levels]
-        for result in running_target_statuses(recent, levels, as_of[company_id]):
-            key = _status_key(result.code)
-            if key:
-                rows[company_id].targets[key] += 1
-    indicators = db.session.scalars(
-        select(Indicator).where(Indicator.company_id.in_(ids), Indicator.archived_at.is_(None))
-    ).all()
-    values: dict[int, dict] = {i.id: {} for i in indicators}
-    if values:
-        for indicator_id, year, value in db.session.execute(
-            select(
-                IndicatorValue.indicator_id, IndicatorValue.fiscal_year, IndicatorValue.value
-            ).where(IndicatorValue.indicator_id.in_(list(values)))
-        ):
-            values[indicator_id][year] = value
-    for indicator in indicators:
-        result = status(
-            series_of(indicator, values[indicator.id]),
-            indicator.direction,
-            as_of[indicator.company_id],
-        )
-        key = _status_key(result.code)
-        if key:
-            rows[indicator.company_id].targets[key] += 1
-
-    # Review points and the last activity (answers saved, comments posted).
-    for company_id, count in open_points_by_company(ids).items():
-        rows[company_id].points = count
-    last_answer = db.session.execute(
-        select(Assessment.company_id, func.max(Answer.updated_at))
-        .join(Answer, Answer.assessment_id == Assessment.id)
-        .where(Assessment.company_id.in_(ids))
-        .group_by(Assessment.company_id)
-    ).all()
-    for source in (dict(last_answer), last_comment_by_company(ids)):
-        for company_id, when in source.items():
-            row = rows[company_id]
-            row.activity = _latest(row.activity, when)
-    return list(rows.values())
-
-
-def _latest(*values):
-    present = [_aware(v) for v in values if v is not None]
-    return max(present) if present else None
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite returns timezone-aware columns as naive UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
-# --- filters and sorting ----------------------------------------------------------------------
+    return ClientPage(
+        rows=[_row(r) for r in found],
+        total=total,
+        matched=matched,
+        page=page,
+        pages=pages,
+        industries=sorted({(c.jsic_division, industries.get(c.jsic_division, "")) for c in codes}),
+        prefectures=sorted(
+            {(c.prefecture_code, prefectures.get(c.prefecture_code, "")) for c in codes}
+        ),
+    )
 
 
 @dataclass
@@ -291,6 +256,7 @@ class Query:
     behind: bool = False
     sort: str = DEFAULT_SORT
     direction: str = "asc"
+    page: int = 1
     errors: list = field(default_factory=list)
 
     def params(self, **change) -> dict:
@@ -304,6 +270,7 @@ class Query:
             "behind": "1" if self.behind else "",
             "sort": self.sort,
             "dir": self.direction,
+            "page": "",  # a new sort or filter starts on the first page
         }
         values.update(change)
         return {k: v for k, v in values.items() if v}
@@ -335,29 +302,57 @@ def parse_query(args) -> Query:
     query.sort = sort
     direction = args.get("dir") or "asc"
     query.direction = direction if direction in ("asc", "desc") else "asc"
+    page = args.get("page") or "1"
+    query.page = int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
     return query
 
 
-def apply(rows: list[ClientRow], query: Query) -> list[ClientRow]:
-    needle = query.q.casefold()
-    kept = [
-        r
-        for r in rows
-        if (not needle or needle in r.company.name.casefold())
-        and (not query.state or r.state == query.state)
-        and (not query.industry or r.company.jsic_division == query.industry)
-        and (not query.size or r.size == query.size)
-        and (not query.prefecture or r.company.prefecture_code == query.prefecture)
-        and (not query.behind or r.behind_on_targets)
-    ]
-    present = [r for r in kept if r.sort_value(query.sort) is not None]
-    absent = [r for r in kept if r.sort_value(query.sort) is None]
-    present.sort(
-        key=lambda r: (r.sort_value(query.sort), name_sort_key(r.company.name), r.company.id),
-        reverse=query.direction == "desc",
+SORT_COLUMNS = {
+    "name": CompanySummary.name_key,
+    "prefecture": Company.prefecture_code,
+    "year": CompanySummary.fiscal_year,
+    "state": CompanySummary.state_rank,
+    "current": CompanySummary.current_mean,
+    "target": CompanySummary.target_mean,
+    "change": CompanySummary.change,
+    "on_track": CompanySummary.on_track,
+    "behind": CompanySummary.behind,
+    "missing": CompanySummary.missing,
+    "points": CompanySummary.open_points,
+    "activity": CompanySummary.last_activity,
+}
+
+
+def _conditions(query: Query) -> list:
+    conditions = []
+    if query.q:
+        conditions.append(func.lower(Company.name).contains(query.q.lower(), autoescape=True))
+    if query.state:
+        conditions.append(CompanySummary.state == query.state)
+    if query.industry:
+        conditions.append(Company.jsic_division == query.industry)
+    if query.size:
+        conditions.append(CompanySummary.size == query.size)
+    if query.prefecture:
+        conditions.append(Company.prefecture_code == query.prefecture)
+    if query.behind:
+        conditions.append(CompanySummary.behind > 0)
+    return conditions
+
+
+def _ordered(statement, query: Query):
+    """Rows with the value first, by the value and then by name in the chosen direction; rows
+    without the value last in both directions, by name."""
+    column = SORT_COLUMNS[query.sort]
+    names = (CompanySummary.name_key, CompanySummary.name_normal, CompanySummary.company_id)
+    desc = query.direction == "desc"
+    absent = column.is_(None)
+    return statement.order_by(
+        absent,
+        column.desc() if desc else column.asc(),
+        *(case((absent, n)) for n in names),  # NULL (equal) for the rows with a value
+        *(n.desc() if desc else n.asc() for n in names),
     )
-    absent.sort(key=lambda r: (name_sort_key(r.company.name), r.company.id))
-    return present + absent  # rows without the value last, in both directions
 
 
 # --- the portfolio view -----------------------------------------------------------------------
@@ -382,30 +377,52 @@ class WeakItem:
     clients: int
 
 
-def level_distribution(rows: list[ClientRow]) -> list[tuple[str, int]]:
-    counts = Counter()
-    for r in rows:
-        if r.current is None:
-            continue
-        for low, high, label in LEVEL_BANDS:
-            if low <= r.current < high:
-                counts[label] += 1
+@dataclass
+class PortfolioView:
+    total: int  # all the advisor's clients
+    scored: int  # clients with a submitted year
+    distribution: list[tuple[str, int]]
+    weakest: list[WeakItem]
+
+
+def portfolio_view(advisor) -> PortfolioView:
+    """The level distribution and the weakest items over the advisor's clients, from their
+    stored summaries (each client's newest card)."""
+    total, stale, _matched = _counts(advisor, [])
+    if stale:
+        _refresh_stale(advisor)
+    levels = db.session.execute(_LEVELS, _params(advisor)).all()
+    counts = Counter()  # by band number (the labels are lazy strings: slow to hash)
+    for r in levels:
+        for band, (low, high, _label) in enumerate(LEVEL_BANDS):
+            if low <= r.current_mean < high:
+                counts[band] += 1
                 break
-    return [(label, counts[label]) for _low, _high, label in LEVEL_BANDS]
+    return PortfolioView(
+        total=total,
+        scored=len(levels),
+        distribution=[(label, counts[band]) for band, (*_, label) in enumerate(LEVEL_BANDS)],
+        weakest=weakest_items((r.index_version, r.item_levels) for r in levels),
+    )
 
 
-def weakest_items(rows: list[ClientRow], limit: int = 10) -> list[WeakItem]:
-    """Items by the clients' mean current level, lowest first, over each client's newest card;
-    ``lowest`` counts the clients for whom the item is at their own minimum level."""
+_LEVELS = _PAGE.with_only_columns(
+    CompanySummary.current_mean, CompanySummary.index_version, CompanySummary.item_levels
+).where(CompanySummary.current_mean.is_not(None))
+
+
+def weakest_items(clients, limit: int = 10) -> list[WeakItem]:
+    """Items by the clients' mean current level, lowest first, over each client's newest card
+    (``clients``: (index version, {item id: level}) pairs); ``lowest`` counts the clients for
+    whom the item is at their own minimum level."""
     levels: dict[str, list[int]] = {}
     lowest = Counter()
-    titles: dict[str, str] = {}
-    for r in rows:
-        if r.item_levels is None:
+    versions = set()
+    for index_version, item_levels in clients:
+        if not item_levels:
             continue
-        for item in load_index(r.index_version).items:
-            titles.setdefault(item.id, item.title)
-        own = {i: level for i, level in r.item_levels.items() if level is not None}
+        versions.add(index_version)
+        own = {i: level for i, level in item_levels.items() if level is not None}
         if not own:
             continue
         floor = min(own.values())
@@ -413,6 +430,10 @@ def weakest_items(rows: list[ClientRow], limit: int = 10) -> list[WeakItem]:
             levels.setdefault(item_id, []).append(level)
             if level == floor:
                 lowest[item_id] += 1
+    titles: dict[str, str] = {}
+    for version in sorted(versions):
+        for item in load_index(version).items:
+            titles.setdefault(item.id, item.title)
     weak = [
         WeakItem(
             item_id,

@@ -16,6 +16,7 @@ from flask_login import current_user
 from app.access import get_company_or_404
 from app.advisors import portfolio, report, services
 from app.advisors.forms import GrantForm
+from app.advisors.row_text import RowText
 from app.advisors.services import GrantError, NotFound
 from app.extensions import limiter
 from app.models._time import utcnow
@@ -98,33 +99,21 @@ def revoke(company_id, grant_id):
 @roles_required("advisor")
 def clients():
     query = portfolio.parse_query(request.args)
-    rows = portfolio.client_rows(current_user)
     return render_template(
         "advisors/clients.html",
-        rows=portfolio.apply(rows, query),
-        total=len(rows),
+        result=portfolio.client_page(current_user, query),
         query=query,
         columns=portfolio.COLUMNS,
         states=portfolio.STATES,
         sizes=portfolio.SIZE_LABELS,
-        industries=sorted({(r.company.jsic_division, r.industry) for r in rows}),
-        prefectures=sorted({(r.company.prefecture_code, r.prefecture) for r in rows}),
-        scope_labels=services.SCOPE_LABELS,
+        text=RowText(portfolio.SIZE_LABELS, portfolio.STATES),
     )
 
 
 @bp.route("/advisor/portfolio")
 @roles_required("advisor")
 def portfolio_view():
-    rows = portfolio.client_rows(current_user)
-    scored = [r for r in rows if r.current is not None]
-    return render_template(
-        "advisors/portfolio.html",
-        total=len(rows),
-        scored=len(scored),
-        distribution=portfolio.level_distribution(scored),
-        weakest=portfolio.weakest_items(scored),
-    )
+    return render_template("advisors/portfolio.html", view=portfolio.portfolio_view(current_user))
 
 
 @bp.route("/advisor/clients/<int:company_id>/report")

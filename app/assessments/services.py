@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
+from app.advisors.summary_hook import refresh_summary
 from app.audit import record
 from app.extensions import db
 from app.models import Answer, Assessment, AssessmentRevision, StashedPost, StepState
@@ -222,6 +223,7 @@ def start_assessment(
                 Assessment.company_id == company.id, Assessment.fiscal_year == fiscal_year
             )
         )
+    refresh_summary(company)
     record(
         "assessment_started",
         company_id=company.id,
@@ -336,6 +338,7 @@ def save_step(
     ]
     db.session.execute(_answers_upsert(db.session.get_bind().dialect.name), rows)
     db.session.execute(_DROP_STASH, {"aid": aid, "sid": step.id, "uid": user.id})
+    refresh_summary(assessment.company_id)
     db.session.commit()
     db.session.expire(assessment)
     return None
@@ -422,6 +425,7 @@ def submit(assessment: Assessment, expected_version: int, user) -> bool:
         .values(scores=card.to_dict(), scoring_version=SCORING_VERSION)
         .execution_options(synchronize_session=False)
     )
+    refresh_summary(assessment.company_id)
     record(
         "submit",
         company_id=assessment.company_id,
@@ -513,6 +517,7 @@ def reopen(assessment: Assessment, expected_version: int, user) -> bool:
     assessment.scoring_version = None
     assessment.submitted_at = None
     assessment.submitted_by_id = None
+    refresh_summary(assessment.company_id)
     record(
         "reopen",
         company_id=assessment.company_id,
@@ -594,6 +599,7 @@ def save_answers(assessment: Assessment, rows: list[dict], expected_version: int
                     saved_by_id=user.id,
                 )
             )
+    refresh_summary(assessment.company_id)
     record(
         "answers_saved",
         company_id=assessment.company_id,

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from sqlalchemy.exc import IntegrityError
 
+from app.advisors.summary_hook import refresh_summary
 from app.audit import record
 from app.extensions import db
 from app.models import Company, Membership
@@ -75,6 +76,7 @@ def update_company(form, company: Company) -> None:
 def _commit_unique(company: Company) -> None:
     try:
         db.session.flush()
+        refresh_summary(company)  # the name, size class and fiscal year shown to advisors
         record("company_saved", company_id=company.id)
         db.session.commit()
     except IntegrityError as exc:

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.advisors.summary_hook import refresh_summary
 from app.assessments import services as assessment_services
 from app.audit import record
 from app.companies.fiscal import JST, fiscal_year_of, startable_year_problem, today_jst
@@ -487,6 +488,7 @@ def apply_import(upload: ImportUpload, company: Company, user) -> Assessment:
         .values(assessment_id=assessment.id)
         .execution_options(synchronize_session=False)
     )
+    refresh_summary(company)
     record(
         "excel_imported",
         company_id=company.id,

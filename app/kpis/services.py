@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
+from app.advisors.summary_hook import refresh_summary
 from app.audit import record
 from app.companies.fiscal import fiscal_year_of, today_jst
 from app.extensions import db
@@ -181,6 +182,7 @@ def create_indicator(company, data: IndicatorInput, user) -> Indicator:
     except IntegrityError:  # the same name in an archived cycle, or a concurrent create
         db.session.rollback()
         raise DuplicateIndicator(DUPLICATE_MESSAGE) from None
+    refresh_summary(company)
     record(
         "kpi_created",
         company_id=company.id,
@@ -255,6 +257,7 @@ def update_indicator(indicator: Indicator, data: IndicatorInput, user) -> None:
     except IntegrityError:
         db.session.rollback()
         raise DuplicateIndicator(DUPLICATE_MESSAGE) from None
+    refresh_summary(indicator.company_id)
     record(
         "kpi_updated",
         company_id=indicator.company_id,
@@ -331,6 +334,7 @@ def _save_values_many(batch: dict[Indicator, dict[int, Decimal | None]], user) -
         ) from None
     result = SaveResult(added, changed, removed)
     if result.total:
+        refresh_summary(next(iter(batch)).company_id)
         company_id = next(iter(batch)).company_id
         record(
             "kpi_values_saved",
@@ -382,6 +386,7 @@ def revise_target(
     db.session.add(revision)
     indicator.target_value, indicator.target_year = new_value, new_year
     db.session.flush()
+    refresh_summary(indicator.company_id)
     record(
         "kpi_target_revised",
         company_id=indicator.company_id,
@@ -467,6 +472,7 @@ def start_new_cycle(
         raise ConcurrentChange(
             _("このサイクルは既に終了し、次のサイクルが始まっています。")
         ) from None
+    refresh_summary(indicator.company_id)
     record(
         "kpi_cycle_started",
         company_id=indicator.company_id,

@@ -21,6 +21,7 @@ from app.models.report_release import (
 )
 from app.models.review import ItemRating, ReviewComment
 from app.models.signup import SignupRequest
+from app.models.summary import CompanySummary
 from app.models.team import TeamInvitation, TeamParticipant, TeamRound, TeamView
 from app.models.two_factor import RecoveryCode, TwoFactorPolicy
 from app.models.user import User
@@ -36,6 +37,7 @@ __all__ = [
     "BenchmarkPosition",
     "Comment",
     "Company",
+    "CompanySummary",
     "ImportUpload",
     "IndexMapping",
     "IndexVersion",

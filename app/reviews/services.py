@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from app.access import can
+from app.advisors.summary_hook import refresh_summary
 from app.audit import record
 from app.extensions import db
 from app.models import Answer, Assessment, ItemRating, ReviewComment
@@ -257,6 +258,7 @@ def add_comment(
     )
     db.session.add(comment)
     db.session.flush()
+    refresh_summary(assessment.company_id)
     record(
         "review_reply_added" if parent else "review_point_added",
         company_id=assessment.company_id,
@@ -305,6 +307,7 @@ def _set_resolved(point: ReviewComment, assessment: Assessment, resolved_by) -> 
     if done.rowcount != 1:
         db.session.rollback()
         return False
+    refresh_summary(assessment.company_id)
     record(
         "review_point_resolved" if resolving else "review_point_reopened",
         company_id=assessment.company_id,

@@ -5,6 +5,7 @@ clients; the portfolio view (only the advisor's own clients); the meeting report
 import pytest
 from sqlalchemy import event
 
+from app.advisors.summaries import rebuild_all
 from app.extensions import db as _db
 from app.models import AdvisorGrant, ReviewComment
 from app.models._time import utcnow
@@ -245,29 +246,36 @@ def _count_statements(app, fn) -> int:
 def _grow(advisor, owner, n, start):
     for i in range(start, start + n):
         c = add_client(advisor, f"顧客{i:03d}", owner, prefecture=f"{1 + i % 47:02d}")
-        add_assessment(c, FY - 3, 1 + i % 3)
-        done = add_assessment(c, FY - 1, 2)
+        done = add_assessment(c, FY - 1, 1 + i % 3)
         add_assessment(c, FY, 2, status="draft", answered=i % 35)
         _db.session.add(ReviewComment(assessment_id=done.id, item_id="1", body="指摘"))
     _db.session.commit()
+    rebuild_all()  # the builders write rows directly, past the services that keep summaries
 
 
 def test_statements_do_not_grow_with_the_number_of_clients(app, db, make_user, client_request):
     advisor = client_request.login_as("advisor")
     owner = make_user(email="owner@example.jp")
-    _grow(advisor, owner, 3, 0)
+    _grow(advisor, owner, 10, 0)
     first = db.session.scalar(db.select(AdvisorGrant.company_id))
     from app.models import Company
 
     make_indicator(db.session.get(Company, first), owner)
+    urls = (
+        "/advisor/clients",
+        "/advisor/clients?sort=behind&dir=desc&page=2",
+        "/advisor/clients?state=draft&q=顧客&sort=current",
+        "/advisor/portfolio",
+    )
     counts = {}
-    for url in ("/advisor/clients", "/advisor/clients?sort=behind&dir=desc", "/advisor/portfolio"):
+    for url in urls:
         counts[url] = [_count_statements(app, lambda u=url: client_request.get_url(u))]
-    _grow(advisor, owner, 27, 3)
+    _grow(advisor, owner, 290, 10)
     for url in counts:
         counts[url].append(_count_statements(app, lambda u=url: client_request.get_url(u)))
     page = client_request.get("advisors.clients")
-    assert page.text(".result-count") == "30社中 30社を表示"
-    for url, (three, thirty) in counts.items():
-        assert three == thirty, f"{url}: {three} statements at 3 clients, {thirty} at 30"
-        assert thirty <= 20, f"{url}: {thirty} statements"
+    assert page.text(".result-count") == "300社中 300社が該当（1〜50社目を表示）"
+    assert len(names(page)) == 50
+    for url, (small, large) in counts.items():
+        assert small == large, f"{url}: {small} statements at 10 clients, {large} at 300"
+        assert large <= 10, f"{url}: {large} statements"
