@@ -234,6 +234,28 @@ def refresh_summary(company: Company | int) -> None:
     refresh_summaries([company_id])
 
 
+def note_step_saved(company_id: int, assessment_id: int, saved_at: datetime) -> None:
+    """A step save changes only its draft's answered count and the last activity (the means and
+    target statuses come from submitted cards and KPIs, which a draft save does not touch), so
+    the row is updated in two statements instead of being recomputed. A row that does not show
+    this draft (none yet, another year) is recomputed whole."""
+    summary = db.session.get(CompanySummary, company_id)
+    if summary is None or summary.assessment_id != assessment_id or summary.state != "draft":
+        refresh_summary(company_id)
+        return
+    db.session.flush()
+    summary.answered = db.session.scalar(
+        select(func.count())
+        .select_from(Answer)
+        .where(
+            Answer.assessment_id == assessment_id,
+            Answer.current_level.is_not(None),
+            Answer.target_level.is_not(None),
+        )
+    )
+    summary.last_activity = _latest(summary.last_activity, saved_at)
+
+
 def refresh_summaries(company_ids) -> None:
     ids = list(company_ids)
     if not ids:

@@ -10,3 +10,10 @@ def refresh_summary(company) -> None:
     from app.advisors.summaries import refresh_summary as refresh
 
     refresh(company)
+
+
+def note_step_saved(company_id: int, assessment_id: int, saved_at) -> None:
+    """A draft step was saved: update the answered count and last activity of the row."""
+    from app.advisors.summaries import note_step_saved as note
+
+    note(company_id, assessment_id, saved_at)

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from app.advisors.summary_hook import refresh_summary
+from app.advisors.summary_hook import note_step_saved, refresh_summary
 from app.audit import record
 from app.extensions import db
 from app.models import Answer, Assessment, AssessmentRevision, StashedPost, StepState
@@ -338,7 +338,7 @@ def save_step(
     ]
     db.session.execute(_answers_upsert(db.session.get_bind().dialect.name), rows)
     db.session.execute(_DROP_STASH, {"aid": aid, "sid": step.id, "uid": user.id})
-    refresh_summary(assessment.company_id)
+    note_step_saved(assessment.company_id, aid, now)
     db.session.commit()
     db.session.expire(assessment)
     return None

@@ -92,6 +92,37 @@ def test_each_action_keeps_the_row_equal_to_a_fresh_computation(db, client_compa
     assert (listed["name"], listed["状態"]) == ("要約テスト株式会社", "回答中 35/35項目")
 
 
+def test_a_step_save_updates_its_draft_and_a_save_in_an_older_year_recomputes(
+    db, client_company
+):
+    """The step save's short path (answered count and last activity only) and its fallback."""
+    a, advisor, owner, company = client_company
+    latest = services.start_assessment(
+        company, FY - 1, owner, prefill=False, index_version="2019-07"
+    )
+    services.confirm_profile(latest)
+    first, second = INDEX.steps[0], INDEX.steps[1]
+    answer_step(latest, first, owner)
+    before = stored(db, company)
+    assert (before.assessment_id, before.answered) == (latest.id, len(first.item_ids))
+    active_before = before.last_activity
+    answer_step(latest, second, owner)
+    row = stored(db, company)
+    assert row.answered == len(first.item_ids) + len(second.item_ids)
+    assert row.last_activity >= active_before
+    assert differences() == []
+
+    older = services.start_assessment(
+        company, FY - 2, owner, prefill=False, index_version="2019-07"
+    )
+    services.confirm_profile(older)
+    answer_step(older, first, owner)
+    row = stored(db, company)
+    assert (row.assessment_id, row.fiscal_year) == (latest.id, FY - 1)  # still the latest year
+    assert row.answered == len(first.item_ids) + len(second.item_ids)
+    assert differences() == []
+
+
 def test_revoking_the_grant_hides_the_client(db, client_company):
     a, advisor, owner, company = client_company
     assert names(a.get("advisors.clients")) == ["要約テスト株式会社"]
