@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.web.links import external_url
-from app.web.mail import MailError, quoted, send_mail
+from app.web.mail import MailError, in_language_of, quoted, send_mail
 
 
 def invitation_mail(assessment, company, reminder: bool) -> tuple[str, str]:
@@ -29,7 +29,8 @@ def invitation_mail(assessment, company, reminder: bool) -> tuple[str, str]:
 
 def send_invitation(participant, assessment, company, reminder: bool) -> bool:
     """Mail the participant their link; False when sending failed (the page says so)."""
-    subject, body = invitation_mail(assessment, company, reminder)
+    with in_language_of(participant.user):
+        subject, body = invitation_mail(assessment, company, reminder)
     try:
         send_mail(participant.user.email, subject, body)
     except (MailError, OSError):

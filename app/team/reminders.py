@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Assessment, TeamParticipant, TeamRound
 from app.models._time import utcnow
 from app.team.mail import invitation_mail
-from app.web.mail import send_mail_in_background
+from app.web.mail import in_language_of, send_mail_in_background
 
 
 def day_start(day: date) -> datetime:
@@ -43,8 +43,12 @@ def _claim(participant_id: int, since: datetime) -> bool:
     return claimed.rowcount == 1
 
 
-def remind_round(assessment: Assessment, team: TeamRound, today: date, run=None) -> ReminderRun:
-    """Remind the round's unfinished participants not yet reminded today."""
+def remind_round(
+    assessment: Assessment, team: TeamRound, today: date, run=None, timer: bool = False
+) -> ReminderRun:
+    """Remind the round's unfinished participants not yet reminded today, each in their own
+    language. The daily timer (``timer``) skips those who turned notification mails off, as the
+    draft reminder does; the owner's button is a deliberate message and reaches everyone."""
     run = run or ReminderRun()
     since = day_start(today)
     waiting = db.session.scalars(
@@ -53,20 +57,23 @@ def remind_round(assessment: Assessment, team: TeamRound, today: date, run=None)
         .order_by(TeamParticipant.id)
     ).all()
     for participant in waiting:
+        if timer and not participant.user.notify_by_mail:
+            continue
         if not _claim(participant.id, since):
             run.already += 1
             continue
-        subject, body = invitation_mail(assessment, assessment.company, reminder=True)
-        send_mail_in_background(
-            participant.user.email,
-            subject,
-            body,
-            {
-                "purpose": "team_reminder",
-                "assessment_id": assessment.id,
-                "participant_id": participant.id,
-            },
-        )
+        with in_language_of(participant.user):
+            subject, body = invitation_mail(assessment, assessment.company, reminder=True)
+            send_mail_in_background(
+                participant.user.email,
+                subject,
+                body,
+                {
+                    "purpose": "team_reminder",
+                    "assessment_id": assessment.id,
+                    "participant_id": participant.id,
+                },
+            )
         run.sent.append(participant.id)
     return run
 
@@ -88,12 +95,13 @@ def remind_all(today: date, dry_run: bool = False) -> tuple[int, ReminderRun]:
                     TeamParticipant.round_id == team.id,
                     TeamParticipant.submitted_at.is_(None),
                     or_(TeamParticipant.reminded_at.is_(None), TeamParticipant.reminded_at < since),
+                    TeamParticipant.user.has(notify_by_mail=True),
                 )
             )
             run.due += due
             touched += bool(due)
             continue
         before = len(run.sent)
-        remind_round(assessment, team, today, run)
+        remind_round(assessment, team, today, run, timer=True)
         touched += len(run.sent) > before
     return touched, run

@@ -84,3 +84,29 @@ def test_the_owners_button_and_the_cli_share_the_day(
     assert len(outbox()) == 1  # once a day
     assert "sent 0 reminder mails" in _remind(app, "--today", today_jst().isoformat())
     assert len(outbox()) == 1
+
+
+def test_the_timer_skips_opted_out_participants_and_writes_in_each_language(
+    app, db, make_user, make_company, owner_with_assessment
+):
+    from app.companies.fiscal import today_jst
+    from app.models import User
+
+    owner, company, draft = _world(db, make_user, make_company, owner_with_assessment)
+    english = _participant(db, make_user, company, draft, owner, "english@example.jp")
+    english.user.preferred_locale = "en"
+    quiet = _participant(db, make_user, company, draft, owner, "quiet@example.jp")
+    quiet.user.notify_by_mail = False
+    db.session.commit()
+    outbox().clear()
+    today = today_jst().isoformat()
+    assert "would send 2 reminder mails" in _remind(app, "--today", today, "--dry-run")
+    assert "sent 2 reminder mails" in _remind(app, "--today", today)
+    by_address = {m["to"]: m for m in outbox()}
+    assert sorted(by_address) == ["english@example.jp", "waiting@example.jp"]
+    assert by_address["waiting@example.jp"]["subject"].startswith("【リマインド】")
+    assert by_address["english@example.jp"]["subject"] == (
+        "[Reminder] DX Promotion Index: please take part in the team self-assessment"
+    )
+    assert "/team/mine" in by_address["english@example.jp"]["body"]
+    assert db.session.get(User, quiet.user.id).notify_by_mail is False
