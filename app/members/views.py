@@ -3,7 +3,6 @@
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -15,9 +14,9 @@ from flask_login import current_user
 
 from app.access import get_company_or_404
 from app.audit import record
-from app.extensions import limiter
 from app.members import audit_log, services
 from app.members.forms import InviteForm, RoleForm
+from app.members.invite_limit import invitation_limit
 from app.members.services import MembershipError, NotFound
 from app.web.forms import ConfirmForm
 from app.web.guards import login_required, public, roles_required
@@ -25,15 +24,6 @@ from app.web.links import external_url
 from app.web.mail import MailError, send_mail
 
 bp = Blueprint("members", __name__)
-
-
-def _invite_limit():
-    return current_app.config["INVITE_LIMITS"]
-
-
-def _invite_key() -> str:
-    # Per inviting account, so one owner cannot mail-bomb addresses from rotating IPs.
-    return f"invite:{current_user.id}"
 
 
 def _members_page(company, invite_form=None, status=200):
@@ -62,7 +52,7 @@ def index(company_id):
 
 @bp.route("/companies/<int:company_id>/invitations", methods=["POST"])
 @roles_required("member")
-@limiter.limit(_invite_limit, key_func=_invite_key)
+@invitation_limit
 def invite(company_id):
     company = get_company_or_404(company_id, "manage")
     form = InviteForm()

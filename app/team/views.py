@@ -17,6 +17,7 @@ from app.assessments import services as questionnaire
 from app.assessments.forms import field_name, posted_values, tampering_problems
 from app.assessments.rendering import form_values, fragments, step_form
 from app.companies.fiscal import today_jst
+from app.members.invite_limit import invitation_limit
 from app.models.assessment import EVIDENCE_MAX
 from app.team import divergence, services
 from app.team.forms import (
@@ -165,6 +166,7 @@ def add_participant(assessment_id):
 
 @bp.route("/assessments/<int:assessment_id>/team/invitations", methods=["POST"])
 @roles_required("member")
+@invitation_limit
 def invite_participant(assessment_id):
     """A new person: the company's invitation, which makes them a participant on accepting."""
     assessment = get_assessment_or_404(assessment_id, "manage")

@@ -81,3 +81,19 @@ def test_an_invitation_needs_an_open_round_and_a_perspective(client, db, owner_w
     assert _invite(client, assessment, "x@example.jp", "ceo").status_code == 400
     assert _invite(client, assessment, "owner@example.jp").status_code == 400  # a member
     assert outbox() == []
+
+
+def test_team_and_member_invitations_share_one_limit(
+    app, client, db, owner_with_assessment, monkeypatch
+):
+    from app.models import Invitation
+    from tests.integration.member_helpers import invite
+
+    owner, company, assessment = owner_with_assessment
+    team.start(assessment, owner)
+    monkeypatch.setitem(app.config, "INVITE_LIMITS", "2 per hour")
+    assert invite(client, company.id, "member@example.jp").status_code == 302
+    assert _invite(client, assessment, "first@example.jp").status_code == 302
+    assert _invite(client, assessment, "second@example.jp").status_code == 429
+    assert invite(client, company.id, "member2@example.jp").status_code == 429
+    assert db.session.scalar(db.select(db.func.count(Invitation.id))) == 2
