@@ -48,10 +48,41 @@ _ADVISOR_SCOPE = select(_grants.scope).where(
     _grants.advisor_id == bindparam("user_id"),
     _grants.revoked_at.is_(None),
 )
+
+
+def _access_columns(company_id_column):
+    """The signed-in user's membership role and advisor scope for the row's company, read in
+    the page's first query (correlated subqueries) so the access check needs no query of its
+    own; `user_id` is bound per request. First row, as the separate look-ups take it."""
+    role = (
+        select(_members.role)
+        .where(_members.company_id == company_id_column, _members.user_id == bindparam("user_id"))
+        .limit(1)
+        .scalar_subquery()
+    )
+    scope = (
+        select(_grants.scope)
+        .where(
+            _grants.company_id == company_id_column,
+            _grants.advisor_id == bindparam("user_id"),
+            _grants.revoked_at.is_(None),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    return role, scope
+
+
 _ASSESSMENT = (
-    select(Assessment)
+    select(Assessment, *_access_columns(Assessment.company_id))
     .options(joinedload(Assessment.company))
     .where(Assessment.id == bindparam("assessment_id"))
+)
+_INDICATOR = select(Indicator, *_access_columns(Indicator.company_id)).where(
+    Indicator.id == bindparam("indicator_id")
+)
+_COMPANY = select(Company, *_access_columns(Company.id)).where(
+    Company.id == bindparam("company_id")
 )
 
 
@@ -79,6 +110,23 @@ def _lookup_actions(user, company_id: int) -> frozenset[str]:
     return NO_ACTIONS
 
 
+def _remember_actions(user, company_id: int, member_role, advisor_scope) -> None:
+    """company_actions' answer from a role and scope read with the page's row (this request)."""
+    if user is None or not user.is_authenticated:
+        return
+    if user.role == "member":
+        actions = MEMBER_ACTIONS.get(member_role, NO_ACTIONS)
+    elif user.role == "advisor":
+        actions = ADVISOR_SCOPE_ACTIONS.get(advisor_scope, NO_ACTIONS)
+    else:
+        actions = NO_ACTIONS
+    g.setdefault("_company_actions", {})[(user.id, company_id)] = actions
+
+
+def _user_id(user) -> int | None:
+    return user.id if user is not None and user.is_authenticated else None
+
+
 def can(user, action: str, company_id: int) -> bool:
     return action in company_actions(user, company_id)
 
@@ -94,21 +142,36 @@ def member_company_ids(user) -> list[int]:
 
 
 def get_company_or_404(company_id: int, action: str = "view") -> Company:
-    company = db.session.get(Company, company_id)
+    row = db.session.execute(
+        _COMPANY, {"company_id": company_id, "user_id": _user_id(current_user)}
+    ).first()
+    company = row[0] if row else None
+    if company is not None:
+        _remember_actions(current_user, company_id, row[1], row[2])
     if company is None or not can(current_user, action, company_id):
         deny(company_id if company else None, action)
     return company
 
 
 def get_assessment_or_404(assessment_id: int, action: str = "view") -> Assessment:
-    assessment = db.session.scalar(_ASSESSMENT, {"assessment_id": assessment_id})
+    row = db.session.execute(
+        _ASSESSMENT, {"assessment_id": assessment_id, "user_id": _user_id(current_user)}
+    ).first()
+    assessment = row[0] if row else None
+    if assessment is not None:
+        _remember_actions(current_user, assessment.company_id, row[1], row[2])
     if assessment is None or not can(current_user, action, assessment.company_id):
         deny(assessment.company_id if assessment else None, action)
     return assessment
 
 
 def load_indicator(indicator_id: int, action: str = "view") -> Indicator:
-    indicator = db.session.get(Indicator, indicator_id)
+    row = db.session.execute(
+        _INDICATOR, {"indicator_id": indicator_id, "user_id": _user_id(current_user)}
+    ).first()
+    indicator = row[0] if row else None
+    if indicator is not None:
+        _remember_actions(current_user, indicator.company_id, row[1], row[2])
     if indicator is None or not can(current_user, action, indicator.company_id):
         deny(indicator.company_id if indicator else None, action, indicator_id=indicator_id)
     return indicator

@@ -208,9 +208,15 @@ def _optional_float(row: Mapping[str, Any], key: str) -> float | None:
 
 
 @lru_cache(maxsize=1)
+def _ipa_national_data() -> Mapping[str, Any]:
+    """The file, read once: the results page asks for its index version on every request."""
+    return MappingProxyType(_read("ipa-national-averages.yaml"))
+
+
+@lru_cache(maxsize=1)
 def ipa_national_averages() -> tuple[NationalAverage, ...]:
     """IPA's published national figures, one per data year, oldest first."""
-    rows = _read("ipa-national-averages.yaml")["years"]
+    rows = _ipa_national_data()["years"]
     averages = tuple(
         NationalAverage(
             data_year=int(row["data_year"]),
@@ -241,7 +247,7 @@ def ipa_national_averages() -> tuple[NationalAverage, ...]:
 
 def ipa_national_averages_version() -> str:
     """The index version IPA's national figures were computed on (compare only with it)."""
-    return str(_read("ipa-national-averages.yaml")["index_version"])
+    return str(_ipa_national_data()["index_version"])
 
 
 def ipa_national_average(data_year: int) -> NationalAverage:

@@ -187,6 +187,11 @@ def retry_after(status: int) -> dict:
     return {"Retry-After": "10"} if status == 503 else {}
 
 
+def _stored_values(assessment, step_def) -> dict:
+    answers = services.answer_rows(assessment)
+    return {i: services.answer_values(answers.get(i)) for i in step_def.item_ids}
+
+
 @bp.route("/assessments/<int:assessment_id>/steps/<step_id>", methods=["GET", "POST"])
 @roles_required(*VIEWERS)
 def step(assessment_id, step_id):
@@ -198,9 +203,7 @@ def step(assessment_id, step_id):
         abort(404)
     step_def = index.step(step_id)
     notice, conflict, restored, status = None, None, False, 200
-    answers, versions = services.answer_rows(assessment), None
-    values = {i: services.answer_values(answers.get(i)) for i in step_def.item_ids}
-    stored = values
+    answers, versions = None, None  # a save that succeeds never needs the stored rows
     if request.method == "POST":
         if not can(current_user, "edit", assessment.company_id):
             abort(403)
@@ -218,7 +221,7 @@ def step(assessment_id, step_id):
             status = 400
         else:
             posted = posted_values(form, step_def)
-            if goto_target(form.nav.data) and posted == stored:
+            if goto_target(form.nav.data) and posted == _stored_values(assessment, step_def):
                 # A sidebar button on an untouched step: move on without marking it saved.
                 return redirect_after_save(assessment, step_id)
             target = save_target(assessment, step_id)  # (the save expires `assessment`)
@@ -237,6 +240,8 @@ def step(assessment_id, step_id):
                 status = 409
                 version = str(conflict.current_version)
     else:
+        answers = services.answer_rows(assessment)
+        values = {i: services.answer_values(answers.get(i)) for i in step_def.item_ids}
         versions = services.step_versions(assessment)
         version = str(versions.get(step_id, 0))
         payload = None
@@ -246,6 +251,8 @@ def step(assessment_id, step_id):
             # Shown once as a restored, unsaved draft; reloading the page discards it.
             session.pop("stash_id", None)
             values, restored = stash_values(payload, step_def, values), True
+    if answers is None:  # a POST shown again (errors, conflict): the sidebar needs them all
+        answers = services.answer_rows(assessment)
     for row in values.values():
         row.setdefault("errors", NO_ERRORS)  # the template reads every part's errors
     headers = retry_after(status)

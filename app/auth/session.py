@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select
 
 from app.assessments.stash import stash_expired_post
 from app.audit import record
+from app.auth import two_factor_policy
 from app.extensions import db, login_manager
 from app.models import User
 from app.web.errors import CSRF_MESSAGE, render_error
@@ -22,8 +23,13 @@ EXPIRED_MESSAGE = lazy_gettext(
 
 
 # Runs on every request: built once, as building a statement per request costs more than
-# SQLite's own work on one row.
-_USER = select(User).where(User.id == bindparam("user_id"))
+# SQLite's own work on one row. The user's role's stored 2FA choice comes with the user, so the
+# 2FA check that follows on every request needs no query of its own (see two_factor_policy).
+_USER = (
+    select(User, two_factor_policy.STORED_CHOICE)
+    .outerjoin(*two_factor_policy.JOIN_ON_ROLE)
+    .where(User.id == bindparam("user_id"))
+)
 
 
 @login_manager.user_loader
@@ -34,9 +40,13 @@ def load_user(user_id: str):
         uid, version = (int(part) for part in user_id.split(":", 1))
     except ValueError:
         return None
-    user = db.session.scalar(_USER, {"user_id": uid})
-    if user is None or user.session_version != version or user.is_disabled:
+    row = db.session.execute(_USER, {"user_id": uid}).first()
+    if row is None:
         return None
+    user, stored_choice = row
+    if user.session_version != version or user.is_disabled:
+        return None
+    two_factor_policy.remember_stored_choice(user, stored_choice)
     return user
 
 

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from app.audit import record
 from app.extensions import db
-from app.models import TwoFactorPolicy
+from app.models import TwoFactorPolicy, User
 from app.models.user import ROLES
 
 # What a user who must set up 2FA can still reach: the setup itself, logging out, the session
@@ -29,6 +29,18 @@ SETUP_ENDPOINTS = frozenset(
 )
 
 
+# The session's user loader reads the user's role's stored choice in the user's own query
+# (an outer join: None where the administrator never set the role) and leaves it here for
+# is_required, so the check every request makes costs no query. Per request (flask.g): an
+# administrator's change applies to the next request in every worker, nothing to invalidate.
+STORED_CHOICE = TwoFactorPolicy.required
+JOIN_ON_ROLE = (TwoFactorPolicy, TwoFactorPolicy.role == User.role)
+
+
+def remember_stored_choice(user, stored: bool | None) -> None:
+    g.two_factor_stored = (user.id, user.role, stored)
+
+
 def required_roles() -> dict[str, bool]:
     from flask import current_app
 
@@ -38,6 +50,14 @@ def required_roles() -> dict[str, bool]:
 
 
 def is_required(user) -> bool:
+    remembered = g.get("two_factor_stored")
+    if remembered is not None and remembered[:2] == (user.id, user.role):
+        stored = remembered[2]
+        if stored is not None:
+            return stored
+        from flask import current_app
+
+        return user.role in current_app.config["TWO_FACTOR_REQUIRED_ROLES"]
     return required_roles().get(user.role, False)
 
 

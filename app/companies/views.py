@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import Company
 from app.progress.comparison import change_texts, year_cards
 from app.progress.qualitative import TARGET_STATUS_LABELS, running_target_summaries
+from app.progress.submitted import submitted_years
 from app.web.guards import roles_required
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
@@ -54,7 +55,8 @@ def new():
 def dashboard(company_id):
     company = get_company_or_404(company_id, "view")
     overview = company_overview(company)
-    cards = year_cards(company.id)  # a year being edited again: its last submitted card
+    submitted = submitted_years(company.id)  # read once for the cards and the target sets
+    cards = year_cards(company.id, submitted)  # a year being edited again: its last card
     return render_template(
         "companies/dashboard.html",
         company=company,
@@ -62,7 +64,7 @@ def dashboard(company_id):
         overview=overview,
         cards=cards,
         changes=change_texts(company.id, cards),
-        target_sets=running_target_summaries(company.id, overview.current_fiscal_year),
+        target_sets=running_target_summaries(company.id, overview.current_fiscal_year, submitted),
         status_labels=TARGET_STATUS_LABELS,
         can_edit=can(current_user, "edit", company.id),
         can_manage=can(current_user, "manage", company.id),

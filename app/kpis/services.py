@@ -523,14 +523,23 @@ def cycle_chain(indicator) -> list[Indicator]:
     return chain
 
 
+_values = IndicatorValue.__table__.c
+# Every assessment page's sidebar asks: one statement, built once (was two, one built per call).
+_SPANS_WITH_ACTUAL = select(
+    *_ACTIVE_SPANS.selected_columns,
+    select(_values.indicator_id)
+    .where(_values.indicator_id == _ind.id, _values.fiscal_year == bindparam("year"))
+    .exists()
+    .label("has_actual"),
+).where(_ind.company_id == bindparam("company_id"), _ind.archived_at.is_(None))
+
+
 def step_summary(assessment) -> dict:
     """For the review page: how many of the company's indicators have this year's actual."""
     current_year = current_fiscal_year(assessment.company)
-    indicators = [
-        i
-        for i in active_indicator_spans(assessment.company_id)
-        if enterable(i, assessment.fiscal_year, current_year)
-    ]
-    stored = values_by_indicator([i.id for i in indicators])
-    entered = sum(1 for i in indicators if assessment.fiscal_year in stored[i.id])
+    rows = db.session.execute(
+        _SPANS_WITH_ACTUAL, {"company_id": assessment.company_id, "year": assessment.fiscal_year}
+    )
+    indicators = [i for i in rows if enterable(i, assessment.fiscal_year, current_year)]
+    entered = sum(1 for i in indicators if i.has_actual)
     return {"total": len(indicators), "entered": entered}

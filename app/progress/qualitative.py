@@ -143,10 +143,13 @@ class TargetSummary:
     counts: dict[str, int]
 
 
-def running_target_summaries(company_id: int, as_of: int) -> list[TargetSummary]:
+def running_target_summaries(
+    company_id: int, as_of: int, submitted: list[SubmittedYear] | None = None
+) -> list[TargetSummary]:
     """Each set of target levels still running (target year not past), newest first, by the
-    rules of the progress page (across versions through the mapping), without its charts."""
-    submitted = submitted_years(company_id)
+    rules of the progress page (across versions through the mapping), without its charts;
+    ``submitted``: submitted_years(company_id) when the caller has loaded them already."""
+    submitted = submitted_years(company_id) if submitted is None else submitted
     levels = levels_of(submitted)
     return [
         TargetSummary(source.fiscal_year, target_year, count_statuses(f.status for f in followed))

@@ -64,6 +64,7 @@ def two_companies(make_user, make_company, login):
         ("assessments.review", "assessment_id", "draft"),
         ("companies.dashboard", "company_id", "company"),
         ("progress.company", "company_id", "company"),
+        ("progress.history", "company_id", "company"),
     ],
 )
 def test_pages_run_as_many_statements_for_3_years_as_for_1(
@@ -112,3 +113,35 @@ def test_a_step_save_writes_its_answers_in_one_statement(db, client_request, two
         s for s in large if s.lstrip().upper().startswith(("INSERT INTO ANSWERS", "UPDATE ANSWERS"))
     ]
     assert len(writes) == 1  # one upsert (executemany) for the 9 rows
+
+
+def _alone(statements, table: str) -> list[str]:
+    """Statements that read ``table`` on their own (not as a subquery of the page's row)."""
+    return [s for s in statements if s.lstrip().upper().startswith(f"SELECT {table.upper()}.")]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "arg", "key"),
+    [
+        ("assessments.results", "assessment_id", "submitted"),
+        ("companies.dashboard", "company_id", "company"),
+    ],
+)
+def test_login_2fa_and_access_need_no_statements_of_their_own(
+    db, client_request, two_companies, endpoint, arg, key
+):
+    """The user's role's 2FA choice comes with the user, the membership role with the page's
+    assessment or company (issue 16: the per-request hooks cost 15-25 % of every page)."""
+    statements = statements_for(db, client_request, endpoint, **{arg: two_companies[1][key]})
+    assert _alone(statements, "two_factor_policies") == []
+    assert _alone(statements, "memberships") == []
+    users = [s for s in statements if "FROM users" in s]
+    assert len(users) == 1 and "two_factor_policies" in users[0]
+
+
+def test_a_step_save_reads_no_answers_before_it_redirects(db, client_request, two_companies):
+    aid = two_companies[1]["draft"]
+    _save(db, client_request, aid, SMALL, 1)
+    statements = _save(db, client_request, aid, SMALL, 2)
+    assert [s for s in statements if "FROM answers" in s] == []
+    assert _alone(statements, "memberships") == []
