@@ -5,10 +5,11 @@ of a visitor who is not signed in, the browser's Accept-Language, then Japanese.
 languages with a catalogue are accepted; any other `lang` value is ignored.
 """
 
+from contextlib import contextmanager
 from urllib.parse import urlencode
 
 from flask import current_app, g, has_request_context, request
-from flask_babel import Domain
+from flask_babel import Domain, force_locale
 from flask_login import current_user
 from jinja2 import pass_eval_context
 from markupsafe import Markup
@@ -28,8 +29,8 @@ class _ContextDomain(Domain):
     """flask_babel's message domain, with the catalogue found once per request (or app context)
     and kept on flask.g. flask_babel looks it up again for every string (nine look-ups through
     flask.g's proxy and the locale's name built anew: ~0.1 ms on this machine, while a results
-    page translates ~200 strings). The locale cannot change within a request: flask_babel keeps
-    it on g too once chosen, and the app never switches it (no force_locale/refresh)."""
+    page translates ~200 strings). The locale changes within a request only through
+    ``in_language()`` below, which sets the kept catalogue aside for its duration."""
 
     def get_translations(self):
         try:
@@ -39,6 +40,24 @@ class _ContextDomain(Domain):
             return catalogue
         except RuntimeError:  # no app context: flask_babel's own answer (no catalogue)
             return super().get_translations()
+
+
+@contextmanager
+def in_language(code: str):
+    """Translate in ``code`` for the duration (a mail to someone who chose another language):
+    flask_babel's force_locale, plus the per-request catalogue above set aside and restored."""
+    try:
+        kept = g.pop("_catalogue", None)
+    except RuntimeError:  # no app context: nothing is translated anyway
+        yield
+        return
+    try:
+        with force_locale(code):
+            yield
+    finally:
+        g.pop("_catalogue", None)
+        if kept is not None:
+            g._catalogue = kept
 
 
 def _install_domain(app) -> None:

@@ -21,7 +21,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from email.message import EmailMessage
 
 from flask import current_app
-from flask_babel import force_locale
+
+from app.web.locale import DEFAULT, in_language
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def in_language_of(user):
     """Write a mail to a known account in the language that account chose on its pages (none
     chosen: Japanese), not in the language of whoever caused the mail. A context manager: build
     the subject and body and hand them to the send functions inside it."""
-    return force_locale(getattr(user, "preferred_locale", None) or "ja")
+    return in_language(getattr(user, "preferred_locale", None) or DEFAULT)
 
 
 def mail_each_in_their_language(users, subject, write_body, details: dict) -> None:
