@@ -40,7 +40,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import func, insert, select
 
 from app.extensions import db
 from app.models import (
@@ -52,6 +52,7 @@ from app.models import (
     ReportRelease,
 )
 from app.reports import cells as C
+from app.reports import weights as item_weights
 from app.reports.disclosure import MIN_COMPANIES, difference
 from questionnaires import load_index, reference
 
@@ -114,14 +115,15 @@ def _member_means(release_id: int, index) -> list[_Member]:
     measure: GROUP BY in the database over the members' answers."""
     m = ReleaseMember.__table__.c
     spec = _measure_items(index)
+    # One join with the measures' item weights, not a CASE per measure (app/reports/weights.py)
+    w = item_weights.relation([dict.fromkeys(items or (), 1) for _key, items in spec])
     columns = []
-    for _key, items in spec:
-        value = (
-            Answer.current_level
-            if items is None
-            else case((Answer.item_id.in_(items), Answer.current_level))
-        )
-        columns += [func.coalesce(func.sum(value), 0), func.count(value)]
+    for k, (_key, items) in enumerate(spec):
+        if items is None:
+            value = Answer.current_level
+            columns += [func.coalesce(func.sum(value), 0), func.count(value)]
+        else:
+            columns += [*item_weights.sum_count(Answer.current_level, w.c[f"w{k}"])]
     facts = (
         m.company_id,
         m.assessment_id,
@@ -134,6 +136,7 @@ def _member_means(release_id: int, index) -> list[_Member]:
         select(*facts, *columns)
         .select_from(ReleaseMember.__table__)
         .join(Answer, Answer.assessment_id == m.assessment_id)
+        .join(w, w.c.item_id == Answer.item_id, isouter=True)
         .where(m.release_id == release_id)
         .group_by(*facts)
     )

@@ -105,8 +105,9 @@ def report_xlsx_file() -> IO[bytes]:
     return tempfile.TemporaryFile(prefix="dx-report-", suffix=".xlsx")
 
 
-def download_names(report: ScopeReport, extension: str) -> tuple[str, str]:
-    """(ASCII fallback, UTF-8 name) for the Content-Disposition header."""
+def download_names(report, extension: str) -> tuple[str, str]:
+    """(ASCII fallback, UTF-8 name) for the Content-Disposition header; ``report`` is a
+    ScopeReport or the ReportRequest naming it (scope, name, release)."""
     release = report.release
     tag = f"{release.fiscal_year}-r{release.id}" if release else "none"
     jp = (

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, insert, select
+from sqlalchemy import and_, insert, select
 
 from app.extensions import db
 from app.indexes.services import predecessors
@@ -37,6 +37,7 @@ from app.models import (
     ReportRelease,
 )
 from app.reports import cells as C
+from app.reports import weights as item_weights
 from app.reports.build_context import BuildContext, stored_cell_members
 from app.reports.disclosure import MIN_COMPANIES, Earlier, Line, difference, publishable
 from app.reports.stats import Summary
@@ -115,6 +116,7 @@ def _store_pairs(release: ReportRelease) -> dict[int, tuple[int, int, str]]:
                 for cid, (aid, version, iv) in pairs.items()
             ],
         )
+        item_weights.analyze(ReleasePanelMember.__tablename__)
     return pairs
 
 
@@ -214,13 +216,6 @@ def _previous_year_breaches(ctx: BuildContext, panel_members, k: int) -> set[str
 # -- figures ----------------------------------------------------------------------------------
 
 
-def _sum_count(column, weight):
-    return (
-        func.coalesce(func.sum(column * weight), 0),
-        func.coalesce(func.sum(case((column.is_not(None), weight), else_=0)), 0),
-    )
-
-
 def _company_means(release_id: int, pairs, index) -> dict[int, dict[str, tuple]]:
     """Company -> part -> (previous current, previous target, current, target) means over the
     part's comparable items (None without any); computed with GROUP BY, one query per side and
@@ -237,7 +232,7 @@ def _company_means(release_id: int, pairs, index) -> dict[int, dict[str, tuple]]
             (ReleasePanelMember.previous_assessment_id, "old"),
             (ReleaseMember.assessment_id, "new"),
         ):
-            columns, names = [], []
+            tables, names = [], []
             for part, ids in the_parts.items():
                 if item_key == "old":
                     table = dict(weights[part])
@@ -245,15 +240,19 @@ def _company_means(release_id: int, pairs, index) -> dict[int, dict[str, tuple]]
                     table = {i: 1 for i in ids if i in mapped}
                 if not table:
                     continue
-                weight = case(table, value=Answer.item_id, else_=0)
-                columns += [
-                    *_sum_count(Answer.current_level, weight),
-                    *_sum_count(Answer.target_level, weight),
-                ]
+                tables.append(table)
                 names.append(part)
-            if not columns:
+            if not tables:
                 sides.append({})
                 continue
+            # One join with the parts' weights instead of a CASE per part (app/reports/weights.py)
+            w = item_weights.relation(tables)
+            columns = []
+            for k in range(len(tables)):
+                columns += [
+                    *item_weights.sum_count(Answer.current_level, w.c[f"w{k}"]),
+                    *item_weights.sum_count(Answer.target_level, w.c[f"w{k}"]),
+                ]
             query = (
                 select(ReleaseMember.company_id, *columns)
                 .join(
@@ -264,6 +263,7 @@ def _company_means(release_id: int, pairs, index) -> dict[int, dict[str, tuple]]
                     ),
                 )
                 .join(Answer, Answer.assessment_id == join_on)
+                .join(w, w.c.item_id == Answer.item_id)
                 .where(
                     ReleaseMember.release_id == release_id,
                     ReleasePanelMember.previous_index_version == version,

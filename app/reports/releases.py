@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import case, exists, func, insert, select
+from sqlalchemy import case, exists, func, insert, select, tuple_
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import Answer, Assessment, Company, ReleaseCell, ReleaseMember, ReportRelease
 from app.reports import benchmarks
 from app.reports import cells as C
+from app.reports import weights as item_weights
 from app.reports.build_context import BuildContext
 from app.reports.builders import extra_cells, recomputed
 from app.reports.disclosure import Earlier, publishable
@@ -70,11 +71,12 @@ def live_companies(fiscal_year: int, index_version: str, index) -> list[_Company
         earlier.status == "submitted",
     )
     columns = [*_sum_count(Answer.current_level), *_sum_count(Answer.target_level)]
-    for framework in index.frameworks:
-        inside = Answer.item_id.in_(framework.item_ids)
+    # the frameworks' sums through one join with their item weights (app/reports/weights.py)
+    w = item_weights.relation([dict.fromkeys(f.item_ids, 1) for f in index.frameworks])
+    for k in range(len(index.frameworks)):
         columns += [
-            *_sum_count(Answer.current_level, inside),
-            *_sum_count(Answer.target_level, inside),
+            *item_weights.sum_count(Answer.current_level, w.c[f"w{k}"]),
+            *item_weights.sum_count(Answer.target_level, w.c[f"w{k}"]),
         ]
     facts = (
         Assessment.company_id,
@@ -91,6 +93,7 @@ def live_companies(fiscal_year: int, index_version: str, index) -> list[_Company
         .select_from(Assessment)
         .join(Company, Company.id == Assessment.company_id)
         .join(Answer, Answer.assessment_id == Assessment.id)
+        .join(w, w.c.item_id == Answer.item_id, isouter=True)
         .where(
             Assessment.status == "submitted",
             Assessment.fiscal_year == fiscal_year,
@@ -163,7 +166,24 @@ def _item_counts(release_id: int) -> dict[str, dict[str, list]]:
         (m.size_class, lambda b, v: [C.dimension_key(s, "s", v) for s in (C.NATIONAL, b)]),
         (m.cohort, lambda b, v: [C.dimension_key(s, "c", v) for s in (C.NATIONAL, b)]),
     )
-    for column, keys_of in groupings:
+    if db.session.get_bind().dialect.name == "postgresql":
+        rows = _item_count_rows_grouping_sets(release_id, [column for column, _k in groupings])
+    else:
+        rows = _item_count_rows(release_id, [column for column, _k in groupings])
+    for n, bureau, value, item_id, level, count, target_sum, target_n in rows:
+        for key in groupings[n][1](bureau, value):
+            slot = acc[key][item_id]
+            slot[level] += count
+            slot[6] += int(target_sum)
+            slot[7] += target_n
+    return acc
+
+
+def _item_count_rows(release_id: int, columns):
+    """(grouping number, bureau, value, item, level, count, target sum, target count): one
+    GROUP BY per grouping column."""
+    m = ReleaseMember.__table__.c
+    for n, column in enumerate(columns):
         query = (
             select(
                 m.bureau_code,
@@ -179,13 +199,38 @@ def _item_counts(release_id: int) -> dict[str, dict[str, list]]:
             .where(m.release_id == release_id, Answer.current_level.is_not(None))
             .group_by(m.bureau_code, column, Answer.item_id, Answer.current_level)
         )
-        for bureau, value, item_id, level, count, target_sum, target_n in db.session.execute(query):
-            for key in keys_of(bureau, value):
-                slot = acc[key][item_id]
-                slot[level] += count
-                slot[6] += int(target_sum)
-                slot[7] += target_n
-    return acc
+        for row in db.session.execute(query):
+            yield (n, *row)
+
+
+def _item_count_rows_grouping_sets(release_id: int, columns):
+    """The same rows from ONE pass over the answers (PostgreSQL GROUPING SETS), instead of
+    one pass per grouping column."""
+    m = ReleaseMember.__table__.c
+    fixed = (m.bureau_code, Answer.item_id, Answer.current_level)
+    query = (
+        select(
+            func.grouping(*columns),
+            m.bureau_code,
+            *columns,
+            Answer.item_id,
+            Answer.current_level,
+            func.count(),
+            func.coalesce(func.sum(Answer.target_level), 0),
+            func.count(Answer.target_level),
+        )
+        .select_from(ReleaseMember.__table__)
+        .join(Answer, Answer.assessment_id == m.assessment_id)
+        .where(m.release_id == release_id, Answer.current_level.is_not(None))
+        .group_by(func.grouping_sets(*(tuple_(*fixed, column) for column in columns)))
+    )
+    last = len(columns) - 1
+    # grouping(c0, …, cN) has bit (N - n) set for every column NOT in the row's set
+    number = {((1 << len(columns)) - 1) ^ (1 << (last - n)): n for n in range(len(columns))}
+    for row in db.session.execute(query):
+        n = number[row[0]]
+        bureau, values, rest = row[1], row[2 : 2 + len(columns)], row[2 + len(columns) :]
+        yield (n, bureau, values[n], *rest)
 
 
 def _figures(companies: list[_Company], items: dict[str, list], index) -> dict:
@@ -325,6 +370,7 @@ def _compute(fiscal_year: int, index_version: str, user, publish_all: bool = Fal
                 for c in companies
             ],
         )
+        item_weights.analyze(ReleaseMember.__tablename__)
     members = _cell_members([c.member for c in companies])
     earlier, latest = _earlier(fiscal_year, index_version, release.id)
     publish = (

@@ -170,21 +170,85 @@ def _view(cells: dict, key: str, label: str) -> CellView:
     return CellView(key, label, status, figures, date)
 
 
-def requested_report(bureau_code: str | None, args) -> tuple[ScopeReport | None, list[str]]:
-    """The report of the user's scope (a bureau, or the nation) as asked in ``args``."""
+@dataclass(frozen=True)
+class ReportRequest:
+    """What a request asks for, resolved from the list of releases without reading any cell:
+    enough to name the (immutable) report, so app/reports/cache.py can key it."""
+
+    scope: str
+    name: str
+    releases: tuple[ReleaseInfo, ...]
+    release: ReleaseInfo | None
+    chosen: tuple[str, str, str] | None  # (param, value, cell key) of the filter
+    previous_release: ReleaseInfo | None
+    notices: tuple[str, ...]
+
+    def cache_key(self) -> tuple:
+        """The report's identity: scope, release, filter, the previous year's release and the
+        list of releases the page offers (ids with their release times, so a reused id after a
+        database reset is a different key), and the notices the request produced."""
+
+        def stamp(r):
+            return None if r is None else (r.id, r.released_at.isoformat())
+
+        return (
+            self.scope,
+            stamp(self.release),
+            None if self.chosen is None else self.chosen[:2],
+            stamp(self.previous_release),
+            tuple(stamp(r) for r in self.releases),
+            self.notices,
+        )
+
+
+def resolve_request(bureau_code: str | None, args) -> ReportRequest | None:
+    """The scope, release and filter ``args`` ask for (one query: the list of releases); None
+    for an account without a valid scope."""
     notices: list[str] = []
     scope = bureau_code
     if scope != C.NATIONAL:
         try:
             reference.bureau(scope or "")
         except KeyError:
-            return None, notices
+            return None
     releases = _releases()
     release = _choose(releases, args, notices)
     chosen = _filter(scope, args, notices)
-    name = C.scope_name(scope)
+    previous_release = None
+    if release is not None:
+        previous_release = next(
+            (
+                r
+                for r in releases
+                if r.fiscal_year == release.fiscal_year - 1
+                and r.index_version == release.index_version
+            ),
+            None,
+        )
+    return ReportRequest(
+        scope, C.scope_name(scope), releases, release, chosen, previous_release, tuple(notices)
+    )
+
+
+def requested_report(bureau_code: str | None, args) -> tuple[ScopeReport | None, list[str]]:
+    """The report of the user's scope (a bureau, or the nation) as asked in ``args``."""
+    asked = resolve_request(bureau_code, args)
+    if asked is None:
+        return None, []
+    return load_report(asked), list(asked.notices)
+
+
+def load_report(asked: ReportRequest) -> ScopeReport:
+    """The report's cells: one query for the release, one for the previous year's focus."""
+    scope, name, releases, release, chosen = (
+        asked.scope,
+        asked.name,
+        asked.releases,
+        asked.release,
+        asked.chosen,
+    )
     if release is None:
-        return ScopeReport(scope, name, releases, None, None, None, (), None), notices
+        return ScopeReport(scope, name, releases, None, None, None, (), None)
     tables = C.tables(scope) if chosen is None else ()
     focus_key, focus_label = (
         (C.scope_total(scope), name)
@@ -195,34 +259,23 @@ def requested_report(bureau_code: str | None, args) -> tuple[ScopeReport | None,
     keys = {focus_key, panel_key(focus_key), *kpi_keys}
     keys |= {key for t in tables for key, _label in t.rows}
     cells = _cells(release.id, keys)
-    previous_release = next(
-        (
-            r
-            for r in releases
-            if r.fiscal_year == release.fiscal_year - 1 and r.index_version == release.index_version
-        ),
-        None,
-    )
     previous = None
-    if previous_release is not None:
-        previous = _view(_cells(previous_release.id, {focus_key}), focus_key, focus_label)
-    return (
-        ScopeReport(
-            scope=scope,
-            name=name,
-            releases=releases,
-            release=release,
-            focus=_view(cells, focus_key, focus_label),
-            filter=None if chosen is None else chosen[:2],
-            breakdowns=tuple(
-                (t, tuple(_view(cells, key, label) for key, label in t.rows)) for t in tables
-            ),
-            previous=previous,
-            panel=_view(cells, panel_key(focus_key), focus_label),
-            previous_year_released=any(r.fiscal_year == release.fiscal_year - 1 for r in releases),
-            kpis={key: cells[key] for key in kpi_keys if key in cells},
+    if asked.previous_release is not None:
+        previous = _view(_cells(asked.previous_release.id, {focus_key}), focus_key, focus_label)
+    return ScopeReport(
+        scope=scope,
+        name=name,
+        releases=releases,
+        release=release,
+        focus=_view(cells, focus_key, focus_label),
+        filter=None if chosen is None else chosen[:2],
+        breakdowns=tuple(
+            (t, tuple(_view(cells, key, label) for key, label in t.rows)) for t in tables
         ),
-        notices,
+        previous=previous,
+        panel=_view(cells, panel_key(focus_key), focus_label),
+        previous_year_released=any(r.fiscal_year == release.fiscal_year - 1 for r in releases),
+        kpis={key: cells[key] for key in kpi_keys if key in cells},
     )
 
 

@@ -1,13 +1,13 @@
 """Bureau reports: the signed-in bureau's (or the nation's) released figures, as a page, CSV and
 .xlsx. Everything is read from stored releases (app/reports/releases.py), never live answers."""
 
-from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
+from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import current_user
-from werkzeug.wsgi import wrap_file
+from markupsafe import Markup
 
 from app.audit import record
 from app.extensions import limiter
-from app.reports import charts
+from app.reports import cache, charts
 from app.reports.cells import filter_choices
 from app.reports.disclosure import MIN_COMPANIES
 from app.reports.exports import (
@@ -16,11 +16,18 @@ from app.reports.exports import (
     report_xlsx_file,
     write_report_xlsx,
 )
-from app.reports.services import CARRIED_TEXT, SUPPRESSED_TEXT, report_tables, requested_report
+from app.reports.services import (
+    CARRIED_TEXT,
+    SUPPRESSED_TEXT,
+    load_report,
+    report_tables,
+    resolve_request,
+)
 from app.web.downloads import content_disposition
 from app.web.guards import roles_required
 
 bp = Blueprint("reports", __name__, url_prefix="/bureau")
+bp.record_once(lambda state: cache.init_app(state.app))
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -33,69 +40,86 @@ def _export_key() -> str:
     return f"report-export:{current_user.id}"
 
 
-def _query(report) -> dict:
+def _query(asked) -> dict:
     query = {}
-    if report is not None and report.release is not None:
-        query["release"] = report.release.id
-    if report is not None and report.filter is not None:
-        query[report.filter[0]] = report.filter[1]
+    if asked is not None and asked.release is not None:
+        query["release"] = asked.release.id
+    if asked is not None and asked.chosen is not None:
+        query[asked.chosen[0]] = asked.chosen[1]
     return query
 
 
-@bp.route("/reports")
-@roles_required("bureau")
-def index():
-    report, notices = requested_report(current_user.bureau_code, request.args)
-    tables = report_tables(report) if report is not None else ()
+def _body(asked) -> str:
+    """The report's content block (everything below the site's header), rendered from the
+    release's cells; the same for every account of the scope."""
+    report = load_report(asked)
+    tables = report_tables(report)
     return render_template(
         "reports/index.html",
+        body_only=True,
         report=report,
-        notices=notices,
+        notices=asked.notices,
         tables=tables,
         distribution=charts.distribution(report) if tables else None,
         bureau_chart=charts.bureau_means(report) if tables else None,
-        choices=filter_choices(report.scope) if report is not None else {},
-        query=_query(report),
+        choices=filter_choices(report.scope),
+        query=_query(asked),
         suppressed_text=SUPPRESSED_TEXT,
         carried_text=CARRIED_TEXT,
         min_companies=MIN_COMPANIES,
     )
 
 
+@bp.route("/reports")
+@roles_required("bureau")
+def index():
+    asked = resolve_request(current_user.bureau_code, request.args)
+    if asked is None:
+        return render_template("reports/index.html", report=None, notices=(), body_only=False)
+    body = cache.cached("page", asked, lambda: _body(asked))
+    return render_template("reports/page.html", report=asked, body=Markup(body))  # noqa: S704 - our own autoescaped render
+
+
 # One budget for both formats (a CSV and an .xlsx are the same figures).
 export_limit = limiter.shared_limit(_export_limit, scope="report-export", key_func=_export_key)
 
 
+def _xlsx_bytes(report) -> bytes:
+    with report_xlsx_file() as target:
+        write_report_xlsx(report, target)
+        target.seek(0)
+        return target.read()
+
+
 def _export(kind: str):
-    report, _ = requested_report(current_user.bureau_code, request.args)
-    if report is None:
+    asked = resolve_request(current_user.bureau_code, request.args)
+    if asked is None:
         return index()
-    ascii_name, utf8_name = download_names(report, kind)
+    ascii_name, utf8_name = download_names(asked, kind)
     record(
         "export",
         details={
             "report": "bureau",
             "format": kind,
-            "bureau": report.scope,
-            "release": report.release.id if report.release else None,
-            "fiscal_year": report.release.fiscal_year if report.release else None,
-            "filter": list(report.filter) if report.filter else None,
+            "bureau": asked.scope,
+            "release": asked.release.id if asked.release else None,
+            "fiscal_year": asked.release.fiscal_year if asked.release else None,
+            "filter": list(asked.chosen[:2]) if asked.chosen else None,
         },
         commit=True,
     )
-    # Streamed: the CSV chunk by chunk, the .xlsx from a temporary file (closed, so deleted,
-    # when the response is).
+    # Rendered once per report (app/reports/cache.py): the CSV from its chunks, the .xlsx
+    # through a temporary file; tens of kilobytes either way.
     if kind == "csv":
-        body, mimetype = stream_with_context(report_csv_chunks(report)), "text/csv"
+        body = cache.cached(
+            "csv", asked, lambda: "".join(report_csv_chunks(load_report(asked))).encode()
+        )
+        mimetype = "text/csv"
     else:
-        target = report_xlsx_file()
-        write_report_xlsx(report, target)
-        target.seek(0)
-        body, mimetype = wrap_file(request.environ, target), XLSX
+        body, mimetype = cache.cached("xlsx", asked, lambda: _xlsx_bytes(load_report(asked))), XLSX
     return Response(
         body,
         mimetype=mimetype,
-        direct_passthrough=kind != "csv",
         headers={
             "Content-Disposition": content_disposition(ascii_name, utf8_name),
             "Cache-Control": "no-store",

@@ -1,0 +1,93 @@
+"""Rendered bureau reports, kept in memory: the one cache of the reports feature.
+
+A release never changes once published, so what a request shows for (scope, release, filter,
+previous-year release, list of releases, notices, locale, format) is immutable: the report body
+of the page, the CSV bytes and the .xlsx bytes are rendered once per process and then served
+from here. Nothing needs invalidating: a new release has a new id (and the list of releases the
+page offers is part of the key), so it is a new key; old keys age out of the LRU.
+
+Keys always start with the account's scope (its bureau code, or ``national``), so an account can
+only ever be served a report rendered for its own jurisdiction. Only the scope-wide body is kept:
+nothing user-specific (navigation, CSRF tokens, the audit record of an export, the rate limit)
+is inside it. Bounded by total size (``REPORT_CACHE_BYTES``, 0 switches it off); per process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from flask import current_app
+from flask_babel import get_locale
+
+EXTENSION = "report_cache"
+DEFAULT_BYTES = 32 * 2**20
+
+
+class ReportCache:
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple, str | bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: tuple) -> str | bytes | None:
+        with self._lock:
+            value = self._entries.get(key)
+            if value is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return value
+
+    def put(self, key: tuple, value: str | bytes) -> None:
+        size = len(value)
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._size -= len(old)
+            self._entries[key] = value
+            self._size += size
+            while self._size > self.max_bytes:
+                _key, dropped = self._entries.popitem(last=False)
+                self._size -= len(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def init_app(app) -> None:
+    app.extensions[EXTENSION] = ReportCache(app.config.get("REPORT_CACHE_BYTES", DEFAULT_BYTES))
+
+
+def report_cache() -> ReportCache:
+    return current_app.extensions[EXTENSION]
+
+
+def key(kind: str, asked) -> tuple:
+    """``kind`` (page, csv, xlsx) of the report ``asked`` (services.ReportRequest) in the
+    request's locale; the scope first."""
+    return (asked.scope, kind, str(get_locale()), *asked.cache_key())
+
+
+def cached(kind: str, asked, render) -> str | bytes:
+    """The stored rendering of the report, or ``render()`` stored (when the cache is on)."""
+    store = report_cache()
+    if store.max_bytes <= 0:
+        return render()
+    k = key(kind, asked)
+    value = store.get(k)
+    if value is None:
+        value = render()
+        store.put(k, value)
+    return value

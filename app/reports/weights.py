@@ -1,0 +1,50 @@
+"""Per-item weights as a small relation to join answers with, for sums over parts of the index
+(overall, a framework, a group, or a mapping's counted items) in one pass.
+
+``sum(level * CASE item_id WHEN … END)`` per part makes the database compare the item id with
+every WHEN of every part on each answer row (at 100k companies: 3.5 M rows x 13 parts x 4 sums);
+joining the answers once with this relation (one row per item, one integer column per part) and
+summing ``level * w<k>`` is integer arithmetic only.
+
+``analyze``: fresh planner statistics for a table the build just filled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import case, func, literal, select, text, union_all
+
+from app.extensions import db
+
+
+def relation(tables: Sequence[Mapping[str, int]], name: str = "item_weights"):
+    """One row per item that any table weighs: (item_id, w0, w1, ...), w<k> = tables[k]'s
+    weight of the item (0 when absent)."""
+    items = sorted({item for table in tables for item, weight in table.items() if weight})
+    if not items:
+        items = [""]
+    rows = [
+        select(
+            literal(item).label("item_id"),
+            *(literal(int(t.get(item, 0))).label(f"w{k}") for k, t in enumerate(tables)),
+        )
+        for item in items
+    ]
+    return (rows[0] if len(rows) == 1 else union_all(*rows)).subquery(name)
+
+
+def sum_count(column, weight):
+    """(sum of column x weight, sum of weight where column is not NULL)."""
+    return (
+        func.coalesce(func.sum(column * weight), 0),
+        func.coalesce(func.sum(case((column.is_not(None), weight), else_=0)), 0),
+    )
+
+
+def analyze(table: str) -> None:
+    """ANALYZE a table the release build just filled (PostgreSQL; nothing elsewhere): without
+    fresh statistics ~100k new members look like a few dozen rows to the planner, and their
+    joins with the answers become nested loops, repeated per aggregate."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text(f'ANALYZE "{table}"'))
