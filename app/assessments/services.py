@@ -15,11 +15,11 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from app.advisors.summary_hook import note_step_saved, refresh_summary
 from app.audit import record
 from app.extensions import db
 from app.models import Answer, Assessment, AssessmentRevision, StashedPost, StepState
 from app.models._time import utcnow
+from app.summary_hook import note_step_saved, refresh_summary
 from questionnaires import load_index
 from scoring import SCORING_VERSION, score_assessment, structure_from_index
 

@@ -6,10 +6,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from sqlalchemy.exc import IntegrityError
 
-from app.advisors.summary_hook import refresh_summary
 from app.audit import record
 from app.extensions import db
 from app.models import Company, Membership
+from app.summary_hook import refresh_summary
 from questionnaires import reference
 
 SIZE_LABELS = {

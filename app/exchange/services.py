@@ -18,7 +18,6 @@ from flask_babel import lazy_gettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.advisors.summary_hook import refresh_summary
 from app.assessments import services as assessment_services
 from app.audit import record
 from app.companies.fiscal import JST, fiscal_year_of, startable_year_problem, today_jst
@@ -37,6 +36,7 @@ from app.models import (
 )
 from app.models._time import utcnow
 from app.models.assessment import EVIDENCE_MAX
+from app.summary_hook import refresh_summary
 from app.web.numbers import SCORE_PLACES
 from questionnaires import load_index
 from scoring import round_half_away

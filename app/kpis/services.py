@@ -13,13 +13,13 @@ from flask_babel import lazy_gettext
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
-from app.advisors.summary_hook import refresh_summary
 from app.audit import record
 from app.companies.fiscal import fiscal_year_of, today_jst
 from app.extensions import db
 from app.kpis.forms import IndicatorInput, name_key
 from app.models import Indicator, IndicatorValue, TargetRevision, User
 from app.models._time import utcnow
+from app.summary_hook import refresh_summary
 
 
 class KpiRefused(ValueError):

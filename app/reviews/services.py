@@ -12,11 +12,11 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from app.access import can
-from app.advisors.summary_hook import refresh_summary
 from app.audit import record
 from app.extensions import db
 from app.models import Answer, Assessment, ItemRating, ReviewComment
 from app.models._time import utcnow
+from app.summary_hook import refresh_summary
 
 DIFFERENCE_THRESHOLD = 2  # levels between the advisor's view and the self-assessment
 
