@@ -36,6 +36,7 @@ EVENT_LABELS = {
     "team_started": lazy_gettext("チームでの評価を開始"),
     "team_stopped": lazy_gettext("チームでの評価を終了"),
     "team_participant_added": lazy_gettext("チーム評価の参加者を追加"),
+    "team_participant_invited": lazy_gettext("チーム評価の参加者を招待"),
     "team_participant_removed": lazy_gettext("チーム評価の参加者を削除"),
     "team_view_submitted": lazy_gettext("参加者が自分の評価を提出"),
     "team_consensus_set": lazy_gettext("チームの合意した回答を保存"),
