@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.cli_options import reminder_options
 from app.extensions import db
 from app.models import Membership, User
 
@@ -215,13 +216,7 @@ def check_command(release_id):
 
 
 @click.command("remind-drafts")
-@click.option(
-    "--today",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Act as if today were this date (JST by default).",
-)
-@click.option("--dry-run", is_flag=True, help="Count the mails without sending them.")
+@reminder_options
 def remind_drafts_command(today, dry_run):
     """Mail owners of a draft of the current fiscal year before the submission deadline
     (SUBMISSION_DEADLINE, MM-DD; DRAFT_REMINDER_DAYS before it). Run daily by a timer."""

@@ -142,28 +142,35 @@ DEMO_INDICATORS = (
 )  # fmt: skip
 
 
+def _seed_indicator(company, owner, row, first_year: int, actual) -> None:
+    """One of DEMO_INDICATORS for ``company``, with the year after the baseline's actual
+    (``actual``, a text; None: not entered)."""
+    example, name, definition, kind, unit, scale, base, target, _ = row
+    indicator = kpi_services.create_indicator(
+        company,
+        IndicatorInput(
+            name=name,
+            definition=definition,
+            value_type=kind,
+            unit=unit,
+            scale=scale,
+            direction="higher",
+            baseline_year=first_year,
+            baseline_value=parse_value(base, kind, scale),
+            target_year=first_year + 3,
+            target_value=parse_value(target, kind, scale),
+            example_id=example,
+        ),
+        owner,
+    )
+    if actual is not None:
+        values = {first_year + 1: parse_value(actual, kind, scale)}
+        kpi_services.save_values(indicator, values, owner)
+
+
 def _seed_indicators(company, owner, first_year: int) -> None:
-    for example, name, definition, kind, unit, scale, base, target, actual in DEMO_INDICATORS:
-        indicator = kpi_services.create_indicator(
-            company,
-            IndicatorInput(
-                name=name,
-                definition=definition,
-                value_type=kind,
-                unit=unit,
-                scale=scale,
-                direction="higher",
-                baseline_year=first_year,
-                baseline_value=parse_value(base, kind, scale),
-                target_year=first_year + 3,
-                target_value=parse_value(target, kind, scale),
-                example_id=example,
-            ),
-            owner,
-        )
-        kpi_services.save_values(
-            indicator, {first_year + 1: parse_value(actual, kind, scale)}, owner
-        )
+    for row in DEMO_INDICATORS:
+        _seed_indicator(company, owner, row, first_year, actual=row[-1])
 
 
 # Peers' indicators for the bureau report's indicator table (ids as in DEMO_PEERS, 1-based):
@@ -187,24 +194,4 @@ PEER_INDICATORS = {
 
 def _seed_peer_indicators(peer, owner, n: int, first_year: int) -> None:
     for which, actual in PEER_INDICATORS.get(n, ()):
-        example, name, definition, kind, unit, scale, base, target, _ = DEMO_INDICATORS[which]
-        indicator = kpi_services.create_indicator(
-            peer,
-            IndicatorInput(
-                name=name,
-                definition=definition,
-                value_type=kind,
-                unit=unit,
-                scale=scale,
-                direction="higher",
-                baseline_year=first_year,
-                baseline_value=parse_value(base, kind, scale),
-                target_year=first_year + 3,
-                target_value=parse_value(target, kind, scale),
-                example_id=example,
-            ),
-            owner,
-        )
-        if actual is not None:
-            values = {first_year + 1: parse_value(actual, kind, scale)}
-            kpi_services.save_values(indicator, values, owner)
+        _seed_indicator(peer, owner, DEMO_INDICATORS[which], first_year, actual)

@@ -116,26 +116,13 @@ def extra_drafts(n: int) -> list[int]:
     per wrk connection of a step-save run, so that no two connections save the same step."""
     from app.assessments import services
     from app.extensions import db
-    from app.models import Company, Membership, User
+    from app.models import User
     from questionnaires import load_index
 
     user = db.session.scalar(db.select(User).where(User.email == EMAIL))
     index, ids = load_index("2019-07"), []
     for k in range(n):
-        company = Company(
-            name=f"ベンチ{k}株式会社",
-            prefecture_code="13",
-            jsic_division="E",
-            sme_sector="manufacturing_and_other",
-            is_sole_proprietor=True,
-        )
-        db.session.add(company)
-        db.session.add(Membership(company=company, user_id=user.id, role="owner"))
-        db.session.commit()
-        assessment = services.start_assessment(
-            company, 2026, user, prefill=False, index_version="2019-07"
-        )
-        services.confirm_profile(assessment)
+        assessment = _owned_draft(user, f"ベンチ{k}株式会社")
         for step in index.steps:
             values = {
                 i: {"current": 2, "target": 4, "evidence": "根拠", "action": ""}
@@ -150,27 +137,36 @@ def journey_users(n: int) -> list[dict]:
     """n users, each the owner of a company of their own with a FY2026 draft whose profile is
     confirmed and no answer saved: one per simulated user of bench/openloop.py, who saves
     every step and submits. Returns [{"email", "assessment", "company"}] (password PASSWORD)."""
-    from app.assessments import services
     from app.auth.users import create_user
-    from app.extensions import db
-    from app.models import Company, Membership
 
     users = []
     for k in range(n):
         user = create_user(f"journey{k}@example.jp", PASSWORD)
-        company = Company(
-            name=f"利用者{k}株式会社",
-            prefecture_code="13",
-            jsic_division="E",
-            sme_sector="manufacturing_and_other",
-            is_sole_proprietor=True,
+        assessment = _owned_draft(user, f"利用者{k}株式会社")
+        users.append(
+            {"email": user.email, "assessment": assessment.id, "company": assessment.company_id}
         )
-        db.session.add(company)
-        db.session.add(Membership(company=company, user_id=user.id, role="owner"))
-        db.session.commit()
-        assessment = services.start_assessment(
-            company, 2026, user, prefill=False, index_version="2019-07"
-        )
-        services.confirm_profile(assessment)
-        users.append({"email": user.email, "assessment": assessment.id, "company": company.id})
     return users
+
+
+def _owned_draft(user, name: str):
+    """A company owned by ``user`` with a FY2026 draft whose profile is confirmed."""
+    from app.assessments import services
+    from app.extensions import db
+    from app.models import Company, Membership
+
+    company = Company(
+        name=name,
+        prefecture_code="13",
+        jsic_division="E",
+        sme_sector="manufacturing_and_other",
+        is_sole_proprietor=True,
+    )
+    db.session.add(company)
+    db.session.add(Membership(company=company, user_id=user.id, role="owner"))
+    db.session.commit()
+    assessment = services.start_assessment(
+        company, 2026, user, prefill=False, index_version="2019-07"
+    )
+    services.confirm_profile(assessment)
+    return assessment

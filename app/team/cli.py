@@ -5,17 +5,13 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.cli_options import reminder_options
+
 team_cli = AppGroup("team", help="Team mode (assess as a team).")
 
 
 @team_cli.command("remind")
-@click.option(
-    "--today",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Act as if today were this date (JST by default).",
-)
-@click.option("--dry-run", is_flag=True, help="Count the mails without sending them.")
+@reminder_options
 def remind_command(today, dry_run):
     """Mail every unfinished participant of a draft year's open team round their link again."""
     from app.companies.fiscal import today_jst
