@@ -170,7 +170,9 @@ def add_participant(assessment_id):
 def invite_participant(assessment_id):
     """A new person: the company's invitation, which makes them a participant on accepting."""
     assessment = get_assessment_or_404(assessment_id, "manage")
-    steps = [s.id for s in load_index(assessment.index_version).steps]  # every item
+    steps = chosen_steps(request.form, load_index(assessment.index_version).steps)
+    if steps is None:
+        return render_error(400, _("評価を依頼するステップを選び直してください。"))
     form = _invite_form()
     if not form.validate_on_submit():
         return render_error(400, _form_errors(form))

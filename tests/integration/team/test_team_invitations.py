@@ -12,8 +12,12 @@ from tests.pages import Page
 
 
 def _invite(client, assessment, email, perspective="dx_dept"):
+    """As a browser sends the form: every step's box is ticked unless the owner unticks it."""
+    from questionnaires import load_index
+
     manage = f"/assessments/{assessment.id}/team"
     data = {"invite-email": email, "invite-perspective": perspective}
+    data |= {f"step-{s.id}": "y" for s in load_index(assessment.index_version).steps}
     return post_form(client, manage, f"{manage}/invitations", data)
 
 
@@ -97,3 +101,43 @@ def test_team_and_member_invitations_share_one_limit(
     assert _invite(client, assessment, "second@example.jp").status_code == 429
     assert invite(client, company.id, "member2@example.jp").status_code == 429
     assert db.session.scalar(db.select(db.func.count(Invitation.id))) == 2
+
+
+def test_an_invitation_asks_only_the_steps_the_owner_ticked(
+    app, client, db, make_user, login, owner_with_assessment
+):
+    from app.models import Invitation
+    from questionnaires import load_index
+
+    owner, company, assessment = owner_with_assessment
+    team.start(assessment, owner)
+    index = load_index(assessment.index_version)
+    manage = Page(client.get(f"/assessments/{assessment.id}/team"))
+    boxes = manage.select("#team-invite input[type=checkbox]")
+    assert [b["name"] for b in boxes] == [f"step-{s.id}" for s in index.steps]
+    assert all(b.has_attr("checked") for b in boxes)  # every item unless the owner unticks
+
+    outbox().clear()
+    first, last = index.steps[0], index.steps[-1]
+    ticked = {f"step-{first.id}": "y", f"step-{last.id}": "y"}
+    manage_url = f"/assessments/{assessment.id}/team"
+    data = {"invite-email": "two.steps@example.jp", "invite-perspective": "it_dept", **ticked}
+    assert post_form(client, manage_url, f"{manage_url}/invitations", data).status_code == 302
+
+    user, invitee, _mail = _accept(app, login, make_user, "two.steps@example.jp")
+    participant = db.session.scalar(db.select(TeamParticipant))
+    assert participant.item_ids == [*first.item_ids, *last.item_ids]
+
+    # A box naming no step of the version, or no box at all, is refused: no invitation is made.
+    count = db.session.scalar(db.select(db.func.count(Invitation.id)))
+    refusals = {
+        "評価を依頼するステップを選び直してください。": {"step-nope": "y"},
+        "評価を依頼するステップを1つ以上選んでください。": {},
+    }
+    for message, boxes in refusals.items():
+        data = {"invite-email": "x@example.jp", "invite-perspective": "it_dept", **boxes}
+        response = post_form(client, manage_url, f"{manage_url}/invitations", data)
+        assert response.status_code == 400
+        assert Page(response).find(string=message) is not None
+    assert db.session.scalar(db.select(db.func.count(Invitation.id))) == count
+    assert [m["to"] for m in outbox()] == ["two.steps@example.jp"]
