@@ -2,14 +2,26 @@
 
 import logging
 import os
+import sys
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import build_config
-from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.extensions import babel, csrf, db, limiter, login_manager
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _init_migrations(app: Flask) -> None:
+    """Flask-Migrate gives the `flask db` commands and brings Alembic, Mako and Pygments: about
+    9 MB in every process (bench/README.md, "Worker memory"). A gunicorn web worker never runs a
+    migration, so under gunicorn it is not loaded; the flask command and the tests have it."""
+    if "gunicorn" in sys.modules:
+        return
+    from flask_migrate import Migrate
+
+    Migrate(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -27,7 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
+    _init_migrations(app)
     from app.web.locale import select_locale
 
     babel.init_app(app, locale_selector=select_locale)
