@@ -21,7 +21,7 @@ def _probe(before: str, tmp_path) -> dict:
     import json
 
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/probe.sqlite3", "APP_ENV": "test"}
-    out = subprocess.run(
+    out = subprocess.run(  # noqa: S603 - fixed arguments
         [sys.executable, "-c", PROBE.format(before=before)],
         cwd=ROOT,
         env=env,
@@ -44,7 +44,7 @@ def test_elsewhere_the_flask_db_commands_are_there(tmp_path):
 def test_flask_db_upgrade_runs_from_the_command_line(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/cli.sqlite3", "APP_ENV": "test"}
     flask = Path(sys.executable).with_name("flask")
-    run = subprocess.run(
+    run = subprocess.run(  # noqa: S603 - fixed arguments
         [str(flask), "--app", "wsgi", "db", "upgrade"],
         cwd=ROOT,
         env=env,
@@ -53,7 +53,7 @@ def test_flask_db_upgrade_runs_from_the_command_line(tmp_path):
         timeout=300,
     )
     assert run.returncode == 0, run.stderr[-2000:]
-    current = subprocess.run(
+    current = subprocess.run(  # noqa: S603 - fixed arguments
         [str(flask), "--app", "wsgi", "db", "current"],
         cwd=ROOT,
         env=env,
