@@ -1,6 +1,7 @@
 """Questionnaire routes: thin (parse, load-and-authorise, call a service, render or redirect)."""
 
 import logging
+import re
 from types import MappingProxyType
 
 from flask import (
@@ -227,7 +228,12 @@ def step(assessment_id, step_id):
             target = save_target(assessment, step_id)  # (the save expires `assessment`)
             try:
                 conflict = services.save_step(
-                    assessment, step_def, posted, int(version), current_user
+                    assessment,
+                    step_def,
+                    posted,
+                    int(version),
+                    current_user,
+                    drop_stash="stash_id" in session,  # stashes are offered by this id only
                 )
             except services.AssessmentLocked:
                 return _locked(assessment)
@@ -251,6 +257,10 @@ def step(assessment_id, step_id):
             # Shown once as a restored, unsaved draft; reloading the page discards it.
             session.pop("stash_id", None)
             values, restored = stash_values(payload, step_def, values), True
+            # Saved at the version it was typed at: a save made meanwhile from another browser
+            # (which leaves this stash alone) makes it a conflict showing both values.
+            if re.fullmatch(r"[0-9]{1,9}", str(payload.get("version", ""))):
+                version = payload["version"]
     if answers is None:  # a POST shown again (errors, conflict): the sidebar needs them all
         answers = services.answer_rows(assessment)
     for row in values.values():
