@@ -324,13 +324,11 @@ def save_step(
 
     `drop_stash=False` when the caller knows the user has no stash of the step to drop (a
     browser session that holds no stash id: see app/assessments/stash.py)."""
-    aid, now = assessment.id, utcnow()
+    aid, uid, now = assessment.id, user.id, utcnow()
     if expected_version == 0:
         _lock_draft(assessment)
         db.session.add(
-            StepState(
-                assessment_id=aid, step_id=step.id, version=1, saved_at=now, saved_by_id=user.id
-            )
+            StepState(assessment_id=aid, step_id=step.id, version=1, saved_at=now, saved_by_id=uid)
         )
         try:
             db.session.flush()
@@ -340,7 +338,7 @@ def save_step(
     else:
         bumped = db.session.execute(
             _BUMP_STEP,
-            {"aid": aid, "sid": step.id, "expected": expected_version, "now": now, "uid": user.id},
+            {"aid": aid, "sid": step.id, "expected": expected_version, "now": now, "uid": uid},
         )
         if bumped.rowcount != 1:  # submitted meanwhile, or another save came first
             if db.session.scalar(_STATUS, {"aid": aid}) != "draft":
@@ -357,16 +355,15 @@ def save_step(
             "evidence": values[item_id]["evidence"],
             "action": values[item_id]["action"],
             "updated_at": now,
-            "updated_by_id": user.id,
+            "updated_by_id": uid,
         }
         for item_id in step.item_ids
     ]
     db.session.execute(_answers_upsert(db.session.get_bind().dialect.name), rows)
     if drop_stash:
-        db.session.execute(_DROP_STASH, {"aid": aid, "sid": step.id, "uid": user.id})
+        db.session.execute(_DROP_STASH, {"aid": aid, "sid": step.id, "uid": uid})
     note_step_saved(assessment.company_id, aid, now)
-    db.session.commit()
-    db.session.expire(assessment)
+    db.session.commit()  # (expires `assessment`, as every commit expires the loaded rows)
     return None
 
 

@@ -196,7 +196,8 @@ def _stored_values(assessment, step_def) -> dict:
 @bp.route("/assessments/<int:assessment_id>/steps/<step_id>", methods=["GET", "POST"])
 @roles_required(*VIEWERS)
 def step(assessment_id, step_id):
-    assessment = get_assessment_or_404(assessment_id, "view")
+    # A save usually redirects: its company row is loaded only if the page is shown again.
+    assessment = get_assessment_or_404(assessment_id, "view", with_company=request.method != "POST")
     index = services.index_of(assessment)
     if step_id == services.PROFILE_STEP:
         return redirect(url_for("assessments.profile_step", assessment_id=assessment.id))
