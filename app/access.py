@@ -73,11 +73,10 @@ def _access_columns(company_id_column):
     return role, scope
 
 
-_ASSESSMENT = (
-    select(Assessment, *_access_columns(Assessment.company_id))
-    .options(joinedload(Assessment.company))
-    .where(Assessment.id == bindparam("assessment_id"))
+_ASSESSMENT_ALONE = select(Assessment, *_access_columns(Assessment.company_id)).where(
+    Assessment.id == bindparam("assessment_id")
 )
+_ASSESSMENT = _ASSESSMENT_ALONE.options(joinedload(Assessment.company))
 _INDICATOR = select(Indicator, *_access_columns(Indicator.company_id)).where(
     Indicator.id == bindparam("indicator_id")
 )
@@ -153,9 +152,15 @@ def get_company_or_404(company_id: int, action: str = "view") -> Company:
     return company
 
 
-def get_assessment_or_404(assessment_id: int, action: str = "view") -> Assessment:
+def get_assessment_or_404(
+    assessment_id: int, action: str = "view", *, with_company: bool = True
+) -> Assessment:
+    """The assessment, if the user may take `action` on its company. `with_company=False`
+    when the caller will most likely not show the company (a save that redirects): the row
+    is then loaded alone and `assessment.company` by a query of its own if it is used."""
+    statement = _ASSESSMENT if with_company else _ASSESSMENT_ALONE
     row = db.session.execute(
-        _ASSESSMENT, {"assessment_id": assessment_id, "user_id": _user_id(current_user)}
+        statement, {"assessment_id": assessment_id, "user_id": _user_id(current_user)}
     ).first()
     assessment = row[0] if row else None
     if assessment is not None:

@@ -4,6 +4,7 @@ wrk (Debian: `apt-get install -y wrk`) on 127.0.0.1, rounds interleaved, medians
     .venv/bin/python -m bench.load                                   # SQLite (a new file)
     .venv/bin/python -m bench.load --database-url postgresql://postgres@127.0.0.1/h16_bench
     .venv/bin/python -m bench.load --seconds 10 --rounds 3 --before-dir /tmp/old-checkout
+    .venv/bin/python -m bench.load --only "step save"     # the baselines and the step save only
 
 Subjects, each round in this order (so a burst of load elsewhere on the machine hits a whole
 round): hello, T, bare save, then the app's pages and the step save. Every subject runs
@@ -221,6 +222,11 @@ def main(argv=None):
     parser.add_argument("--app-dir", type=Path, default=ROOT)
     parser.add_argument("--before-dir", type=Path)
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--only",
+        help='comma-separated beginnings of the app subjects to run, e.g. "step save" (the '
+        "three baselines always run)",
+    )
     args = parser.parse_args(argv)
     workdir, url, env = server_environment("dx-load-", args.database_url)
     ids = json.loads(
@@ -262,6 +268,9 @@ def main(argv=None):
         "KPI detail GET": (a, f"/kpis/{ids['indicator']}", "get", [0]),
         "step save (9 items)": (a, f"/assessments/{{id}}/steps/{STEP}", "step-save", ids["drafts"]),
     }
+    if args.only:
+        wanted = tuple(w.strip() for w in args.only.split(",") if w.strip())
+        pages = {name: page for name, page in pages.items() if name.startswith(wanted)}
     if args.before_dir:
         (workdir / "before").mkdir()
         before = Server("wsgi:app", env, workdir / "before", args.before_dir)
@@ -351,7 +360,10 @@ def report(results, memory, load_before, load_after, url, args):
             f"{med(rows, 'p95_ms'):.1f} | {med(rows, 'p95_ms') / t_p95:.2f} | {errors}"
             f"{' ' + '; '.join(sock) if sock else ''} |"
         )
-    step = results["step save (9 items)"]
+    step = results.get("step save (9 items)")
+    if step is None:
+        print(f"app worker memory after the runs: {', '.join(f'{m:.0f} MB' for m in memory)}")
+        return
     saves = [(n, results[n]) for n in results if n.startswith(("bare save", "step save"))]
     print("\n| save | POSTs ok/s | median POST ms (worker) | p95 POST ms | failed POSTs |")
     print("|---|---|---|---|---|")

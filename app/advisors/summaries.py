@@ -13,7 +13,7 @@ computation.
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.advisors.naming import name_sort_key
@@ -234,26 +234,44 @@ def refresh_summary(company: Company | int) -> None:
     refresh_summaries([company_id])
 
 
-def note_step_saved(company_id: int, assessment_id: int, saved_at: datetime) -> None:
-    """A step save changes only its draft's answered count and the last activity (the means and
-    target statuses come from submitted cards and KPIs, which a draft save does not touch), so
-    the row is updated in two statements instead of being recomputed. A row that does not show
-    this draft (none yet, another year) is recomputed whole."""
-    summary = db.session.get(CompanySummary, company_id)
-    if summary is None or summary.assessment_id != assessment_id or summary.state != "draft":
-        refresh_summary(company_id)
-        return
-    db.session.flush()
-    summary.answered = db.session.scalar(
-        select(func.count())
-        .select_from(Answer)
-        .where(
-            Answer.assessment_id == assessment_id,
-            Answer.current_level.is_not(None),
-            Answer.target_level.is_not(None),
-        )
+# A step save changes only its draft's answered count and the last activity (the means and
+# target statuses come from submitted cards and KPIs, which a draft save does not touch): one
+# conditional UPDATE, built once, counts the answered items in the database and keeps the later
+# of the two activity times; it matches no row when the row does not show this draft.
+_summaries, _answers = CompanySummary.__table__.c, Answer.__table__.c
+_SAVED_AT = bindparam("saved_at", type_=_summaries.last_activity.type)
+_NOTE_STEP_SAVED = (
+    update(CompanySummary.__table__)
+    .where(
+        _summaries.company_id == bindparam("company"),
+        _summaries.assessment_id == bindparam("assessment"),
+        _summaries.state == "draft",
     )
-    summary.last_activity = _latest(summary.last_activity, saved_at)
+    .values(
+        answered=select(func.count())
+        .where(
+            _answers.assessment_id == bindparam("assessment"),
+            _answers.current_level.is_not(None),
+            _answers.target_level.is_not(None),
+        )
+        .scalar_subquery(),
+        last_activity=case(
+            (
+                or_(_summaries.last_activity.is_(None), _summaries.last_activity < _SAVED_AT),
+                _SAVED_AT,
+            ),
+            else_=_summaries.last_activity,
+        ),
+    )
+)
+
+
+def note_step_saved(company_id: int, assessment_id: int, saved_at: datetime) -> None:
+    """A draft step was saved: update the answered count and last activity of the row in one
+    statement. A row that does not show this draft (none yet, another year) is recomputed whole."""
+    params = {"company": company_id, "assessment": assessment_id, "saved_at": saved_at}
+    if db.session.execute(_NOTE_STEP_SAVED, params).rowcount != 1:
+        refresh_summary(company_id)
 
 
 def refresh_summaries(company_ids) -> None:

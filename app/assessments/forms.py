@@ -74,9 +74,18 @@ LEVEL_LABELS = {
 }
 
 
+class _CheckedByCSRFProtect:
+    """The app's CSRFProtect checks every POST's token before the view (app/__init__.py), and
+    the step page writes its token with csrf_token(): the form's own token field would only
+    sign a fresh token on every save that nothing reads (issue 16, step save)."""
+
+    csrf = False
+
+
 def step_form_class(step, goto_targets=()):
     """A FlaskForm class for one questionnaire step (cached per step by the caller)."""
     attrs = {
+        "Meta": _CheckedByCSRFProtect,
         "version": HiddenField(lazy_gettext("版"), validators=[Regexp(r"\A[0-9]{1,9}\Z")]),
         "nav": nav_field(goto_targets),
     }

@@ -256,13 +256,24 @@ def _lock_draft(assessment: Assessment) -> None:
 
 
 # The step save's statements, built once (building them per save cost as much as running
-# them): lock the draft, bump the step's version if it is still the one the page was loaded
-# at, upsert the step's answers in one executemany, drop the user's stash of the step.
+# them): bump the step's version if it is still the one the page was loaded at and the
+# assessment is still a draft, upsert the step's answers in one executemany, drop the user's
+# stash of the step.
 _assessments, _stashes = Assessment.__table__.c, StashedPost.__table__.c
 _LOCK_DRAFT = (
     update(Assessment.__table__)
     .where(_assessments.id == bindparam("aid"), _assessments.status == "draft")
     .values(status="draft")
+)
+# The draft check locks the assessment row as _LOCK_DRAFT does (PostgreSQL: FOR NO KEY UPDATE,
+# the lock an UPDATE of a non-key column takes, so a submit waits for this save and then reads
+# its answers; the row is locked before the step's row, the order of every other save). SQLite
+# has no row locks: this UPDATE is the transaction's first write and takes the database's write
+# lock, under which the draft check reads the latest status.
+_DRAFT = (
+    select(_assessments.id)
+    .where(_assessments.id == bindparam("aid"), _assessments.status == "draft")
+    .with_for_update(key_share=True)
 )
 _BUMP_STEP = (
     update(StepState.__table__)
@@ -270,6 +281,7 @@ _BUMP_STEP = (
         _step_states.assessment_id == bindparam("aid"),
         _step_states.step_id == bindparam("sid"),
         _step_states.version == bindparam("expected"),
+        _DRAFT.exists(),
     )
     .values(
         version=_step_states.version + 1,
@@ -277,6 +289,7 @@ _BUMP_STEP = (
         saved_by_id=bindparam("uid"),
     )
 )
+_STATUS = select(_assessments.status).where(_assessments.id == bindparam("aid"))
 _DROP_STASH = delete(StashedPost.__table__).where(
     _stashes.assessment_id == bindparam("aid"),
     _stashes.step_id == bindparam("sid"),
@@ -299,16 +312,23 @@ def _answers_upsert(dialect: str):
 
 
 def save_step(
-    assessment: Assessment, step, values: dict[str, dict], expected_version: int, user
+    assessment: Assessment,
+    step,
+    values: dict[str, dict],
+    expected_version: int,
+    user,
+    *,
+    drop_stash: bool = True,
 ) -> Conflict | None:
-    """Store one step's answers atomically; None on success, a Conflict if someone saved first."""
-    aid, now = assessment.id, utcnow()
-    _lock_draft(assessment)
+    """Store one step's answers atomically; None on success, a Conflict if someone saved first.
+
+    `drop_stash=False` when the caller knows the user has no stash of the step to drop (a
+    browser session that holds no stash id: see app/assessments/stash.py)."""
+    aid, uid, now = assessment.id, user.id, utcnow()
     if expected_version == 0:
+        _lock_draft(assessment)
         db.session.add(
-            StepState(
-                assessment_id=aid, step_id=step.id, version=1, saved_at=now, saved_by_id=user.id
-            )
+            StepState(assessment_id=aid, step_id=step.id, version=1, saved_at=now, saved_by_id=uid)
         )
         try:
             db.session.flush()
@@ -318,9 +338,12 @@ def save_step(
     else:
         bumped = db.session.execute(
             _BUMP_STEP,
-            {"aid": aid, "sid": step.id, "expected": expected_version, "now": now, "uid": user.id},
+            {"aid": aid, "sid": step.id, "expected": expected_version, "now": now, "uid": uid},
         )
-        if bumped.rowcount != 1:
+        if bumped.rowcount != 1:  # submitted meanwhile, or another save came first
+            if db.session.scalar(_STATUS, {"aid": aid}) != "draft":
+                db.session.rollback()
+                raise AssessmentLocked()
             db.session.rollback()
             return _conflict(assessment, step)
     rows = [
@@ -332,15 +355,15 @@ def save_step(
             "evidence": values[item_id]["evidence"],
             "action": values[item_id]["action"],
             "updated_at": now,
-            "updated_by_id": user.id,
+            "updated_by_id": uid,
         }
         for item_id in step.item_ids
     ]
     db.session.execute(_answers_upsert(db.session.get_bind().dialect.name), rows)
-    db.session.execute(_DROP_STASH, {"aid": aid, "sid": step.id, "uid": user.id})
+    if drop_stash:
+        db.session.execute(_DROP_STASH, {"aid": aid, "sid": step.id, "uid": uid})
     note_step_saved(assessment.company_id, aid, now)
-    db.session.commit()
-    db.session.expire(assessment)
+    db.session.commit()  # (expires `assessment`, as every commit expires the loaded rows)
     return None
 
 

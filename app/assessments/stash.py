@@ -3,8 +3,11 @@
 Only the member whose session just expired can create one, and only with that session's own
 CSRF token (so another site cannot make one: it has no token), for an assessment draft they may
 edit. The payload is the step's own fields, bounded in size; a user keeps a few at most. The
-stash is offered back once, as a visible restored draft, and deleted when shown, when the step
-is saved, or after STASH_TTL by `flask stashes purge` (run from cron or a systemd timer).
+stash is offered back once, as a visible restored draft, only to the browser session holding its
+id, and deleted when shown, when the step is saved in that session, or after STASH_TTL by
+`flask stashes purge` (run from cron or a systemd timer). A save from another browser leaves it:
+the restored draft keeps the version it was typed at, so saving it then is a conflict that shows
+both values, and nothing typed is dropped.
 """
 
 import json

@@ -1,6 +1,7 @@
 """Questionnaire routes: thin (parse, load-and-authorise, call a service, render or redirect)."""
 
 import logging
+import re
 from types import MappingProxyType
 
 from flask import (
@@ -195,7 +196,8 @@ def _stored_values(assessment, step_def) -> dict:
 @bp.route("/assessments/<int:assessment_id>/steps/<step_id>", methods=["GET", "POST"])
 @roles_required(*VIEWERS)
 def step(assessment_id, step_id):
-    assessment = get_assessment_or_404(assessment_id, "view")
+    # A save usually redirects: its company row is loaded only if the page is shown again.
+    assessment = get_assessment_or_404(assessment_id, "view", with_company=request.method != "POST")
     index = services.index_of(assessment)
     if step_id == services.PROFILE_STEP:
         return redirect(url_for("assessments.profile_step", assessment_id=assessment.id))
@@ -227,7 +229,12 @@ def step(assessment_id, step_id):
             target = save_target(assessment, step_id)  # (the save expires `assessment`)
             try:
                 conflict = services.save_step(
-                    assessment, step_def, posted, int(version), current_user
+                    assessment,
+                    step_def,
+                    posted,
+                    int(version),
+                    current_user,
+                    drop_stash="stash_id" in session,  # stashes are offered by this id only
                 )
             except services.AssessmentLocked:
                 return _locked(assessment)
@@ -251,6 +258,10 @@ def step(assessment_id, step_id):
             # Shown once as a restored, unsaved draft; reloading the page discards it.
             session.pop("stash_id", None)
             values, restored = stash_values(payload, step_def, values), True
+            # Saved at the version it was typed at: a save made meanwhile from another browser
+            # (which leaves this stash alone) makes it a conflict showing both values.
+            if re.fullmatch(r"[0-9]{1,9}", str(payload.get("version", ""))):
+                version = payload["version"]
     if answers is None:  # a POST shown again (errors, conflict): the sidebar needs them all
         answers = services.answer_rows(assessment)
     for row in values.values():

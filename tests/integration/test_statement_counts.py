@@ -145,8 +145,22 @@ def test_a_step_save_reads_no_answers_before_it_redirects(db, client_request, tw
     statements = _save(db, client_request, aid, SMALL, 2)
     reads = [s for s in statements if "FROM answers" in s]
     # The only one allowed: the advisor list's summary row counts the draft's answered items
-    # (one aggregate, app/advisors/summaries.note_step_saved); no answer row is loaded.
-    summary_count = [s for s in reads if s.startswith("SELECT count(*)")]
-    assert len(summary_count) == 1 and "current_level IS NOT NULL" in summary_count[0]
-    assert [s for s in reads if s not in summary_count] == []
+    # (one aggregate in its UPDATE, app/advisors/summaries.note_step_saved); no answer row is
+    # loaded.
+    assert len(reads) == 1, reads
+    assert reads[0].startswith("UPDATE company_summaries SET answered=(SELECT count(*)")
+    assert "current_level IS NOT NULL" in reads[0]
     assert _alone(statements, "memberships") == []
+
+
+def test_a_step_save_runs_five_statements(db, client_request, two_companies):
+    """The user, the assessment with the access check, the version bump that also checks and
+    locks the draft, the answers' upsert, the summary row; no stash delete when the browser
+    session holds no stash (issue 16: the save's round trips)."""
+    aid = two_companies[1]["draft"]
+    _save(db, client_request, aid, LARGE, 1)  # the first save creates the step's state row
+    statements = _save(db, client_request, aid, LARGE, 2)
+    kinds = [" ".join(s.split()[:3]) for s in statements]
+    assert len(statements) == 5, kinds
+    assert [s for s in statements if s.startswith("UPDATE assessments")] == []
+    assert [s for s in statements if "stashed_posts" in s] == []

@@ -253,3 +253,95 @@ def test_a_step_open_for_two_hours_still_saves(client, db, owner_with_tiny_asses
     response = client.post(url, data=step_payload(STEP, 2, 3, page=page))
     assert response.status_code == 302
     assert _levels(db, FIRST_ITEM) == (2, 3)
+
+
+def test_a_save_in_the_browser_holding_a_stash_drops_it(
+    app, client_request, db, owner_with_tiny_assessment
+):
+    owner, _, assessment = owner_with_tiny_assessment
+    _stash_after_idle_timeout(app, client_request, assessment, "長考の末の回答")
+    client_request.login(owner)  # the new session keeps the stash id
+    other_step = client_request.get("assessments.step", **_step(assessment, INDEX.steps[1]))
+    client_request.post(  # saved without opening the stashed step first
+        "assessments.step",
+        _data=step_payload(STEP, 1, 2, page=other_step),
+        **_step(assessment),
+    )
+    assert _levels(db, FIRST_ITEM) == (1, 2)
+    assert db.session.scalar(db.select(db.func.count(StashedPost.id))) == 0
+
+
+def test_a_save_from_another_browser_keeps_the_stash_and_its_version(
+    app, client_request, db, owner_with_tiny_assessment
+):
+    """Browser A's post after its idle timeout is kept; the same user saves the step in browser
+    B meanwhile. A's typed input is not dropped: it comes back in A, and saving it there is a
+    conflict that shows both values (nothing overwritten silently)."""
+    owner, _, assessment = owner_with_tiny_assessment
+    _stash_after_idle_timeout(app, client_request, assessment, "Aで入力")
+    browser_b = client_request.new_session().login(owner)
+    page_b = browser_b.get("assessments.step", **_step(assessment))
+    browser_b.post(
+        "assessments.step",
+        _data=step_payload(STEP, 1, 2, evidence="Bで保存", page=page_b),
+        **_step(assessment),
+    )
+    assert db.session.scalar(db.select(db.func.count(StashedPost.id))) == 1
+    client_request.login(owner)
+    restored = client_request.get("assessments.step", **_step(assessment))
+    assert restored.field_value(f"item-{FIRST_ITEM}-evidence") == "Aで入力"
+    assert restored.field_value("version") == "0"  # the version A typed at
+    conflict = client_request.post(
+        "assessments.step",
+        _data=step_payload(STEP, 3, 5, evidence="Aで入力", page=restored),
+        _expected_status=409,
+        **_step(assessment),
+    )
+    assert (
+        conflict.text(".conflict h2") == "他の画面（または他の方）が先にこのステップを保存しました"
+    )
+    assert _levels(db, FIRST_ITEM) == (1, 2)
+
+
+def test_a_save_waits_for_a_submit_in_progress_and_is_refused(
+    app, client, db, owner_with_tiny_assessment
+):
+    """A save that meets a submit not yet committed waits for it (the assessment row's lock on
+    PostgreSQL, the write lock on SQLite), then finds the assessment submitted: nothing written."""
+    from sqlalchemy import text
+
+    owner, _, assessment = owner_with_tiny_assessment
+    fill_all_steps(client, assessment.id, INDEX)  # every step saved once: version 1
+    before = _levels(db, FIRST_ITEM)
+    values = {
+        i: {"current": 5, "target": 5, "evidence": "遅れた保存", "action": ""}
+        for i in STEP.item_ids
+    }
+    results = []
+
+    def save():
+        with app.app_context():
+            a = db.session.get(Assessment, assessment.id)
+            try:
+                results.append(services.save_step(a, STEP, values, 1, owner))
+            except Exception as exc:  # noqa: BLE001 - the outcome is what is asserted
+                results.append(exc)
+            finally:
+                db.session.remove()
+
+    submitting = db.engine.connect()
+    try:
+        submitting.execute(
+            text("UPDATE assessments SET status = 'submitted' WHERE id = :id"),
+            {"id": assessment.id},
+        )
+        saver = threading.Thread(target=save)
+        saver.start()
+        saver.join(0.7)
+        assert saver.is_alive()  # waiting for the submit's transaction
+        submitting.commit()
+    finally:
+        submitting.close()
+    saver.join(10)
+    assert len(results) == 1 and isinstance(results[0], services.AssessmentLocked), results
+    assert _levels(db, FIRST_ITEM) == before
