@@ -3,13 +3,14 @@ the progress page (score_history) and the history page (company_history)."""
 
 from dataclasses import dataclass, field
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.indexes import services as index_versions
+from app.progress.cache import level_chart
 from app.progress.comparison import change_texts, labels_for, year_cards, year_comparisons
-from app.progress.submitted import LEVEL_LABELS, levels_of, submitted_years
-from app.web.line_charts import LineChart, LineData, line_chart
-from app.web.numbers import score_text
+from app.progress.submitted import levels_of, submitted_years
+from app.web.line_charts import LineChart
 from questionnaires import load_index
 
 
@@ -65,22 +66,7 @@ def score_history(company_id: int, rows: list | None = None) -> ScoreHistory:
         for title, pick in parts:
             current = {y.fiscal_year: pick(y)[0] for y in years if pick(y)[0] is not None}
             target = {y.fiscal_year: pick(y)[1] for y in years if pick(y)[1] is not None}
-            charts.append(
-                (
-                    title,
-                    line_chart(
-                        span,
-                        [
-                            LineData(
-                                "current", _("現在値の平均"), current, _current_texts(current)
-                            ),
-                            LineData("target", _("目標値の平均"), target, _target_texts(target)),
-                        ],
-                        y_labels=LEVEL_LABELS,
-                        size="half",
-                    ),
-                )
-            )  # fmt: skip
+            charts.append((title, _level_chart(span, current, target)))
     return ScoreHistory(years, charts, names)
 
 
@@ -136,26 +122,10 @@ class CompanyHistory:
         return list(reversed(self.years))
 
 
-def _current_texts(values: dict) -> dict:
-    return {k: _("現在値 %(mean)s", mean=score_text(v)) for k, v in values.items()}
-
-
-def _target_texts(values: dict) -> dict:
-    return {k: _("目標値 %(mean)s", mean=score_text(v)) for k, v in values.items()}
-
-
-def _level_chart(span, current: dict, target: dict) -> LineChart:
-    return line_chart(
-        span,
-        [
-            LineData(
-                                "current", _("現在値の平均"), current, _current_texts(current)
-                            ),
-            LineData("target", _("目標値の平均"), target, _target_texts(target)),
-        ],
-        y_labels=LEVEL_LABELS,
-        size="half",
-    )  # fmt: skip
+def _level_chart(span: list[int], current: dict, target: dict) -> LineChart:
+    return level_chart(
+        str(get_locale()), span[0], span[-1], tuple(current.items()), tuple(target.items())
+    )
 
 
 def company_history(company_id: int) -> CompanyHistory:

@@ -6,30 +6,22 @@ mapping between the two versions (scoring rule P10, questionnaires/mapping.py): 
 newer item continuing the target's item (the lowest part of a split); where the item has no
 continuation the year is 比較不可 for it.
 
-The progress feature's caches are the two lru_caches below (statuses and mini-chart geometry,
-both pure functions of small integers); the charts' markup is remembered by
-app/web/chart_markup.py."""
+Statuses and mini-chart geometry, pure functions of small integers, are remembered in the
+progress feature's cache place (app/progress/cache.py)."""
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from app.indexes import services as index_versions
 from app.kpis.progress import STATUS_LABELS, count_statuses
-from app.progress.submitted import LEVEL_LABELS, SubmittedYear, levels_of, submitted_years
-from app.web.line_charts import LineChart, LineData, line_chart
+from app.progress.cache import target_chart, target_status
+from app.progress.submitted import SubmittedYear, levels_of, submitted_years
+from app.web.line_charts import LineChart
 from questionnaires import Item, load_index
 from questionnaires.mapping import continuations
-from scoring.progress import (
-    Series,
-    Status,
-    continued_level,
-    qualitative_target_status,
-)
-from scoring.progress import trajectory as planned_path
+from scoring.progress import Status, continued_level
 
 QUALITATIVE_CYCLE_YEARS = 3  # the index asks for the target level three years on
 # Status labels of target levels, for pages outside progress (which may not import kpis).
@@ -94,12 +86,13 @@ def qualitative_sets(
     version."""
     submitted = submitted_years(company_id) if submitted is None else submitted
     levels = levels_of(submitted)
+    locale = str(get_locale())
     sets = []
     for source, target_year, later, followed in _followed_targets(submitted, levels, as_of):
         targets = []
         for f in followed:
-            chart = _target_chart(
-                str(get_locale()),
+            chart = target_chart(
+                locale,
                 source.fiscal_year,
                 f.current,
                 f.target,
@@ -172,36 +165,6 @@ def running_target_statuses(submitted: list[SubmittedYear], levels: dict, as_of:
     ]
 
 
-@lru_cache(maxsize=8192)
-def _target_status(
-    set_year, current, target, target_year, actuals: tuple, as_of, not_comparable: tuple = ()
-) -> Status:
-    """scoring.progress.qualitative_target_status, remembered: a pure function of a few small
-    integers, asked with the same arguments for many items and companies (client lists)."""
-    return qualitative_target_status(
-        set_year, current, target, target_year, dict(actuals), as_of, not_comparable
-    )
-
-
-@lru_cache(maxsize=4096)
-def _target_chart(locale, set_year, current, target, target_year, actuals: tuple) -> LineChart:
-    """The mini chart of one target level: like _target_status, a pure function of a few
-    small integers that repeats for every item with the same levels and on every request,
-    so the straight line (exact arithmetic in scoring.progress) and its geometry are worked
-    out once per combination and language (``locale``: the legend is translated). The chart is
-    immutable, so sharing it is safe."""
-    series = Series(set_year, current, target_year, target, dict(actuals))
-    return line_chart(
-        list(range(set_year, target_year + 1)),
-        [
-            LineData("plan", _("目標への直線"), dict(planned_path(series))),
-            LineData("actual", _("現在値"), {set_year: current, **dict(actuals)}),
-        ],
-        y_labels=LEVEL_LABELS,
-        size="mini",
-    )
-
-
 @dataclass(frozen=True)
 class _Followed:
     item: Item
@@ -264,7 +227,7 @@ def _followed_targets(
                     level = continued_level([answers.get(n, (None, None))[0] for n in new_ids])
                 if level is not None:
                     actuals[a.fiscal_year] = level
-            result = _target_status(
+            result = target_status(
                 source.fiscal_year,
                 current,
                 target,

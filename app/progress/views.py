@@ -32,7 +32,8 @@ def company(company_id):
         sets=sets,
         running=[s for s in sets if s.running] or sets[:1],
         history=score_history(company.id, submitted),
-        labels=kpi_progress.STATUS_LABELS,
+        # translated once per page, not once per target row (lazy strings re-translate on use)
+        labels={code: str(label) for code, label in kpi_progress.STATUS_LABELS.items()},
     )
 
 

@@ -8,6 +8,7 @@ value, so a chart never suggests a value nobody entered.
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from flask_babel import gettext as _
 
@@ -76,6 +77,15 @@ class LineChart:
     y_ticks: tuple[Tick, ...]
     lines: tuple[Line, ...]
     size: str
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        # Charts are keys of the markup cache (app/web/chart_markup.py), looked up for every
+        # item row on every request: hashing their nested tuples once per chart, not per look-up.
+        return hash((self.frame, self.x_ticks, self.y_ticks, self.lines, self.size))
 
     @property
     def compact(self) -> bool:
