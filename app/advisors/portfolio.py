@@ -81,6 +81,7 @@ class ClientRow:
     targets: dict
     points: int
     activity: datetime | None
+    source: tuple = field(repr=False)  # every value of the row: its key in app/advisors/cache.py
 
     @property
     def state_label(self) -> str:
@@ -139,6 +140,7 @@ def _row(r) -> ClientRow:
         targets={"on_track": r.on_track, "behind": r.behind, "missing": r.missing},
         points=r.open_points,
         activity=aware(r.last_activity),
+        source=tuple(r),
     )
 
 
