@@ -59,18 +59,19 @@ def row_cache() -> RowCache:
     return current_app.extensions[EXTENSION]
 
 
-def drawn_rows(rows: Iterable, draw: Callable[[object], str]) -> Markup:
-    """The markup of ``rows`` (portfolio.ClientRow) in order, each from the cache or ``draw``."""
+def drawn_rows(rows: Iterable[tuple], draw: Callable[[tuple], Markup]) -> Markup:
+    """The markup of ``rows`` (the list statement's rows: every value a row shows) in order,
+    each from the cache or ``draw``."""
     store = row_cache()
     if store.max_rows <= 0:
-        return Markup("".join(draw(row) for row in rows))
+        return Markup("").join(draw(row) for row in rows)
     context = (str(get_locale()), str(get_timezone()), request.script_root)
     parts = []
     for row in rows:
-        key = (*context, *row.source)
+        key = (*context, *row)
         markup = store.get(key)
         if markup is None:
-            markup = Markup(draw(row))
+            markup = draw(row)
             store.put(key, markup)
         parts.append(markup)
-    return Markup("".join(parts))
+    return Markup("").join(parts)

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from app.advisors.cache import drawn_rows
+from app.advisors.portfolio import client_row
 from app.advisors.services import SCOPE_LABELS
 from app.web.template_helpers import fixed_url
 
@@ -73,14 +74,15 @@ def list_url(params: dict) -> str:
 
 
 def draw_rows(rows, sizes: dict, states: dict) -> Markup:
-    """The table rows of ``rows`` (portfolio.ClientRow); the words are looked up only when a
-    row is not in the cache."""
+    """The table rows of ``rows`` (the list statement's rows); the words are looked up and a
+    row made a portfolio.ClientRow only when it is not in the cache."""
     template = current_app.jinja_env.get_template("advisors/_client_row.html")
     text = None
 
-    def draw(row) -> str:
+    def draw(row) -> Markup:
         nonlocal text
         text = text or RowText(sizes, states)
-        return template.render(row=row, text=text)
+        html = template.render(row=client_row(row), text=text)
+        return Markup(html)  # noqa: S704 - the output of our own autoescaped template
 
     return drawn_rows(rows, draw)
