@@ -190,9 +190,11 @@ def prepare(database_url: str, connections: int, clients: int = 0) -> dict:
     with app.app_context():
         ids["drafts"] = extra_drafts(connections)
         if clients:
+            from app.advisors.summaries import rebuild_all
             from bench.portfolio import add_portfolio
 
             add_portfolio(clients)
+            rebuild_all()  # here, not in a worker (whose memory is measured after the runs)
     baselines.prepare()
     return ids
 

@@ -421,8 +421,8 @@ def portfolio_view(advisor) -> PortfolioView:
     """The level distribution and the weakest items over the advisor's clients, from their
     stored summaries (each client's newest card)."""
     params = _params(advisor)
-    clients = _counts(params, [])
-    if clients.stale:
+    total, stale = db.session.connection().execute(_TOTALS, params).one()
+    if stale:
         _refresh_stale(params)
     levels = db.session.execute(_LEVELS, params).all()
     counts = Counter()  # by band number (the labels are lazy strings: slow to hash)
@@ -432,13 +432,19 @@ def portfolio_view(advisor) -> PortfolioView:
                 counts[band] += 1
                 break
     return PortfolioView(
-        total=clients.total,
+        total=total,
         scored=len(levels),
         distribution=[(label, counts[band]) for band, (*_, label) in enumerate(LEVEL_BANDS)],
         weakest=weakest_items((r.index_version, r.item_levels) for r in levels),
     )
 
 
+# (clients, clients whose row is missing or stale): the view needs no filter options.
+_TOTALS = (
+    select(func.count(), func.coalesce(func.sum(case((_STALE, 1), else_=0)), 0))
+    .select_from(_CLIENTS)
+    .where(_GRANTED)
+)
 _LEVELS = _PAGE.with_only_columns(
     CompanySummary.current_mean, CompanySummary.index_version, CompanySummary.item_levels
 ).where(CompanySummary.current_mean.is_not(None))
