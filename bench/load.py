@@ -180,15 +180,22 @@ def post_stats(lines: list[str], seconds: float) -> dict:
     }
 
 
-def prepare(database_url: str, connections: int) -> dict:
+def prepare(database_url: str, connections: int, clients: int = 0) -> dict:
     """Fill the database (app tables and the baselines' tables) in a child process of the app
-    checkout being measured, so its models create its schema."""
+    checkout being measured, so its models create its schema; with ``clients``, an advisor with
+    that many clients (bench/portfolio.py's data)."""
     from bench import baselines
     from bench.dataset import create_bench_app, extra_drafts
 
     app, ids = create_bench_app(database_url)
     with app.app_context():
         ids["drafts"] = extra_drafts(connections)
+        if clients:
+            from app.advisors.summaries import rebuild_all
+            from bench.portfolio import add_portfolio
+
+            add_portfolio(clients)
+            rebuild_all()  # here, not in a worker (whose memory is measured after the runs)
     baselines.prepare()
     return ids
 
@@ -223,6 +230,9 @@ def main(argv=None):
     parser.add_argument("--before-dir", type=Path)
     parser.add_argument("--json", type=Path)
     parser.add_argument(
+        "--advisor-clients", type=int, default=300, help="the advisor list's clients (0: none)"
+    )
+    parser.add_argument(
         "--only",
         help="comma-separated words: measure only the pages whose name contains one "
         "(e.g. results,progress; hello and T always run, the bare save only with the step save)",
@@ -235,8 +245,9 @@ def main(argv=None):
                 *(sys.executable, "-c"),
                 "import json, sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; "
                 "from bench.load import prepare; "
-                "print(json.dumps(prepare(sys.argv[3], int(sys.argv[4]))))",
+                "print(json.dumps(prepare(sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))))",
                 *(str(args.app_dir), str(ROOT), url, str(args.connections)),
+                str(args.advisor_clients),
             ],
             env={**env, "PYTHONPATH": ""},
             capture_output=True,
@@ -268,6 +279,14 @@ def main(argv=None):
         "KPI detail GET": (a, f"/kpis/{ids['indicator']}", "get", [0]),
         "step save (9 items)": (a, f"/assessments/{{id}}/steps/{STEP}", "step-save", ids["drafts"]),
     }
+    if args.advisor_clients:
+        from bench.portfolio import ADVISOR_EMAIL, ADVISOR_PASSWORD
+
+        # The advisor's own session (a 5th element: the cookie); its first GET computes the
+        # clients' summaries.
+        advisor = login_cookie(a.base, ADVISOR_EMAIL, ADVISOR_PASSWORD, "/advisor/clients")
+        name = f"advisor clients ({args.advisor_clients}) GET"
+        pages[name] = (a, "/advisor/clients", "get", [0], advisor)
     if args.only:
         words = [w.strip().lower() for w in args.only.split(",") if w.strip()]
         pages = {name: v for name, v in pages.items() if any(w in name.lower() for w in words)}
@@ -276,9 +295,9 @@ def main(argv=None):
         before = Server("wsgi:app", env, workdir / "before", args.before_dir)
         servers["before"] = before
         paired = {}
-        for name, (_, path, mode, subject_ids) in pages.items():
+        for name, (_, path, mode, subject_ids, *own_cookie) in pages.items():
             paired[name] = pages[name]
-            paired[name + " [before]"] = (before, path, mode, subject_ids)
+            paired[name + " [before]"] = (before, path, mode, subject_ids, *own_cookie)
         pages = paired
     subjects = {
         "hello": (servers["hello"], "/", "get", [0]),
@@ -291,14 +310,16 @@ def main(argv=None):
     results = {name: [] for name in subjects}
     try:
         for _ in range(args.rounds):
-            for name, (server, path, mode, subject_ids) in subjects.items():
+            for name, (server, path, mode, subject_ids, *own_cookie) in subjects.items():
                 offset = server.log_size()
                 row = run_wrk(
                     server.base,
                     path,
                     mode,
                     subject_ids,
-                    cookie if mode != "bare-save" and name not in BASELINES else "",
+                    own_cookie[0]
+                    if own_cookie
+                    else (cookie if mode != "bare-save" and name not in BASELINES else ""),
                     items,
                     args.connections,
                     args.seconds,

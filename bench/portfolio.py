@@ -23,14 +23,13 @@ from bench.run import T_NAME, hello_app, interleaved_medians, print_ratios, t_ap
 GOALS = {"advisor clients (300)": 0.40}
 
 
+ADVISOR_EMAIL, ADVISOR_PASSWORD = "advisor@bench.example", "bench passphrase 123"
+
+
 def portfolio_app(tmpdir, clients: int):
     os.environ.setdefault("SECRET_KEY", "bench-only")
     from app import create_app
-    from app.auth.users import create_user
-    from app.companies.fiscal import fiscal_year_of, today_jst
     from app.extensions import db
-    from app.models import Indicator, ReviewComment
-    from tests.integration.portfolio_helpers import add_assessment, add_client
 
     app = create_app(
         {
@@ -40,41 +39,54 @@ def portfolio_app(tmpdir, clients: int):
             "RATELIMIT_STORAGE_URI": "memory://",  # the login path needs a limiter
         }
     )
-    fy = fiscal_year_of(today_jst(), 4)
     with app.app_context():
         db.drop_all()
         db.create_all()
-        advisor = create_user("advisor@bench.example", "bench passphrase 123", role="advisor")
-        owner = create_user("owner@bench.example", "bench passphrase 123")
-        for i in range(clients):
-            company = add_client(
-                advisor,
-                f"顧客{i:03d}株式会社",
-                owner,
-                prefecture=f"{1 + i % 47:02d}",
-                jsic="EIDG"[i % 4],
-                employees=(i * 7) % 400,
-            )
-            add_assessment(company, fy - 3, 1 + i % 3)
-            last = add_assessment(company, fy - 1, 1 + (i + 1) % 4)
-            add_assessment(company, fy, 2, status="draft", answered=i % 36)
-            db.session.add(ReviewComment(assessment_id=last.id, item_id="1", body="指摘"))
-            db.session.add(
-                Indicator(
-                    company_id=company.id,
-                    name="DX人材の数",
-                    definition="年度末の人数",
-                    value_type="people",
-                    unit="人",
-                    direction="higher",
-                    baseline_year=fy - 3,
-                    baseline_value=Decimal(5),
-                    target_year=fy,
-                    target_value=Decimal(20),
-                )
-            )
-        db.session.commit()
+        add_portfolio(clients)
     return app
+
+
+def add_portfolio(clients: int) -> None:
+    """An advisor (ADVISOR_EMAIL) with ``clients`` granted clients and their owner, in the
+    current app context (also bench/load.py's data). Summaries are computed by the first GET
+    of the list."""
+    from app.auth.users import create_user
+    from app.companies.fiscal import fiscal_year_of, today_jst
+    from app.extensions import db
+    from app.models import Indicator, ReviewComment
+    from tests.integration.portfolio_helpers import add_assessment, add_client
+
+    fy = fiscal_year_of(today_jst(), 4)
+    advisor = create_user(ADVISOR_EMAIL, ADVISOR_PASSWORD, role="advisor")
+    owner = create_user("owner@bench.example", ADVISOR_PASSWORD)
+    for i in range(clients):
+        company = add_client(
+            advisor,
+            f"顧客{i:03d}株式会社",
+            owner,
+            prefecture=f"{1 + i % 47:02d}",
+            jsic="EIDG"[i % 4],
+            employees=(i * 7) % 400,
+        )
+        add_assessment(company, fy - 3, 1 + i % 3)
+        last = add_assessment(company, fy - 1, 1 + (i + 1) % 4)
+        add_assessment(company, fy, 2, status="draft", answered=i % 36)
+        db.session.add(ReviewComment(assessment_id=last.id, item_id="1", body="指摘"))
+        db.session.add(
+            Indicator(
+                company_id=company.id,
+                name="DX人材の数",
+                definition="年度末の人数",
+                value_type="people",
+                unit="人",
+                direction="higher",
+                baseline_year=fy - 3,
+                baseline_value=Decimal(5),
+                target_year=fy,
+                target_value=Decimal(20),
+            )
+        )
+    db.session.commit()
 
 
 def main(argv=None):
@@ -95,8 +107,8 @@ def main(argv=None):
     client.post(
         "/login",
         data={
-            "email": "advisor@bench.example",
-            "password": "bench passphrase 123",
+            "email": ADVISOR_EMAIL,
+            "password": ADVISOR_PASSWORD,
             "csrf_token": token,
         },
     )

@@ -7,6 +7,7 @@ Everything is read with a fixed number of statements whatever the number of clie
 counts them); only the advisor's active grants select the companies.
 """
 
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -126,19 +127,22 @@ _ROW_COLUMNS = (
 )
 
 
-def _row(r) -> ClientRow:
+def client_row(values: tuple) -> ClientRow:
+    """The row the list's statement returned for a client (_ROW_COLUMNS, in order)."""
+    (submitted_at, card_year, current, target, change, previous_year, comparable) = values[11:18]
+    on_track, behind, missing, points, activity = values[18:]
     return ClientRow(
-        *r[:11],
-        submitted_at=aware(r.submitted_at),
-        card_year=r.card_year,
-        current=r.current_mean,
-        target=r.target_mean,
-        change=r.change,
-        previous_year=r.previous_year,
-        comparable=r.comparable,
-        targets={"on_track": r.on_track, "behind": r.behind, "missing": r.missing},
-        points=r.open_points,
-        activity=aware(r.last_activity),
+        *values[:11],
+        submitted_at=aware(submitted_at),
+        card_year=card_year,
+        current=current,
+        target=target,
+        change=change,
+        previous_year=previous_year,
+        comparable=comparable,
+        targets={"on_track": on_track, "behind": behind, "missing": missing},
+        points=points,
+        activity=aware(activity),
     )
 
 
@@ -153,12 +157,6 @@ _STALE = CompanySummary.company_id.is_(None) | (
     CompanySummary.next_year_starts <= bindparam("today")
 )
 _STALE_IDS = select(Company.id).select_from(_CLIENTS).where(_GRANTED, _STALE)
-_CODES = (
-    select(Company.jsic_division, Company.prefecture_code)
-    .select_from(_CLIENTS)
-    .where(_GRANTED)
-    .distinct()
-)
 _PAGE = (
     select(*_ROW_COLUMNS)
     .select_from(_CLIENTS)
@@ -170,25 +168,48 @@ def _params(advisor) -> dict:
     return {"advisor_id": advisor.id, "today": today_jst()}
 
 
-def _counts(advisor, conditions: list) -> tuple[int, int, int]:
-    """(clients, clients whose row is missing or stale, clients matching ``conditions``) in
-    one statement."""
+def _count_statement(conditions: list):
     matching = and_(CompanySummary.company_id.is_not(None), ~_STALE, *conditions)
-    statement = (
+    return (
         select(
+            Company.jsic_division,
+            Company.prefecture_code,
             func.count(),
-            func.coalesce(func.sum(case((_STALE, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((matching, 1), else_=0)), 0),
+            func.sum(case((_STALE, 1), else_=0)),
+            func.sum(case((matching, 1), else_=0)),
         )
         .select_from(_CLIENTS)
         .where(_GRANTED)
+        .group_by(Company.jsic_division, Company.prefecture_code)
     )
-    return db.session.execute(statement, _params(advisor)).one()
 
 
-def _refresh_stale(advisor) -> None:
+_COUNT_ALL = _count_statement([])
+
+
+@dataclass
+class _Counts:
+    total: int  # the advisor's clients
+    stale: int  # clients whose row is missing or of an earlier fiscal year
+    matched: int  # clients matching the conditions
+    codes: list  # the clients' (industry, prefecture) pairs, for the filter's options
+
+
+def _counts(params: dict, conditions: list) -> _Counts:
+    """The counts and the filter options in one statement (grouped by the two codes)."""
+    statement = _count_statement(conditions) if conditions else _COUNT_ALL
+    groups = db.session.connection().execute(statement, params).all()
+    return _Counts(
+        total=sum(g[2] for g in groups),
+        stale=sum(g[3] for g in groups),
+        matched=sum(g[4] for g in groups),
+        codes=[(g[0], g[1]) for g in groups],
+    )
+
+
+def _refresh_stale(params: dict) -> None:
     """Compute the rows that are missing (a new client) or of an earlier fiscal year."""
-    stale = db.session.scalars(_STALE_IDS, _params(advisor)).all()
+    stale = db.session.scalars(_STALE_IDS, params).all()
     try:
         summaries.refresh_summaries(stale)
         db.session.commit()
@@ -198,7 +219,7 @@ def _refresh_stale(advisor) -> None:
 
 @dataclass
 class ClientPage:
-    rows: list[ClientRow]
+    rows: list[tuple]  # the statement's rows: every value a row shows (client_row() for them)
     total: int  # all the advisor's clients
     matched: int  # clients matching the filters
     page: int
@@ -218,31 +239,30 @@ class ClientPage:
 
 def client_page(advisor, query: "Query") -> ClientPage:
     """The page of the client list that ``query`` asks for: filtered, sorted and paged in SQL
-    over the stored summaries (three statements whatever the number of clients)."""
+    over the stored summaries (two statements whatever the number of clients), run on the
+    session's connection (the ORM layer would only add work to these column rows)."""
     conditions = _conditions(query)
-    total, stale, matched = _counts(advisor, conditions)
-    if stale:
-        _refresh_stale(advisor)
-        total, stale, matched = _counts(advisor, conditions)
-    pages = max(1, -(-matched // PER_PAGE))
+    params = _params(advisor)
+    counts = _counts(params, conditions)
+    if counts.stale:
+        _refresh_stale(params)
+        counts = _counts(params, conditions)
+    pages = max(1, -(-counts.matched // PER_PAGE))
     page = min(query.page, pages)
-    found = db.session.execute(
-        _ordered(_PAGE.where(*conditions), query).limit(PER_PAGE).offset((page - 1) * PER_PAGE),
-        _params(advisor),
-    ).all()
-    codes = db.session.execute(_CODES, _params(advisor)).all()
+    statement = _ORDERED_PAGES[query.sort, query.direction]
+    found = db.session.connection().execute(
+        statement.where(*conditions).limit(PER_PAGE).offset((page - 1) * PER_PAGE), params
+    )
     prefectures = reference.prefectures()
     industries = reference.jsic_divisions()
     return ClientPage(
-        rows=[_row(r) for r in found],
-        total=total,
-        matched=matched,
+        rows=[tuple(r) for r in found],  # drawn (and made ClientRow) only when not cached
+        total=counts.total,
+        matched=counts.matched,
         page=page,
         pages=pages,
-        industries=sorted({(c.jsic_division, industries.get(c.jsic_division, "")) for c in codes}),
-        prefectures=sorted(
-            {(c.prefecture_code, prefectures.get(c.prefecture_code, "")) for c in codes}
-        ),
+        industries=sorted({(j, industries.get(j, "")) for j, _p in counts.codes}),
+        prefectures=sorted({(p, prefectures.get(p, "")) for _j, p in counts.codes}),
     )
 
 
@@ -326,7 +346,10 @@ SORT_COLUMNS = {
 def _conditions(query: Query) -> list:
     conditions = []
     if query.q:
-        conditions.append(func.lower(Company.name).contains(query.q.lower(), autoescape=True))
+        # On the stored NFKC form of the name (app/advisors/naming.py), so "abc" finds "ＡＢＣ商事"
+        # also on SQLite, whose lower() folds ASCII letters only.
+        wanted = unicodedata.normalize("NFKC", query.q).lower()
+        conditions.append(func.lower(CompanySummary.name_normal).contains(wanted, autoescape=True))
     if query.state:
         conditions.append(CompanySummary.state == query.state)
     if query.industry:
@@ -340,12 +363,12 @@ def _conditions(query: Query) -> list:
     return conditions
 
 
-def _ordered(statement, query: Query):
+def _ordered(statement, sort: str, direction: str):
     """Rows with the value first, by the value and then by name in the chosen direction; rows
     without the value last in both directions, by name."""
-    column = SORT_COLUMNS[query.sort]
+    column = SORT_COLUMNS[sort]
     names = (CompanySummary.name_key, CompanySummary.name_normal, CompanySummary.company_id)
-    desc = query.direction == "desc"
+    desc = direction == "desc"
     absent = column.is_(None)
     return statement.order_by(
         absent,
@@ -353,6 +376,15 @@ def _ordered(statement, query: Query):
         *(case((absent, n)) for n in names),  # NULL (equal) for the rows with a value
         *(n.desc() if desc else n.asc() for n in names),
     )
+
+
+# The page statement of every sort column and direction, built once: building one per request
+# cost more than SQLite's own work on the page.
+_ORDERED_PAGES = {
+    (sort, direction): _ordered(_PAGE, sort, direction)
+    for sort in SORT_COLUMNS
+    for direction in ("asc", "desc")
+}
 
 
 # --- the portfolio view -----------------------------------------------------------------------
@@ -388,10 +420,11 @@ class PortfolioView:
 def portfolio_view(advisor) -> PortfolioView:
     """The level distribution and the weakest items over the advisor's clients, from their
     stored summaries (each client's newest card)."""
-    total, stale, _matched = _counts(advisor, [])
+    params = _params(advisor)
+    total, stale = db.session.connection().execute(_TOTALS, params).one()
     if stale:
-        _refresh_stale(advisor)
-    levels = db.session.execute(_LEVELS, _params(advisor)).all()
+        _refresh_stale(params)
+    levels = db.session.execute(_LEVELS, params).all()
     counts = Counter()  # by band number (the labels are lazy strings: slow to hash)
     for r in levels:
         for band, (low, high, _label) in enumerate(LEVEL_BANDS):
@@ -406,6 +439,12 @@ def portfolio_view(advisor) -> PortfolioView:
     )
 
 
+# (clients, clients whose row is missing or stale): the view needs no filter options.
+_TOTALS = (
+    select(func.count(), func.coalesce(func.sum(case((_STALE, 1), else_=0)), 0))
+    .select_from(_CLIENTS)
+    .where(_GRANTED)
+)
 _LEVELS = _PAGE.with_only_columns(
     CompanySummary.current_mean, CompanySummary.index_version, CompanySummary.item_levels
 ).where(CompanySummary.current_mean.is_not(None))

@@ -14,9 +14,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import get_company_or_404
-from app.advisors import portfolio, report, services
+from app.advisors import cache, portfolio, report, row_text, services
 from app.advisors.forms import GrantForm
-from app.advisors.row_text import RowText
 from app.advisors.services import GrantError, NotFound
 from app.extensions import limiter
 from app.models._time import utcnow
@@ -25,6 +24,7 @@ from app.web.guards import roles_required
 from app.web.pdf import file_name_part, pdf_response, render_pdf
 
 bp = Blueprint("advisors", __name__)
+bp.record_once(lambda state: cache.init_app(state.app))
 
 
 def _grant_limit():
@@ -99,14 +99,16 @@ def revoke(company_id, grant_id):
 @roles_required("advisor")
 def clients():
     query = portfolio.parse_query(request.args)
+    result = portfolio.client_page(current_user, query)
     return render_template(
         "advisors/clients.html",
-        result=portfolio.client_page(current_user, query),
+        result=result,
+        rows_markup=row_text.draw_rows(result.rows, portfolio.SIZE_LABELS, portfolio.STATES),
         query=query,
         columns=portfolio.COLUMNS,
         states=portfolio.STATES,
         sizes=portfolio.SIZE_LABELS,
-        text=RowText(portfolio.SIZE_LABELS, portfolio.STATES),
+        list_url=row_text.list_url,
     )
 
 

@@ -14,6 +14,7 @@ from app.assessments.stash import stash_expired_post
 from app.audit import record
 from app.auth import two_factor_policy
 from app.extensions import db, login_manager
+from app.indexes import citation
 from app.models import User
 from app.web.errors import CSRF_MESSAGE, render_error
 
@@ -24,9 +25,10 @@ EXPIRED_MESSAGE = lazy_gettext(
 
 # Runs on every request: built once, as building a statement per request costs more than
 # SQLite's own work on one row. The user's role's stored 2FA choice comes with the user, so the
-# 2FA check that follows on every request needs no query of its own (see two_factor_policy).
+# 2FA check that follows on every request needs no query of its own (see two_factor_policy);
+# so does the default index version the footer cites (see app/indexes/citation.py).
 _USER = (
-    select(User, two_factor_policy.STORED_CHOICE)
+    select(User, two_factor_policy.STORED_CHOICE, citation.DEFAULT_CHOICE)
     .outerjoin(*two_factor_policy.JOIN_ON_ROLE)
     .where(User.id == bindparam("user_id"))
 )
@@ -43,10 +45,11 @@ def load_user(user_id: str):
     row = db.session.execute(_USER, {"user_id": uid}).first()
     if row is None:
         return None
-    user, stored_choice = row
+    user, stored_choice, default_index = row
     if user.session_version != version or user.is_disabled:
         return None
     two_factor_policy.remember_stored_choice(user, stored_choice)
+    citation.remember_default_choice(default_index)
     return user
 
 

@@ -52,8 +52,13 @@ def default_version() -> str:
             IndexVersion.is_default.is_(True), IndexVersion.active.is_(True)
         )
     )
-    if chosen is not None and chosen in available_versions():
-        return chosen
+    return default_from_choice(chosen)
+
+
+def default_from_choice(chosen: str | None) -> str:
+    """The default version, given the administrator's stored choice (None: never chosen)."""
+    if chosen is not None and (chosen in packaged_versions() or chosen in available_versions()):
+        return chosen  # (a packaged choice needs no look-up of the stored versions)
     return current_app.config["INDEX_VERSION"]
 
 

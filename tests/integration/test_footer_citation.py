@@ -82,3 +82,19 @@ def test_assessment_pages_cite_their_own_version(
     # A page without an assessment (the dashboard) cites the default, now synthetic.
     dashboard = client_request.get("companies.dashboard", company_id=company.id)
     assert f"（{SYNTHETIC}）" in _cited(dashboard)[0]
+
+
+def test_a_signed_in_page_cites_a_changed_default_on_the_next_request(
+    app, client_request, db, make_user
+):
+    """The default comes with the user loader's query (app/auth/session.py), per request."""
+    client_request.login(make_user(email="owner@example.jp"))
+    assert "に基づきます" in _cited(client_request.get("help.glossary"))[0]
+    runner = app.test_cli_runner()
+    assert (
+        runner.invoke(args=["index", "load", str(FIXTURES / "synthetic-2026.yaml")]).exit_code == 0
+    )
+    index_versions.set_default(SYNTHETIC)
+    assert "公式の指標ではありません" in _cited(client_request.get("help.glossary"))[0]
+    index_versions.set_default(DEFAULT_VERSION)
+    assert "に基づきます" in _cited(client_request.get("help.glossary"))[0]

@@ -192,6 +192,16 @@ def test_filters(portfolio, query, expected):
         assert "条件に合う企業はありません。" in page.soup.get_text()
 
 
+@pytest.mark.parametrize("search", ["abc", "ＡＢＣ", "Abc", "ｂｃ商"])
+def test_name_search_folds_full_width_letters_and_case(db, client_request, search):
+    advisor = client_request.login_as("advisor")
+    for name in ("ＡＢＣ商事", "XYZ工業"):
+        add_client(advisor, name)
+    db.session.commit()
+    page = client_request.get_url(f"/advisor/clients?q={search}")
+    assert names(page) == ["ＡＢＣ商事"]  # as stored, full-width
+
+
 @pytest.mark.parametrize(
     "query, message",
     [
@@ -279,3 +289,23 @@ def test_statements_do_not_grow_with_the_number_of_clients(app, db, make_user, c
     for url, (small, large) in counts.items():
         assert small == large, f"{url}: {small} statements at 10 clients, {large} at 300"
         assert large <= 10, f"{url}: {large} statements"
+
+
+def test_drawn_rows_follow_the_language_and_every_change_of_a_row(db, portfolio):
+    """Rows are drawn once and kept (app/advisors/cache.py): another language, a renamed
+    company or a changed scope must each show, never an earlier drawing."""
+    a, advisor, clients = portfolio
+    good = clients["順調産業"]
+    rows = {r["name"]: r for r in table(a.get("advisors.clients"))}
+    assert rows["順調産業"]["状態"].startswith("提出済み")
+    english = a.get_url("/advisor/clients?lang=en")
+    [row] = [tr for tr in english.select("table.client-table tbody tr") if "順調産業" in tr.th.text]
+    assert "Submitted" in row.get_text() and "提出済み" not in row.get_text()
+    a.get_url("/advisor/clients?lang=ja")
+    good.name = "順調産業ホールディングス"
+    grant = db.session.scalar(db.select(AdvisorGrant).where(AdvisorGrant.company_id == good.id))
+    grant.scope = "read"
+    db.session.commit()
+    rows = {r["name"]: r for r in table(a.get("advisors.clients"))}
+    assert "順調産業" not in rows
+    assert rows["順調産業ホールディングス"]["権限"] == "閲覧のみ"
