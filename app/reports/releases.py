@@ -343,6 +343,7 @@ def _compute(fiscal_year: int, index_version: str, user, publish_all: bool = Fal
         index = load_index(index_version)
     except (LookupError, FileNotFoundError, ValueError) as exc:
         raise ReleaseError(f"unknown index version {index_version!r}") from exc
+    item_weights.tune_build()
     companies = live_companies(fiscal_year, index_version, index)
     release = ReportRelease(
         fiscal_year=fiscal_year,
