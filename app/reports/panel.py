@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, insert, select
@@ -38,7 +38,7 @@ from app.models import (
 )
 from app.reports import cells as C
 from app.reports import weights as item_weights
-from app.reports.build_context import BuildContext, stored_cell_members
+from app.reports.build_context import BuildContext, stored_cell_members, stored_members
 from app.reports.disclosure import MIN_COMPANIES, Earlier, Line, difference, publishable
 from app.reports.stats import Summary
 
@@ -178,18 +178,8 @@ def _previous_year_breaches(ctx: BuildContext, panel_members, k: int) -> set[str
     ):
         published[rid].add(key)
     then_members: dict[int, list[C.Member]] = defaultdict(list)
-    for row in db.session.scalars(select(ReleaseMember).where(ReleaseMember.release_id.in_(ids))):
-        then_members[row.release_id].append(
-            C.Member(
-                row.company_id,
-                (row.assessment_id, row.submission),
-                row.bureau_code,
-                row.prefecture_code,
-                row.jsic_division,
-                row.size_class,
-                row.cohort,
-            )
-        )
+    for release_id, member in stored_members(ids):
+        then_members[release_id].append(member)
     their_pairs = _stored_pairs(ids)
     breaches = set()
     for rid in ids:
@@ -298,6 +288,8 @@ FIGURE_NAMES = ("previous_current", "previous_target", "current", "target")
 
 
 def _cell_figures(companies, means, pairs, index) -> dict:
+    """One cell's figures from its companies' means (the plain definition; the build takes the
+    same figures for every cell at once from _figures_by_cell)."""
     figures = {"n": len(companies), "parts": {}}
     for part in parts(index):
         values = [means.get(cid, {}).get(part) for cid in companies]
@@ -308,10 +300,88 @@ def _cell_figures(companies, means, pairs, index) -> dict:
         figures["parts"][part] = {
             name: Summary.of([v[k] for v in values]).mean for k, name in enumerate(FIGURE_NAMES)
         }
-    versions = sorted({pairs[cid][2] for cid in companies})
-    figures["previous_versions"] = versions
-    figures["comparable_items"] = {v: len(comparable(v, index)) for v in versions}
+    return _with_versions(figures, {pairs[cid][2] for cid in companies}, index)
+
+
+def _with_versions(figures: dict, versions, index) -> dict:
+    figures["previous_versions"] = sorted(versions)
+    figures["comparable_items"] = {
+        v: len(comparable(v, index)) for v in figures["previous_versions"]
+    }
     return figures
+
+
+# Exact sums without a list per cell: a company's mean is a float p / q with q a power of two;
+# for means over at most 64 items q divides 2**64, so the float is an integer multiple of 2**-64
+# and the sum of a cell's means is an exact integer sum. `exact / 2**64` (correctly rounded, as
+# math.fsum) divided by the count is then bit for bit statistics.fmean, i.e. Summary.of().mean.
+_SCALE = 1 << 64
+
+
+@cache  # a few hundred distinct means (level sums over item counts) repeat over the companies
+def _fixed(value: float) -> int:
+    numerator, denominator = value.as_integer_ratio()
+    if _SCALE % denominator:
+        raise ArithmeticError(value)  # not a multiple of 2**-64: use the plain definition
+    return numerator * (_SCALE // denominator)
+
+
+def _figures_by_cell(members, pairs, means, index, keys) -> dict[str, dict]:
+    """The figures of the panel cells of ``keys`` (main cell keys): companies are summed once
+    per combination of cells they belong to (at most a few thousand), then per cell."""
+    the_parts = list(parts(index))
+    atoms: dict[tuple, list] = {}
+    for m in members:
+        if m.company_id not in pairs:
+            continue
+        cells = C.cells_of(m)
+        atom = atoms.setdefault(cells, [0, set(), {part: [0, 0, 0, 0, 0] for part in the_parts}])
+        atom[0] += 1
+        atom[1].add(pairs[m.company_id][2])
+        mine = means.get(m.company_id, {})
+        for part in the_parts:
+            v = mine.get(part)
+            if v is None or None in v:
+                continue
+            total = atom[2][part]
+            total[0] += 1
+            for k in range(4):
+                total[k + 1] += _fixed(v[k])
+    wanted = set(keys)
+    cells: dict[str, list] = {}
+    for atom_cells, (n, versions, totals) in atoms.items():
+        for key in atom_cells:
+            if key not in wanted:
+                continue
+            cell = cells.setdefault(key, [0, set(), {p: [0, 0, 0, 0, 0] for p in the_parts}])
+            cell[0] += n
+            cell[1] |= versions
+            for part, total in totals.items():
+                into = cell[2][part]
+                for k in range(5):
+                    into[k] += total[k]
+    result = {}
+    for key, (n, versions, totals) in cells.items():
+        figures = {"n": n, "parts": {}}
+        for part, (count, *sums) in totals.items():
+            figures["parts"][part] = (
+                {name: (sums[k] / _SCALE) / count for k, name in enumerate(FIGURE_NAMES)}
+                if count
+                else None  # 比較不可
+            )
+        result[key] = _with_versions(figures, versions, index)
+    return result
+
+
+def _all_cell_figures(ctx: BuildContext, panel_members, pairs, means, keys) -> dict[str, dict]:
+    """Main cell key -> figures of its panel cell, for ``keys``."""
+    try:
+        return _figures_by_cell(ctx.members, pairs, means, ctx.index, keys)
+    except ArithmeticError:
+        return {
+            key: _cell_figures(panel_members[panel_key(key)], means, pairs, ctx.index)
+            for key in keys
+        }
 
 
 # -- the builder --------------------------------------------------------------------------------
@@ -334,12 +404,13 @@ def build(ctx: BuildContext, k: int = MIN_COMPANIES) -> list[dict]:
     fresh = {key for key in C.all_cells() if key in decided or key not in ctx.publish}
     fresh = {key for key in fresh if panel_key(key) in decided}
     means = _company_means(ctx.release.id, pairs, ctx.index) if fresh else {}
+    computed = _all_cell_figures(ctx, panel_members, pairs, means, fresh)
     rows = []
     for key in C.all_cells():
         pk = panel_key(key)
         if key in fresh:
             status, source = "published", None
-            figures = _cell_figures(panel_members[pk], means, pairs, ctx.index)
+            figures = computed[key]
         elif pk in ctx.latest:
             status, (source, figures) = "carried", ctx.latest[pk]
         else:
@@ -388,10 +459,7 @@ def recompute(ctx: BuildContext, release_id: int) -> dict[str, tuple[bool, dict 
     }
     now = _panel_members(ctx.cell_members, pairs)
     means = _company_means(ctx.release.id, pairs, ctx.index) if pairs else {}
-    result = {}
-    for key in C.all_cells():
-        pk = panel_key(key)
-        same = dict(then[pk]) == now[pk]
-        figures = _cell_figures(now[pk], means, pairs, ctx.index) if same and now[pk] else None
-        result[pk] = (same, figures)
-    return result
+    same = {key: dict(then[panel_key(key)]) == now[panel_key(key)] for key in C.all_cells()}
+    wanted = [key for key in C.all_cells() if same[key] and now[panel_key(key)]]
+    computed = _all_cell_figures(ctx, now, pairs, means, wanted)
+    return {panel_key(key): (same[key], computed.get(key)) for key in C.all_cells()}

@@ -21,7 +21,7 @@ from app.models import Answer, Assessment, Company, ReleaseCell, ReleaseMember, 
 from app.reports import benchmarks
 from app.reports import cells as C
 from app.reports import weights as item_weights
-from app.reports.build_context import BuildContext
+from app.reports.build_context import BuildContext, stored_members
 from app.reports.builders import extra_cells, recomputed
 from app.reports.disclosure import Earlier, publishable
 from app.reports.leading import leading_test
@@ -285,20 +285,8 @@ def _earlier(fiscal_year: int, index_version: str, before_id: int):
     if not release_ids:
         return [], {}
     members: dict[int, list[C.Member]] = defaultdict(list)
-    for row in db.session.execute(
-        select(ReleaseMember).where(ReleaseMember.release_id.in_(release_ids))
-    ).scalars():
-        members[row.release_id].append(
-            C.Member(
-                row.company_id,
-                (row.assessment_id, row.submission),
-                row.bureau_code,
-                row.prefecture_code,
-                row.jsic_division,
-                row.size_class,
-                row.cohort,
-            )
-        )
+    for release_id, member in stored_members(release_ids):
+        members[release_id].append(member)
     published: dict[int, set[str]] = defaultdict(set)
     latest: dict[str, tuple[int, dict]] = {}
     for release_id, key, figures in db.session.execute(
@@ -343,6 +331,7 @@ def _compute(fiscal_year: int, index_version: str, user, publish_all: bool = Fal
         index = load_index(index_version)
     except (LookupError, FileNotFoundError, ValueError) as exc:
         raise ReleaseError(f"unknown index version {index_version!r}") from exc
+    item_weights.tune_build()
     companies = live_companies(fiscal_year, index_version, index)
     release = ReportRelease(
         fiscal_year=fiscal_year,
