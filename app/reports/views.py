@@ -16,6 +16,7 @@ from app.reports.exports import (
     report_xlsx_file,
     write_report_xlsx,
 )
+from app.reports.page_markup import distribution_bars_html, table_html
 from app.reports.services import (
     CARRIED_TEXT,
     SUPPRESSED_TEXT,
@@ -54,13 +55,15 @@ def _body(asked) -> str:
     release's cells; the same for every account of the scope."""
     report = load_report(asked)
     tables = report_tables(report)
+    distribution = charts.distribution(report) if tables else None
     return render_template(
         "reports/index.html",
         body_only=True,
         report=report,
         notices=asked.notices,
-        tables=tables,
-        distribution=charts.distribution(report) if tables else None,
+        tables=[(t, table_html(t, SUPPRESSED_TEXT)) for t in tables],
+        distribution=distribution,
+        distribution_bars=distribution and distribution_bars_html(distribution),
         bureau_chart=charts.bureau_means(report) if tables else None,
         choices=filter_choices(report.scope),
         query=_query(asked),
