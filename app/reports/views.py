@@ -1,7 +1,13 @@
 """Bureau reports: the signed-in bureau's (or the nation's) released figures, as a page, CSV and
 .xlsx. Everything is read from stored releases (app/reports/releases.py), never live answers."""
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    render_template,
+    request,
+)
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -13,8 +19,7 @@ from app.reports.disclosure import MIN_COMPANIES
 from app.reports.exports import (
     download_names,
     report_csv_chunks,
-    report_xlsx_file,
-    write_report_xlsx,
+    report_xlsx_chunks,
 )
 from app.reports.page_markup import distribution_bars_html, table_html
 from app.reports.services import (
@@ -87,11 +92,8 @@ def index():
 export_limit = limiter.shared_limit(_export_limit, scope="report-export", key_func=_export_key)
 
 
-def _xlsx_bytes(report) -> bytes:
-    with report_xlsx_file() as target:
-        write_report_xlsx(report, target)
-        target.seek(0)
-        return target.read()
+def _encoded(chunks):
+    return (chunk.encode() for chunk in chunks)
 
 
 def _export(kind: str):
@@ -111,17 +113,18 @@ def _export(kind: str):
         },
         commit=True,
     )
-    # Rendered once per report (app/reports/cache.py): the CSV from its chunks, the .xlsx
-    # through a temporary file; tens of kilobytes either way.
+    # Streamed: the stored bytes of an earlier request in pieces, or (a miss) the cells read
+    # here and the file written while it is sent, then kept (app/reports/cache.py).
     if kind == "csv":
-        body = cache.cached(
-            "csv", asked, lambda: "".join(report_csv_chunks(load_report(asked))).encode()
+        pieces = cache.streamed(
+            "csv", asked, lambda: _encoded(report_csv_chunks(load_report(asked)))
         )
         mimetype = "text/csv"
     else:
-        body, mimetype = cache.cached("xlsx", asked, lambda: _xlsx_bytes(load_report(asked))), XLSX
+        pieces = cache.streamed("xlsx", asked, lambda: report_xlsx_chunks(load_report(asked)))
+        mimetype = XLSX
     return Response(
-        body,
+        pieces,
         mimetype=mimetype,
         headers={
             "Content-Disposition": content_disposition(ascii_name, utf8_name),
