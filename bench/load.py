@@ -188,8 +188,30 @@ def prepare(database_url: str, connections: int) -> dict:
     app, ids = create_bench_app(database_url)
     with app.app_context():
         ids["drafts"] = extra_drafts(connections)
+        ids.update(prepare_bureau())
     baselines.prepare()
     return ids
+
+
+def prepare_bureau() -> dict:
+    """The bureau report's data: a small release and a national account (bench/dataset.py)."""
+    from bench.dataset import bureau_release
+
+    return bureau_release()
+
+
+def bureau_pages(server, ids) -> tuple[dict, str]:
+    """The bureau report page and its CSV (issue 13 / 16) as subjects, with the national
+    account's session cookie they are requested with."""
+    from bench.dataset import BUREAU_EMAIL, PASSWORD
+
+    release = ids["release"]
+    cookie = login_cookie(server.base, BUREAU_EMAIL, PASSWORD, "/bureau/reports")
+    pages = {
+        "bureau report GET (national)": (server, f"/bureau/reports?release={release}", "get", [0]),
+        "bureau report CSV": (server, f"/bureau/reports.csv?release={release}", "get", [0]),
+    }
+    return pages, cookie
 
 
 def server_environment(prefix: str, database_url: str | None) -> tuple[Path, str, dict]:
@@ -205,6 +227,7 @@ def server_environment(prefix: str, database_url: str | None) -> tuple[Path, str
         "BENCH_DATABASE_URL": url,
         "SECRET_KEY": "bench-only-secret-shared-by-all-workers",
         "MAIL_BACKEND": "log",
+        "REPORT_EXPORT_LIMITS": "10000000 per hour",  # the bureau CSV is requested in a loop
         "PYTHONPATH": str(ROOT),
     }
     env.pop("REDIS_URL", None)
@@ -262,6 +285,9 @@ def main(argv=None):
         "KPI detail GET": (a, f"/kpis/{ids['indicator']}", "get", [0]),
         "step save (9 items)": (a, f"/assessments/{{id}}/steps/{STEP}", "step-save", ids["drafts"]),
     }
+    bureau, bureau_cookie = bureau_pages(a, ids)
+    pages.update(bureau)
+    cookies = dict.fromkeys(bureau, bureau_cookie)  # subjects signed in as another account
     if args.before_dir:
         (workdir / "before").mkdir()
         before = Server("wsgi:app", env, workdir / "before", args.before_dir)
@@ -287,7 +313,9 @@ def main(argv=None):
                     path,
                     mode,
                     subject_ids,
-                    cookie if mode != "bare-save" and name not in BASELINES else "",
+                    cookies.get(name.removesuffix(" [before]"), cookie)
+                    if mode != "bare-save" and name not in BASELINES
+                    else "",
                     items,
                     args.connections,
                     args.seconds,
