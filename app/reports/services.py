@@ -160,11 +160,13 @@ def _figures_column(full_keys):
     the parts left out are ~80 % of each cell's JSON (decoding them was most of an uncached
     page's time)."""
     figures = ReleaseCell.figures
+    whole = [(ReleaseCell.cell_key.in_(list(full_keys)), figures)]
     if db.session.get_bind().dialect.name == "postgresql":
         slim = cast(cast(figures, JSONB).op("-")("items").op("-")("groups"), JSON)
+        whole.append((func.json_typeof(figures) != "object", figures))  # a JSON null
     else:
         slim = type_coerce(func.json_remove(figures, "$.items", "$.groups"), JSON)
-    return case((ReleaseCell.cell_key.in_(list(full_keys)), figures), else_=slim)
+    return case(*whole, else_=slim)
 
 
 def _cells(release_id: int, keys, full_keys=None) -> dict[str, tuple]:
