@@ -285,7 +285,13 @@ def main(argv=None):
         "KPI detail GET": (a, f"/kpis/{ids['indicator']}", "get", [0]),
         "step save (9 items)": (a, f"/assessments/{{id}}/steps/{STEP}", "step-save", ids["drafts"]),
     }
-    bureau, bureau_cookie = bureau_pages(a, ids)
+    try:
+        bureau, bureau_cookie = bureau_pages(a, ids)
+    except BaseException:
+        # the servers are up and the rounds' `finally` is not reached: stop them here
+        for server in (a, *servers.values()):
+            server.stop()
+        raise
     pages.update(bureau)
     cookies = dict.fromkeys(bureau, bureau_cookie)  # subjects signed in as another account
     if args.before_dir:
