@@ -170,3 +170,64 @@ def _owned_draft(user, name: str):
     )
     services.confirm_profile(assessment)
     return assessment
+
+
+BUREAU_EMAIL = "national@bench.example"  # a national account (every bureau side by side)
+RELEASE_YEAR = 2025
+
+
+def bureau_release(companies: int = 60) -> dict:
+    """The bureau report's subject (issue 16): ``companies`` companies in 関東 and 近畿 with a
+    submitted FY2025 assessment (levels spread so that every table has figures), one release of
+    that year, and a national bureau account (password PASSWORD). Rows are inserted directly
+    (a submit through the services for each would take minutes on SQLite); the release is
+    built by the same code as `flask reports release`. Returns {"release": id}."""
+    import random
+    from datetime import UTC, datetime
+
+    from app.auth.users import create_user
+    from app.extensions import db
+    from app.models import Answer, Assessment, Company
+    from app.reports.releases import create_release
+    from questionnaires import load_index
+
+    rng = random.Random(16)
+    now = datetime.now(UTC)
+    items = load_index("2019-07").items
+    for k in range(companies):
+        company = Company(
+            name=f"集計ベンチ{k}株式会社",
+            prefecture_code=("13", "14", "27", "11")[k % 4],
+            jsic_division=("E", "I", "G")[k % 3],
+            sme_sector="manufacturing_and_other",
+            employees=(5, 60, 800)[k % 3],
+            capital_yen=(10**6, 5 * 10**7, 10**10)[k % 3],
+            is_sole_proprietor=False,
+            fiscal_year_start_month=4,
+        )
+        db.session.add(company)
+        db.session.flush()
+        assessment = Assessment(
+            company_id=company.id,
+            fiscal_year=RELEASE_YEAR,
+            index_version="2019-07",
+            status="submitted",
+            version=2,
+            submitted_at=now,
+        )
+        db.session.add(assessment)
+        db.session.flush()
+        base = rng.uniform(0.5, 3.5)
+        for item in items:
+            level = max(0, min(5, round(rng.gauss(base, 1.1))))
+            db.session.add(
+                Answer(
+                    assessment_id=assessment.id,
+                    item_id=item.id,
+                    current_level=level,
+                    target_level=min(5, level + rng.randint(1, 3)),
+                )
+            )
+    create_user(BUREAU_EMAIL, PASSWORD, role="bureau", bureau_code="national")
+    db.session.commit()
+    return {"release": create_release(RELEASE_YEAR, "2019-07").id}

@@ -196,8 +196,30 @@ def prepare(database_url: str, connections: int, clients: int = 0) -> dict:
 
             add_portfolio(clients)
             rebuild_all()  # here, not in a worker (whose memory is measured after the runs)
+        ids.update(prepare_bureau())
     baselines.prepare()
     return ids
+
+
+def prepare_bureau() -> dict:
+    """The bureau report's data: a small release and a national account (bench/dataset.py)."""
+    from bench.dataset import bureau_release
+
+    return bureau_release()
+
+
+def bureau_pages(server, ids) -> tuple[dict, str]:
+    """The bureau report page and its CSV (issue 13 / 16) as subjects, with the national
+    account's session cookie they are requested with."""
+    from bench.dataset import BUREAU_EMAIL, PASSWORD
+
+    release = ids["release"]
+    cookie = login_cookie(server.base, BUREAU_EMAIL, PASSWORD, "/bureau/reports")
+    pages = {
+        "bureau report GET (national)": (server, f"/bureau/reports?release={release}", "get", [0]),
+        "bureau report CSV": (server, f"/bureau/reports.csv?release={release}", "get", [0]),
+    }
+    return pages, cookie
 
 
 def server_environment(prefix: str, database_url: str | None) -> tuple[Path, str, dict]:
@@ -213,6 +235,7 @@ def server_environment(prefix: str, database_url: str | None) -> tuple[Path, str
         "BENCH_DATABASE_URL": url,
         "SECRET_KEY": "bench-only-secret-shared-by-all-workers",
         "MAIL_BACKEND": "log",
+        "REPORT_EXPORT_LIMITS": "10000000 per hour",  # the bureau CSV is requested in a loop
         "PYTHONPATH": str(ROOT),
     }
     env.pop("REDIS_URL", None)
@@ -287,6 +310,15 @@ def main(argv=None):
         advisor = login_cookie(a.base, ADVISOR_EMAIL, ADVISOR_PASSWORD, "/advisor/clients")
         name = f"advisor clients ({args.advisor_clients}) GET"
         pages[name] = (a, "/advisor/clients", "get", [0], advisor)
+    try:
+        bureau, bureau_cookie = bureau_pages(a, ids)
+    except BaseException:
+        # the servers are up and the rounds' `finally` is not reached: stop them here
+        for server in (a, *servers.values()):
+            server.stop()
+        raise
+    pages.update(bureau)
+    cookies = dict.fromkeys(bureau, bureau_cookie)  # subjects signed in as another account
     if args.only:
         words = [w.strip().lower() for w in args.only.split(",") if w.strip()]
         pages = {name: v for name, v in pages.items() if any(w in name.lower() for w in words)}
@@ -319,7 +351,11 @@ def main(argv=None):
                     subject_ids,
                     own_cookie[0]
                     if own_cookie
-                    else (cookie if mode != "bare-save" and name not in BASELINES else ""),
+                    else (
+                        cookies.get(name.removesuffix(" [before]"), cookie)
+                        if mode != "bare-save" and name not in BASELINES
+                        else ""
+                    ),
                     items,
                     args.connections,
                     args.seconds,

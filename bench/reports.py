@@ -193,6 +193,12 @@ def _timed_release(db, year: int, label: str) -> None:
     )
 
 
+def _rss_now() -> float:
+    """The process's resident memory now (MB), from /proc (Linux)."""
+    with open("/proc/self/status") as status:
+        return int(re.search(r"VmRSS:\s+(\d+)", status.read()).group(1)) / 1024
+
+
 def _resubmit(db, year: int, share: float) -> int:
     """Reopen-and-resubmit a share of the year's assessments (their version counter moves), as
     between two releases of one year."""
@@ -336,10 +342,10 @@ def main(argv=None) -> int:
     for name, values in samples.items():
         p50 = statistics.median(values)
         print(f"{name:56} {p50:8.1f} {_percentile(values, 0.95):8.1f} {p50 / base:10.3f}")
-    print("\nexports, peak Python heap during one request (tracemalloc):")
+    print("\nexports, peak Python heap during one request (tracemalloc), process RSS after it:")
     for name, fn in subjects.items():
-        if name.endswith((".csv", ".xlsx")):
-            print(f"{name:45} {_peak_memory(fn):6.1f} MB")
+        if ".csv" in name or ".xlsx" in name:
+            print(f"{name:56} {_peak_memory(fn):6.1f} MB heap  {_rss_now():6.0f} MB RSS")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"process peak RSS over the whole run (releases included): {rss:.0f} MB  [{_load()}]")
     return 0

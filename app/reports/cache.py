@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
 
 from flask import current_app
 from flask_babel import get_locale
 
 EXTENSION = "report_cache"
 DEFAULT_BYTES = 32 * 2**20
+CHUNK = 64 * 2**10  # bytes per piece of a streamed download
 
 
 class ReportCache:
@@ -91,3 +93,32 @@ def cached(kind: str, asked, render) -> str | bytes:
         value = render()
         store.put(k, value)
     return value
+
+
+def streamed(kind: str, asked, produce: Callable[[], Iterable[bytes]]) -> Iterator[bytes]:
+    """A download as pieces: the stored bytes in CHUNK slices, or the pieces of ``produce()``
+    as they come (never joined first), stored once the last one is sent and when they fit.
+    A download the client abandons is not stored (the generator is closed early)."""
+    store = report_cache()
+    if store.max_bytes <= 0:
+        return iter(produce())
+    k = key(kind, asked)
+    value = store.get(k)
+    if value is not None:
+        return (value[i : i + CHUNK] for i in range(0, len(value), CHUNK))
+    return _kept(store, k, produce())
+
+
+def _kept(store: ReportCache, k: tuple, pieces: Iterable[bytes]) -> Iterator[bytes]:
+    kept: list[bytes] | None = []
+    size = 0
+    for piece in pieces:
+        if kept is not None:
+            size += len(piece)
+            if size > store.max_bytes:
+                kept = None  # too big to keep: still streamed
+            else:
+                kept.append(piece)
+        yield piece
+    if kept is not None:
+        store.put(k, b"".join(kept))

@@ -44,16 +44,22 @@ def _text(value):
 
 
 def report_csv_chunks(report: ScopeReport) -> Iterator[str]:
-    """The CSV, one table (or the heading) per chunk."""
+    """The CSV, one table (or the heading) per piece. The rows' texts are prepared here (a few
+    hundred short rows; their words need the request's locale), the CSV text piece by piece
+    as the response is sent, outside the request."""
+    return _csv_pieces([[_text(v) for v in line] for line in report_lines(report)])
+
+
+def _csv_pieces(lines: list[list]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     yield BOM
-    for line in report_lines(report):
+    for line in lines:
         if not line and buffer.tell():
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
-        writer.writerow([_text(v) for v in line])
+        writer.writerow(line)
     yield buffer.getvalue()
 
 
@@ -103,6 +109,27 @@ def write_report_xlsx(report: ScopeReport, target: IO[bytes]) -> None:
 def report_xlsx_file() -> IO[bytes]:
     """A temporary file (deleted when closed) to write the .xlsx to and stream from."""
     return tempfile.TemporaryFile(prefix="dx-report-", suffix=".xlsx")
+
+
+def report_xlsx_chunks(report: ScopeReport, size: int = 64 * 2**10) -> Iterator[bytes]:
+    """The .xlsx in pieces of ``size`` bytes. openpyxl's write-only workbook writes each sheet's
+    rows to a temporary file as they are appended but zips the sheets only in ``save``, so the
+    workbook is saved here to a temporary file (within the request: sheet titles need its
+    locale) and that file is sent piece by piece; memory holds one piece, not the file."""
+    target = report_xlsx_file()
+    try:
+        write_report_xlsx(report, target)
+    except BaseException:
+        target.close()
+        raise
+    target.seek(0)
+    return _file_pieces(target, size)
+
+
+def _file_pieces(target: IO[bytes], size: int) -> Iterator[bytes]:
+    with target:
+        while piece := target.read(size):
+            yield piece
 
 
 def download_names(report, extension: str) -> tuple[str, str]:

@@ -1,7 +1,13 @@
 """Bureau reports: the signed-in bureau's (or the nation's) released figures, as a page, CSV and
 .xlsx. Everything is read from stored releases (app/reports/releases.py), never live answers."""
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    render_template,
+    request,
+)
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -13,9 +19,9 @@ from app.reports.disclosure import MIN_COMPANIES
 from app.reports.exports import (
     download_names,
     report_csv_chunks,
-    report_xlsx_file,
-    write_report_xlsx,
+    report_xlsx_chunks,
 )
+from app.reports.page_markup import distribution_bars_html, table_html
 from app.reports.services import (
     CARRIED_TEXT,
     SUPPRESSED_TEXT,
@@ -54,13 +60,15 @@ def _body(asked) -> str:
     release's cells; the same for every account of the scope."""
     report = load_report(asked)
     tables = report_tables(report)
+    distribution = charts.distribution(report) if tables else None
     return render_template(
         "reports/index.html",
         body_only=True,
         report=report,
         notices=asked.notices,
-        tables=tables,
-        distribution=charts.distribution(report) if tables else None,
+        tables=[(t, table_html(t, SUPPRESSED_TEXT)) for t in tables],
+        distribution=distribution,
+        distribution_bars=distribution and distribution_bars_html(distribution),
         bureau_chart=charts.bureau_means(report) if tables else None,
         choices=filter_choices(report.scope),
         query=_query(asked),
@@ -84,11 +92,8 @@ def index():
 export_limit = limiter.shared_limit(_export_limit, scope="report-export", key_func=_export_key)
 
 
-def _xlsx_bytes(report) -> bytes:
-    with report_xlsx_file() as target:
-        write_report_xlsx(report, target)
-        target.seek(0)
-        return target.read()
+def _encoded(chunks):
+    return (chunk.encode() for chunk in chunks)
 
 
 def _export(kind: str):
@@ -108,17 +113,18 @@ def _export(kind: str):
         },
         commit=True,
     )
-    # Rendered once per report (app/reports/cache.py): the CSV from its chunks, the .xlsx
-    # through a temporary file; tens of kilobytes either way.
+    # Streamed: the stored bytes of an earlier request in pieces, or (a miss) the cells read
+    # here and the file written while it is sent, then kept (app/reports/cache.py).
     if kind == "csv":
-        body = cache.cached(
-            "csv", asked, lambda: "".join(report_csv_chunks(load_report(asked))).encode()
+        pieces = cache.streamed(
+            "csv", asked, lambda: _encoded(report_csv_chunks(load_report(asked)))
         )
         mimetype = "text/csv"
     else:
-        body, mimetype = cache.cached("xlsx", asked, lambda: _xlsx_bytes(load_report(asked))), XLSX
+        pieces = cache.streamed("xlsx", asked, lambda: report_xlsx_chunks(load_report(asked)))
+        mimetype = XLSX
     return Response(
-        body,
+        pieces,
         mimetype=mimetype,
         headers={
             "Content-Disposition": content_disposition(ascii_name, utf8_name),

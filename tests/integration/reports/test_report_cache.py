@@ -106,3 +106,28 @@ def test_cache_off(app, db, submitted, release, bureau_client, monkeypatch):
     again = _statements(db, lambda: session.get("reports.index"))
     assert any("release_cells" in s for s in again)
     assert len(report_cache()) == 0
+
+
+def test_downloads_are_streamed_and_kept_only_when_they_fit(app, submitted, release, bureau_client):
+    _five_in_kanto(submitted)
+    release()
+    report_cache().clear()
+    session = bureau_client()
+    for endpoint in ("reports.export_csv", "reports.export_xlsx"):
+        fresh = session.client.get(session.url(endpoint))
+        # a generator response: no length known before the last piece is written
+        assert "Content-Length" not in fresh.headers
+        body = fresh.get_data()
+        kept = session.client.get(session.url(endpoint))
+        assert "Content-Length" not in kept.headers
+        assert kept.get_data() == body
+    assert len(report_cache()) == 2
+    store = report_cache()
+    store.clear()
+    store.max_bytes, limit = 64, store.max_bytes  # smaller than either file
+    try:
+        csv = session.client.get(session.url("reports.export_csv")).get_data()
+        assert csv.startswith("\ufeff".encode()) and len(csv) > 64
+        assert len(store) == 0  # streamed whole, not kept
+    finally:
+        store.max_bytes = limit
