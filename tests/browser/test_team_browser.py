@@ -76,11 +76,12 @@ def test_team_views_divergence_consensus_and_results(
     page.get_by_role("button", name="チームでの評価を始める").click()
     assert_axe_clean(page)
     for email, name, perspective, _level in PEOPLE:
-        page.get_by_label("メンバー").select_option(label=f"{name}（{email}）")
-        page.get_by_label("立場").select_option(label=perspective)
+        add_form = page.locator("#team-add")
+        add_form.get_by_label("メンバー").select_option(label=f"{name}（{email}）")
+        add_form.get_by_label("立場").select_option(label=perspective)
         for step in INDEX.steps[1:]:
-            page.get_by_label(step.title, exact=True).uncheck()
-        page.get_by_role("button", name="追加する").click()
+            add_form.get_by_label(step.title, exact=True).uncheck()
+        add_form.get_by_role("button", name="追加する").click()
         assert_axe_clean(page)
         assert "参加者を追加しました" in page.content()
     page.get_by_role("button", name="未提出の参加者にリマインドを送る").click()
