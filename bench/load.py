@@ -302,14 +302,16 @@ def main(argv=None):
         "KPI detail GET": (a, f"/kpis/{ids['indicator']}", "get", [0]),
         "step save (9 items)": (a, f"/assessments/{{id}}/steps/{STEP}", "step-save", ids["drafts"]),
     }
+    # Subjects signed in as another account than the company owner; the rest use `cookie`.
+    cookies: dict[str, str] = {}
     if args.advisor_clients:
         from bench.portfolio import ADVISOR_EMAIL, ADVISOR_PASSWORD
 
-        # The advisor's own session (a 5th element: the cookie); its first GET computes the
-        # clients' summaries.
+        # Signed in as the advisor; its first GET computes the clients' summaries.
         advisor = login_cookie(a.base, ADVISOR_EMAIL, ADVISOR_PASSWORD, "/advisor/clients")
         name = f"advisor clients ({args.advisor_clients}) GET"
-        pages[name] = (a, "/advisor/clients", "get", [0], advisor)
+        pages[name] = (a, "/advisor/clients", "get", [0])
+        cookies[name] = advisor
     try:
         bureau, bureau_cookie = bureau_pages(a, ids)
     except BaseException:
@@ -318,7 +320,7 @@ def main(argv=None):
             server.stop()
         raise
     pages.update(bureau)
-    cookies = dict.fromkeys(bureau, bureau_cookie)  # subjects signed in as another account
+    cookies.update(dict.fromkeys(bureau, bureau_cookie))
     if args.only:
         words = [w.strip().lower() for w in args.only.split(",") if w.strip()]
         pages = {name: v for name, v in pages.items() if any(w in name.lower() for w in words)}
@@ -327,9 +329,9 @@ def main(argv=None):
         before = Server("wsgi:app", env, workdir / "before", args.before_dir)
         servers["before"] = before
         paired = {}
-        for name, (_, path, mode, subject_ids, *own_cookie) in pages.items():
+        for name, (_, path, mode, subject_ids) in pages.items():
             paired[name] = pages[name]
-            paired[name + " [before]"] = (before, path, mode, subject_ids, *own_cookie)
+            paired[name + " [before]"] = (before, path, mode, subject_ids)
         pages = paired
     subjects = {
         "hello": (servers["hello"], "/", "get", [0]),
@@ -342,20 +344,15 @@ def main(argv=None):
     results = {name: [] for name in subjects}
     try:
         for _ in range(args.rounds):
-            for name, (server, path, mode, subject_ids, *own_cookie) in subjects.items():
+            for name, (server, path, mode, subject_ids) in subjects.items():
                 offset = server.log_size()
+                signed_in = mode != "bare-save" and name not in BASELINES
                 row = run_wrk(
                     server.base,
                     path,
                     mode,
                     subject_ids,
-                    own_cookie[0]
-                    if own_cookie
-                    else (
-                        cookies.get(name.removesuffix(" [before]"), cookie)
-                        if mode != "bare-save" and name not in BASELINES
-                        else ""
-                    ),
+                    cookies.get(name.removesuffix(" [before]"), cookie) if signed_in else "",
                     items,
                     args.connections,
                     args.seconds,
