@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import Answer, Assessment, Company, ReleaseCell, ReleaseMember, ReportRelease
-from app.reports import benchmarks
+from app.reports import benchmark_build
 from app.reports import cells as C
 from app.reports import weights as item_weights
 from app.reports.build_context import BuildContext, stored_members
@@ -408,7 +408,7 @@ def create_release(fiscal_year: int, index_version: str, user=None) -> ReportRel
             }
         )
     db.session.execute(insert(ReleaseCell), rows + computed.extra_rows)
-    benchmarks.materialise(computed.release)  # peer benchmarks from the cells just decided
+    benchmark_build.materialise(computed.release)  # peer benchmarks from the cells just decided
     db.session.commit()
     return computed.release
 
