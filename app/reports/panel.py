@@ -19,17 +19,15 @@ at least k companies, or the panel stays hidden.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, insert, select
 
 from app.extensions import db
-from app.indexes.services import predecessors
 from app.models import (
-    Answer,
     Assessment,
     ReleaseCell,
     ReleaseMember,
@@ -37,14 +35,14 @@ from app.models import (
     ReportRelease,
 )
 from app.reports import cells as C
+from app.reports import panel_figures
 from app.reports import weights as item_weights
 from app.reports.build_context import BuildContext, stored_cell_members, stored_members
 from app.reports.disclosure import MIN_COMPANIES, Earlier, Line, difference, publishable
-from app.reports.stats import Summary
 
 PANEL = "panel|"
 REST = "rest|"
-OVERALL = "overall"
+OVERALL = panel_figures.OVERALL
 
 
 def panel_key(cell: str) -> str:
@@ -63,23 +61,6 @@ def panel_lines() -> tuple[Line, ...]:
             result.append(Line(prefix + line.total, tuple(prefix + r for r in line.rows)))
     result += [Line(key, (panel_key(key), rest_key(key))) for key in C.all_cells()]
     return tuple(result)
-
-
-def parts(index) -> dict[str, tuple[str, ...]]:
-    """Part key -> its items: overall, ``f:<framework>`` and ``g:<group>``."""
-    result = {OVERALL: tuple(i.id for i in index.items)}
-    result |= {f"f:{f.id}": tuple(f.item_ids) for f in index.frameworks}
-    result |= {f"g:{g.id}": tuple(g.item_ids) for g in index.groups}
-    return result
-
-
-def comparable(previous_version: str, index) -> dict[str, str]:
-    """This version's item -> the previous version's item it is compared with."""
-    ids = [i.id for i in index.items]
-    if previous_version == index.version_id:
-        return {i: i for i in ids}
-    found = predecessors(previous_version, index.version_id) or {}
-    return {i: found[i] for i in ids if found.get(i) is not None}
 
 
 # -- members ----------------------------------------------------------------------------------
@@ -203,183 +184,16 @@ def _previous_year_breaches(ctx: BuildContext, panel_members, k: int) -> set[str
     return breaches
 
 
-# -- figures ----------------------------------------------------------------------------------
-
-
-def _company_means(release_id: int, pairs, index) -> dict[int, dict[str, tuple]]:
-    """Company -> part -> (previous current, previous target, current, target) means over the
-    part's comparable items (None without any); computed with GROUP BY, one query per side and
-    previous index version."""
-    the_parts = parts(index)
-    result: dict[int, dict[str, tuple]] = defaultdict(dict)
-    for version in sorted({p[2] for p in pairs.values()}):
-        mapped = comparable(version, index)
-        weights = {
-            part: Counter(mapped[i] for i in ids if i in mapped) for part, ids in the_parts.items()
-        }
-        sides = []
-        for join_on, item_key in (
-            (ReleasePanelMember.previous_assessment_id, "old"),
-            (ReleaseMember.assessment_id, "new"),
-        ):
-            tables, names = [], []
-            for part, ids in the_parts.items():
-                if item_key == "old":
-                    table = dict(weights[part])
-                else:
-                    table = {i: 1 for i in ids if i in mapped}
-                if not table:
-                    continue
-                tables.append(table)
-                names.append(part)
-            if not tables:
-                sides.append({})
-                continue
-            # One join with the parts' weights instead of a CASE per part (app/reports/weights.py)
-            w = item_weights.relation(tables)
-            columns = []
-            for k in range(len(tables)):
-                columns += [
-                    *item_weights.sum_count(Answer.current_level, w.c[f"w{k}"]),
-                    *item_weights.sum_count(Answer.target_level, w.c[f"w{k}"]),
-                ]
-            query = (
-                select(ReleaseMember.company_id, *columns)
-                .join(
-                    ReleasePanelMember,
-                    and_(
-                        ReleasePanelMember.release_id == ReleaseMember.release_id,
-                        ReleasePanelMember.company_id == ReleaseMember.company_id,
-                    ),
-                )
-                .join(Answer, Answer.assessment_id == join_on)
-                .join(w, w.c.item_id == Answer.item_id)
-                .where(
-                    ReleaseMember.release_id == release_id,
-                    ReleasePanelMember.previous_index_version == version,
-                )
-                .group_by(ReleaseMember.company_id)
-            )
-            side = {}
-            for row in db.session.execute(query):
-                numbers = [int(x) for x in row[1:]]
-                side[row[0]] = {
-                    part: (
-                        _mean(numbers[4 * k], numbers[4 * k + 1]),
-                        _mean(numbers[4 * k + 2], numbers[4 * k + 3]),
-                    )
-                    for k, part in enumerate(names)
-                }
-            sides.append(side)
-        before, after = sides
-        for cid in after.keys() | before.keys():
-            for part in the_parts:
-                old = before.get(cid, {}).get(part, (None, None))
-                new = after.get(cid, {}).get(part, (None, None))
-                result[cid][part] = (*old, *new)
-    return result
-
-
-def _mean(total: int, n: int) -> float | None:
-    return total / n if n else None
-
-
-FIGURE_NAMES = ("previous_current", "previous_target", "current", "target")
-
-
-def _cell_figures(companies, means, pairs, index) -> dict:
-    """One cell's figures from its companies' means (the plain definition; the build takes the
-    same figures for every cell at once from _figures_by_cell)."""
-    figures = {"n": len(companies), "parts": {}}
-    for part in parts(index):
-        values = [means.get(cid, {}).get(part) for cid in companies]
-        values = [v for v in values if v is not None and None not in v]
-        if not values:
-            figures["parts"][part] = None  # 比較不可
-            continue
-        figures["parts"][part] = {
-            name: Summary.of([v[k] for v in values]).mean for k, name in enumerate(FIGURE_NAMES)
-        }
-    return _with_versions(figures, {pairs[cid][2] for cid in companies}, index)
-
-
-def _with_versions(figures: dict, versions, index) -> dict:
-    figures["previous_versions"] = sorted(versions)
-    figures["comparable_items"] = {
-        v: len(comparable(v, index)) for v in figures["previous_versions"]
-    }
-    return figures
-
-
-# Exact sums without a list per cell: a company's mean is a float p / q with q a power of two;
-# for means over at most 64 items q divides 2**64, so the float is an integer multiple of 2**-64
-# and the sum of a cell's means is an exact integer sum. `exact / 2**64` (correctly rounded, as
-# math.fsum) divided by the count is then bit for bit statistics.fmean, i.e. Summary.of().mean.
-_SCALE = 1 << 64
-
-
-@cache  # a few hundred distinct means (level sums over item counts) repeat over the companies
-def _fixed(value: float) -> int:
-    numerator, denominator = value.as_integer_ratio()
-    if _SCALE % denominator:
-        raise ArithmeticError(value)  # not a multiple of 2**-64: use the plain definition
-    return numerator * (_SCALE // denominator)
-
-
-def _figures_by_cell(members, pairs, means, index, keys) -> dict[str, dict]:
-    """The figures of the panel cells of ``keys`` (main cell keys): companies are summed once
-    per combination of cells they belong to (at most a few thousand), then per cell."""
-    the_parts = list(parts(index))
-    atoms: dict[tuple, list] = {}
-    for m in members:
-        if m.company_id not in pairs:
-            continue
-        cells = C.cells_of(m)
-        atom = atoms.setdefault(cells, [0, set(), {part: [0, 0, 0, 0, 0] for part in the_parts}])
-        atom[0] += 1
-        atom[1].add(pairs[m.company_id][2])
-        mine = means.get(m.company_id, {})
-        for part in the_parts:
-            v = mine.get(part)
-            if v is None or None in v:
-                continue
-            total = atom[2][part]
-            total[0] += 1
-            for k in range(4):
-                total[k + 1] += _fixed(v[k])
-    wanted = set(keys)
-    cells: dict[str, list] = {}
-    for atom_cells, (n, versions, totals) in atoms.items():
-        for key in atom_cells:
-            if key not in wanted:
-                continue
-            cell = cells.setdefault(key, [0, set(), {p: [0, 0, 0, 0, 0] for p in the_parts}])
-            cell[0] += n
-            cell[1] |= versions
-            for part, total in totals.items():
-                into = cell[2][part]
-                for k in range(5):
-                    into[k] += total[k]
-    result = {}
-    for key, (n, versions, totals) in cells.items():
-        figures = {"n": n, "parts": {}}
-        for part, (count, *sums) in totals.items():
-            figures["parts"][part] = (
-                {name: (sums[k] / _SCALE) / count for k, name in enumerate(FIGURE_NAMES)}
-                if count
-                else None  # 比較不可
-            )
-        result[key] = _with_versions(figures, versions, index)
-    return result
+# -- figures (app/reports/panel_figures.py) -----------------------------------------------------
 
 
 def _all_cell_figures(ctx: BuildContext, panel_members, pairs, means, keys) -> dict[str, dict]:
     """Main cell key -> figures of its panel cell, for ``keys``."""
     try:
-        return _figures_by_cell(ctx.members, pairs, means, ctx.index, keys)
+        return panel_figures.figures_by_cell(ctx.members, pairs, means, ctx.index, keys)
     except ArithmeticError:
         return {
-            key: _cell_figures(panel_members[panel_key(key)], means, pairs, ctx.index)
+            key: panel_figures.cell_figures(panel_members[panel_key(key)], means, pairs, ctx.index)
             for key in keys
         }
 
@@ -403,7 +217,7 @@ def build(ctx: BuildContext, k: int = MIN_COMPANIES) -> list[dict]:
     # own figures are the first pass's business; its panel is hidden with it.
     fresh = {key for key in C.all_cells() if key in decided or key not in ctx.publish}
     fresh = {key for key in fresh if panel_key(key) in decided}
-    means = _company_means(ctx.release.id, pairs, ctx.index) if fresh else {}
+    means = panel_figures.company_means(ctx.release.id, pairs, ctx.index) if fresh else {}
     computed = _all_cell_figures(ctx, panel_members, pairs, means, fresh)
     rows = []
     for key in C.all_cells():
@@ -458,7 +272,7 @@ def recompute(ctx: BuildContext, release_id: int) -> dict[str, tuple[bool, dict 
         )
     }
     now = _panel_members(ctx.cell_members, pairs)
-    means = _company_means(ctx.release.id, pairs, ctx.index) if pairs else {}
+    means = panel_figures.company_means(ctx.release.id, pairs, ctx.index) if pairs else {}
     same = {key: dict(then[panel_key(key)]) == now[panel_key(key)] for key in C.all_cells()}
     wanted = [key for key in C.all_cells() if same[key] and now[panel_key(key)]]
     computed = _all_cell_figures(ctx, now, pairs, means, wanted)

@@ -1,0 +1,206 @@
+"""Panel figures (app/reports/panel.py decides which panel cells are published): each panel
+company's means per part over the items comparable between its two years, and a cell's figures
+from its companies' means.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from functools import cache
+
+from sqlalchemy import and_, select
+
+from app.extensions import db
+from app.indexes.services import predecessors
+from app.models import Answer, ReleaseMember, ReleasePanelMember
+from app.reports import cells as C
+from app.reports import weights as item_weights
+from app.reports.stats import Summary
+
+OVERALL = "overall"
+
+
+def parts(index) -> dict[str, tuple[str, ...]]:
+    """Part key -> its items: overall, ``f:<framework>`` and ``g:<group>``."""
+    result = {OVERALL: tuple(i.id for i in index.items)}
+    result |= {f"f:{f.id}": tuple(f.item_ids) for f in index.frameworks}
+    result |= {f"g:{g.id}": tuple(g.item_ids) for g in index.groups}
+    return result
+
+
+def comparable(previous_version: str, index) -> dict[str, str]:
+    """This version's item -> the previous version's item it is compared with."""
+    ids = [i.id for i in index.items]
+    if previous_version == index.version_id:
+        return {i: i for i in ids}
+    found = predecessors(previous_version, index.version_id) or {}
+    return {i: found[i] for i in ids if found.get(i) is not None}
+
+
+
+
+def company_means(release_id: int, pairs, index) -> dict[int, dict[str, tuple]]:
+    """Company -> part -> (previous current, previous target, current, target) means over the
+    part's comparable items (None without any); computed with GROUP BY, one query per side and
+    previous index version."""
+    the_parts = parts(index)
+    result: dict[int, dict[str, tuple]] = defaultdict(dict)
+    for version in sorted({p[2] for p in pairs.values()}):
+        mapped = comparable(version, index)
+        weights = {
+            part: Counter(mapped[i] for i in ids if i in mapped) for part, ids in the_parts.items()
+        }
+        sides = []
+        for join_on, item_key in (
+            (ReleasePanelMember.previous_assessment_id, "old"),
+            (ReleaseMember.assessment_id, "new"),
+        ):
+            tables, names = [], []
+            for part, ids in the_parts.items():
+                if item_key == "old":
+                    table = dict(weights[part])
+                else:
+                    table = {i: 1 for i in ids if i in mapped}
+                if not table:
+                    continue
+                tables.append(table)
+                names.append(part)
+            if not tables:
+                sides.append({})
+                continue
+            # One join with the parts' weights instead of a CASE per part (app/reports/weights.py)
+            w = item_weights.relation(tables)
+            columns = []
+            for k in range(len(tables)):
+                columns += [
+                    *item_weights.sum_count(Answer.current_level, w.c[f"w{k}"]),
+                    *item_weights.sum_count(Answer.target_level, w.c[f"w{k}"]),
+                ]
+            query = (
+                select(ReleaseMember.company_id, *columns)
+                .join(
+                    ReleasePanelMember,
+                    and_(
+                        ReleasePanelMember.release_id == ReleaseMember.release_id,
+                        ReleasePanelMember.company_id == ReleaseMember.company_id,
+                    ),
+                )
+                .join(Answer, Answer.assessment_id == join_on)
+                .join(w, w.c.item_id == Answer.item_id)
+                .where(
+                    ReleaseMember.release_id == release_id,
+                    ReleasePanelMember.previous_index_version == version,
+                )
+                .group_by(ReleaseMember.company_id)
+            )
+            side = {}
+            for row in db.session.execute(query):
+                numbers = [int(x) for x in row[1:]]
+                side[row[0]] = {
+                    part: (
+                        _mean(numbers[4 * k], numbers[4 * k + 1]),
+                        _mean(numbers[4 * k + 2], numbers[4 * k + 3]),
+                    )
+                    for k, part in enumerate(names)
+                }
+            sides.append(side)
+        before, after = sides
+        for cid in after.keys() | before.keys():
+            for part in the_parts:
+                old = before.get(cid, {}).get(part, (None, None))
+                new = after.get(cid, {}).get(part, (None, None))
+                result[cid][part] = (*old, *new)
+    return result
+
+
+def _mean(total: int, n: int) -> float | None:
+    return total / n if n else None
+
+
+FIGURE_NAMES = ("previous_current", "previous_target", "current", "target")
+
+
+def cell_figures(companies, means, pairs, index) -> dict:
+    """One cell's figures from its companies' means (the plain definition; the build takes the
+    same figures for every cell at once from figures_by_cell)."""
+    figures = {"n": len(companies), "parts": {}}
+    for part in parts(index):
+        values = [means.get(cid, {}).get(part) for cid in companies]
+        values = [v for v in values if v is not None and None not in v]
+        if not values:
+            figures["parts"][part] = None  # 比較不可
+            continue
+        figures["parts"][part] = {
+            name: Summary.of([v[k] for v in values]).mean for k, name in enumerate(FIGURE_NAMES)
+        }
+    return _with_versions(figures, {pairs[cid][2] for cid in companies}, index)
+
+
+def _with_versions(figures: dict, versions, index) -> dict:
+    figures["previous_versions"] = sorted(versions)
+    figures["comparable_items"] = {
+        v: len(comparable(v, index)) for v in figures["previous_versions"]
+    }
+    return figures
+
+
+# Exact sums without a list per cell: a company's mean is a float p / q with q a power of two;
+# for means over at most 64 items q divides 2**64, so the float is an integer multiple of 2**-64
+# and the sum of a cell's means is an exact integer sum. `exact / 2**64` (correctly rounded, as
+# math.fsum) divided by the count is then bit for bit statistics.fmean, i.e. Summary.of().mean.
+_SCALE = 1 << 64
+
+
+@cache  # a few hundred distinct means (level sums over item counts) repeat over the companies
+def _fixed(value: float) -> int:
+    numerator, denominator = value.as_integer_ratio()
+    if _SCALE % denominator:
+        raise ArithmeticError(value)  # not a multiple of 2**-64: use the plain definition
+    return numerator * (_SCALE // denominator)
+
+
+def figures_by_cell(members, pairs, means, index, keys) -> dict[str, dict]:
+    """The figures of the panel cells of ``keys`` (main cell keys): companies are summed once
+    per combination of cells they belong to (at most a few thousand), then per cell."""
+    the_parts = list(parts(index))
+    atoms: dict[tuple, list] = {}
+    for m in members:
+        if m.company_id not in pairs:
+            continue
+        cells = C.cells_of(m)
+        atom = atoms.setdefault(cells, [0, set(), {part: [0, 0, 0, 0, 0] for part in the_parts}])
+        atom[0] += 1
+        atom[1].add(pairs[m.company_id][2])
+        mine = means.get(m.company_id, {})
+        for part in the_parts:
+            v = mine.get(part)
+            if v is None or None in v:
+                continue
+            total = atom[2][part]
+            total[0] += 1
+            for k in range(4):
+                total[k + 1] += _fixed(v[k])
+    wanted = set(keys)
+    cells: dict[str, list] = {}
+    for atom_cells, (n, versions, totals) in atoms.items():
+        for key in atom_cells:
+            if key not in wanted:
+                continue
+            cell = cells.setdefault(key, [0, set(), {p: [0, 0, 0, 0, 0] for p in the_parts}])
+            cell[0] += n
+            cell[1] |= versions
+            for part, total in totals.items():
+                into = cell[2][part]
+                for k in range(5):
+                    into[k] += total[k]
+    result = {}
+    for key, (n, versions, totals) in cells.items():
+        figures = {"n": n, "parts": {}}
+        for part, (count, *sums) in totals.items():
+            figures["parts"][part] = (
+                {name: (sums[k] / _SCALE) / count for k, name in enumerate(FIGURE_NAMES)}
+                if count
+                else None  # 比較不可
+            )
+        result[key] = _with_versions(figures, versions, index)
+    return result
