@@ -68,6 +68,10 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         # Lets several deployments (or test runs) share one Redis without sharing counters.
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "dx"),
+        # A moving window counts the last 15 minutes at every attempt. The default fixed window
+        # restarts at every quarter hour of the clock, so a guesser got 2 x the limit across a
+        # boundary (and a test that crossed one saw its 11th attempt let through).
+        "RATELIMIT_STRATEGY": "moving-window",
         # Off: with headers on, Flask-Limiter sets Retry-After on every response of a limited
         # route to max(the response's own, its window's reset), so a 503's "retry in 10 s" became
         # "in an hour". Retry-After is written by app/web/errors.py, on 429 and 503 only.

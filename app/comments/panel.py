@@ -4,6 +4,7 @@ passed to templates/comments/_panel.html as `comments`."""
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import get_locale
 from markupsafe import Markup
 
 from app.access import can
@@ -28,10 +29,12 @@ def comment_panel(assessment, user) -> CommentPanel:
 
 
 def _empty_comment_box() -> Markup:
-    """An empty box never varies, so it is rendered once per app (keyed by the template, so
-    that template auto-reload in development picks up an edit)."""
+    """An empty box varies only with the language, so it is rendered once per app and locale
+    (keyed by the template too, so that template auto-reload in development picks up an
+    edit)."""
     template = current_app.jinja_env.get_template("comments/_comment_box.html")
     cache = current_app.extensions.setdefault("empty_comment_box", {})
-    if template not in cache:
-        cache[template] = template.module.comment_box(CommentForm(formdata=None))
-    return cache[template]
+    key = (template, str(get_locale()))
+    if key not in cache:
+        cache[key] = template.module.comment_box(CommentForm(formdata=None))
+    return cache[key]

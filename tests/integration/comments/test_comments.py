@@ -132,3 +132,18 @@ def test_hostile_comments_render_escaped_everywhere(
     refused = _comment(a, draft, payload + "x" * COMMENT_MAX, status=400)
     assert_escaped(refused.html, payload)
     assert refused.field_value("body") == payload + "x" * COMMENT_MAX
+
+
+def test_the_empty_comment_box_speaks_the_page_language(client_request, advised_company):
+    """The empty box is drawn once and kept (app/comments/panel.py): per language, so the first
+    page's language is not served to a page asked for in the other one."""
+    _, _, _, draft, _ = advised_company
+
+    def box_hint(lang):
+        page = client_request.get_url(f"/assessments/{draft.id}/review?lang={lang}")
+        body = page.select_one("#comments textarea[name=body]")
+        return page.select_one(f"#{body['aria-describedby'].split()[0]}").get_text(strip=True)
+
+    assert box_hint("ja").startswith("2000文字以内")
+    assert box_hint("en").startswith("Up to 2,000 characters")
+    assert box_hint("ja").startswith("2000文字以内")

@@ -1,6 +1,7 @@
 """Cross-cutting rules: every view has a guard, headers on every response, safe config."""
 
 import re
+from types import SimpleNamespace
 
 import pytest
 
@@ -148,6 +149,30 @@ def test_unknown_email_and_wrong_password_get_the_same_answer(client, make_user)
 
     assert page_text(wrong) == page_text(unknown)
     assert "メールアドレスまたはパスワードが正しくありません。" in page_text(wrong)
+
+
+def test_login_limit_counts_the_last_15_minutes_at_every_attempt(client, make_user, monkeypatch):
+    """A moving window: 9 attempts at the end of one window and more at the start of the next
+    are refused. (Flask-Limiter's default fixed window restarted its count 15 minutes after the
+    first attempt and let the next 10 through at once.)"""
+    import limits.storage.memory as memory_storage
+
+    clock = {"now": 1_000_000.0}
+    monkeypatch.setattr(memory_storage, "time", SimpleNamespace(time=lambda: clock["now"]))
+    user = make_user()
+    token = csrf_from(client.get("/login"))
+
+    def attempt():
+        data = {"email": user.email, "password": "nope nope nope", "csrf_token": token}
+        return client.post("/login", data=data).status_code
+
+    first = attempt()
+    clock["now"] += 899
+    end_of_window = [attempt() for _ in range(9)]
+    clock["now"] += 2  # the first attempt is now more than 15 minutes old
+    next_window = [attempt() for _ in range(3)]
+    assert [first, *end_of_window] == [200] * 10
+    assert next_window == [200, 429, 429]
 
 
 def test_login_is_throttled_per_address_and_account(client, make_user):
