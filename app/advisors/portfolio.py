@@ -276,15 +276,23 @@ class Query:
         return {k: v for k, v in values.items() if v}
 
 
+_FILTER_LABELS = {
+    "state": lazy_gettext("状態"),
+    "industry": lazy_gettext("業種"),
+    "size": lazy_gettext("規模"),
+    "prefecture": lazy_gettext("都道府県"),
+}
+
+
 def parse_query(args) -> Query:
     """Read the filters; an unknown value is reported and ignored, never an error page."""
     query = Query()
     query.q = (args.get("q") or "").strip()[:100]
-    checks = (
-        ("state", STATES, _("状態")),
-        ("industry", reference.jsic_divisions(), _("業種")),
-        ("size", SIZE_LABELS, _("規模")),
-        ("prefecture", reference.prefectures(), _("都道府県")),
+    checks = (  # (the labels are looked up only for an error message)
+        ("state", STATES, _FILTER_LABELS["state"]),
+        ("industry", reference.jsic_divisions(), _FILTER_LABELS["industry"]),
+        ("size", SIZE_LABELS, _FILTER_LABELS["size"]),
+        ("prefecture", reference.prefectures(), _FILTER_LABELS["prefecture"]),
     )
     for name, allowed, label in checks:
         value = args.get(name) or ""
