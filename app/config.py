@@ -90,6 +90,8 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REPORT_CACHE_BYTES": int(env.get("REPORT_CACHE_BYTES", str(32 * 2**20))),
         # Client-list rows drawn once per worker process (app/advisors/cache.py); 0 = off.
         "ADVISOR_ROW_CACHE_ROWS": int(env.get("ADVISOR_ROW_CACHE_ROWS", "5000")),
+        # Client-list frames (the page around the rows) per worker process; 0 = off.
+        "ADVISOR_FRAME_CACHE_SIZE": int(env.get("ADVISOR_FRAME_CACHE_SIZE", "500")),
         # PDFs rendered per account (each takes a second or more of a worker's CPU).
         "PDF_LIMITS": env.get("PDF_LIMITS", "30 per hour"),
         "API_TOKEN_LIMITS": env.get("API_TOKEN_LIMITS", "300 per minute; 10000 per day"),

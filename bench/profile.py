@@ -1,7 +1,8 @@
 """Profile one page of the app in-process with pyinstrument (a dev dependency).
 
     .venv/bin/python -m bench.profile results   # or: step-save, step, review, progress,
-                                                #     dashboard, history, kpi
+                                                #     dashboard, history, kpi, advisor-clients,
+                                                #     advisor-clients-filtered, advisor-portfolio
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1/h16_bench \
         .venv/bin/python -m bench.profile results
 
@@ -22,15 +23,34 @@ from bench.dataset import EMAIL, PASSWORD, create_bench_app
 
 STEP = "it-system"  # the largest step (9 items)
 
+# The advisor's pages, on bench/portfolio.py's data (300 clients) as its advisor.
+ADVISOR_PAGES = {
+    "advisor-clients": "/advisor/clients",
+    "advisor-clients-filtered": "/advisor/clients?behind=1&sort=current&dir=desc",
+    "advisor-portfolio": "/advisor/portfolio",
+}
 
-def logged_in_client(app):
+
+def logged_in_client(app, email=EMAIL, password=PASSWORD):
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
     response = client.post(
-        "/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token}
+        "/login", data={"email": email, "password": password, "csrf_token": token}
     )
     assert response.status_code == 302
+    return client
+
+
+def advisor_client():
+    """A signed-in client of bench/portfolio.py's advisor with 300 clients (SQLite, or
+    BENCH_DATABASE_URL), their summaries computed."""
+    from bench.portfolio import ADVISOR_EMAIL, ADVISOR_PASSWORD, portfolio_app
+
+    client = logged_in_client(
+        portfolio_app(tempfile.mkdtemp(), 300), ADVISOR_EMAIL, ADVISOR_PASSWORD
+    )
+    assert client.get("/advisor/clients").status_code == 200  # computes the summaries
     return client
 
 
@@ -52,8 +72,6 @@ def step_form(html: str, index, level: int) -> dict:
 def main(argv=None):
     import os
 
-    from pyinstrument import Profiler
-
     from questionnaires import load_index
 
     parser = argparse.ArgumentParser()
@@ -68,12 +86,15 @@ def main(argv=None):
             "history",
             "kpi",
             "step-save",
+            *ADVISOR_PAGES,
         ],
     )
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--html")
     parser.add_argument("--cpu-only", action="store_true")
     args = parser.parse_args(argv)
+    if args.page in ADVISOR_PAGES:
+        return run(advisor_client(), ADVISOR_PAGES[args.page], args)
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/p.sqlite3"
     app, ids = create_bench_app(url)
     client = logged_in_client(app)
@@ -99,9 +120,19 @@ def main(argv=None):
             assert response.status_code == 302, response.status_code
             html = client.get(step_url).get_data(as_text=True)  # (profiled too: the next token)
     else:
+        return run(client, pages[args.page], args)
+    return profile(one, args)
 
-        def one():
-            assert client.get(pages[args.page]).status_code == 200
+
+def run(client, url: str, args) -> int:
+    def one():
+        assert client.get(url).status_code == 200
+
+    return profile(one, args)
+
+
+def profile(one, args) -> int:
+    from pyinstrument import Profiler
 
     for _ in range(30):
         one()

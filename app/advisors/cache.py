@@ -1,12 +1,18 @@
-"""The client list's rows, drawn once: the one cache of the advisors feature.
+"""The client list drawn once: the one cache of the advisors feature.
 
-A row's markup depends only on what the list statement returned for it (the company, its
-stored summary and the advisor's grant scope: every value the row shows), the locale, the time
-zone and the script root. All of them are the key, so a changed summary, a rename, a changed
-scope or another language is a new key and can never be served an older drawing; old keys age
-out (LRU, ``ADVISOR_ROW_CACHE_ROWS`` rows, 0 switches it off; per process). The cache is read
-only for rows the list's own statement returned for the signed-in advisor, so it cannot show a
-company the advisor has no grant for.
+Two bounded LRU stores per process, both keyed by everything the drawing shows:
+
+- rows: a row's markup depends only on what the list statement returned for it (the company,
+  its stored summary and the advisor's grant scope), the locale, the time zone and the script
+  root. A changed summary, a rename, a changed scope or another language is a new key and can
+  never be served an older drawing (``ADVISOR_ROW_CACHE_ROWS`` rows, 0 switches it off). The
+  store is read only for rows the list's own statement returned for the signed-in advisor, so
+  it cannot show a company the advisor has no grant for.
+- frames: the page around the rows (filter form, counts, sort links, pager), keyed by the
+  query, the counts and filter options and the advisor's address (app/advisors/list_frame.py;
+  ``ADVISOR_FRAME_CACHE_SIZE`` frames, 0 switches it off).
+
+Old keys age out.
 """
 
 from __future__ import annotations
@@ -19,28 +25,46 @@ from flask import current_app, request
 from flask_babel import get_locale, get_timezone
 from markupsafe import Markup
 
-EXTENSION = "advisor_row_cache"
+ROWS = "advisor_row_cache"
+FRAMES = "advisor_frame_cache"
 DEFAULT_ROWS = 5000  # about 1.5 kB each: ~7 MB at most
+DEFAULT_FRAMES = 500  # about 6-10 kB each: ~5 MB at most
 
 
-class RowCache:
-    def __init__(self, max_rows: int) -> None:
-        self.max_rows = max_rows
-        self._entries: OrderedDict[tuple, Markup] = OrderedDict()
+class Drawings:
+    """A bounded LRU of drawings by key, safe to share between a process's threads."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple, object] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> Markup | None:
+    def get(self, key: tuple):
         with self._lock:
             value = self._entries.get(key)
             if value is not None:
                 self._entries.move_to_end(key)
             return value
 
-    def put(self, key: tuple, value: Markup) -> None:
+    def get_many(self, keys: list[tuple]) -> list:
+        """The drawings of ``keys`` in order (None where missing), under one lock."""
+        entries = self._entries
         with self._lock:
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_rows:
+            found = [entries.get(key) for key in keys]
+            for key, value in zip(keys, found, strict=True):
+                if value is not None:
+                    entries.move_to_end(key)
+        return found
+
+    def put(self, key: tuple, value) -> None:
+        self.put_many([(key, value)])
+
+    def put_many(self, pairs: list[tuple[tuple, object]]) -> None:
+        with self._lock:
+            for key, value in pairs:
+                self._entries[key] = value
+                self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
 
     def clear(self) -> None:
@@ -52,26 +76,45 @@ class RowCache:
 
 
 def init_app(app) -> None:
-    app.extensions[EXTENSION] = RowCache(app.config.get("ADVISOR_ROW_CACHE_ROWS", DEFAULT_ROWS))
+    app.extensions[ROWS] = Drawings(app.config.get("ADVISOR_ROW_CACHE_ROWS", DEFAULT_ROWS))
+    app.extensions[FRAMES] = Drawings(app.config.get("ADVISOR_FRAME_CACHE_SIZE", DEFAULT_FRAMES))
 
 
-def row_cache() -> RowCache:
-    return current_app.extensions[EXTENSION]
+def row_cache() -> Drawings:
+    return current_app.extensions[ROWS]
+
+
+def frame_cache() -> Drawings:
+    return current_app.extensions[FRAMES]
 
 
 def drawn_rows(rows: Iterable[tuple], draw: Callable[[tuple], Markup]) -> Markup:
     """The markup of ``rows`` (the list statement's rows: every value a row shows) in order,
-    each from the cache or ``draw``."""
+    each from the cache or ``draw``; the cache's lock is taken once for the lookups and once
+    for the new drawings, not per row."""
     store = row_cache()
-    if store.max_rows <= 0:
+    if store.max_entries <= 0:
         return Markup("").join(draw(row) for row in rows)
     context = (str(get_locale()), str(get_timezone()), request.script_root)
-    parts = []
-    for row in rows:
-        key = (*context, *row)
-        markup = store.get(key)
+    keys = [(*context, *row) for row in rows]
+    parts = store.get_many(keys)
+    drawn = []
+    for i, (row, markup) in enumerate(zip(rows, parts, strict=True)):
         if markup is None:
-            markup = draw(row)
-            store.put(key, markup)
-        parts.append(markup)
-    return Markup("").join(parts)
+            parts[i] = draw(row)
+            drawn.append((keys[i], parts[i]))
+    if drawn:
+        store.put_many(drawn)
+    return Markup("".join(parts))  # noqa: S704 - every part is Markup (escaped when drawn)
+
+
+def drawn_frame(key: tuple, draw: Callable[[], object]):
+    """The frame drawn for ``key`` (everything it shows), from the cache or ``draw``."""
+    store = frame_cache()
+    if store.max_entries <= 0:
+        return draw()
+    frame = store.get(key)
+    if frame is None:
+        frame = draw()
+        store.put(key, frame)
+    return frame

@@ -11,6 +11,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
@@ -168,25 +169,6 @@ def _params(advisor) -> dict:
     return {"advisor_id": advisor.id, "today": today_jst()}
 
 
-def _count_statement(conditions: list):
-    matching = and_(CompanySummary.company_id.is_not(None), ~_STALE, *conditions)
-    return (
-        select(
-            Company.jsic_division,
-            Company.prefecture_code,
-            func.count(),
-            func.sum(case((_STALE, 1), else_=0)),
-            func.sum(case((matching, 1), else_=0)),
-        )
-        .select_from(_CLIENTS)
-        .where(_GRANTED)
-        .group_by(Company.jsic_division, Company.prefecture_code)
-    )
-
-
-_COUNT_ALL = _count_statement([])
-
-
 @dataclass
 class _Counts:
     total: int  # the advisor's clients
@@ -195,10 +177,9 @@ class _Counts:
     codes: list  # the clients' (industry, prefecture) pairs, for the filter's options
 
 
-def _counts(params: dict, conditions: list) -> _Counts:
+def _counts(params: dict, filters: tuple[str, ...]) -> _Counts:
     """The counts and the filter options in one statement (grouped by the two codes)."""
-    statement = _count_statement(conditions) if conditions else _COUNT_ALL
-    groups = db.session.connection().execute(statement, params).all()
+    groups = db.session.connection().execute(_count_statement(filters), params).all()
     return _Counts(
         total=sum(g[2] for g in groups),
         stale=sum(g[3] for g in groups),
@@ -241,18 +222,17 @@ def client_page(advisor, query: "Query") -> ClientPage:
     """The page of the client list that ``query`` asks for: filtered, sorted and paged in SQL
     over the stored summaries (two statements whatever the number of clients), run on the
     session's connection (the ORM layer would only add work to these column rows)."""
-    conditions = _conditions(query)
-    params = _params(advisor)
-    counts = _counts(params, conditions)
+    filters, values = _filters(query)
+    params = {**_params(advisor), **values}
+    counts = _counts(params, filters)
     if counts.stale:
         _refresh_stale(params)
-        counts = _counts(params, conditions)
+        counts = _counts(params, filters)
     pages = max(1, -(-counts.matched // PER_PAGE))
     page = min(query.page, pages)
-    statement = _ORDERED_PAGES[query.sort, query.direction]
-    found = db.session.connection().execute(
-        statement.where(*conditions).limit(PER_PAGE).offset((page - 1) * PER_PAGE), params
-    )
+    statement = _page_statement(filters, query.sort, query.direction)
+    params["limit"], params["offset"] = PER_PAGE, (page - 1) * PER_PAGE
+    found = db.session.connection().execute(statement, params)
     prefectures = reference.prefectures()
     industries = reference.jsic_divisions()
     return ClientPage(
@@ -296,15 +276,23 @@ class Query:
         return {k: v for k, v in values.items() if v}
 
 
+_FILTER_LABELS = {
+    "state": lazy_gettext("状態"),
+    "industry": lazy_gettext("業種"),
+    "size": lazy_gettext("規模"),
+    "prefecture": lazy_gettext("都道府県"),
+}
+
+
 def parse_query(args) -> Query:
     """Read the filters; an unknown value is reported and ignored, never an error page."""
     query = Query()
     query.q = (args.get("q") or "").strip()[:100]
-    checks = (
-        ("state", STATES, _("状態")),
-        ("industry", reference.jsic_divisions(), _("業種")),
-        ("size", SIZE_LABELS, _("規模")),
-        ("prefecture", reference.prefectures(), _("都道府県")),
+    checks = (  # (the labels are looked up only for an error message)
+        ("state", STATES, _FILTER_LABELS["state"]),
+        ("industry", reference.jsic_divisions(), _FILTER_LABELS["industry"]),
+        ("size", SIZE_LABELS, _FILTER_LABELS["size"]),
+        ("prefecture", reference.prefectures(), _FILTER_LABELS["prefecture"]),
     )
     for name, allowed, label in checks:
         value = args.get(name) or ""
@@ -343,24 +331,37 @@ SORT_COLUMNS = {
 }
 
 
-def _conditions(query: Query) -> list:
-    conditions = []
+# Each filter as a condition on a bound parameter of its own name: the statements of a
+# combination of filters are built once (_statements), not per request.
+FILTERS = {
+    # On the stored NFKC form of the name (app/advisors/naming.py), so "abc" finds "ＡＢＣ商事"
+    # also on SQLite, whose lower() folds ASCII letters only; the pattern is escaped by _like.
+    "q": func.lower(CompanySummary.name_normal).like(bindparam("q"), escape="/"),
+    "state": CompanySummary.state == bindparam("state"),
+    "industry": Company.jsic_division == bindparam("industry"),
+    "size": CompanySummary.size == bindparam("size"),
+    "prefecture": Company.prefecture_code == bindparam("prefecture"),
+    "behind": CompanySummary.behind > 0,
+}
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern finding ``text`` anywhere, its own ``%``, ``_`` and ``/`` taken
+    literally (escape character ``/``, as SQLAlchemy's ``contains(autoescape=True)``)."""
+    escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
+
+
+def _filters(query: Query) -> tuple[tuple[str, ...], dict]:
+    """The filters ``query`` uses (in FILTERS' order) and their parameters."""
+    values = {}
     if query.q:
-        # On the stored NFKC form of the name (app/advisors/naming.py), so "abc" finds "ＡＢＣ商事"
-        # also on SQLite, whose lower() folds ASCII letters only.
-        wanted = unicodedata.normalize("NFKC", query.q).lower()
-        conditions.append(func.lower(CompanySummary.name_normal).contains(wanted, autoescape=True))
-    if query.state:
-        conditions.append(CompanySummary.state == query.state)
-    if query.industry:
-        conditions.append(Company.jsic_division == query.industry)
-    if query.size:
-        conditions.append(CompanySummary.size == query.size)
-    if query.prefecture:
-        conditions.append(Company.prefecture_code == query.prefecture)
-    if query.behind:
-        conditions.append(CompanySummary.behind > 0)
-    return conditions
+        values["q"] = _like(unicodedata.normalize("NFKC", query.q).lower())
+    for name in ("state", "industry", "size", "prefecture"):
+        if getattr(query, name):
+            values[name] = getattr(query, name)
+    filters = tuple(f for f in FILTERS if f in values or (f == "behind" and query.behind))
+    return filters, values
 
 
 def _ordered(statement, sort: str, direction: str):
@@ -378,13 +379,37 @@ def _ordered(statement, sort: str, direction: str):
     )
 
 
-# The page statement of every sort column and direction, built once: building one per request
-# cost more than SQLite's own work on the page.
-_ORDERED_PAGES = {
-    (sort, direction): _ordered(_PAGE, sort, direction)
-    for sort in SORT_COLUMNS
-    for direction in ("asc", "desc")
-}
+# The statements are built once per combination of filters (and sort), the filter values,
+# LIMIT and OFFSET being bound parameters: building them per request cost more than SQLite's
+# own work on the page. SQLAlchemy keeps the compiled form of a statement object it has seen
+# (keyed by the object's memoized cache key), so a kept object is also compiled only once.
+_COMBINATIONS = 2 ** len(FILTERS)  # every combination of filters fits in the caches below
+
+
+@lru_cache(maxsize=_COMBINATIONS)
+def _count_statement(filters: tuple[str, ...]):
+    """The counts and the filter options of one combination of filters (_counts)."""
+    matching = and_(CompanySummary.company_id.is_not(None), ~_STALE, *(FILTERS[f] for f in filters))
+    return (
+        select(
+            Company.jsic_division,
+            Company.prefecture_code,
+            func.count(),
+            func.sum(case((_STALE, 1), else_=0)),
+            func.sum(case((matching, 1), else_=0)),
+        )
+        .select_from(_CLIENTS)
+        .where(_GRANTED)
+        .group_by(Company.jsic_division, Company.prefecture_code)
+    )
+
+
+@lru_cache(maxsize=_COMBINATIONS * len(SORT_COLUMNS) * 2)
+def _page_statement(filters: tuple[str, ...], sort: str, direction: str):
+    """One page of the rows matching ``filters`` in the chosen order."""
+    page = _PAGE.where(*(FILTERS[f] for f in filters))
+    page = page.limit(bindparam("limit")).offset(bindparam("offset"))
+    return _ordered(page, sort, direction)
 
 
 # --- the portfolio view -----------------------------------------------------------------------

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import get_company_or_404
-from app.advisors import cache, portfolio, report, row_text, services
+from app.advisors import cache, list_frame, portfolio, report, row_text, services
 from app.advisors.forms import GrantForm
 from app.advisors.services import GrantError, NotFound
 from app.extensions import limiter
@@ -102,13 +102,8 @@ def clients():
     result = portfolio.client_page(current_user, query)
     return render_template(
         "advisors/clients.html",
-        result=result,
+        frame=list_frame.list_frame(query, result),
         rows_markup=row_text.draw_rows(result.rows, portfolio.SIZE_LABELS, portfolio.STATES),
-        query=query,
-        columns=portfolio.COLUMNS,
-        states=portfolio.STATES,
-        sizes=portfolio.SIZE_LABELS,
-        list_url=row_text.list_url,
     )
 
 

@@ -309,3 +309,72 @@ def test_drawn_rows_follow_the_language_and_every_change_of_a_row(db, portfolio)
     rows = {r["name"]: r for r in table(a.get("advisors.clients"))}
     assert "順調産業" not in rows
     assert rows["順調産業ホールディングス"]["権限"] == "閲覧のみ"
+
+
+def _frame(page) -> dict:
+    """What the list's frame shows: the form's values, the options, the count, the sort links."""
+    form = page.select_one("form.filter-form")
+    chosen = {s["name"]: [o["value"] for o in s.select("option[selected]")] for s in form("select")}
+    return {
+        "q": form.select_one("input#q")["value"],
+        "chosen": chosen,
+        "industries": [o["value"] for o in form.select("select#industry option")],
+        "behind": form.select_one("input[name=behind]").has_attr("checked"),
+        "sort": form.select_one("input[name=sort]")["value"],
+        "count": page.text(".result-count"),
+        "links": [th.a["href"] for th in page.select("table.client-table thead th") if th.a],
+        "errors": page.error_summary(),
+        "heading": page.h1,
+    }
+
+
+def test_the_list_frame_shows_the_query_and_follows_every_change(
+    db, portfolio, client_request, make_user
+):
+    """The page around the rows is drawn once per query and kept (app/advisors/list_frame.py):
+    every change of what it shows (the query, the counts, the clients' industries, the
+    language, the advisor) must show at once, never an earlier drawing."""
+    a, advisor, clients = portfolio
+    url = "/advisor/clients?q=%E9%9B%BB%E6%A9%9F&state=submitted&sort=current&dir=desc"
+    first = _frame(a.get_url(url))
+    assert first["q"] == "電機"
+    assert first["chosen"] == {"state": ["submitted"], "industry": [], "size": [], "prefecture": []}
+    assert first["sort"] == "current" and not first["behind"]
+    assert first["count"] == "5社中 1社を表示"
+    assert all("q=%E9%9B%BB%E6%A9%9F" in h and "state=submitted" in h for h in first["links"])
+    assert _frame(a.get_url(url)) == first  # the same query: the same frame
+    # Another query: each value shows.
+    other = _frame(a.get_url("/advisor/clients?q=%E5%B7%A5&behind=1&sort=name&dir=asc"))
+    assert other["q"] == "工" and other["behind"] and other["count"] == "5社中 0社を表示"
+    # The filter options follow a client's new industry (same counts); the counts follow a
+    # new client, and a revoked one.
+    clients["未着手商事"].jsic_division = "H"
+    db.session.commit()
+    moved = _frame(a.get_url(url))
+    assert "H" in moved["industries"] and "H" not in first["industries"]
+    assert moved["count"] == first["count"]
+    add_client(advisor, "新規食品", make_user(email="owner2@example.jp"))
+    db.session.commit()
+    assert _frame(a.get_url(url))["count"] == "6社中 1社を表示"
+    grant = db.session.scalar(
+        db.select(AdvisorGrant).where(AdvisorGrant.company_id == clients["未入力電機"].id)
+    )
+    grant.revoked_at = utcnow()
+    db.session.commit()
+    assert _frame(a.get_url(url))["count"] == "5社中 0社を表示"
+    # A bad value is said, and no longer once corrected.
+    assert _frame(a.get_url(url + "&size=huge"))["errors"] == [
+        "規模の指定が正しくないため、この条件は使っていません。"
+    ]
+    assert _frame(a.get_url(url))["errors"] == []
+    # Another language.
+    english = _frame(a.get_url(url + "&lang=en"))
+    assert english["heading"] != first["heading"] and english["count"] != "5社中 0社を表示"
+    japanese = _frame(a.get_url(url + "&lang=ja"))
+    assert japanese["heading"] == first["heading"]
+    # Advisors without clients each see their own address.
+    for email in ("first@advisor.example", "second@advisor.example"):
+        b = client_request.new_session()
+        b.login_as("advisor", email=email)
+        page = b.get_url("/advisor/clients")
+        assert email in page.select_one("main").get_text()
