@@ -113,11 +113,16 @@ def generate(db, companies: int, years: tuple[int, ...], version: str, items) ->
         "ALTER TABLE answers DROP CONSTRAINT pk_answers",
         f"""INSERT INTO answers (assessment_id, item_id, current_level, target_level, evidence,
               action, updated_at)
-            SELECT a.id, item, lv, least(5, lv + 1 + floor(random() * 3)::int), '', '', now()
-            FROM assessments a JOIN bench_pick b ON b.k = a.company_id
-            CROSS JOIN unnest({item_ids}) AS item
-            CROSS JOIN LATERAL (SELECT least(5, greatest(0, round(
-              b.base + 0.2 * (a.fiscal_year - {y0}) + {LEVEL_SPREAD} * {normal})))::int AS lv) l""",
+            SELECT id, item, lv, least(5, lv + 1 + floor(random() * 3)::int), '', '', now()
+            FROM (
+              -- The level is drawn in the select list, once per answer row: a LATERAL
+              -- subquery that does not name the item was evaluated once per assessment,
+              -- so every company gave one level to all 35 items.
+              SELECT a.id, item, least(5, greatest(0, round(
+                b.base + 0.2 * (a.fiscal_year - {y0}) + {LEVEL_SPREAD} * {normal})))::int AS lv
+              FROM assessments a JOIN bench_pick b ON b.k = a.company_id
+              CROSS JOIN unnest({item_ids}) AS item
+            ) drawn""",
         "ALTER TABLE answers ADD CONSTRAINT pk_answers PRIMARY KEY (id)",
         "ALTER TABLE answers ADD CONSTRAINT uq_answers_assessment_id_item_id"
         " UNIQUE (assessment_id, item_id)",
