@@ -32,7 +32,6 @@ from sqlalchemy import (
 
 from app.extensions import db
 from app.models import (
-    Answer,
     BenchmarkCell,
     BenchmarkPosition,
     ReleaseCell,
@@ -40,9 +39,11 @@ from app.models import (
     ReportRelease,
 )
 from app.reports import cells as C
+from app.reports import part_sums
 from app.reports import weights as item_weights
 from app.reports.benchmarks import OVERALL, measure_items, measures, peer_cells, share_below
 from app.reports.disclosure import MIN_COMPANIES
+from app.reports.part_sums import PartSums
 from questionnaires import load_index
 
 # Keys compared byte-wise on PostgreSQL: the joins and sorts over one row per member and measure
@@ -94,37 +95,27 @@ def _member_cells(release_id: int):
     return union_all(*parts).subquery("member_cells")
 
 
-def _fill_values(release_id: int, index) -> None:
+def _fill_values(release_id: int, index, sums: PartSums) -> None:
     """The temporary table of every member's mean current level per measure (only measures in
-    which it answered something): GROUP BY in the database, the answers joined once with one
-    row per (item, measure it belongs to); 'overall' is all of the assessment's answers."""
+    which it answered something), read from the build's part sums (app/reports/part_sums.py):
+    one SELECT per measure over one row per member, no pass over the answers. 'overall' is all
+    of the assessment's answers."""
     m = ReleaseMember.__table__.c
-    members = select(m.assessment_id).where(m.release_id == release_id)
-    level = Answer.current_level
-    mean = (cast(func.sum(level), Float) / func.count(level)).label("value")
-    overall = (
-        select(Answer.assessment_id, literal(OVERALL).label("measure"), mean)
-        .where(Answer.assessment_id.in_(members))
-        .group_by(Answer.assessment_id)
-        .having(func.count(level) > 0)
-    )
-    belongs = union_all(
-        *(
-            select(literal(item).label("item_id"), literal(measure).label("measure"))
-            for measure, items in measure_items(index)
-            for item in items or ()
+    selects = []
+    for measure, _items in measure_items(index):
+        total, count = sums.columns(part_sums.ALL_ANSWERS if measure == OVERALL else measure)[:2]
+        selects.append(
+            select(
+                sums.assessment_id,
+                literal(measure).label("measure"),
+                (cast(total, Float) / count).label("value"),
+            )
+            .join(ReleaseMember, m.assessment_id == sums.assessment_id)
+            .where(m.release_id == release_id, count > 0)
         )
-    ).subquery("measure_items")
-    parts = (
-        select(Answer.assessment_id, belongs.c.measure, mean)
-        .join(belongs, belongs.c.item_id == Answer.item_id)
-        .where(Answer.assessment_id.in_(members))
-        .group_by(Answer.assessment_id, belongs.c.measure)
-        .having(func.count(level) > 0)
-    )
     _VALUES.create(db.session.connection())
     columns = ["assessment_id", "measure", "value"]
-    db.session.execute(insert(_VALUES).from_select(columns, union_all(overall, parts)))
+    db.session.execute(insert(_VALUES).from_select(columns, union_all(*selects)))
     item_weights.analyze(_VALUES.name)
 
 
@@ -239,9 +230,10 @@ def _withhold(release: ReportRelease, groups, k: int) -> None:
                 db.session.execute(delete(BenchmarkPosition).where(here, p.company_id.in_(mine)))
 
 
-def materialise(release: ReportRelease, k: int = MIN_COMPANIES) -> None:
+def materialise(release: ReportRelease, sums: PartSums, k: int = MIN_COMPANIES) -> None:
     """Store the benchmarks of a release (the caller commits): medians of the published peer
-    cells with at least k + 1 companies, and every member's percentiles in them."""
+    cells with at least k + 1 companies, and every member's percentiles in them. ``sums``: the
+    build's part sums of the release's period and index version."""
     index = load_index(release.index_version)
     cells = _member_cells(release.id)
     sizes = db.session.execute(
@@ -258,7 +250,7 @@ def materialise(release: ReportRelease, k: int = MIN_COMPANIES) -> None:
     if not groups:
         return
     _fill_members(cells, groups)
-    _fill_values(release.id, index)
+    _fill_values(release.id, index, sums)
     distribution = _distribution()
     cell_rows, ranks = [], []
     for key, n in groups.items():

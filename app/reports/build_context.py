@@ -14,6 +14,7 @@ from app.extensions import db
 from app.models import ReleaseMember, ReportRelease
 from app.reports import cells as C
 from app.reports.disclosure import Earlier
+from app.reports.part_sums import PartSums
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class BuildContext:
     earlier_ids: Sequence[int]  # their ids, in the same order
     latest: Mapping[str, tuple[int, dict]]  # cell key -> (release id, figures) last published
     index: object  # questionnaires.Index of the release's version
+    part_sums: PartSums  # per-assessment sums over the index's parts (app/reports/part_sums.py)
 
 
 def stored_members(release_ids):

@@ -217,7 +217,11 @@ def build(ctx: BuildContext, k: int = MIN_COMPANIES) -> list[dict]:
     # own figures are the first pass's business; its panel is hidden with it.
     fresh = {key for key in C.all_cells() if key in decided or key not in ctx.publish}
     fresh = {key for key in fresh if panel_key(key) in decided}
-    means = panel_figures.company_means(ctx.release.id, pairs, ctx.index) if fresh else {}
+    means = (
+        panel_figures.company_means(ctx.release.id, pairs, ctx.index, ctx.part_sums)
+        if fresh
+        else {}
+    )
     computed = _all_cell_figures(ctx, panel_members, pairs, means, fresh)
     rows = []
     for key in C.all_cells():
@@ -272,7 +276,11 @@ def recompute(ctx: BuildContext, release_id: int) -> dict[str, tuple[bool, dict 
         )
     }
     now = _panel_members(ctx.cell_members, pairs)
-    means = panel_figures.company_means(ctx.release.id, pairs, ctx.index) if pairs else {}
+    means = (
+        panel_figures.company_means(ctx.release.id, pairs, ctx.index, ctx.part_sums)
+        if pairs
+        else {}
+    )
     same = {key: dict(then[panel_key(key)]) == now[panel_key(key)] for key in C.all_cells()}
     wanted = [key for key in C.all_cells() if same[key] and now[panel_key(key)]]
     computed = _all_cell_figures(ctx, now, pairs, means, wanted)

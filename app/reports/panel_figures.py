@@ -37,12 +37,11 @@ def comparable(previous_version: str, index) -> dict[str, str]:
     return {i: found[i] for i in ids if found.get(i) is not None}
 
 
-
-
-def company_means(release_id: int, pairs, index) -> dict[int, dict[str, tuple]]:
+def company_means(release_id: int, pairs, index, sums=None) -> dict[int, dict[str, tuple]]:
     """Company -> part -> (previous current, previous target, current, target) means over the
     part's comparable items (None without any); computed with GROUP BY, one query per side and
-    previous index version."""
+    previous index version. ``sums`` (the build's app/reports/part_sums.py table) gives this
+    year's side where the previous year used the same index version (every item comparable)."""
     the_parts = parts(index)
     result: dict[int, dict[str, tuple]] = defaultdict(dict)
     for version in sorted({p[2] for p in pairs.values()}):
@@ -55,6 +54,9 @@ def company_means(release_id: int, pairs, index) -> dict[int, dict[str, tuple]]:
             (ReleasePanelMember.previous_assessment_id, "old"),
             (ReleaseMember.assessment_id, "new"),
         ):
+            if item_key == "new" and sums is not None and version == sums.index_version:
+                sides.append(_summed_side(release_id, version, sums, the_parts))
+                continue
             tables, names = [], []
             for part, ids in the_parts.items():
                 if item_key == "old":
@@ -111,6 +113,46 @@ def company_means(release_id: int, pairs, index) -> dict[int, dict[str, tuple]]:
                 new = after.get(cid, {}).get(part, (None, None))
                 result[cid][part] = (*old, *new)
     return result
+
+
+def _panel_members(release_id: int, version: str):
+    """The release's members that are panel members with a previous year of ``version``."""
+    return (
+        select(ReleaseMember.company_id)
+        .join(
+            ReleasePanelMember,
+            and_(
+                ReleasePanelMember.release_id == ReleaseMember.release_id,
+                ReleasePanelMember.company_id == ReleaseMember.company_id,
+            ),
+        )
+        .where(
+            ReleaseMember.release_id == release_id,
+            ReleasePanelMember.previous_index_version == version,
+        )
+    )
+
+
+def _summed_side(release_id: int, version: str, sums, the_parts) -> dict[int, dict[str, tuple]]:
+    """This year's side of the panel members of ``version`` from the build's part sums: the
+    same sums as the GROUP BY over the answers of every part's items (all comparable)."""
+    columns = [column for part in the_parts for column in sums.columns(part)]
+    query = (
+        _panel_members(release_id, version)
+        .add_columns(*columns)
+        .join(sums.table, sums.assessment_id == ReleaseMember.assessment_id)
+    )
+    side = {}
+    for row in db.session.execute(query):
+        numbers = [int(x) for x in row[1:]]
+        side[row[0]] = {
+            part: (
+                _mean(numbers[4 * k], numbers[4 * k + 1]),
+                _mean(numbers[4 * k + 2], numbers[4 * k + 3]),
+            )
+            for k, part in enumerate(the_parts)
+        }
+    return side
 
 
 def _mean(total: int, n: int) -> float | None:

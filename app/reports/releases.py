@@ -13,18 +13,19 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import case, exists, func, insert, select, tuple_
+from sqlalchemy import exists, func, insert, select, tuple_
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import Answer, Assessment, Company, ReleaseCell, ReleaseMember, ReportRelease
-from app.reports import benchmark_build
+from app.reports import benchmark_build, part_sums
 from app.reports import cells as C
 from app.reports import weights as item_weights
 from app.reports.build_context import BuildContext, stored_members
 from app.reports.builders import extra_cells, recomputed
 from app.reports.disclosure import Earlier, publishable
 from app.reports.leading import leading_test
+from app.reports.part_sums import PartSums
 from app.reports.stats import Summary, share
 from questionnaires import load_index, reference
 
@@ -43,11 +44,6 @@ class _Company:
     frameworks: dict[str, tuple[tuple[int, int], tuple[int, int]]]
 
 
-def _sum_count(column, condition=None):
-    value = column if condition is None else case((condition, column))
-    return func.coalesce(func.sum(value), 0), func.count(value)
-
-
 def _size_class(sector: str, capital: int | None, employees: int | None) -> str:
     try:
         return reference.size_class(sector, capital, employees) or "unknown"
@@ -62,22 +58,18 @@ def _bureau_of(prefecture: str) -> str:
         return "unknown"
 
 
-def live_companies(fiscal_year: int, index_version: str, index) -> list[_Company]:
-    """One row per submitted assessment of the period (aggregated in SQL)."""
+def live_companies(fiscal_year: int, index_version: str, index, sums: PartSums) -> list[_Company]:
+    """One row per submitted assessment of the period (its sums read from the build's part
+    sums, app/reports/part_sums.py)."""
     earlier = aliased(Assessment)
     repeat = exists().where(
         earlier.company_id == Assessment.company_id,
         earlier.fiscal_year < Assessment.fiscal_year,
         earlier.status == "submitted",
     )
-    columns = [*_sum_count(Answer.current_level), *_sum_count(Answer.target_level)]
-    # the frameworks' sums through one join with their item weights (app/reports/weights.py)
-    w = item_weights.relation([dict.fromkeys(f.item_ids, 1) for f in index.frameworks])
-    for k in range(len(index.frameworks)):
-        columns += [
-            *item_weights.sum_count(Answer.current_level, w.c[f"w{k}"]),
-            *item_weights.sum_count(Answer.target_level, w.c[f"w{k}"]),
-        ]
+    columns = [*sums.columns(part_sums.ALL_ANSWERS)]
+    for f in index.frameworks:
+        columns += sums.columns(f"f:{f.id}")
     facts = (
         Assessment.company_id,
         Assessment.id,
@@ -92,14 +84,12 @@ def live_companies(fiscal_year: int, index_version: str, index) -> list[_Company
         select(*facts, repeat.label("repeat"), *columns)
         .select_from(Assessment)
         .join(Company, Company.id == Assessment.company_id)
-        .join(Answer, Answer.assessment_id == Assessment.id)
-        .join(w, w.c.item_id == Answer.item_id, isouter=True)
+        .join(sums.table, sums.assessment_id == Assessment.id)
         .where(
             Assessment.status == "submitted",
             Assessment.fiscal_year == fiscal_year,
             Assessment.index_version == index_version,
         )
-        .group_by(*facts)
     )
     result = []
     for row in db.session.execute(query):
@@ -332,7 +322,8 @@ def _compute(fiscal_year: int, index_version: str, user, publish_all: bool = Fal
     except (LookupError, FileNotFoundError, ValueError) as exc:
         raise ReleaseError(f"unknown index version {index_version!r}") from exc
     item_weights.tune_build()
-    companies = live_companies(fiscal_year, index_version, index)
+    sums = part_sums.fill(fiscal_year, index_version, index)
+    companies = live_companies(fiscal_year, index_version, index, sums)
     release = ReportRelease(
         fiscal_year=fiscal_year,
         index_version=index_version,
@@ -383,6 +374,7 @@ def _compute(fiscal_year: int, index_version: str, user, publish_all: bool = Fal
         release_ids,
         latest,
         index,
+        sums,
     )
     return _Computed(release, companies, publish, latest, figures, extra_cells(context), context)
 
@@ -408,7 +400,9 @@ def create_release(fiscal_year: int, index_version: str, user=None) -> ReportRel
             }
         )
     db.session.execute(insert(ReleaseCell), rows + computed.extra_rows)
-    benchmark_build.materialise(computed.release)  # peer benchmarks from the cells just decided
+    # peer benchmarks from the cells just decided
+    benchmark_build.materialise(computed.release, computed.context.part_sums)
+    computed.context.part_sums.drop()
     db.session.commit()
     return computed.release
 
