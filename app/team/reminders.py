@@ -10,7 +10,7 @@ from sqlalchemy import or_, select, update
 
 from app.companies.fiscal import JST
 from app.extensions import db
-from app.models import Assessment, TeamParticipant, TeamRound
+from app.models import Assessment, Membership, TeamParticipant, TeamRound, User
 from app.models._time import utcnow
 from app.team.mail import invitation_mail
 from app.web.mail import in_language_of, send_mail_in_background
@@ -19,6 +19,18 @@ from app.web.mail import in_language_of, send_mail_in_background
 def day_start(day: date) -> datetime:
     """The start of ``day`` in Japan, in UTC."""
     return datetime.combine(day, time(0), JST).astimezone(UTC)
+
+
+def _still_asked(company_id):
+    """A participant who left the company (or whose account was disabled) keeps their row, and
+    a submitted view stays in the round, but is never mailed the company's round again."""
+    return TeamParticipant.user.has(User.is_disabled.is_(False)) & (
+        select(Membership.id)
+        .where(
+            Membership.company_id == company_id, Membership.user_id == TeamParticipant.user_id
+        )
+        .exists()
+    )
 
 
 @dataclass
@@ -53,7 +65,11 @@ def remind_round(
     since = day_start(today)
     waiting = db.session.scalars(
         select(TeamParticipant)
-        .where(TeamParticipant.round_id == team.id, TeamParticipant.submitted_at.is_(None))
+        .where(
+            TeamParticipant.round_id == team.id,
+            TeamParticipant.submitted_at.is_(None),
+            _still_asked(assessment.company_id),
+        )
         .order_by(TeamParticipant.id)
     ).all()
     for participant in waiting:
@@ -96,6 +112,7 @@ def remind_all(today: date, dry_run: bool = False) -> tuple[int, ReminderRun]:
                     TeamParticipant.submitted_at.is_(None),
                     or_(TeamParticipant.reminded_at.is_(None), TeamParticipant.reminded_at < since),
                     TeamParticipant.user.has(notify_by_mail=True),
+                    _still_asked(assessment.company_id),
                 )
             )
             run.due += due

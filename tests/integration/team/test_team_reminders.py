@@ -110,3 +110,31 @@ def test_the_timer_skips_opted_out_participants_and_writes_in_each_language(
     )
     assert "/team/mine" in by_address["english@example.jp"]["body"]
     assert db.session.get(User, quiet.user.id).notify_by_mail is False
+
+
+def test_a_removed_member_or_disabled_account_is_not_reminded(
+    app, client, db, make_user, make_company, owner_with_assessment
+):
+    """Leaving the company ends the mails about its round (the row stays for the history);
+    neither the timer, its dry run nor the owner's button mails a former member."""
+    from app.companies.fiscal import today_jst
+    from app.members import services as members
+    from app.models import Membership
+
+    owner, company, draft = _world(db, make_user, make_company, owner_with_assessment)
+    leaver = _participant(db, make_user, company, draft, owner, "leaver@example.jp")
+    disabled = _participant(db, make_user, company, draft, owner, "disabled@example.jp")
+    disabled.user.is_disabled = True
+    db.session.commit()
+    membership = db.session.scalar(
+        db.select(Membership).where(Membership.user_id == leaver.user_id)
+    )
+    members.remove_member(company, membership.id, owner)
+    outbox().clear()
+    today = today_jst().isoformat()
+    assert "would send 1 reminder mails" in _remind(app, "--today", today, "--dry-run")
+    manage = f"/assessments/{draft.id}/team"
+    assert post_form(client, manage, f"{manage}/remind").status_code == 302
+    assert [m["to"] for m in outbox()] == ["waiting@example.jp"]
+    assert "sent 0 reminder mails" in _remind(app, "--today", today)
+    assert len(outbox()) == 1
