@@ -85,6 +85,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "TOTP_LIMITS": env.get("TOTP_LIMITS", "5 per 15 minutes; 20 per day"),
         "INVITE_LIMITS": env.get("INVITE_LIMITS", "20 per hour"),
         "GRANT_LIMITS": env.get("GRANT_LIMITS", "30 per hour"),
+        "COMPANY_FORM_LIMITS": env.get("COMPANY_FORM_LIMITS", "30 per hour"),
         "REPORT_EXPORT_LIMITS": env.get("REPORT_EXPORT_LIMITS", "60 per hour"),
         # Rendered bureau reports kept per worker process (app/reports/cache.py); 0 = off.
         "REPORT_CACHE_BYTES": int(env.get("REPORT_CACHE_BYTES", str(32 * 2**20))),

@@ -39,6 +39,7 @@ from app.api.schemas import (
 )
 from app.assessments import services as assessment_services
 from app.companies.fiscal import startable_year_problem
+from app.companies.form_limit import company_form_limit
 from app.companies.services import DuplicateCorporateNumber
 from app.indexes.services import active_versions, default_version
 from questionnaires import load_index
@@ -153,6 +154,7 @@ def companies():
     tags=["companies"],
     security={"bearer": []},
 )
+@company_form_limit
 def create_company():
     """Register a company; the token's user becomes its owner (company accounts only)."""
     if current_user.role != "member":

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import can, get_company_or_404, member_company_ids
+from app.companies.form_limit import company_form_limit
 from app.companies.forms import CompanyForm
 from app.companies.overview import company_overview
 from app.companies.services import (
@@ -37,6 +38,7 @@ def mine():
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required("member")
+@company_form_limit
 def new():
     form = CompanyForm()
     if form.validate_on_submit():
@@ -74,6 +76,7 @@ def dashboard(company_id):
 
 @bp.route("/<int:company_id>/edit", methods=["GET", "POST"])
 @roles_required("member")
+@company_form_limit
 def edit(company_id):
     company = get_company_or_404(company_id, "edit")
     form = CompanyForm(obj=company)

@@ -82,7 +82,13 @@ class Tally:
 
 @pytest.fixture()
 def world(app, make_user, make_company, add_member, login, db, monkeypatch):
-    for key in ("LOGIN_LIMITS", "INVITE_LIMITS", "GRANT_LIMITS", "REPORT_EXPORT_LIMITS"):
+    for key in (
+        "LOGIN_LIMITS",
+        "INVITE_LIMITS",
+        "GRANT_LIMITS",
+        "REPORT_EXPORT_LIMITS",
+        "COMPANY_FORM_LIMITS",
+    ):
         monkeypatch.setitem(app.config, key, "100000 per minute")
     fy = this_fiscal_year()
     owner = make_user(email="owner@example.jp", display_name="所有者")
