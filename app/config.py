@@ -63,6 +63,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
         # Absolute session lifetime; the idle timeout is enforced in auth/session.py.
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # The cookie is re-sent only when the session changes, at least once a minute of
+        # activity (auth/session.py mark_active), not on every request.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "SESSION_IDLE_SECONDS": int(env.get("SESSION_IDLE_SECONDS", 30 * 60)),
         "SESSION_WARNING_SECONDS": int(env.get("SESSION_WARNING_SECONDS", 2 * 60)),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",

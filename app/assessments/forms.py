@@ -100,14 +100,21 @@ def step_form_class(step, goto_targets=()):
     return type(f"StepForm_{step.id.replace('-', '_')}", (FlaskForm,), attrs)
 
 
+def level_value(raw: str | None) -> int | None:
+    """A validated level field's value: None (no answer) when it was not posted, empty or only
+    spaces. WTForms' Optional() ends validation for blank input, so "  " reaches here too."""
+    if raw is None or not raw.strip():
+        return None
+    return int(raw)
+
+
 def posted_values(form, step) -> dict[str, dict]:
     """{item_id: {"current": int|None, "target": int|None, "evidence": str, "action": str}}."""
     values = {}
     for item_id in step.item_ids:
         row = {}
         for part in ("current", "target"):
-            raw = form[field_name(item_id, part)].data
-            row[part] = int(raw) if raw not in (None, "") else None
+            row[part] = level_value(form[field_name(item_id, part)].data)
         for part in ("evidence", "action"):
             row[part] = (form[field_name(item_id, part)].data or "").strip()
         values[item_id] = row

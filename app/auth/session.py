@@ -58,11 +58,25 @@ def remember_stash(stash_id: str | None) -> None:
         session["stash_id"] = stash_id
 
 
-def mark_active() -> None:
-    """Record activity now. Called at login too, so the login response's own cookie carries
-    the time and cannot be replayed after the idle timeout."""
-    session["last_seen"] = int(time.time())
-    session.permanent = True
+def activity_resolution() -> int:
+    """How old the recorded activity time may get before a request records it again: a
+    thirtieth of the idle timeout, at most a minute (the default 30 minutes: 60 s). Writing it
+    on every request re-signed and re-sent the session cookie on every page (issue 16); a
+    session now ends at most this much earlier than it did."""
+    return min(60, current_app.config["SESSION_IDLE_SECONDS"] // 30)
+
+
+def mark_active(force: bool = False) -> None:
+    """Record activity now (when the recorded time is older than activity_resolution(), or
+    always with `force`). Called at login too, so the login response's own cookie carries
+    the time and cannot be replayed after the idle timeout. The session cookie is written
+    only when this changes it (SESSION_REFRESH_EACH_REQUEST is off, app/config.py)."""
+    now = int(time.time())
+    last_seen = session.get("last_seen")
+    if force or not isinstance(last_seen, int | float) or now - last_seen >= activity_resolution():
+        session["last_seen"] = now
+    if not session.permanent:
+        session.permanent = True
 
 
 def _idle_expired() -> bool:
@@ -90,7 +104,8 @@ def _before_request():
             )
         return redirect(url_for("auth.login", next=request.path))
     if current_user.is_authenticated and request.endpoint != "main.session_status":
-        mark_active()
+        # "Continue" on the idle warning always moves the time (the answer reports it).
+        mark_active(force=request.endpoint == "main.session_extend")
     return None
 
 

@@ -74,7 +74,7 @@ def start_session(user: User) -> None:
     if stash_id:
         session["stash_id"] = stash_id
     login_user(user)
-    mark_active()  # the login response's cookie already carries the activity time
+    mark_active(force=True)  # the login response's cookie already carries the activity time
     user.last_login_at = utcnow()
 
 

@@ -9,7 +9,13 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from app.assessments.forms import LEVEL_ERROR, LEVEL_PATTERN, field_name, nav_field
+from app.assessments.forms import (
+    LEVEL_ERROR,
+    LEVEL_PATTERN,
+    field_name,
+    level_value,
+    nav_field,
+)
 from app.members.forms import InviteForm
 from app.models.team import PERSPECTIVES, TEAM_NOTE_MAX
 from app.web.form_fields import no_control_chars
@@ -68,8 +74,7 @@ def view_values(form, item_ids) -> dict[str, dict]:
     for item_id in item_ids:
         row = {}
         for part in ("current", "target"):
-            raw = form[field_name(item_id, part)].data
-            row[part] = int(raw) if raw not in (None, "") else None
+            row[part] = level_value(form[field_name(item_id, part)].data)
         row["note"] = (form[field_name(item_id, "note")].data or "").strip()
         values[item_id] = row
     return values

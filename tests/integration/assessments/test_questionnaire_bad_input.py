@@ -237,3 +237,21 @@ def test_state_changing_routes_refuse_get(client, owner_with_tiny_assessment):
         "/logout",
     ):
         assert client.get(url).status_code == 405, url
+
+
+@pytest.mark.parametrize("blank", ["", "  ", "\t", "　"])
+def test_level_of_only_spaces_is_saved_as_no_answer(
+    client_request, db, owner_with_tiny_assessment, blank
+):
+    """WTForms' Optional() lets whitespace through validation; it was then read as a number
+    (a 500). Only spaces is no answer, as an empty level is."""
+    _, _, assessment = owner_with_tiny_assessment
+
+    def mutate(data):
+        data[f"item-{SQ}-current"] = blank
+
+    _post(client_request, assessment, mutate, status=302)
+    answer = db.session.scalar(db.select(Answer).where(Answer.item_id == SQ))
+    assert (answer.current_level, answer.target_level) == (None, 3)
+    key = db.session.scalar(db.select(Answer).where(Answer.item_id == KQ))
+    assert (key.current_level, key.target_level) == (2, 3)

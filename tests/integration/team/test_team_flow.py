@@ -213,6 +213,27 @@ def test_participant_saves_submits_and_only_then_sees_the_others(app, world, db,
     assert response.status_code == 409
 
 
+@pytest.mark.parametrize("blank", ["", "  ", "　"])
+def test_a_level_of_only_spaces_in_a_view_is_no_answer(app, world, db, login, blank):
+    owner, company, assessment, people = world
+    parts = _team_of_three(assessment, owner, people)
+    it = login("it@example.jp", c=app.test_client())
+    step_url = f"/assessments/{assessment.id}/team/mine/{FIRST.id}"
+    data = view_payload(FIRST, it.get(step_url), 4, 5)
+    first = FIRST.item_ids[0]
+    data[f"item-{first}-current"] = blank
+    response = it.post(step_url, data=data)
+    assert response.status_code == 302, Page(response).error_summary()
+    views = {
+        v.item_id: (v.current_level, v.target_level)
+        for v in db.session.scalars(
+            db.select(TeamView).where(TeamView.participant_id == parts["it"].id)
+        )
+    }
+    assert views[first] == (None, 5)
+    assert views[FIRST.item_ids[1]] == (4, 5)
+
+
 def test_divergence_page_figures_and_sentence(client, world, db):
     owner, company, assessment, people = world
     parts = _team_of_three(assessment, owner, people)
@@ -265,6 +286,14 @@ def test_consensus_quotes_a_note_and_saves_the_company_answer(client, world, db)
         db.session.scalar(db.select(AuditEvent).where(AuditEvent.event == "team_consensus_set"))
         is not None
     )
+    # a level of only spaces is no answer, as an empty one (the step page's own reading)
+    blank = {**data, "item-" + FIRST.item_ids[1] + "-current": "  "}
+    response = client.post(
+        url, data={**blank, "version": Page(client.get(url)).field_value("version")}
+    )
+    assert response.status_code == 302, Page(response).error_summary()
+    second = db.session.scalar(db.select(Answer).where(Answer.item_id == FIRST.item_ids[1]))
+    assert (second.current_level, second.target_level) == (None, 4)
     # a stale version is a conflict, as on the step page: nothing overwritten
     response = client.post(url, data={**data, "item-" + FIRST.item_ids[0] + "-current": "5"})
     assert response.status_code == 409

@@ -1,6 +1,7 @@
 """Cross-cutting rules: every view has a guard, headers on every response, safe config."""
 
 import re
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -209,3 +210,39 @@ def test_session_status_does_not_extend_and_extend_does(app, client, make_user, 
     extended = client.post("/session/extend", headers={"X-CSRFToken": token}).get_json()
     assert extended["expires_in"] >= status["expires_in"]
     assert client.post("/session/extend").status_code == 400  # no CSRF token
+
+
+def test_activity_is_recorded_at_most_once_a_minute_so_pages_send_no_cookie(
+    app, client, make_user, login
+):
+    """Issue 16: the session cookie is re-signed and sent only when the recorded activity time
+    is a minute old (a thirtieth of the idle timeout), not on every page."""
+    user = make_user()
+    login(user.email)
+    client.get("/account")  # (the first page adds the session's CSRF token: one write)
+    with client.session_transaction() as session:
+        session["last_seen"] = recent = int(time.time()) - 30
+    response = client.get("/account")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    with client.session_transaction() as session:
+        assert session["last_seen"] == recent
+        session["last_seen"] = int(time.time()) - 61
+    before = int(time.time())
+    response = client.get("/account")
+    assert "Set-Cookie" in response.headers
+    with client.session_transaction() as session:
+        assert session["last_seen"] >= before
+        session["last_seen"] = recent
+    # "continue" on the idle warning always records the time
+    token = csrf_from(client.get("/account"))
+    extended = client.post("/session/extend", headers={"X-CSRFToken": token}).get_json()
+    assert extended["expires_in"] >= app.config["SESSION_IDLE_SECONDS"] - 1
+    # a short idle timeout (as in the browser test) records every request
+    idle = app.config["SESSION_IDLE_SECONDS"]
+    app.config["SESSION_IDLE_SECONDS"] = 10
+    try:
+        with client.session_transaction() as session:
+            session["last_seen"] = int(time.time()) - 1
+        assert "Set-Cookie" in client.get("/account").headers
+    finally:
+        app.config["SESSION_IDLE_SECONDS"] = idle
