@@ -7,6 +7,7 @@ import tempfile
 
 import pytest
 from flask.testing import FlaskClient
+from limits.storage import MemoryStorage
 from sqlalchemy import text
 
 from app import create_app
@@ -86,6 +87,11 @@ def _clean_database(app):
         else:
             for t in tables:
                 conn.execute(text(f'DELETE FROM "{t}"'))  # noqa: S608 - table names from metadata
+    if not isinstance(limiter.storage, MemoryStorage):
+        # Flask-Limiter keeps one storage for every app: a test that built a production app
+        # (REDIS_URL) left the shared limiter on Redis, where a test run beside this one
+        # counted and reset the same keys. Back to this session app's own storage.
+        limiter.init_app(app)
     limiter.reset()
     ctx.pop()
 

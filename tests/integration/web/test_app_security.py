@@ -158,6 +158,9 @@ def test_login_limit_counts_the_last_15_minutes_at_every_attempt(client, make_us
     first attempt and let the next 10 through at once.)"""
     import limits.storage.memory as memory_storage
 
+    from app.extensions import limiter
+
+    assert isinstance(limiter.storage, memory_storage.MemoryStorage)  # the clock below is its
     clock = {"now": 1_000_000.0}
     monkeypatch.setattr(memory_storage, "time", SimpleNamespace(time=lambda: clock["now"]))
     user = make_user()
