@@ -79,33 +79,13 @@ def company_means(release_id: int, pairs, index, sums=None) -> dict[int, dict[st
                     *item_weights.sum_count(Answer.target_level, w.c[f"w{k}"]),
                 ]
             query = (
-                select(ReleaseMember.company_id, *columns)
-                .join(
-                    ReleasePanelMember,
-                    and_(
-                        ReleasePanelMember.release_id == ReleaseMember.release_id,
-                        ReleasePanelMember.company_id == ReleaseMember.company_id,
-                    ),
-                )
+                _panel_members(release_id, version)
+                .add_columns(*columns)
                 .join(Answer, Answer.assessment_id == join_on)
                 .join(w, w.c.item_id == Answer.item_id)
-                .where(
-                    ReleaseMember.release_id == release_id,
-                    ReleasePanelMember.previous_index_version == version,
-                )
                 .group_by(ReleaseMember.company_id)
             )
-            side = {}
-            for row in db.session.execute(query):
-                numbers = [int(x) for x in row[1:]]
-                side[row[0]] = {
-                    part: (
-                        _mean(numbers[4 * k], numbers[4 * k + 1]),
-                        _mean(numbers[4 * k + 2], numbers[4 * k + 3]),
-                    )
-                    for k, part in enumerate(names)
-                }
-            sides.append(side)
+            sides.append(_side_means(db.session.execute(query), names))
         before, after = sides
         for cid in after.keys() | before.keys():
             for part in the_parts:
@@ -142,15 +122,21 @@ def _summed_side(release_id: int, version: str, sums, the_parts) -> dict[int, di
         .add_columns(*columns)
         .join(sums.table, sums.assessment_id == ReleaseMember.assessment_id)
     )
+    return _side_means(db.session.execute(query), the_parts)
+
+
+def _side_means(rows, part_names) -> dict[int, dict[str, tuple]]:
+    """Company -> part -> (current, target) means from rows of (company id, then the current
+    sum and count and the target sum and count of each part in ``part_names``' order)."""
     side = {}
-    for row in db.session.execute(query):
+    for row in rows:
         numbers = [int(x) for x in row[1:]]
         side[row[0]] = {
             part: (
                 _mean(numbers[4 * k], numbers[4 * k + 1]),
                 _mean(numbers[4 * k + 2], numbers[4 * k + 3]),
             )
-            for k, part in enumerate(the_parts)
+            for k, part in enumerate(part_names)
         }
     return side
 
