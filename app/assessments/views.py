@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.access import can, get_assessment_or_404, get_company_or_404
 from app.assessments import services
+from app.assessments.cache import results_parts
 from app.assessments.forms import (
     CONFIRM_LOWER_TARGETS,
     ProfileConfirmForm,
@@ -41,7 +42,6 @@ from app.assessments.rendering import (
     step_form,
 )
 from app.assessments.report import build_report
-from app.assessments.results import build_results
 from app.assessments.stash import take_stash
 from app.comments.panel import comment_panel
 from app.companies.fiscal import startable_year_problem
@@ -50,7 +50,6 @@ from app.extensions import limiter
 from app.indexes import services as index_versions
 from app.kpis import services as kpi_services
 from app.models._time import utcnow
-from app.reports import benchmarks
 from app.reviews.services import reviews_of
 from app.web.errors import render_error
 from app.web.guards import roles_required
@@ -388,15 +387,15 @@ def results(assessment_id):
     if shown is None:
         flash(_("診断結果は提出後に表示されます。"), "info")
         return redirect(url_for("assessments.review", assessment_id=assessment.id))
+    answers = services.answer_rows(assessment)  # the reviews' and the sidebar's
     return render_template(
         "assessments/results.html",
-        results=build_results(assessment, shown),
-        benchmarks=benchmarks.for_assessment(assessment),
+        parts=results_parts(assessment, shown),  # drawn once per shown version (cache.py)
         shown=shown,
         revisions=services.revisions_newest_first(assessment),
         comments=comment_panel(assessment, current_user),
-        reviews=_reviews(assessment, services.answer_rows(assessment)),
-        **_common(assessment),
+        reviews=_reviews(assessment, answers),
+        **_common(assessment, answers),
     )
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, func, select
 
 from app.extensions import db
-from app.models import Answer, Assessment, AssessmentRevision
+from app.models import Answer, Assessment, AssessmentRevision, IndexMapping
 from scoring.maturity import MAX_LEVEL, MIN_LEVEL
 
 LEVEL_LABELS = {float(v): str(v) for v in range(MIN_LEVEL, MAX_LEVEL + 1)}  # chart y axis
@@ -70,6 +70,48 @@ _SUBMITTED_ROWS_OF = select(
     Assessment.status,
     Assessment.scores,
 ).where(Assessment.company_id.in_(bindparam("ids", expanding=True)))
+
+
+# What a drawn page part built from the company's years is keyed by (app/progress/cache.py,
+# app/assessments/cache.py): each year's identity without its stored scores. A year's shown
+# version changes only when it is submitted (a new submitted_at) or reopened (status, and the
+# number of the kept version it is then shown by); saving a draft changes neither.
+_last_number = (
+    select(func.max(AssessmentRevision.number))
+    .where(AssessmentRevision.assessment_id == Assessment.id)
+    .correlate(Assessment)
+    .scalar_subquery()
+)
+YEAR_STAMP_COLUMNS = (
+    Assessment.fiscal_year,
+    Assessment.id,
+    Assessment.index_version,
+    Assessment.status,
+    Assessment.submitted_at,
+    _last_number.label("last_revision"),
+)
+_YEAR_STAMPS = select(*YEAR_STAMP_COLUMNS).where(Assessment.company_id == bindparam("company_id"))
+_MAPPING_DIGESTS = select(
+    IndexMapping.from_version, IndexMapping.to_version, IndexMapping.digest
+).order_by(IndexMapping.from_version, IndexMapping.to_version)
+
+
+def year_stamps(company_id: int) -> tuple:
+    """The identity of every year of the company as shown (see stamps_key), in one statement
+    that reads no scores."""
+    return stamps_key(db.session.execute(_YEAR_STAMPS, {"company_id": company_id}).all())
+
+
+def stamps_key(rows) -> tuple:
+    """A key for what the years of ``rows`` (YEAR_STAMP_COLUMNS) show: each year's stamp, and
+    the stored item mappings' digests when a comparison may go through one (a year of another
+    index version, or a reopened year shown by a kept version of possibly another version).
+    Such a year costs one more small statement; a company with one version none."""
+    stamps = tuple(sorted(tuple(r[: len(YEAR_STAMP_COLUMNS)]) for r in rows))
+    versions = {s[2] for s in stamps}
+    if len(versions) > 1 or any(s[3] != "submitted" and s[5] is not None for s in stamps):
+        return stamps, tuple(db.session.execute(_MAPPING_DIGESTS).all())
+    return stamps, ()
 
 
 def submitted_years(company_id: int) -> list[SubmittedYear]:

@@ -39,9 +39,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
-from sqlalchemy import (
-    select,
-)
+from sqlalchemy import bindparam, select
 
 from app.extensions import db
 from app.models import (
@@ -151,6 +149,35 @@ def _group_name(kind: str, key: str) -> str:
     if kind == "region":
         return reference.bureau(key.split(":", 1)[1]).name
     return C.NATIONAL_NAME
+
+
+# The release for_assessment() reads (its id, or NULL), as a scalar subquery a page can add to
+# a statement of its own: the results page keys its drawn benchmarks block by it
+# (app/assessments/cache.py). A release's stored rows never change once it is made, so a new
+# release counting the assessment is a new key. Parameters: bm_company_id, bm_assessment_id,
+# bm_fiscal_year, bm_index_version.
+COUNTING_RELEASE = (
+    select(ReleaseMember.release_id)
+    .join(ReportRelease, ReportRelease.id == ReleaseMember.release_id)
+    .where(
+        ReleaseMember.company_id == bindparam("bm_company_id"),
+        ReleaseMember.assessment_id == bindparam("bm_assessment_id"),
+        ReportRelease.fiscal_year == bindparam("bm_fiscal_year"),
+        ReportRelease.index_version == bindparam("bm_index_version"),
+    )
+    .order_by(ReleaseMember.release_id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+
+
+def counting_release_parameters(assessment) -> dict:
+    return {
+        "bm_company_id": assessment.company_id,
+        "bm_assessment_id": assessment.id,
+        "bm_fiscal_year": assessment.fiscal_year,
+        "bm_index_version": assessment.index_version,
+    }
 
 
 def for_assessment(assessment) -> Benchmarks:

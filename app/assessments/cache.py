@@ -1,0 +1,91 @@
+"""The results page's one cache place: the parts of the page drawn from the shown version.
+
+A submitted version never changes, so everything built from it alone — the view model
+(results.build_results: the score tables, the change against the compared year, IPA's
+figures, the radar chart), the peer benchmarks of the release that counted it, and their
+markup (templates/assessments/_results_parts.html) — is drawn once per key and kept per worker
+(app/web/drawn_cache.py; ``RESULTS_CACHE_SIZE`` entries, 0 switches it off).
+
+The key holds everything those parts show, read in ONE statement that loads no scores:
+
+- the assessment, and the stamp of each of the company's years up to it (id, index version,
+  status, submitted_at, the number of its newest kept version): a resubmission (new
+  submitted_at), a reopened year (status; then shown by its newest kept version), a new
+  earlier year or a year that became comparable all give a new key; the stored item
+  mappings' digests when a comparison may go through one (progress/submitted.stamps_key);
+- the release that counts the assessment (reports/benchmarks.COUNTING_RELEASE): releases are
+  never changed once made, so a new release is a new key;
+- the index version's loaded definition (the same object while the process keeps it);
+- the locale and time zone (translated labels; the benchmarks' release dates).
+
+The per-viewer parts (advisor reviews beside each item, comments, revisions, edit rights, the
+shown version's dates in the viewer's time zone) stay in results.html and are read live.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import get_locale, get_timezone
+from markupsafe import Markup
+from sqlalchemy import bindparam, select
+
+from app.assessments import services
+from app.assessments.results import Results, Row, build_results
+from app.extensions import db
+from app.models import Assessment
+from app.progress.submitted import YEAR_STAMP_COLUMNS, stamps_key
+from app.reports import benchmarks
+from app.web.drawn_cache import store
+
+PARTS = "results_parts"
+SIZE_SETTING = "RESULTS_CACHE_SIZE"
+DEFAULT_SIZE = 256  # about 25 kB each (Japanese; English a little more): ~6 MB at most
+TEMPLATE = "assessments/_results_parts.html"
+
+_KEY = select(*YEAR_STAMP_COLUMNS, benchmarks.COUNTING_RELEASE.label("release_id")).where(
+    Assessment.company_id == bindparam("company_id")
+)
+
+
+@dataclass(frozen=True)
+class ResultsParts:
+    results: Results
+    index: object  # kept so that its id in the key is not reused while the entry lives
+    macros: object  # the same, for the template module (a new one when the file is edited)
+    head: Markup  # from the comparison note to the item table's body
+    items: tuple[tuple[Row, Markup], ...]  # each item row's own cells (not the review cell)
+
+
+def results_parts(assessment, shown: services.SubmittedVersion) -> ResultsParts:
+    """The drawn parts of ``assessment``'s results page (``shown``: the version it shows)."""
+    rows = db.session.execute(
+        _KEY,
+        {"company_id": assessment.company_id, **benchmarks.counting_release_parameters(assessment)},
+    ).all()
+    release = rows[0].release_id if rows else None
+    years = [r for r in rows if r.fiscal_year <= assessment.fiscal_year]
+    index = services.index_of(assessment)
+    # With auto-reload (development) an edited macro file is a new module: a new key.
+    macros = current_app.jinja_env.get_template(TEMPLATE).module
+    key = (
+        assessment.id,
+        stamps_key(years),
+        release,
+        assessment.index_version,
+        id(index),  # the entry keeps `index` and `macros` alive, so their ids are not reused
+        id(macros),
+        str(get_locale()),
+        str(get_timezone()),
+    )
+    return store(PARTS, SIZE_SETTING, DEFAULT_SIZE).get_or_draw(
+        key, lambda: _draw(assessment, shown, index, macros)
+    )
+
+
+def _draw(assessment, shown, index, macros) -> ResultsParts:
+    results = build_results(assessment, shown)
+    head = macros.head(results, benchmarks.for_assessment(assessment), index)
+    items = tuple((row, macros.item_cells(row, results)) for row in results.items)
+    return ResultsParts(results, index, macros, head, items)

@@ -1,0 +1,59 @@
+"""A bounded LRU of page parts drawn once, per worker process: the store a feature's cache
+module (app/assessments/cache.py, app/progress/cache.py) keeps its drawings in.
+
+A feature keys each drawing by everything it shows (the stored rows' identities, the locale,
+the time zone...), so an entry can only be replaced by a newer key, never go stale; old keys
+age out. The store lives on the app (``app.extensions``), sized by a config key read when the
+app first uses it; a size of 0 switches it off (every request draws).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+from flask import current_app
+
+
+class DrawnParts:
+    """A bounded LRU of drawings by key, safe to share between a process's threads."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_draw(self, key: tuple, draw: Callable[[], object]):
+        if self.max_entries <= 0:
+            return draw()
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+                return value
+        value = draw()  # outside the lock: two threads may draw the same key, both correct
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def store(name: str, size_setting: str, default_size: int) -> DrawnParts:
+    """The app's store ``name``, created at its first use with ``size_setting`` entries."""
+    extensions = current_app.extensions
+    parts = extensions.get(name)
+    if parts is None:
+        parts = extensions.setdefault(
+            name, DrawnParts(int(current_app.config.get(size_setting, default_size)))
+        )
+    return parts
