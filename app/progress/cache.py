@@ -1,18 +1,26 @@
 """The progress feature's one cache place: pure functions of a few small values that repeat
-for every item, company and request, remembered per worker (bounded ``lru_cache``s).
+for every item, company and request, remembered per worker (bounded ``lru_cache``s), and the
+progress page's parts drawn from the company's submitted years (``progress_parts``, keyed by
+the years' stamps; ``PROGRESS_CACHE_SIZE`` entries per worker, 0 switches it off).
 
 Every key holds everything the result depends on (the language where a result carries
 translated text), and the results are immutable, so a hit can never be stale or shared
 mutably. The charts' markup is remembered by app/web/chart_markup.py.
 """
 
+from dataclasses import dataclass
 from functools import lru_cache
 
+from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
-from app.progress.submitted import LEVEL_LABELS
+from app.progress.submitted import LEVEL_LABELS, submitted_years, year_stamps
+from app.web.drawn_cache import store
 from app.web.line_charts import LineChart, LineData, line_chart
 from app.web.numbers import score_text
+from questionnaires import load_index
 from scoring.progress import Series, Status, qualitative_target_status
 from scoring.progress import trajectory as planned_path
 
@@ -62,4 +70,64 @@ def level_chart(locale, first_year: int, last_year: int, current: tuple, target:
         ],
         y_labels=LEVEL_LABELS,
         size="half",
+    )
+
+
+# ---- the page parts drawn from the submitted years (app/web/drawn_cache.py) ------------------
+
+PARTS = "progress_parts"
+SIZE_SETTING = "PROGRESS_CACHE_SIZE"
+DEFAULT_SIZE = 256  # about 60 kB each with three years (the item charts): ~15 MB at most
+TEMPLATE = "progress/_parts.html"
+
+
+@dataclass(frozen=True)
+class ProgressParts:
+    """The progress page's parts drawn from the company's submitted years alone (the targets
+    followed over the years, the yearly means and charts, the reopened-year note)."""
+
+    indexes: tuple  # the index definitions drawn with, kept so their ids in the key stay theirs
+    macros: object  # the same, for the template module (a new one when the file is edited)
+    note: Markup
+    running: Markup
+    qualitative: Markup
+
+
+def progress_parts(company_id: int, as_of: int, labels: dict) -> ProgressParts:
+    """The drawn parts of the company's progress page as of fiscal year ``as_of``.
+
+    Keyed by one statement that reads no scores (submitted.year_stamps: each year's id, index
+    version, status, submitted_at and newest kept version; the stored item mappings' digests
+    when a comparison may go through one), the loaded index definitions of those versions, the
+    fiscal year the targets are judged at and the locale (``labels``: the status labels in it).
+    A submission, a reopened year, a new year or a replaced mapping is a new key."""
+    stamps = year_stamps(company_id)
+    indexes = tuple(load_index(v) for v in sorted({s[2] for s in stamps[0]}))
+    macros = current_app.jinja_env.get_template(TEMPLATE).module
+    key = (
+        company_id,
+        as_of,
+        stamps,
+        tuple(id(i) for i in indexes),
+        id(macros),
+        str(get_locale()),
+    )
+    return store(PARTS, SIZE_SETTING, DEFAULT_SIZE).get_or_draw(
+        key, lambda: _draw(company_id, as_of, labels, indexes, macros)
+    )
+
+
+def _draw(company_id, as_of, labels, indexes, macros) -> ProgressParts:
+    from app.progress.history import score_history  # (both import this module's charts)
+    from app.progress.qualitative import qualitative_sets
+
+    submitted = submitted_years(company_id)
+    sets = qualitative_sets(company_id, as_of, submitted)
+    history = score_history(company_id, submitted)
+    return ProgressParts(
+        indexes,
+        macros,
+        macros.note(history),
+        macros.running_sets([s for s in sets if s.running] or sets[:1], labels),
+        macros.qualitative(sets, history, labels),
     )

@@ -6,9 +6,8 @@ from flask_login import current_user
 from app.access import get_company_or_404
 from app.kpis import progress as kpi_progress
 from app.kpis.services import current_fiscal_year
-from app.progress.history import company_history, score_history
-from app.progress.qualitative import qualitative_sets
-from app.progress.submitted import submitted_years
+from app.progress.cache import progress_parts
+from app.progress.history import company_history
 from app.team.history import team_section
 from app.web.guards import roles_required
 
@@ -21,19 +20,17 @@ def company(company_id):
     company = get_company_or_404(company_id, "view")
     as_of = current_fiscal_year(company)
     indicators = kpi_progress.company_indicator_progress(company.id, as_of)
-    submitted = submitted_years(company.id)  # read once for both parts of the page
-    sets = qualitative_sets(company.id, as_of, submitted)
+    # translated once per page, not once per target row (lazy strings re-translate on use)
+    labels = {code: str(label) for code, label in kpi_progress.STATUS_LABELS.items()}
     return render_template(
         "progress/index.html",
         company=company,
         as_of=as_of,
         indicators=indicators,
         indicator_counts=kpi_progress.count_statuses(p.status for p in indicators),
-        sets=sets,
-        running=[s for s in sets if s.running] or sets[:1],
-        history=score_history(company.id, submitted),
-        # translated once per page, not once per target row (lazy strings re-translate on use)
-        labels={code: str(label) for code, label in kpi_progress.STATUS_LABELS.items()},
+        # the targets and the yearly means: drawn once per key of the submitted years (cache.py)
+        parts=progress_parts(company.id, as_of, labels),
+        labels=labels,
     )
 
 
