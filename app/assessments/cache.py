@@ -16,17 +16,19 @@ The key holds everything those parts show, read in ONE statement that loads no s
 - the release that counts the assessment (reports/benchmarks.COUNTING_RELEASE): releases are
   never changed once made, so a new release is a new key;
 - the index version's loaded definition (the same object while the process keeps it);
-- the locale and time zone (translated labels; the benchmarks' release dates).
+- the locale and time zone (translated labels; the benchmarks' release dates and the shown
+  version's submission time in the footer), and the script root (links).
 
 The per-viewer parts (advisor reviews beside each item, comments, revisions, edit rights, the
-shown version's dates in the viewer's time zone) stay in results.html and are read live.
+reopened-version note with its link) stay in results.html and are read live; an item nobody
+has reviewed gets the review cell drawn with the parts (the same macro, for an empty review).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import get_locale, get_timezone
 from markupsafe import Markup
 from sqlalchemy import bindparam, select
@@ -37,12 +39,14 @@ from app.extensions import db
 from app.models import Assessment
 from app.progress.submitted import YEAR_STAMP_COLUMNS, stamps_key
 from app.reports import benchmarks
+from app.reviews.services import ItemReview
 from app.web.drawn_cache import store
 
 PARTS = "results_parts"
 SIZE_SETTING = "RESULTS_CACHE_SIZE"
 DEFAULT_SIZE = 256  # about 25 kB each (Japanese; English a little more): ~6 MB at most
 TEMPLATE = "assessments/_results_parts.html"
+REVIEW_MACROS = "reviews/_summary.html"
 
 _KEY = select(*YEAR_STAMP_COLUMNS, benchmarks.COUNTING_RELEASE.label("release_id")).where(
     Assessment.company_id == bindparam("company_id")
@@ -55,7 +59,10 @@ class ResultsParts:
     index: object  # kept so that its id in the key is not reused while the entry lives
     macros: object  # the same, for the template module (a new one when the file is edited)
     head: Markup  # from the comparison note to the item table's body
-    items: tuple[tuple[Row, Markup], ...]  # each item row's own cells (not the review cell)
+    # Each item row's own cells, and its review cell while nobody has rated or commented on it
+    # (the same macro's output for an empty review; the page draws a reviewed item's live).
+    items: tuple[tuple[Row, Markup, Markup], ...]
+    footer: Markup  # the scoring and index versions and when the shown version was submitted
 
 
 def results_parts(assessment, shown: services.SubmittedVersion) -> ResultsParts:
@@ -78,6 +85,7 @@ def results_parts(assessment, shown: services.SubmittedVersion) -> ResultsParts:
         id(macros),
         str(get_locale()),
         str(get_timezone()),
+        request.script_root,  # (the unreviewed items' review links)
     )
     return store(PARTS, SIZE_SETTING, DEFAULT_SIZE).get_or_draw(
         key, lambda: _draw(assessment, shown, index, macros)
@@ -87,5 +95,14 @@ def results_parts(assessment, shown: services.SubmittedVersion) -> ResultsParts:
 def _draw(assessment, shown, index, macros) -> ResultsParts:
     results = build_results(assessment, shown)
     head = macros.head(results, benchmarks.for_assessment(assessment), index)
-    items = tuple((row, macros.item_cells(row, results)) for row in results.items)
-    return ResultsParts(results, index, macros, head, items)
+    reviews = current_app.jinja_env.get_template(REVIEW_MACROS).module
+    base = reviews.review_base(assessment.id)
+    items = tuple(
+        (
+            row,
+            macros.item_cells(row, results),
+            reviews.review_cell(ItemReview(row.id), row.current, base, row.id),
+        )
+        for row in results.items
+    )
+    return ResultsParts(results, index, macros, head, items, macros.footer(shown))
