@@ -99,7 +99,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Results and progress page parts drawn once per submitted version, per worker process
         # (app/assessments/cache.py, app/progress/cache.py); 0 = off.
         "RESULTS_CACHE_SIZE": int(env.get("RESULTS_CACHE_SIZE", "256")),
-        "PROGRESS_CACHE_SIZE": int(env.get("PROGRESS_CACHE_SIZE", "256")),
+        "PROGRESS_CACHE_SIZE": int(env.get("PROGRESS_CACHE_SIZE", "64")),
         # PDFs rendered per account (each takes a second or more of a worker's CPU).
         "PDF_LIMITS": env.get("PDF_LIMITS", "30 per hour"),
         "API_TOKEN_LIMITS": env.get("API_TOKEN_LIMITS", "300 per minute; 10000 per day"),

@@ -34,7 +34,7 @@ from markupsafe import Markup
 from sqlalchemy import bindparam, select
 
 from app.assessments import services
-from app.assessments.results import Results, Row, build_results
+from app.assessments.results import Row, build_results
 from app.extensions import db
 from app.models import Assessment
 from app.progress.submitted import YEAR_STAMP_COLUMNS, stamps_key
@@ -44,7 +44,7 @@ from app.web.drawn_cache import store
 
 PARTS = "results_parts"
 SIZE_SETTING = "RESULTS_CACHE_SIZE"
-DEFAULT_SIZE = 256  # about 25 kB each (Japanese; English a little more): ~6 MB at most
+DEFAULT_SIZE = 256  # about 43 kB each (markup and item rows): ~11 MB per worker when full
 TEMPLATE = "assessments/_results_parts.html"
 REVIEW_MACROS = "reviews/_summary.html"
 
@@ -55,7 +55,6 @@ _KEY = select(*YEAR_STAMP_COLUMNS, benchmarks.COUNTING_RELEASE.label("release_id
 
 @dataclass(frozen=True)
 class ResultsParts:
-    results: Results
     index: object  # kept so that its id in the key is not reused while the entry lives
     macros: object  # the same, for the template module (a new one when the file is edited)
     head: Markup  # from the comparison note to the item table's body
@@ -105,4 +104,4 @@ def _draw(assessment, shown, index, macros) -> ResultsParts:
         )
         for row in results.items
     )
-    return ResultsParts(results, index, macros, head, items, macros.footer(shown))
+    return ResultsParts(index, macros, head, items, macros.footer(shown))

@@ -77,7 +77,9 @@ def level_chart(locale, first_year: int, last_year: int, current: tuple, target:
 
 PARTS = "progress_parts"
 SIZE_SETTING = "PROGRESS_CACHE_SIZE"
-DEFAULT_SIZE = 256  # about 60 kB each with three years (the item charts): ~15 MB at most
+# About 260 kB each for two submitted years (35 item charts per year's targets, in a Python
+# str of 2 bytes a character), up to ~500 kB with four: 16-32 MB per worker when full.
+DEFAULT_SIZE = 64
 TEMPLATE = "progress/_parts.html"
 
 
