@@ -9,13 +9,17 @@ mutably. The charts' markup is remembered by app/web/chart_markup.py.
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from app.kpis import progress as kpi_progress
+from app.kpis import services as kpi_services
+from app.models import Indicator
 from app.progress.submitted import LEVEL_LABELS, submitted_years, year_stamps
 from app.web.drawn_cache import store
 from app.web.line_charts import LineChart, LineData, line_chart
@@ -133,3 +137,64 @@ def _draw(company_id, as_of, labels, indexes, macros) -> ProgressParts:
         macros.running_sets([s for s in sets if s.running] or sets[:1], labels),
         macros.qualitative(sets, history, labels),
     )
+
+
+KPI_PARTS = "progress_kpi_parts"
+
+
+@dataclass(frozen=True)
+class KpiParts:
+    """The progress page's 定量指標: the summary's count line and the cards."""
+
+    macros: object
+    summary: Markup
+    cards: Markup
+
+
+def kpi_parts(company_id: int, as_of: int, labels: dict) -> KpiParts:
+    """The 定量指標 parts of the company's progress page as of fiscal year ``as_of``.
+
+    The company's active indicators and their actuals are read on every request (two
+    statements); what is drawn from them (statuses, plan lines, charts, cards) is kept per key
+    of every column of those rows, the actuals, ``as_of``, the locale and the script root
+    (links): an edited indicator, a new actual, an archived or new indicator is a new key."""
+    indicators = kpi_services.active_indicators(company_id)
+    values = kpi_services.values_by_indicator([i.id for i in indicators])
+    macros = current_app.jinja_env.get_template(TEMPLATE).module
+    rows = tuple(
+        (
+            tuple(_plain(getattr(i, column.key)) for column in _INDICATOR_COLUMNS),
+            tuple((year, str(v)) for year, v in sorted(values[i.id].items())),
+        )
+        for i in indicators
+    )
+    key = (company_id, as_of, rows, id(macros), str(get_locale()), request.script_root)
+
+    def draw() -> KpiParts:
+        progress = [
+            kpi_progress.indicator_progress(i, values[i.id], as_of, size="compact")
+            for i in indicators
+        ]
+        counts = kpi_progress.count_statuses(p.status for p in progress)
+        return KpiParts(
+            macros,
+            macros.kpi_summary(progress, counts, labels),
+            macros.kpi_cards(progress, labels, company_id),
+        )
+
+    return store(KPI_PARTS, SIZE_SETTING, DEFAULT_SIZE).get_or_draw(key, draw)
+
+
+_INDICATOR_COLUMNS = tuple(Indicator.__mapper__.column_attrs)
+
+
+def _plain(value):
+    """A column's value as a key part: exact text for numbers (1.0 and 1.00 print apart), JSON
+    lists and objects as tuples."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _plain(v)) for k, v in value.items()))
+    return value

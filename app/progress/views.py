@@ -6,7 +6,7 @@ from flask_login import current_user
 from app.access import get_company_or_404
 from app.kpis import progress as kpi_progress
 from app.kpis.services import current_fiscal_year
-from app.progress.cache import progress_parts
+from app.progress.cache import kpi_parts, progress_parts
 from app.progress.history import company_history
 from app.team.history import team_section
 from app.web.guards import roles_required
@@ -19,18 +19,16 @@ bp = Blueprint("progress", __name__)
 def company(company_id):
     company = get_company_or_404(company_id, "view")
     as_of = current_fiscal_year(company)
-    indicators = kpi_progress.company_indicator_progress(company.id, as_of)
     # translated once per page, not once per target row (lazy strings re-translate on use)
     labels = {code: str(label) for code, label in kpi_progress.STATUS_LABELS.items()}
     return render_template(
         "progress/index.html",
         company=company,
         as_of=as_of,
-        indicators=indicators,
-        indicator_counts=kpi_progress.count_statuses(p.status for p in indicators),
-        # the targets and the yearly means: drawn once per key of the submitted years (cache.py)
+        # drawn once per key (cache.py): the 定量指標 per their rows as read now, the targets
+        # and the yearly means per the submitted years' stamps
+        kpis=kpi_parts(company.id, as_of, labels),
         parts=progress_parts(company.id, as_of, labels),
-        labels=labels,
     )
 
 

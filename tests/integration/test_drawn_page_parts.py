@@ -9,11 +9,14 @@ years' stored scores or answers again.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import event
 
 from app.extensions import db as _db
+from app.kpis import services as kpi_services
+from tests.integration.kpi_helpers import make_indicator, this_fiscal_year
 from tests.integration.yoy_helpers import (
     ITEM_IDS,
     reopen_year,
@@ -172,6 +175,35 @@ def test_progress_follows_the_language(client_request, owner_and_company):
     english = set_summaries(progress(client_request, company, lang="en"))
     assert english != ["2024年度に設定した目標"] and "2024" in english[0]
     assert set_summaries(progress(client_request, company, lang="ja")) == ["2024年度に設定した目標"]
+
+
+def kpi_card(page) -> tuple[str, str]:
+    """(status badge, latest actual) of the one 定量指標 card."""
+    card = page.select_one(".progress-card")
+    facts = dict(
+        zip(
+            [dt.get_text(strip=True) for dt in card.select("dt")],
+            [" ".join(dd.get_text().split()) for dd in card.select("dd")],
+            strict=True,
+        )
+    )
+    return card.select_one("h3 .badge").get_text(strip=True), facts["最新の実績"]
+
+
+def test_progress_kpis_follow_new_actuals_and_a_revised_target(client_request, owner_and_company):
+    owner, company = owner_and_company
+    fy = this_fiscal_year()
+    indicator = make_indicator(company, owner)  # baseline 5 in fy-3, target 20 in fy
+    client_request.login(owner)
+    assert kpi_card(progress(client_request, company))[1] == "—"
+    kpi_services.save_values(indicator, {fy - 2: Decimal(10)}, owner)
+    badge, latest = kpi_card(progress(client_request, company))
+    assert latest == f"10人（{fy - 2}年度）"
+    kpi_services.save_values(indicator, {fy - 1: Decimal(6)}, owner)  # behind the plan line
+    behind, latest = kpi_card(progress(client_request, company))
+    assert latest == f"6人（{fy - 1}年度）" and behind == "遅れ"
+    kpi_services.revise_target(indicator, Decimal(6), fy, "見直し", owner)  # reached already
+    assert kpi_card(progress(client_request, company))[0] == "達成"
 
 
 @contextmanager
