@@ -1,7 +1,9 @@
 """The progress feature's one cache place: pure functions of a few small values that repeat
 for every item, company and request, remembered per worker (bounded ``lru_cache``s), and the
 progress page's parts drawn from the company's submitted years (``progress_parts``, keyed by
-the years' stamps; ``PROGRESS_CACHE_SIZE`` entries per worker, 0 switches it off).
+the years' stamps) and from its 定量指標 as read on each request (``kpi_parts``, keyed by every
+column of those rows): two stores of ``PROGRESS_CACHE_SIZE`` entries per worker, 0 switches
+them off (app/web/drawn_cache.py).
 
 Every key holds everything the result depends on (the language where a result carries
 translated text), and the results are immutable, so a hit can never be stale or shared
