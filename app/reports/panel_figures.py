@@ -41,7 +41,8 @@ def company_means(release_id: int, pairs, index, sums=None) -> dict[int, dict[st
     """Company -> part -> (previous current, previous target, current, target) means over the
     part's comparable items (None without any); computed with GROUP BY, one query per side and
     previous index version. ``sums`` (the build's app/reports/part_sums.py table) gives this
-    year's side where the previous year used the same index version (every item comparable)."""
+    year's side, and the previous year's when it holds that year's rows, where the previous year
+    used the same index version (every item comparable)."""
     the_parts = parts(index)
     result: dict[int, dict[str, tuple]] = defaultdict(dict)
     for version in sorted({p[2] for p in pairs.values()}):
@@ -54,8 +55,9 @@ def company_means(release_id: int, pairs, index, sums=None) -> dict[int, dict[st
             (ReleasePanelMember.previous_assessment_id, "old"),
             (ReleaseMember.assessment_id, "new"),
         ):
-            if item_key == "new" and sums is not None and version == sums.index_version:
-                sides.append(_summed_side(release_id, version, sums, the_parts))
+            summed = sums is not None and version == sums.index_version
+            if summed and (item_key == "new" or sums.with_previous_year):
+                sides.append(_summed_side(release_id, version, sums, the_parts, join_on))
                 continue
             tables, names = [], []
             for part, ids in the_parts.items():
@@ -113,14 +115,20 @@ def _panel_members(release_id: int, version: str):
     )
 
 
-def _summed_side(release_id: int, version: str, sums, the_parts) -> dict[int, dict[str, tuple]]:
-    """This year's side of the panel members of ``version`` from the build's part sums: the
-    same sums as the GROUP BY over the answers of every part's items (all comparable)."""
+def _summed_side(
+    release_id: int, version: str, sums, the_parts, assessment_id
+) -> dict[int, dict[str, tuple]]:
+    """One side of the panel members of ``version`` (``assessment_id``: this year's or the
+    previous year's assessment column) from the build's part sums, when both years use the
+    release's index version: every item is comparable with weight 1, so these are the same
+    sums as the GROUP BY over the answers of every part's items. (A previous-year assessment
+    with answers to none of the index's items has a row of zero counts here and no row there:
+    both give no means.)"""
     columns = [column for part in the_parts for column in sums.columns(part)]
     query = (
         _panel_members(release_id, version)
         .add_columns(*columns)
-        .join(sums.table, sums.assessment_id == ReleaseMember.assessment_id)
+        .join(sums.table, sums.assessment_id == assessment_id)
     )
     return _side_means(db.session.execute(query), the_parts)
 
