@@ -216,6 +216,72 @@ def figures_by_cell(members, pairs, means, index, keys) -> dict[str, dict]:
             total[0] += 1
             for k in range(4):
                 total[k + 1] += _fixed(v[k])
+    return _cells_of_atoms(atoms, the_parts, keys, index)
+
+
+def summable(pairs, sums) -> bool:
+    """Whether summed_figures_by_cell can give the panel figures: both years of every panel
+    member use the release's index version and the part sums hold the previous year."""
+    return (
+        sums is not None
+        and sums.with_previous_year
+        and all(p[2] == sums.index_version for p in pairs.values())
+    )
+
+
+@cache
+def _fixed_mean(total: int, count: int) -> int:
+    return _fixed(total / count)  # the float _mean() gives, as an integer multiple of 2**-64
+
+
+def summed_figures_by_cell(release_id: int, members, pairs, index, sums, keys) -> dict:
+    """figures_by_cell without the per-company dicts of means (only when ``summable``): one row
+    per panel member with both years' part sums, each part's four means taken straight from the
+    sums (a part counts when all four have answers, as None in company_means' tuples), summed
+    per combination of cells. The same integers, so the same figures."""
+    the_parts = list(parts(index))
+    columns = [column for part in the_parts for column in sums.columns(part)]
+    previous = sums.table.alias("previous_sums")
+    query = (
+        _panel_members(release_id, sums.index_version)
+        .add_columns(*(previous.c[column.name] for column in columns), *columns)
+        .join(sums.table, sums.assessment_id == ReleaseMember.assessment_id)
+        .join(previous, previous.c.assessment_id == ReleasePanelMember.previous_assessment_id)
+    )
+    rows = {row[0]: [int(x) for x in row[1:]] for row in db.session.execute(query)}
+    width = 4 * len(the_parts)
+    atoms: dict[tuple, list] = {}
+    for m in members:
+        cid = m.company_id
+        if cid not in pairs:
+            continue
+        cells = C.cells_of(m)
+        atom = atoms.get(cells)
+        if atom is None:
+            atom = atoms[cells] = [0, set(), {part: [0, 0, 0, 0, 0] for part in the_parts}]
+        atom[0] += 1
+        atom[1].add(pairs[cid][2])
+        row = rows.get(cid)
+        if row is None:
+            continue  # no sums on a side: no means (company_means leaves it out)
+        totals = atom[2]
+        for k, part in enumerate(the_parts):
+            ocs, ocn, ots, otn = row[4 * k : 4 * k + 4]
+            ncs, ncn, nts, ntn = row[width + 4 * k : width + 4 * k + 4]
+            if not (ocn and otn and ncn and ntn):
+                continue  # a mean is None: the part does not count for this company
+            total = totals[part]
+            total[0] += 1
+            total[1] += _fixed_mean(ocs, ocn)
+            total[2] += _fixed_mean(ots, otn)
+            total[3] += _fixed_mean(ncs, ncn)
+            total[4] += _fixed_mean(nts, ntn)
+    return _cells_of_atoms(atoms, the_parts, keys, index)
+
+
+def _cells_of_atoms(atoms, the_parts, keys, index) -> dict[str, dict]:
+    """Cell figures from per-combination-of-cells totals [n, versions, part -> [count, the
+    four exact sums]]."""
     wanted = set(keys)
     cells: dict[str, list] = {}
     for atom_cells, (n, versions, totals) in atoms.items():

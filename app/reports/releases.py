@@ -334,7 +334,7 @@ def _compute(fiscal_year: int, index_version: str, user, publish_all: bool = Fal
     db.session.flush()
     if companies:
         db.session.execute(
-            insert(ReleaseMember),
+            insert(ReleaseMember.__table__),  # Core: no ORM bookkeeping per row
             [
                 {
                     "release_id": release.id,
