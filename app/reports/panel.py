@@ -101,13 +101,14 @@ def _store_pairs(release: ReportRelease) -> dict[int, tuple[int, int, str]]:
 
 def _panel_members(cell_members, pairs) -> dict[str, dict[int, tuple]]:
     """Panel and rest cells of every main cell; a panel member's submission is both years'."""
+    previous = {cid: tuple(pair[:2]) for cid, pair in pairs.items()}  # once, not per cell
     result: dict[str, dict[int, tuple]] = {}
     for key in C.all_cells():
         main = cell_members.get(key, {})
         result[panel_key(key)] = {
-            cid: (sub, tuple(pairs[cid][:2])) for cid, sub in main.items() if cid in pairs
+            cid: (sub, previous[cid]) for cid, sub in main.items() if cid in previous
         }
-        result[rest_key(key)] = {cid: sub for cid, sub in main.items() if cid not in pairs}
+        result[rest_key(key)] = {cid: sub for cid, sub in main.items() if cid not in previous}
     return result
 
 
