@@ -2,13 +2,15 @@
 
 Three steps of a release build need, for every submitted assessment of the period, the sum and
 count of its current and of its target levels over a part of the index: the members' facts
-(``releases.live_companies``: all answers and each framework), the panel's this-year side
-(``panel_figures.company_means``: overall, frameworks and groups, when both years use the
-release's index version) and the peer benchmarks' member means (``benchmark_build``: all
-answers, frameworks and groups). Each used to join and aggregate the period's answer rows on its
-own (at 100k companies ~3.5 M rows each time); now one ``GROUP BY assessment`` over the answers,
-joined once with the parts' item weights (app/reports/weights.py), fills a temporary table with
-one row per assessment and four integer columns per part, and the three read that table.
+(``releases.live_companies``: all answers and each framework), the panel's two sides
+(``panel_figures``: overall, frameworks and groups of this year's and of the previous year's
+assessment, when both years use the release's index version) and the peer benchmarks' member
+means (``benchmark_build``: all answers, frameworks and groups). Each used to join and aggregate
+the answer rows on its own (at 100k companies ~3.5 M rows a year each time); now one ``GROUP BY
+assessment`` over the answers of the release's year and the year before fills a temporary table
+with one row per assessment and four integer columns per part, and they read that table. The
+sums are packed into bit fields while aggregating (see "packed sums" below); an index too wide
+for that joins the parts' item weights instead (app/reports/weights.py).
 
 The sums are the same integers the three computed before (a part's sum of levels and its count of
 non-NULL levels), so every figure derived from them is unchanged.
