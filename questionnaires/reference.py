@@ -162,7 +162,15 @@ def sme_sectors() -> tuple[SmeSector, ...]:
 
 def sme_sector(sector_id: str) -> SmeSector:
     """The SME sector with this id; KeyError when unknown."""
-    return _first((s for s in sme_sectors() if s.id == sector_id), sector_id)
+    try:
+        return _sme_sectors_by_id()[sector_id]
+    except KeyError:
+        raise KeyError(sector_id) from None
+
+
+@lru_cache(maxsize=1)  # a release build asks once per counted company
+def _sme_sectors_by_id() -> dict[str, SmeSector]:
+    return {s.id: s for s in sme_sectors()}
 
 
 def default_sme_sector(jsic_code: str) -> str:

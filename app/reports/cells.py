@@ -102,9 +102,14 @@ def scope_total(scope: str) -> str:
 
 
 def cells_of(member: Member) -> tuple[str, ...]:
-    values = {"i": member.industry, "s": member.size, "c": member.cohort}
-    keys = [ALL, bureau_key(member.bureau), prefecture_key(member.prefecture)]
-    for scope in (NATIONAL, member.bureau):
+    return _cells_of(member.bureau, member.prefecture, member.industry, member.size, member.cohort)
+
+
+@lru_cache(maxsize=16384)  # a release build asks for every member (~100k), a few thousand kinds
+def _cells_of(bureau: str, prefecture: str, industry: str, size: str, cohort: str):
+    values = {"i": industry, "s": size, "c": cohort}
+    keys = [ALL, bureau_key(bureau), prefecture_key(prefecture)]
+    for scope in (NATIONAL, bureau):
         keys += [dimension_key(scope, d, v) for d, v in values.items()]
     return tuple(keys)
 

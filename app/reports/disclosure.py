@@ -64,8 +64,9 @@ class Earlier:
 
 
 def difference(a: Members, b: Members) -> int:
-    """Companies that joined, left, or contribute another submission."""
-    return sum(1 for company in a.keys() | b.keys() if a.get(company) != b.get(company))
+    """Companies that joined, left, or contribute another submission (the (company,
+    submission) pairs in one and not the other, counted once per company)."""
+    return len({company for company, _submission in a.items() ^ b.items()})
 
 
 def _union(cells: Iterable[str], members: Mapping[str, Members]) -> dict[int, Hashable]:

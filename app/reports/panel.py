@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, insert, select
+from sqlalchemy import and_, insert, literal, select
 
 from app.extensions import db
 from app.models import (
@@ -68,10 +68,14 @@ def panel_lines() -> tuple[Line, ...]:
 
 def _store_pairs(release: ReportRelease) -> dict[int, tuple[int, int, str]]:
     """Company -> (previous year's assessment id, its version counter, its index version) for
-    the release's counted companies with a submitted assessment of the previous year; stored."""
+    the release's counted companies with a submitted assessment of the previous year (at most
+    one: one assessment per company and year); stored by one INSERT ... SELECT, then read."""
     prev = Assessment
+    pm = ReleasePanelMember.__table__
     query = (
-        select(ReleaseMember.company_id, prev.id, prev.version, prev.index_version)
+        select(
+            literal(release.id), ReleaseMember.company_id, prev.id, prev.version, prev.index_version
+        )
         .join(
             prev,
             and_(
@@ -82,34 +86,29 @@ def _store_pairs(release: ReportRelease) -> dict[int, tuple[int, int, str]]:
         )
         .where(ReleaseMember.release_id == release.id)
     )
-    pairs = {cid: (aid, version, iv) for cid, aid, version, iv in db.session.execute(query)}
-    if pairs:
-        db.session.execute(
-            insert(ReleasePanelMember),
-            [
-                {
-                    "release_id": release.id,
-                    "company_id": cid,
-                    "previous_assessment_id": aid,
-                    "previous_submission": version,
-                    "previous_index_version": iv,
-                }
-                for cid, (aid, version, iv) in pairs.items()
-            ],
-        )
-        item_weights.analyze(ReleasePanelMember.__tablename__)
-    return pairs
+    columns = [
+        "release_id",
+        "company_id",
+        "previous_assessment_id",
+        "previous_submission",
+        "previous_index_version",
+    ]
+    db.session.execute(insert(pm).from_select(columns, query))
+    item_weights.analyze(ReleasePanelMember.__tablename__)
+    stored = select(*(pm.c[name] for name in columns[1:])).where(pm.c.release_id == release.id)
+    return {cid: (aid, version, iv) for cid, aid, version, iv in db.session.execute(stored)}
 
 
 def _panel_members(cell_members, pairs) -> dict[str, dict[int, tuple]]:
     """Panel and rest cells of every main cell; a panel member's submission is both years'."""
+    previous = {cid: tuple(pair[:2]) for cid, pair in pairs.items()}  # once, not per cell
     result: dict[str, dict[int, tuple]] = {}
     for key in C.all_cells():
         main = cell_members.get(key, {})
         result[panel_key(key)] = {
-            cid: (sub, tuple(pairs[cid][:2])) for cid, sub in main.items() if cid in pairs
+            cid: (sub, previous[cid]) for cid, sub in main.items() if cid in previous
         }
-        result[rest_key(key)] = {cid: sub for cid, sub in main.items() if cid not in pairs}
+        result[rest_key(key)] = {cid: sub for cid, sub in main.items() if cid not in previous}
     return result
 
 
@@ -198,6 +197,23 @@ def _all_cell_figures(ctx: BuildContext, panel_members, pairs, means, keys) -> d
         }
 
 
+def _fresh_figures(ctx: BuildContext, panel_members, pairs, fresh) -> dict[str, dict]:
+    """Main cell key -> figures of its panel cell, for the cells published afresh: straight
+    from the part sums where both years use the release's index version, else from the
+    companies' means."""
+    if not fresh:
+        return {}
+    if panel_figures.summable(pairs, ctx.part_sums):
+        try:
+            return panel_figures.summed_figures_by_cell(
+                ctx.release.id, ctx.members, pairs, ctx.index, ctx.part_sums, fresh
+            )
+        except ArithmeticError:
+            pass  # a mean that is no multiple of 2**-64: the plain definition below
+    means = panel_figures.company_means(ctx.release.id, pairs, ctx.index, ctx.part_sums)
+    return _all_cell_figures(ctx, panel_members, pairs, means, fresh)
+
+
 # -- the builder --------------------------------------------------------------------------------
 
 
@@ -217,12 +233,7 @@ def build(ctx: BuildContext, k: int = MIN_COMPANIES) -> list[dict]:
     # own figures are the first pass's business; its panel is hidden with it.
     fresh = {key for key in C.all_cells() if key in decided or key not in ctx.publish}
     fresh = {key for key in fresh if panel_key(key) in decided}
-    means = (
-        panel_figures.company_means(ctx.release.id, pairs, ctx.index, ctx.part_sums)
-        if fresh
-        else {}
-    )
-    computed = _all_cell_figures(ctx, panel_members, pairs, means, fresh)
+    computed = _fresh_figures(ctx, panel_members, pairs, fresh)
     rows = []
     for key in C.all_cells():
         pk = panel_key(key)

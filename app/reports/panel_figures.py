@@ -41,7 +41,8 @@ def company_means(release_id: int, pairs, index, sums=None) -> dict[int, dict[st
     """Company -> part -> (previous current, previous target, current, target) means over the
     part's comparable items (None without any); computed with GROUP BY, one query per side and
     previous index version. ``sums`` (the build's app/reports/part_sums.py table) gives this
-    year's side where the previous year used the same index version (every item comparable)."""
+    year's side, and the previous year's when it holds that year's rows, where the previous year
+    used the same index version (every item comparable)."""
     the_parts = parts(index)
     result: dict[int, dict[str, tuple]] = defaultdict(dict)
     for version in sorted({p[2] for p in pairs.values()}):
@@ -54,8 +55,9 @@ def company_means(release_id: int, pairs, index, sums=None) -> dict[int, dict[st
             (ReleasePanelMember.previous_assessment_id, "old"),
             (ReleaseMember.assessment_id, "new"),
         ):
-            if item_key == "new" and sums is not None and version == sums.index_version:
-                sides.append(_summed_side(release_id, version, sums, the_parts))
+            summed = sums is not None and version == sums.index_version
+            if summed and (item_key == "new" or sums.with_previous_year):
+                sides.append(_summed_side(release_id, version, sums, the_parts, join_on))
                 continue
             tables, names = [], []
             for part, ids in the_parts.items():
@@ -113,14 +115,20 @@ def _panel_members(release_id: int, version: str):
     )
 
 
-def _summed_side(release_id: int, version: str, sums, the_parts) -> dict[int, dict[str, tuple]]:
-    """This year's side of the panel members of ``version`` from the build's part sums: the
-    same sums as the GROUP BY over the answers of every part's items (all comparable)."""
+def _summed_side(
+    release_id: int, version: str, sums, the_parts, assessment_id
+) -> dict[int, dict[str, tuple]]:
+    """One side of the panel members of ``version`` (``assessment_id``: this year's or the
+    previous year's assessment column) from the build's part sums, when both years use the
+    release's index version: every item is comparable with weight 1, so these are the same
+    sums as the GROUP BY over the answers of every part's items. (A previous-year assessment
+    with answers to none of the index's items has a row of zero counts here and no row there:
+    both give no means.)"""
     columns = [column for part in the_parts for column in sums.columns(part)]
     query = (
         _panel_members(release_id, version)
         .add_columns(*columns)
-        .join(sums.table, sums.assessment_id == ReleaseMember.assessment_id)
+        .join(sums.table, sums.assessment_id == assessment_id)
     )
     return _side_means(db.session.execute(query), the_parts)
 
@@ -208,6 +216,72 @@ def figures_by_cell(members, pairs, means, index, keys) -> dict[str, dict]:
             total[0] += 1
             for k in range(4):
                 total[k + 1] += _fixed(v[k])
+    return _cells_of_atoms(atoms, the_parts, keys, index)
+
+
+def summable(pairs, sums) -> bool:
+    """Whether summed_figures_by_cell can give the panel figures: both years of every panel
+    member use the release's index version and the part sums hold the previous year."""
+    return (
+        sums is not None
+        and sums.with_previous_year
+        and all(p[2] == sums.index_version for p in pairs.values())
+    )
+
+
+@cache
+def _fixed_mean(total: int, count: int) -> int:
+    return _fixed(total / count)  # the float _mean() gives, as an integer multiple of 2**-64
+
+
+def summed_figures_by_cell(release_id: int, members, pairs, index, sums, keys) -> dict:
+    """figures_by_cell without the per-company dicts of means (only when ``summable``): one row
+    per panel member with both years' part sums, each part's four means taken straight from the
+    sums (a part counts when all four have answers, as None in company_means' tuples), summed
+    per combination of cells. The same integers, so the same figures."""
+    the_parts = list(parts(index))
+    columns = [column for part in the_parts for column in sums.columns(part)]
+    previous = sums.table.alias("previous_sums")
+    query = (
+        _panel_members(release_id, sums.index_version)
+        .add_columns(*(previous.c[column.name] for column in columns), *columns)
+        .join(sums.table, sums.assessment_id == ReleaseMember.assessment_id)
+        .join(previous, previous.c.assessment_id == ReleasePanelMember.previous_assessment_id)
+    )
+    rows = {row[0]: [int(x) for x in row[1:]] for row in db.session.execute(query)}
+    width = 4 * len(the_parts)
+    atoms: dict[tuple, list] = {}
+    for m in members:
+        cid = m.company_id
+        if cid not in pairs:
+            continue
+        cells = C.cells_of(m)
+        atom = atoms.get(cells)
+        if atom is None:
+            atom = atoms[cells] = [0, set(), {part: [0, 0, 0, 0, 0] for part in the_parts}]
+        atom[0] += 1
+        atom[1].add(pairs[cid][2])
+        row = rows.get(cid)
+        if row is None:
+            continue  # no sums on a side: no means (company_means leaves it out)
+        totals = atom[2]
+        for k, part in enumerate(the_parts):
+            ocs, ocn, ots, otn = row[4 * k : 4 * k + 4]
+            ncs, ncn, nts, ntn = row[width + 4 * k : width + 4 * k + 4]
+            if not (ocn and otn and ncn and ntn):
+                continue  # a mean is None: the part does not count for this company
+            total = totals[part]
+            total[0] += 1
+            total[1] += _fixed_mean(ocs, ocn)
+            total[2] += _fixed_mean(ots, otn)
+            total[3] += _fixed_mean(ncs, ncn)
+            total[4] += _fixed_mean(nts, ntn)
+    return _cells_of_atoms(atoms, the_parts, keys, index)
+
+
+def _cells_of_atoms(atoms, the_parts, keys, index) -> dict[str, dict]:
+    """Cell figures from per-combination-of-cells totals [n, versions, part -> [count, the
+    four exact sums]]."""
     wanted = set(keys)
     cells: dict[str, list] = {}
     for atom_cells, (n, versions, totals) in atoms.items():
