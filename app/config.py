@@ -96,6 +96,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "ADVISOR_ROW_CACHE_ROWS": int(env.get("ADVISOR_ROW_CACHE_ROWS", "5000")),
         # Client-list frames (the page around the rows) per worker process; 0 = off.
         "ADVISOR_FRAME_CACHE_SIZE": int(env.get("ADVISOR_FRAME_CACHE_SIZE", "500")),
+        # Translated literal texts of the templates kept per language and worker process
+        # (app/web/locale_cache.py; the templates hold about 1,200).
+        "TEMPLATE_TEXT_CACHE_SIZE": int(env.get("TEMPLATE_TEXT_CACHE_SIZE", "4096")),
         # PDFs rendered per account (each takes a second or more of a worker's CPU).
         "PDF_LIMITS": env.get("PDF_LIMITS", "30 per hour"),
         "API_TOKEN_LIMITS": env.get("API_TOKEN_LIMITS", "300 per minute; 10000 per day"),
