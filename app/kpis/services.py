@@ -10,8 +10,9 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.util import identity_key
 
 from app.audit import record
 from app.companies.fiscal import fiscal_year_of, today_jst
@@ -490,11 +491,21 @@ def start_new_cycle(
 
 
 def users_by_id(ids) -> dict[int, User]:
-    """The users behind these ids (who entered a value, who revised a target)."""
+    """The users behind these ids (who entered a value, who revised a target). Those the
+    session has already loaded in this request (the signed-in user, who usually entered the
+    values) are taken from it; a statement only for the others."""
     ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    return {u.id: u for u in db.session.scalars(db.select(User).where(User.id.in_(ids)))}
+    found = {}
+    for user_id in ids:
+        user = db.session.identity_map.get(identity_key(User, user_id))
+        if user is not None and not inspect(user).expired_attributes:
+            found[user_id] = user
+    missing = ids - found.keys()
+    if missing:
+        found.update(
+            (u.id, u) for u in db.session.scalars(db.select(User).where(User.id.in_(missing)))
+        )
+    return found
 
 
 def cycle_chain(indicator) -> list[Indicator]:
