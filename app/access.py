@@ -77,8 +77,11 @@ _ASSESSMENT_ALONE = select(Assessment, *_access_columns(Assessment.company_id)).
     Assessment.id == bindparam("assessment_id")
 )
 _ASSESSMENT = _ASSESSMENT_ALONE.options(joinedload(Assessment.company))
-_INDICATOR = select(Indicator, *_access_columns(Indicator.company_id)).where(
-    Indicator.id == bindparam("indicator_id")
+# Every indicator view reads the company (its fiscal year, the page's title): loaded with it.
+_INDICATOR = (
+    select(Indicator, *_access_columns(Indicator.company_id))
+    .where(Indicator.id == bindparam("indicator_id"))
+    .options(joinedload(Indicator.company))
 )
 _COMPANY = select(Company, *_access_columns(Company.id)).where(
     Company.id == bindparam("company_id")

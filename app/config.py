@@ -100,6 +100,13 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # (app/assessments/cache.py, app/progress/cache.py); 0 = off.
         "RESULTS_CACHE_SIZE": int(env.get("RESULTS_CACHE_SIZE", "256")),
         "PROGRESS_CACHE_SIZE": int(env.get("PROGRESS_CACHE_SIZE", "64")),
+        # Translated literal texts of the templates kept per language and worker process
+        # (app/web/locale_cache.py; the templates hold about 1,200).
+        "TEMPLATE_TEXT_CACHE_SIZE": int(env.get("TEMPLATE_TEXT_CACHE_SIZE", "4096")),
+        # Indicators' statuses and progress charts kept per worker process (app/kpis/cache.py).
+        "KPI_CHART_CACHE_SIZE": int(env.get("KPI_CHART_CACHE_SIZE", "1024")),
+        # Assessment pages' sidebars kept per worker, one per state (app/assessments/cache.py).
+        "ASSESSMENT_SIDEBAR_CACHE_SIZE": int(env.get("ASSESSMENT_SIDEBAR_CACHE_SIZE", "1024")),
         # PDFs rendered per account (each takes a second or more of a worker's CPU).
         "PDF_LIMITS": env.get("PDF_LIMITS", "30 per hour"),
         "API_TOKEN_LIMITS": env.get("API_TOKEN_LIMITS", "300 per minute; 10000 per day"),

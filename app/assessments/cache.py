@@ -1,4 +1,7 @@
-"""The results page's one cache place: the parts of the page drawn from the shown version.
+"""The assessments feature's one cache place: the results page's parts drawn from the shown
+version, and the assessment pages' sidebar.
+
+## The results page's parts
 
 A submitted version never changes, so everything built from it alone — the view model
 (results.build_results: the score tables, the change against the compared year, IPA's
@@ -22,13 +25,24 @@ The key holds everything those parts show, read in ONE statement that loads no s
 The per-viewer parts (advisor reviews beside each item, comments, revisions, edit rights, the
 reopened-version note with its link) stay in results.html and are read live; an item nobody
 has reviewed gets the review cell drawn with the parts (the same macro, for an empty review).
+
+## The sidebar
+
+The step list with each step's answered count and state, the KPI step's count and the links
+(components/progress.html's progress_panel) is a pure function of what its key holds: the
+language, the script root and the assessment's id (its links), each step's id, title,
+answered and total counts and whether it was saved, the KPI step's counts, the page's own step
+and the step form the sidebar's buttons save. The statuses and counts are read from the
+database on every request; only the rendering is remembered, so a saved answer, a confirmed
+profile, an entered KPI value, another page or another language gives a new key and the old
+entry ages out. Bounded by ``ASSESSMENT_SIDEBAR_CACHE_SIZE`` (read on each use); 0 = off.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import current_app, get_template_attribute, request
 from flask_babel import get_locale, get_timezone
 from markupsafe import Markup
 from sqlalchemy import bindparam, select
@@ -40,11 +54,11 @@ from app.models import Assessment
 from app.progress.submitted import YEAR_STAMP_COLUMNS, stamps_key
 from app.reports import benchmarks
 from app.reviews.services import ItemReview
-from app.web.drawn_cache import store
+from app.web.drawn_cache import DrawnParts, store
 
 PARTS = "results_parts"
 SIZE_SETTING = "RESULTS_CACHE_SIZE"
-DEFAULT_SIZE = 256  # about 43 kB each (markup and item rows): ~11 MB per worker when full
+RESULTS_DEFAULT_SIZE = 256  # about 43 kB each (markup and item rows): ~11 MB per worker when full
 TEMPLATE = "assessments/_results_parts.html"
 REVIEW_MACROS = "reviews/_summary.html"
 
@@ -86,7 +100,7 @@ def results_parts(assessment, shown: services.SubmittedVersion) -> ResultsParts:
         str(get_timezone()),
         request.script_root,  # (the unreviewed items' review links)
     )
-    return store(PARTS, SIZE_SETTING, DEFAULT_SIZE).get_or_draw(
+    return store(PARTS, SIZE_SETTING, RESULTS_DEFAULT_SIZE).get_or_draw(
         key, lambda: _draw(assessment, shown, index, macros)
     )
 
@@ -105,3 +119,40 @@ def _draw(assessment, shown, index, macros) -> ResultsParts:
         for row in results.items
     )
     return ResultsParts(index, macros, head, items, macros.footer(shown))
+
+
+# --- the sidebar --------------------------------------------------------------------------------
+
+SIDEBAR_SIZE_SETTING = "ASSESSMENT_SIDEBAR_CACHE_SIZE"
+SIDEBAR_DEFAULT_SIZE = 1024
+_SIDEBARS = DrawnParts(SIDEBAR_DEFAULT_SIZE)
+
+
+def sidebar_key(assessment, statuses, kpi, current_step, nav_form) -> tuple:
+    return (
+        str(get_locale()),
+        request.script_root,
+        assessment.id,
+        tuple((s.id, str(s.title), s.answered, s.total, s.saved) for s in statuses),
+        kpi.get("total"),
+        kpi.get("entered"),
+        current_step,
+        nav_form,
+    )
+
+
+def sidebar(assessment, statuses, kpi, current_step=None, nav_form=None) -> Markup:
+    """components/progress.html's progress_panel for these arguments, remembered."""
+
+    def render():
+        panel = get_template_attribute("components/progress.html", "progress_panel")
+        return panel(assessment, statuses, kpi, current_step, nav_form)
+
+    _SIDEBARS.max_entries = int(current_app.config.get(SIDEBAR_SIZE_SETTING, SIDEBAR_DEFAULT_SIZE))
+    key = sidebar_key(assessment, statuses, kpi, current_step, nav_form)
+    return _SIDEBARS.get_or_draw(key, render)
+
+
+def clear() -> None:
+    """Forget the kept sidebars (tests)."""
+    _SIDEBARS.clear()

@@ -21,6 +21,7 @@ from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 
 from app.access import can, get_assessment_or_404, get_company_or_404
+from app.assessments import cache as assessment_cache
 from app.assessments import services
 from app.assessments.cache import results_parts
 from app.assessments.forms import (
@@ -83,6 +84,7 @@ def index_version_choices() -> list[tuple[str, str, bool]]:
 
 
 bp.add_app_template_global(progress_totals)
+bp.add_app_template_global(assessment_cache.sidebar, "assessment_sidebar")
 
 
 UNKNOWN_VERSION = lazy_gettext(

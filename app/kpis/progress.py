@@ -6,10 +6,10 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import get_locale, lazy_gettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 
-from app.kpis import services
+from app.kpis import cache, services
 from app.kpis.value_types import display, label_for_rank
 from app.models import Indicator
 from app.web.line_charts import LineChart, LineData, line_chart
@@ -98,6 +98,13 @@ def series_of(indicator: Indicator, values: dict[int, Decimal]) -> Series:
 def indicator_progress(
     indicator: Indicator, values: dict[int, Decimal], as_of: int, size: str = "full"
 ) -> IndicatorProgress:
+    key = cache.indicator_key(indicator, values, as_of, size, str(get_locale()))
+    result, chart = cache.cached(key, lambda: _status_and_chart(indicator, values, as_of, size))
+    missing = [y for y in services.value_years(indicator) if y < as_of and y not in values]
+    return IndicatorProgress(indicator, values, result, chart, missing)
+
+
+def _status_and_chart(indicator, values, as_of: int, size: str) -> tuple[Status, LineChart]:
     series = series_of(indicator, values)
     result = status(series, indicator.direction, as_of)
     years = range(indicator.baseline_year, max([indicator.target_year, *values]) + 1)
@@ -137,8 +144,7 @@ def indicator_progress(
         y_labels=y_labels,
         size=size,
     )
-    missing = [y for y in services.value_years(indicator) if y < as_of and y not in values]
-    return IndicatorProgress(indicator, values, result, chart, missing)
+    return result, chart
 
 
 def company_indicator_progress(company_id: int, as_of: int) -> list[IndicatorProgress]:

@@ -162,7 +162,8 @@ def _render_detail(
 ):
     company = indicator.company
     current_year = services.current_fiscal_year(company)
-    rows = {v.fiscal_year: v for v in indicator.values}  # one query, oldest year first
+    services.load_values_and_revisions(indicator)
+    rows = {v.fiscal_year: v for v in indicator.values}  # oldest year first
     values = {year: v.value for year, v in rows.items()}
     editors = services.users_by_id(
         {v.entered_by_id for v in rows.values()} | {r.revised_by_id for r in indicator.revisions}

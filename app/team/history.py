@@ -9,7 +9,7 @@ views), and never in exports or the API (they read the answers only)."""
 from dataclasses import dataclass
 
 from flask_babel import get_locale
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.access import can
 from app.extensions import db
@@ -30,15 +30,19 @@ class SpreadRow:
     persisted: bool
 
 
+# Asked on every history page (usually to find no team year): built once, the company bound.
+_TEAM_YEARS = (
+    select(Assessment, TeamRound)
+    .join(TeamRound, TeamRound.assessment_id == Assessment.id)
+    .where(Assessment.company_id == bindparam("company_id"), Assessment.status == "submitted")
+    .order_by(Assessment.fiscal_year.desc())
+    .limit(2)
+)
+
+
 def _team_years(company_id: int) -> list[tuple[Assessment, TeamRound]]:
     """The company's submitted years assessed as a team, newest first (at most two)."""
-    rows = db.session.execute(
-        select(Assessment, TeamRound)
-        .join(TeamRound, TeamRound.assessment_id == Assessment.id)
-        .where(Assessment.company_id == company_id, Assessment.status == "submitted")
-        .order_by(Assessment.fiscal_year.desc())
-        .limit(2)
-    ).all()
+    rows = db.session.execute(_TEAM_YEARS, {"company_id": company_id}).all()
     return [(a, t) for a, t in rows]
 
 
