@@ -55,8 +55,9 @@ node_modules/.installed: package.json package-lock.json
 test: $(BIN)/.installed node_modules/.installed translations ## the whole suite (DATABASE_URL selects the database; browser tests need Chromium)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(BIN)/.installed ## ruff
+lint: $(BIN)/.installed ## ruff (lint and formatting)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: $(BIN)/.installed ## benchmarks: ratios against a baseline taken in the same run
 	$(BIN)/python -m bench.run

@@ -5,9 +5,9 @@ import click
 
 def reminder_options(command):
     """--today (act as if today were this date) and --dry-run (count, send nothing)."""
-    command = click.option(
-        "--dry-run", is_flag=True, help="Count the mails without sending them."
-    )(command)
+    command = click.option("--dry-run", is_flag=True, help="Count the mails without sending them.")(
+        command
+    )
     return click.option(
         "--today",
         type=click.DateTime(formats=["%Y-%m-%d"]),

@@ -16,8 +16,12 @@ target_metadata = db.metadata
 
 
 def run_migrations_offline():
-    context.configure(url=str(db.engine.url), target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True)
+    context.configure(
+        url=str(db.engine.url),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

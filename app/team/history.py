@@ -51,13 +51,16 @@ def _may_see(user, company_id: int, latest: TeamRound) -> bool:
         return False  # advisors, bureau users, administrators: never individual views
     if can(user, "manage", company_id):
         return True
-    return db.session.scalar(
-        select(TeamParticipant.id).where(
-            TeamParticipant.round_id == latest.id,
-            TeamParticipant.user_id == user.id,
-            TeamParticipant.submitted_at.is_not(None),
+    return (
+        db.session.scalar(
+            select(TeamParticipant.id).where(
+                TeamParticipant.round_id == latest.id,
+                TeamParticipant.user_id == user.id,
+                TeamParticipant.submitted_at.is_not(None),
+            )
         )
-    ) is not None
+        is not None
+    )
 
 
 def team_section(company_id: int, user) -> dict | None:

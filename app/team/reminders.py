@@ -26,9 +26,7 @@ def _still_asked(company_id):
     a submitted view stays in the round, but is never mailed the company's round again."""
     return TeamParticipant.user.has(User.is_disabled.is_(False)) & (
         select(Membership.id)
-        .where(
-            Membership.company_id == company_id, Membership.user_id == TeamParticipant.user_id
-        )
+        .where(Membership.company_id == company_id, Membership.user_id == TeamParticipant.user_id)
         .exists()
     )
 

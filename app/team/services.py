@@ -125,8 +125,7 @@ def submitted_people(team: TeamRound | None) -> tuple[tuple, ...]:
         .order_by(_p.id)
     ).all()
     return tuple(
-        (r.id, r.perspective, r.display_name or r.email, r.submitted_at.isoformat())
-        for r in rows
+        (r.id, r.perspective, r.display_name or r.email, r.submitted_at.isoformat()) for r in rows
     )
 
 

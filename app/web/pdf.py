@@ -101,7 +101,7 @@ def pdf_response(pdf: bytes, filename: str, ascii_filename: str = "report.pdf"):
     clients that read only the plain parameter."""
     response = send_file(BytesIO(pdf), mimetype="application/pdf", max_age=0)
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="{ascii_filename}"; filename*=UTF-8\'\'{quote(filename, safe="")}'
+        f"attachment; filename=\"{ascii_filename}\"; filename*=UTF-8''{quote(filename, safe='')}"
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response

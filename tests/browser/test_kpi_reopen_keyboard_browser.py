@@ -195,9 +195,12 @@ def test_keyboard_skip_link_and_focus_clear_of_the_save_bar(
     assert page.evaluate("document.activeElement.className") == "skip-link"
     page.keyboard.press("Enter")
     page.keyboard.press("Tab")
-    assert page.evaluate(
-        "document.activeElement.tagName + '#' + document.activeElement.parentElement.id"
-    ) == f"SUMMARY#item-{step.item_ids[0]}"
+    assert (
+        page.evaluate(
+            "document.activeElement.tagName + '#' + document.activeElement.parentElement.id"
+        )
+        == f"SUMMARY#item-{step.item_ids[0]}"
+    )
     page.keyboard.press("Tab")
     first_radio = f"item-{step.item_ids[0]}-current"
     assert page.evaluate("document.activeElement.name") == first_radio

@@ -25,8 +25,11 @@ def _team_year(db, make_user, company, assessment, owner, levels, tag):
         user = make_user(email=f"{tag}{n}@example.jp")
         db.session.add(Membership(company_id=company.id, user_id=user.id, role="viewer"))
         db.session.commit()
-        rate_all(assessment, team.add_participant(assessment, user.id, perspective, ALL_STEPS,
-                                                  owner), level)
+        rate_all(
+            assessment,
+            team.add_participant(assessment, user.id, perspective, ALL_STEPS, owner),
+            level,
+        )
     fill_answers(assessment, owner)
     assert questionnaire.submit(assessment, assessment.version, owner)
 

@@ -142,9 +142,7 @@ def first_target_row(page) -> list[str]:
     return page.table("details.qual-set table")[1][:3]
 
 
-def test_progress_follows_resubmission_reopening_and_a_new_year(
-    client_request, owner_and_company
-):
+def test_progress_follows_resubmission_reopening_and_a_new_year(client_request, owner_and_company):
     owner, company = owner_and_company
     y2024 = submitted_year(company, owner, 2024, 2, target=4)
     client_request.login(owner)

@@ -14,9 +14,7 @@ def test_the_production_fixture_starts(production_env):
     assert app.config["TWO_FACTOR_REQUIRED_ROLES"] == ("admin", "bureau")
 
 
-@pytest.mark.parametrize(
-    "secret", [DEV_SECRET, "x", "short-but-random-9f", "a" * 64, "abab" * 16]
-)
+@pytest.mark.parametrize("secret", [DEV_SECRET, "x", "short-but-random-9f", "a" * 64, "abab" * 16])
 def test_production_refuses_a_default_short_or_simple_secret_key(production_env, secret):
     production_env.setenv("SECRET_KEY", secret)
     with pytest.raises(ConfigError, match="SECRET_KEY"):

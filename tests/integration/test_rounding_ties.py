@@ -33,7 +33,6 @@ def it_levels(current: list[int], target: list[int]) -> dict:
     return levels
 
 
-
 def test_company_pages_round_ties_away_from_zero(client, db, owner_company):
     owner, company = owner_company
     fy = this_fiscal_year()

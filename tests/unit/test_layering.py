@@ -80,8 +80,7 @@ def test_no_feature_imports_another_features_views():
     offenders = [
         f"{path}: {module}"
         for package, module, path in app_imports()
-        if package_of(module) not in (None, package)
-        and module.split(".")[-1].endswith("views")
+        if package_of(module) not in (None, package) and module.split(".")[-1].endswith("views")
     ]
     assert offenders == []
 

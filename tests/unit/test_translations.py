@@ -80,7 +80,9 @@ def test_placeholders_survive_translation(name):
     wrong = [
         f"{message.id!r} -> {message.string!r}"
         for message in english_catalogue(name)
-        if message.id and message.string and isinstance(message.id, str)
+        if message.id
+        and message.string
+        and isinstance(message.id, str)
         and set(placeholder.findall(message.id)) != set(placeholder.findall(message.string))
     ]
     assert wrong == []

@@ -92,9 +92,7 @@ def test_each_action_keeps_the_row_equal_to_a_fresh_computation(db, client_compa
     assert (listed["name"], listed["状態"]) == ("要約テスト株式会社", "回答中 35/35項目")
 
 
-def test_a_step_save_updates_its_draft_and_a_save_in_an_older_year_recomputes(
-    db, client_company
-):
+def test_a_step_save_updates_its_draft_and_a_save_in_an_older_year_recomputes(db, client_company):
     """The step save's short path (answered count and last activity only) and its fallback."""
     a, advisor, owner, company = client_company
     latest = services.start_assessment(
@@ -130,8 +128,10 @@ def test_revoking_the_grant_hides_the_client(db, client_company):
     advisor_services.revoke_grant(company, grant.id, owner)
     page = a.get("advisors.clients")
     assert names(page) == [] and page.select_one("table.client-table") is None
-    assert a.get("advisors.portfolio_view").text("p.hint").startswith(
-        "アクセスを許可された顧客企業（0社）"
+    assert (
+        a.get("advisors.portfolio_view")
+        .text("p.hint")
+        .startswith("アクセスを許可された顧客企業（0社）")
     )
     assert differences() == []  # the row stays; the grant decides who sees it
 

@@ -79,25 +79,31 @@ def test_bad_bodies_get_a_clear_4xx_and_change_nothing(api, db, app):
         "unsupported_media_type",
     )
     wrong = call(
-        "PATCH", url, headers=headers,
+        "PATCH",
+        url,
+        headers=headers,
         json={"answers": [{"item_id": "1", "current": "3", "target": 9.5, "extra": True}]},
     )
     errors = {e["pointer"]: e["detail"] for e in assert_problem(wrong, 422)["errors"]}
     assert set(errors) == {"/answers/0/current", "/answers/0/target", "/answers/0/extra"}
-    out_of_range = call("PATCH", url, headers=headers,
-                        json={"answers": [{"item_id": "1", "current": 6}]})
+    out_of_range = call(
+        "PATCH", url, headers=headers, json={"answers": [{"item_id": "1", "current": 6}]}
+    )
     assert [e["pointer"] for e in assert_problem(out_of_range, 422)["errors"]] == [
         "/answers/0/current"
     ]
-    unknown_item = call("PATCH", url, headers=headers,
-                        json={"answers": [{"item_id": "99", "current": 1}]})
+    unknown_item = call(
+        "PATCH", url, headers=headers, json={"answers": [{"item_id": "99", "current": 1}]}
+    )
     assert assert_problem(unknown_item, 422)["errors"][0]["pointer"] == "/answers/0/item_id"
-    nul = call("PATCH", url, headers=headers,
-               json={"answers": [{"item_id": "1", "evidence": "a\x00b"}]})
+    nul = call(
+        "PATCH", url, headers=headers, json={"answers": [{"item_id": "1", "evidence": "a\x00b"}]}
+    )
     assert assert_problem(nul, 422)["errors"][0]["pointer"] == "/answers/0/evidence"
     huge = "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
-    assert_problem(call("PATCH", url, headers=headers, data=huge,
-                        content_type="application/json"), 413)
+    assert_problem(
+        call("PATCH", url, headers=headers, data=huge, content_type="application/json"), 413
+    )
     assert answers_state(db, draft.id) == before
     assert etag(call, draft.id) == tag
 
@@ -106,31 +112,58 @@ def test_unknown_fields_and_types_are_refused_on_create(api, db):
     call, *_ = api
     count = db.session.scalar(select(func.count()).select_from(Company))
     body = assert_problem(
-        call("POST", "/companies", json={"name": "x", "prefecture_code": "13",
-                                         "jsic_division": "E", "employees": "10", "ceo": "me"}),
+        call(
+            "POST",
+            "/companies",
+            json={
+                "name": "x",
+                "prefecture_code": "13",
+                "jsic_division": "E",
+                "employees": "10",
+                "ceo": "me",
+            },
+        ),
         422,
     )
     assert {e["pointer"] for e in body["errors"]} == {"/employees", "/ceo"}
-    bad_number = call("POST", "/companies", json={"name": "x", "prefecture_code": "13",
-                                                  "jsic_division": "E",
-                                                  "corporate_number": "1234567890123"})
+    bad_number = call(
+        "POST",
+        "/companies",
+        json={
+            "name": "x",
+            "prefecture_code": "13",
+            "jsic_division": "E",
+            "corporate_number": "1234567890123",
+        },
+    )
     assert assert_problem(bad_number, 422)["errors"][0]["pointer"] == "/corporate_number"
     assert db.session.scalar(select(func.count()).select_from(Company)) == count
 
 
 def test_create_company_makes_the_token_user_owner(api, db):
     call, owner, *_ = api
-    response = call("POST", "/companies", json={
-        "name": "API登録株式会社", "is_sole_proprietor": True, "prefecture_code": "27",
-        "jsic_division": "G", "employees": 12, "capital_yen": 3000000,
-        "fiscal_year_start_month": 1,
-    })
+    response = call(
+        "POST",
+        "/companies",
+        json={
+            "name": "API登録株式会社",
+            "is_sole_proprietor": True,
+            "prefecture_code": "27",
+            "jsic_division": "G",
+            "employees": 12,
+            "capital_yen": 3000000,
+            "fiscal_year_start_month": 1,
+        },
+    )
     assert response.status_code == 201
     made = response.get_json()
     assert made["actions"] == ["comment", "edit", "manage", "view"]
     company = db.session.get(Company, made["id"])
     assert (company.name, company.employees, company.fiscal_year_start_month) == (
-        "API登録株式会社", 12, 1)
+        "API登録株式会社",
+        12,
+        1,
+    )
     assert call("GET", f"/companies/{made['id']}").get_json() == made
 
 
@@ -150,15 +183,28 @@ def test_if_match_guards_the_answers(api, db):
     ]
     assert saved.headers["ETag"] != first
     before = answers_state(db, draft.id)
-    stale = call("PATCH", url, headers={"If-Match": first},
-                 json={"answers": [{"item_id": "1", "current": 0}]})
+    stale = call(
+        "PATCH",
+        url,
+        headers={"If-Match": first},
+        json={"answers": [{"item_id": "1", "current": 0}]},
+    )
     assert "最新" in assert_problem(stale, 412, "stale_version")["detail"]
     assert answers_state(db, draft.id) == before
     # A partial entry keeps the fields it leaves out.
-    partial = call("PATCH", url, headers={"If-Match": saved.headers["ETag"]},
-                   json={"answers": [{"item_id": "1", "target": 5}]})
+    partial = call(
+        "PATCH",
+        url,
+        headers={"If-Match": saved.headers["ETag"]},
+        json={"answers": [{"item_id": "1", "target": 5}]},
+    )
     assert partial.get_json()["answers"][0] == {
-        "item_id": "1", "current": 2, "target": 5, "evidence": "根拠", "action": ""}
+        "item_id": "1",
+        "current": 2,
+        "target": 5,
+        "evidence": "根拠",
+        "action": "",
+    }
 
 
 def test_a_save_on_the_page_makes_the_api_etag_stale(api, db):
@@ -168,16 +214,23 @@ def test_a_save_on_the_page_makes_the_api_etag_stale(api, db):
     values = {i: {"current": 1, "target": 2, "evidence": "", "action": ""} for i in step.item_ids}
     assert services.save_step(draft, step, values, 0, owner) is None
     before = answers_state(db, draft.id)
-    stale = call("PATCH", f"/assessments/{draft.id}/answers", headers={"If-Match": tag},
-                 json={"answers": [{"item_id": step.item_ids[0], "current": 5}]})
+    stale = call(
+        "PATCH",
+        f"/assessments/{draft.id}/answers",
+        headers={"If-Match": tag},
+        json={"answers": [{"item_id": step.item_ids[0], "current": 5}]},
+    )
     assert_problem(stale, 412)
     assert answers_state(db, draft.id) == before
 
 
 def full_answers():
     return [
-        {"item_id": item.id, "current": n % 6,
-         "target": max(0, n % 6 - 1) if n % 7 == 3 else min(5, n % 6 + n % 3)}
+        {
+            "item_id": item.id,
+            "current": n % 6,
+            "target": max(0, n % 6 - 1) if n % 7 == 3 else min(5, n % 6 + n % 3),
+        }
         for n, item in enumerate(INDEX.items)
     ]
 
@@ -185,29 +238,44 @@ def full_answers():
 def test_submit_is_idempotent_and_scores_equal_the_results_page(api, db, login, client):
     call, owner, _, draft = api
     url = f"/assessments/{draft.id}"
-    assert call("PATCH", url + "/answers", headers={"If-Match": etag(call, draft.id)},
-                json={"answers": full_answers()}).status_code == 200
+    assert (
+        call(
+            "PATCH",
+            url + "/answers",
+            headers={"If-Match": etag(call, draft.id)},
+            json={"answers": full_answers()},
+        ).status_code
+        == 200
+    )
     lower = call("POST", url + "/submit", json={"confirm_profile": True})
     assert_problem(lower, 409, "lower_targets")  # some targets are below current on purpose
     assert db.session.get(Assessment, draft.id).status == "draft"
-    first = call("POST", url + "/submit",
-                 json={"confirm_profile": True, "confirm_lower_targets": True})
+    first = call(
+        "POST", url + "/submit", json={"confirm_profile": True, "confirm_lower_targets": True}
+    )
     assert first.status_code == 200
     again = call("POST", url + "/submit")
     assert again.status_code == 200 and again.get_data() == first.get_data()
-    assert db.session.scalar(
-        select(func.count()).select_from(AuditEvent).where(AuditEvent.event == "submit")
-    ) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.event == "submit")
+        )
+        == 1
+    )
 
     scores = call("GET", url + "/scores").get_json()
     assert scores == first.get_json()["scores"]
     login(owner.email)
     page = Page(client.get(f"/assessments/{draft.id}/results"))
     tables = page.select("table.table")
-    summary = [[c.get_text(strip=True) for c in row.select("th, td")][:4]
-               for row in tables[0].select("tbody tr")]
-    groups = [[c.get_text(strip=True) for c in row.select("th, td")][:4]
-              for row in tables[1].select("tbody tr")]
+    summary = [
+        [c.get_text(strip=True) for c in row.select("th, td")][:4]
+        for row in tables[0].select("tbody tr")
+    ]
+    groups = [
+        [c.get_text(strip=True) for c in row.select("th, td")][:4]
+        for row in tables[1].select("tbody tr")
+    ]
     expected = [scores["overall"], *scores["frameworks"].values()]
     assert [r[1:4] for r in summary] == [
         [score_text(s["current_mean"]), score_text(s["target_mean"]), score_text(s["gap"])]
@@ -236,8 +304,10 @@ def test_etag_gives_304_and_changes_with_the_data(api):
     tag = first.headers["ETag"]
     cached = call("GET", f"/companies/{company.id}", headers={"If-None-Match": tag})
     assert cached.status_code == 304 and cached.get_data() == b""
-    assert call("GET", f"/companies/{company.id}",
-                headers={"If-None-Match": '"other"'}).status_code == 200
+    assert (
+        call("GET", f"/companies/{company.id}", headers={"If-None-Match": '"other"'}).status_code
+        == 200
+    )
 
 
 def test_cursor_pagination_walks_every_company_once(api, make_company, add_member):
@@ -290,8 +360,10 @@ def test_account_page_creates_a_token_shown_once_and_revokes_it(app, make_user, 
     user = make_user(email="tok@example.jp")
     login(user.email)
     page = client.get("/account")
-    created = client.post("/account/tokens", data={
-        "csrf_token": csrf_from(page), "name": "連携スクリプト", "expires_days": "30"})
+    created = client.post(
+        "/account/tokens",
+        data={"csrf_token": csrf_from(page), "name": "連携スクリプト", "expires_days": "30"},
+    )
     assert created.status_code == 200 and created.headers["Cache-Control"] == "no-store"
     secret = Page(created).select_one("#token-value")["value"]
     stored = db.session.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
@@ -304,8 +376,9 @@ def test_account_page_creates_a_token_shown_once_and_revokes_it(app, make_user, 
     assert listed[1][0] == "連携スクリプト" and listed[1][5] == "有効"
     assert listed[1][4] != "未使用"  # last use is shown
     page = client.get("/account")
-    revoked = client.post(f"/account/tokens/{stored.id}/revoke",
-                          data={"csrf_token": csrf_from(page)})
+    revoked = client.post(
+        f"/account/tokens/{stored.id}/revoke", data={"csrf_token": csrf_from(page)}
+    )
     assert revoked.status_code == 302
     assert_problem(api_client.get(API + "/companies", headers=auth), 401)
 
@@ -317,8 +390,9 @@ def test_cli_creates_a_token(app, make_user):
     )
     assert result.exit_code == 0, result.output
     secret = result.output.strip().splitlines()[-1]
-    response = app.test_client().get(API + "/indexes",
-                                     headers={"Authorization": "Bearer " + secret})
+    response = app.test_client().get(
+        API + "/indexes", headers={"Authorization": "Bearer " + secret}
+    )
     assert response.status_code == 200
     missing = app.test_cli_runner().invoke(args=["tokens", "create", "--email", "no@example.jp"])
     assert missing.exit_code != 0
@@ -339,8 +413,11 @@ def test_the_throttle_answers_429_problem_per_token(app, api):
 def test_ids_and_cursors_past_the_integer_column_are_4xx(api):
     """Found by schemathesis on PostgreSQL: such ids once reached the database (500)."""
     call, *_ = api
-    for url in ("/companies/2147483648", "/assessments/2147483648/scores",
-                "/companies/99999999999/indicators"):
+    for url in (
+        "/companies/2147483648",
+        "/assessments/2147483648/scores",
+        "/companies/99999999999/indicators",
+    ):
         assert_problem(call("GET", url), 404)
     import base64
 
@@ -360,8 +437,9 @@ def test_tokens_of_disabled_accounts_and_accounts_owing_2fa_are_refused(app, mak
     client = app.test_client()
 
     def get(email):
-        return client.get(API + "/companies",
-                          headers={"Authorization": "Bearer " + secrets_[email]})
+        return client.get(
+            API + "/companies", headers={"Authorization": "Bearer " + secrets_[email]}
+        )
 
     assert_problem(get("gone@example.jp"), 401)
     body = assert_problem(get("owing@example.jp"), 403)
@@ -376,9 +454,15 @@ def test_token_pages_keep_csrf_and_the_api_ignores_the_session(make_user, login,
     assert client.post("/account/tokens", data={"name": "x"}).status_code == 400
     assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 0
     before = db.session.scalar(select(func.count()).select_from(Company))
-    response = client.post(API + "/companies", json={
-        "name": "クッキー株式会社", "is_sole_proprietor": True, "prefecture_code": "13",
-        "jsic_division": "E"})
+    response = client.post(
+        API + "/companies",
+        json={
+            "name": "クッキー株式会社",
+            "is_sole_proprietor": True,
+            "prefecture_code": "13",
+            "jsic_division": "E",
+        },
+    )
     assert_problem(response, 401)
     assert db.session.scalar(select(func.count()).select_from(Company)) == before
 

@@ -227,9 +227,7 @@ REMINDER_SUBJECT_EN = (
 )
 
 
-def test_a_comment_mail_follows_each_recipients_language_not_the_authors(
-    commenting_advisor, db
-):
+def test_a_comment_mail_follows_each_recipients_language_not_the_authors(commenting_advisor, db):
     owner, second_owner, editor, company, submitted, draft, advisor, a = commenting_advisor
     owner.preferred_locale = "en"
     db.session.commit()

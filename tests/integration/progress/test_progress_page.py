@@ -17,7 +17,6 @@ from tests.integration.kpi_helpers import (
 PROGRESS = "progress.company"  # the company progress page
 
 
-
 def _two_submitted_years(company, owner):
     """Last year: every item at 1 aiming for 4, item 1 at 2 aiming for 5.
     This year: item 1 reached 5, item 2 moved to 2 (one third of the way), the rest stayed."""

@@ -81,8 +81,7 @@ def test_four_own_changes_do_not_reveal_a_newcomer(
     release()
     after = _total(kyushu)
     recovered = {
-        i: round(after.items[i][0] * after.n - before.items[i][0] * before.n - 4 * 1)
-        for i in ITEMS
+        i: round(after.items[i][0] * after.n - before.items[i][0] * before.n - 4 * 1) for i in ITEMS
     }
     assert recovered != secret
 
