@@ -17,13 +17,13 @@ Old keys age out.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
 from flask import current_app, request
 from flask_babel import get_locale, get_timezone
 from markupsafe import Markup
+
+from app.web.drawn_cache import DrawnParts
 
 ROWS = "advisor_row_cache"
 FRAMES = "advisor_frame_cache"
@@ -31,60 +31,16 @@ DEFAULT_ROWS = 5000  # about 1.5 kB each: ~7 MB at most
 DEFAULT_FRAMES = 500  # about 6-10 kB each: ~5 MB at most
 
 
-class Drawings:
-    """A bounded LRU of drawings by key, safe to share between a process's threads."""
-
-    def __init__(self, max_entries: int) -> None:
-        self.max_entries = max_entries
-        self._entries: OrderedDict[tuple, object] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple):
-        with self._lock:
-            value = self._entries.get(key)
-            if value is not None:
-                self._entries.move_to_end(key)
-            return value
-
-    def get_many(self, keys: list[tuple]) -> list:
-        """The drawings of ``keys`` in order (None where missing), under one lock."""
-        entries = self._entries
-        with self._lock:
-            found = [entries.get(key) for key in keys]
-            for key, value in zip(keys, found, strict=True):
-                if value is not None:
-                    entries.move_to_end(key)
-        return found
-
-    def put(self, key: tuple, value) -> None:
-        self.put_many([(key, value)])
-
-    def put_many(self, pairs: list[tuple[tuple, object]]) -> None:
-        with self._lock:
-            for key, value in pairs:
-                self._entries[key] = value
-                self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
 def init_app(app) -> None:
-    app.extensions[ROWS] = Drawings(app.config.get("ADVISOR_ROW_CACHE_ROWS", DEFAULT_ROWS))
-    app.extensions[FRAMES] = Drawings(app.config.get("ADVISOR_FRAME_CACHE_SIZE", DEFAULT_FRAMES))
+    app.extensions[ROWS] = DrawnParts(app.config.get("ADVISOR_ROW_CACHE_ROWS", DEFAULT_ROWS))
+    app.extensions[FRAMES] = DrawnParts(app.config.get("ADVISOR_FRAME_CACHE_SIZE", DEFAULT_FRAMES))
 
 
-def row_cache() -> Drawings:
+def row_cache() -> DrawnParts:
     return current_app.extensions[ROWS]
 
 
-def frame_cache() -> Drawings:
+def frame_cache() -> DrawnParts:
     return current_app.extensions[FRAMES]
 
 

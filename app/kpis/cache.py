@@ -10,16 +10,15 @@ another language gives a new key, and an old entry simply ages out. The results 
 0 = off.
 """
 
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from threading import Lock
 
 from flask import current_app, has_app_context
 
+from app.web.drawn_cache import DrawnParts
+
 DEFAULT_SIZE = 1024
 
-_entries: OrderedDict = OrderedDict()
-_lock = Lock()
+_STORE = DrawnParts(DEFAULT_SIZE)
 
 
 def _size() -> int:
@@ -47,21 +46,9 @@ def indicator_key(indicator, values: dict, as_of: int, size: str, locale: str) -
 
 
 def cached(key: Hashable, build: Callable[[], object]):
-    limit = _size()
-    if limit <= 0:
-        return build()
-    with _lock:
-        if key in _entries:
-            _entries.move_to_end(key)
-            return _entries[key]
-    value = build()  # outside the lock: two first requests may both build, same result
-    with _lock:
-        _entries[key] = value
-        while len(_entries) > limit:
-            _entries.popitem(last=False)
-    return value
+    _STORE.max_entries = _size()
+    return _STORE.get_or_draw(key, build)
 
 
 def clear() -> None:
-    with _lock:
-        _entries.clear()
+    _STORE.clear()

@@ -6,29 +6,18 @@ index version and the locale identifies its figures exactly: a new submission, a
 participant or a renamed user gives a new key, and the old entry simply ages out. Per process,
 bounded, least recently used first out."""
 
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from threading import Lock
+
+from app.web.drawn_cache import DrawnParts
 
 MAX_ENTRIES = 256
 
-_entries: OrderedDict = OrderedDict()
-_lock = Lock()
+_STORE = DrawnParts(MAX_ENTRIES)
 
 
 def cached(key: Hashable, build: Callable[[], object]):
-    with _lock:
-        if key in _entries:
-            _entries.move_to_end(key)
-            return _entries[key]
-    value = build()  # outside the lock: two first requests may both build, same result
-    with _lock:
-        _entries[key] = value
-        while len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
-    return value
+    return _STORE.get_or_draw(key, build)
 
 
 def clear() -> None:
-    with _lock:
-        _entries.clear()
+    _STORE.clear()

@@ -1,5 +1,5 @@
 """A bounded LRU of page parts drawn once, per worker process: the store a feature's cache
-module (app/assessments/cache.py, app/progress/cache.py) keeps its drawings in.
+module (app/assessments, progress, advisors, kpis and team cache.py) keeps its drawings in.
 
 A feature keys each drawing by everything it shows (the stored rows' identities, the locale,
 the time zone...), so an entry can only be replaced by a newer key, never go stale; old keys
@@ -11,34 +11,54 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 from flask import current_app
 
 
 class DrawnParts:
-    """A bounded LRU of drawings by key, safe to share between a process's threads."""
+    """A bounded LRU of drawings by key, safe to share between a process's threads (the one
+    implementation every feature's cache module keeps its drawings in). ``max_entries`` may be
+    changed at any time (a feature that reads its size from the config on each use); 0 or less
+    switches the store off."""
 
     def __init__(self, max_entries: int) -> None:
         self.max_entries = max_entries
-        self._entries: OrderedDict[tuple, object] = OrderedDict()
+        self._entries: OrderedDict[Hashable, object] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_or_draw(self, key: tuple, draw: Callable[[], object]):
+    def get_or_draw(self, key: Hashable, draw: Callable[[], object]):
         if self.max_entries <= 0:
             return draw()
-        with self._lock:
-            value = self._entries.get(key)
-            if value is not None:
-                self._entries.move_to_end(key)
-                return value
-        value = draw()  # outside the lock: two threads may draw the same key, both correct
-        with self._lock:
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+        value = self.get(key)
+        if value is None:
+            value = draw()  # outside the lock: two threads may draw the same key, both correct
+            self.put(key, value)
         return value
+
+    def get(self, key: Hashable):
+        return self.get_many([key])[0]
+
+    def get_many(self, keys: list) -> list:
+        """The drawings of ``keys`` in order (None where missing), under one lock."""
+        entries = self._entries
+        with self._lock:
+            found = [entries.get(key) for key in keys]
+            for key, value in zip(keys, found, strict=True):
+                if value is not None:
+                    entries.move_to_end(key)
+        return found
+
+    def put(self, key: Hashable, value) -> None:
+        self.put_many([(key, value)])
+
+    def put_many(self, pairs: list) -> None:
+        with self._lock:
+            for key, value in pairs:
+                self._entries[key] = value
+                self._entries.move_to_end(key)
+            while len(self._entries) > max(self.max_entries, 0):
+                self._entries.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:

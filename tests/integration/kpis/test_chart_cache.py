@@ -93,7 +93,7 @@ def test_entries_are_reused_and_bounded(app, db, make_user, make_company):
         try:
             for year in (FY - 2, FY - 1, FY):
                 indicator_progress(indicator, {year: Decimal(7)}, FY)
-            assert len(cache._entries) == 2
+            assert len(cache._STORE) == 2
             assert indicator_progress(indicator, {}, FY).chart is not first.chart  # aged out
         finally:
             app.config["KPI_CHART_CACHE_SIZE"] = cache.DEFAULT_SIZE
