@@ -49,7 +49,7 @@ def drawn_rows(rows: Iterable[tuple], draw: Callable[[tuple], Markup]) -> Markup
     each from the cache or ``draw``; the cache's lock is taken once for the lookups and once
     for the new drawings, not per row."""
     store = row_cache()
-    if store.max_entries <= 0:
+    if store.limit <= 0:
         return Markup("").join(draw(row) for row in rows)
     context = (str(get_locale()), str(get_timezone()), request.script_root)
     keys = [(*context, *row) for row in rows]
@@ -67,7 +67,7 @@ def drawn_rows(rows: Iterable[tuple], draw: Callable[[tuple], Markup]) -> Markup
 def drawn_frame(key: tuple, draw: Callable[[], object]):
     """The frame drawn for ``key`` (everything it shows), from the cache or ``draw``."""
     store = frame_cache()
-    if store.max_entries <= 0:
+    if store.limit <= 0:
         return draw()
     frame = store.get(key)
     if frame is None:

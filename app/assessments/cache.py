@@ -35,7 +35,7 @@ answered and total counts and whether it was saved, the KPI step's counts, the p
 and the step form the sidebar's buttons save. The statuses and counts are read from the
 database on every request; only the rendering is remembered, so a saved answer, a confirmed
 profile, an entered KPI value, another page or another language gives a new key and the old
-entry ages out. Bounded by ``ASSESSMENT_SIDEBAR_CACHE_SIZE`` (read on each use); 0 = off.
+entry ages out. Bounded by ``ASSESSMENT_SIDEBAR_CACHE_SIZE``; 0 = off.
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def _draw(assessment, shown, index, macros) -> ResultsParts:
 
 SIDEBAR_SIZE_SETTING = "ASSESSMENT_SIDEBAR_CACHE_SIZE"
 SIDEBAR_DEFAULT_SIZE = 1024
-_SIDEBARS = DrawnParts(SIDEBAR_DEFAULT_SIZE)
+_SIDEBARS = DrawnParts(SIDEBAR_DEFAULT_SIZE, SIDEBAR_SIZE_SETTING)
 
 
 def sidebar_key(assessment, statuses, kpi, current_step, nav_form) -> tuple:
@@ -148,7 +148,6 @@ def sidebar(assessment, statuses, kpi, current_step=None, nav_form=None) -> Mark
         panel = get_template_attribute("components/progress.html", "progress_panel")
         return panel(assessment, statuses, kpi, current_step, nav_form)
 
-    _SIDEBARS.max_entries = int(current_app.config.get(SIDEBAR_SIZE_SETTING, SIDEBAR_DEFAULT_SIZE))
     key = sidebar_key(assessment, statuses, kpi, current_step, nav_form)
     return _SIDEBARS.get_or_draw(key, render)
 

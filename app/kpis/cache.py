@@ -12,19 +12,11 @@ another language gives a new key, and an old entry simply ages out. The results 
 
 from collections.abc import Callable, Hashable
 
-from flask import current_app, has_app_context
-
 from app.web.drawn_cache import DrawnParts
 
 DEFAULT_SIZE = 1024
 
-_STORE = DrawnParts(DEFAULT_SIZE)
-
-
-def _size() -> int:
-    if has_app_context():
-        return current_app.config.get("KPI_CHART_CACHE_SIZE", DEFAULT_SIZE)
-    return DEFAULT_SIZE
+_STORE = DrawnParts(DEFAULT_SIZE, "KPI_CHART_CACHE_SIZE")
 
 
 def indicator_key(indicator, values: dict, as_of: int, size: str, locale: str) -> tuple:
@@ -46,7 +38,6 @@ def indicator_key(indicator, values: dict, as_of: int, size: str, locale: str) -
 
 
 def cached(key: Hashable, build: Callable[[], object]):
-    _STORE.max_entries = _size()
     return _STORE.get_or_draw(key, build)
 
 

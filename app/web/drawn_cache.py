@@ -3,8 +3,8 @@ module (app/assessments, progress, advisors, kpis and team cache.py) keeps its d
 
 A feature keys each drawing by everything it shows (the stored rows' identities, the locale,
 the time zone...), so an entry can only be replaced by a newer key, never go stale; old keys
-age out. The store lives on the app (``app.extensions``), sized by a config key read when the
-app first uses it; a size of 0 switches it off (every request draws).
+age out. A store is sized by a config key, read on each use (so a changed setting applies at
+once); a size of 0 switches it off (every request draws).
 """
 
 from __future__ import annotations
@@ -13,22 +13,29 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
-from flask import current_app
+from flask import current_app, has_app_context
 
 
 class DrawnParts:
     """A bounded LRU of drawings by key, safe to share between a process's threads (the one
-    implementation every feature's cache module keeps its drawings in). ``max_entries`` may be
-    changed at any time (a feature that reads its size from the config on each use); 0 or less
+    implementation every feature's cache module keeps its drawings in). Its size is the config
+    key ``setting`` when one is given and an app is active, else ``max_entries``; 0 or less
     switches the store off."""
 
-    def __init__(self, max_entries: int) -> None:
+    def __init__(self, max_entries: int, setting: str | None = None) -> None:
         self.max_entries = max_entries
+        self.setting = setting
         self._entries: OrderedDict[Hashable, object] = OrderedDict()
         self._lock = threading.Lock()
 
+    @property
+    def limit(self) -> int:
+        if self.setting is not None and has_app_context():
+            return int(current_app.config.get(self.setting, self.max_entries))
+        return self.max_entries
+
     def get_or_draw(self, key: Hashable, draw: Callable[[], object]):
-        if self.max_entries <= 0:
+        if self.limit <= 0:
             return draw()
         value = self.get(key)
         if value is None:
@@ -57,7 +64,8 @@ class DrawnParts:
             for key, value in pairs:
                 self._entries[key] = value
                 self._entries.move_to_end(key)
-            while len(self._entries) > max(self.max_entries, 0):
+            limit = max(self.limit, 0)
+            while len(self._entries) > limit:
                 self._entries.popitem(last=False)
 
     def clear(self) -> None:
@@ -69,11 +77,9 @@ class DrawnParts:
 
 
 def store(name: str, size_setting: str, default_size: int) -> DrawnParts:
-    """The app's store ``name``, created at its first use with ``size_setting`` entries."""
+    """The app's store ``name``, created at its first use, sized by ``size_setting``."""
     extensions = current_app.extensions
     parts = extensions.get(name)
     if parts is None:
-        parts = extensions.setdefault(
-            name, DrawnParts(int(current_app.config.get(size_setting, default_size)))
-        )
+        parts = extensions.setdefault(name, DrawnParts(default_size, size_setting))
     return parts
