@@ -13,7 +13,7 @@ from app.kpis import progress as kpi_progress
 from app.kpis.services import current_fiscal_year
 from app.models import AssessmentRevision
 from app.progress.qualitative import QualitativeSet, qualitative_sets
-from questionnaires import Item, ItemGroup
+from questionnaires import Index, Item, ItemGroup
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class Report:
     indicator_counts: dict
     status_labels: dict
     comments: list
+    index: Index
 
 
 def shown_answers(assessment, shown: services.SubmittedVersion) -> dict[str, dict]:
@@ -92,4 +93,5 @@ def build_report(assessment, shown: services.SubmittedVersion) -> Report:
         kpi_progress.count_statuses(p.status for p in indicators),
         kpi_progress.STATUS_LABELS,
         comments_on(assessment),
+        index,
     )

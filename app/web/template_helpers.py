@@ -5,9 +5,9 @@ from flask_babel import format_datetime
 from flask_login import current_user
 
 from app.web.chart_markup import line_chart_svg
+from app.web.leading_rule import leading_rule_text
 from app.web.mail import quoted
 from app.web.numbers import delta_text, percent_text, score_text
-from scoring import LEADING_THRESHOLD
 
 
 def fixed_url(endpoint: str, **values) -> str:
@@ -24,7 +24,7 @@ def fixed_url(endpoint: str, **values) -> str:
 
 def init_app(app):
     app.jinja_env.globals["fixed_url"] = fixed_url
-    app.jinja_env.globals["LEADING_THRESHOLD"] = LEADING_THRESHOLD
+    app.jinja_env.globals["leading_rule_text"] = leading_rule_text
     app.jinja_env.globals["line_chart_svg"] = line_chart_svg  # the line_chart macro, remembered
     # The only number filters: every figure on a page is written by app/web/numbers.py (R9).
     app.jinja_env.filters["score"] = score_text

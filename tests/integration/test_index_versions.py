@@ -272,6 +272,14 @@ def test_synthetic_version_from_load_to_results(
     # The synthetic rule: mean current >= 4 is leading (2019's rule says >= 3).
     assert tiles["先行企業の判定"] == "先行企業"
     assert "現在値の平均が4以上（試験用の架空の規則）" in results.text(".score-summary")
+    # The index file's description is Japanese: an English page states the rule from its fields.
+    english = client_request.get("assessments.results", assessment_id=assessment.id, lang="en")
+    leading = english.select(".score-tile")[-1]
+    assert leading.select_one(".label").get_text(strip=True) == "Leading-company test"
+    assert leading.select_one(".change").get_text(strip=True) == (
+        "Average current level of 4 or more"
+    )
+    client_request.get("assessments.results", assessment_id=assessment.id, lang="ja")
     table = results.table('section:has(> h2:-soup-contains("全体・枠組み別")) table')
     labels = [row[0] for row in table[1:]]
     assert labels == ["全12項目", "柱A 試験用の経営", "柱B 試験用の人材", "柱C 試験用の基盤"]
