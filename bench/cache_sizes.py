@@ -100,7 +100,7 @@ def main() -> int:
     print(f"{'store':28} {'entries':>7} {'bytes':>10} {'per entry':>10} {'bound':>6} {'full':>9}")
     for name, store in stores(app).items():
         with app.app_context():
-            bound, byte_bound = store.limit, store.byte_limit
+            bound, byte_bound = store.limit, getattr(store, "byte_limit", None)  # (older trees)
         entries = list(store._entries.values())
         total = deep_size(entries) if entries else 0
         per = total / len(entries) if entries else 0

@@ -55,15 +55,15 @@ from app.models import Assessment
 from app.progress.submitted import YEAR_STAMP_COLUMNS, stamps_key
 from app.reports import benchmarks
 from app.reviews.services import ItemReview
-from app.web.drawn_cache import SHARED, DrawnParts, Packed, store
+from app.web.drawn_cache import SHARED, DrawnParts, Packed, PackedMarkups, store
 
 PARTS = "results_parts"
 SIZE_SETTING = "RESULTS_CACHE_SIZE"
 BYTES_SETTING = "RESULTS_CACHE_BYTES"
 RESULTS_DEFAULT_SIZE = 256
-# About 30 kB an entry (most of it the 35 item rows; the head is Packed): the byte bound keeps
-# a full store near 6 MB a worker (the 256 entries alone would allow ~8 MB, more with more items).
-RESULTS_DEFAULT_BYTES = 6 * 2**20
+# About 13 kB an entry (the markup packed; most of it the 35 item rows' figures): 256 entries
+# are ~3.3 MB a worker; the byte bound holds a store of larger entries (more items) near that.
+RESULTS_DEFAULT_BYTES = 4 * 2**20
 TEMPLATE = "assessments/_results_parts.html"
 REVIEW_MACROS = "reviews/_summary.html"
 
@@ -79,10 +79,17 @@ class ResultsParts:
     # the same, for the template module (a new one when the file is edited)
     macros: object = field(metadata=SHARED)
     head: Packed  # from the comparison note to the item table's body (15 kB as a str)
-    # Each item row's own cells, and its review cell while nobody has rated or commented on it
-    # (the same macro's output for an empty review; the page draws a reviewed item's live).
-    items: tuple[tuple[Row, Markup, Markup], ...]
+    rows: tuple[Row, ...]
+    # Each item row's own cells, then its review cell while nobody has rated or commented on
+    # it (the same macro's output for an empty review; the page draws a reviewed item's live).
+    cells: PackedMarkups
     footer: Markup  # the scoring and index versions and when the shown version was submitted
+
+    @property
+    def items(self) -> tuple[tuple[Row, Markup, Markup], ...]:
+        """(row, its cells, its empty review cell) for each item, as the page prints them."""
+        cells = self.cells.unpack()
+        return tuple(zip(self.rows, cells[0::2], cells[1::2], strict=True))
 
 
 def results_parts(assessment, shown: services.SubmittedVersion) -> ResultsParts:
@@ -117,15 +124,16 @@ def _draw(assessment, shown, index, macros) -> ResultsParts:
     head = macros.head(results, benchmarks.for_assessment(assessment), index)
     reviews = current_app.jinja_env.get_template(REVIEW_MACROS).module
     base = reviews.review_base(assessment.id)
-    items = tuple(
-        (
-            row,
+    cells = PackedMarkups(
+        markup
+        for row in results.items
+        for markup in (
             macros.item_cells(row, results),
             reviews.review_cell(ItemReview(row.id), row.current, base, row.id),
         )
-        for row in results.items
     )
-    return ResultsParts(index, macros, Packed(head), items, macros.footer(shown))
+    rows = tuple(results.items)
+    return ResultsParts(index, macros, Packed(head), rows, cells, macros.footer(shown))
 
 
 # --- the sidebar --------------------------------------------------------------------------------

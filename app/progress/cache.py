@@ -43,12 +43,14 @@ def target_status(
     )
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def target_chart(locale, set_year, current, target, target_year, actuals: tuple) -> LineChart:
     """The mini chart of one target level: like target_status, a pure function of a few
-    small integers that repeats for every item with the same levels and on every request,
-    so the straight line (exact arithmetic in scoring.progress) and its geometry are worked
-    out once per combination and language (``locale``: the legend is translated)."""
+    small integers that repeats for every item with the same levels, so the straight line
+    (exact arithmetic in scoring.progress) and its geometry are worked out once per
+    combination and language (``locale``: the legend is translated). Asked only while the
+    progress page's parts (or a PDF report) are drawn; about 3.5 kB a chart (points with
+    translated tooltips), so 1,024 of them are ~3.5 MB a worker (4,096 were ~14 MB)."""
     series = Series(set_year, current, target_year, target, dict(actuals))
     return line_chart(
         list(range(set_year, target_year + 1)),

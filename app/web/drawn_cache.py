@@ -20,6 +20,7 @@ import dataclasses
 import sys
 import threading
 import zlib
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
@@ -49,6 +50,25 @@ class Packed:
         return self.__html__()
 
 
+class PackedMarkups:
+    """Several drawn Markups (a table's rows) kept as one packed text and each one's length:
+    unpacked together, one decompression for all of them."""
+
+    __slots__ = ("data", "lengths")
+
+    def __init__(self, markups) -> None:
+        texts = [str(m) for m in markups]
+        self.data = zlib.compress("".join(texts).encode())
+        self.lengths = array("I", map(len, texts))
+
+    def unpack(self) -> tuple[Markup, ...]:
+        text, start, markups = zlib.decompress(self.data).decode(), 0, []
+        for length in self.lengths:
+            markups.append(Markup(text[start : start + length]))  # noqa: S704 - drawn Markup
+            start += length
+        return tuple(markups)
+
+
 def drawn_bytes(value) -> int:
     """The bytes a drawing holds (``sys.getsizeof``): its strings, packed parts, floats and the
     tuples, lists, dicts and dataclasses around them. Not counted: dataclass fields marked
@@ -56,17 +76,22 @@ def drawn_bytes(value) -> int:
     twice is counted twice (a bound errs on the safe side)."""
     if value is None or isinstance(value, int):
         return 0
-    if isinstance(value, Packed):
-        return sys.getsizeof(value) + sys.getsizeof(value.data)
+    if isinstance(value, Packed | PackedMarkups):
+        return sys.getsizeof(value) + sum(sys.getsizeof(getattr(value, s)) for s in value.__slots__)
     if isinstance(value, (tuple, list, set, frozenset)):
         return sys.getsizeof(value) + sum(drawn_bytes(v) for v in value)
     if isinstance(value, dict):
         return sys.getsizeof(value) + sum(drawn_bytes(k) + drawn_bytes(v) for k, v in value.items())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return sys.getsizeof(value) + sum(
-            drawn_bytes(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if not f.metadata.get("shared")
+        own = sys.getsizeof(vars(value)) if hasattr(value, "__dict__") else 0  # (no slots)
+        return (
+            sys.getsizeof(value)
+            + own
+            + sum(
+                drawn_bytes(getattr(value, f.name))
+                for f in dataclasses.fields(value)
+                if not f.metadata.get("shared")
+            )
         )
     return sys.getsizeof(value)
 

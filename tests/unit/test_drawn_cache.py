@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from jinja2 import Environment
 from markupsafe import Markup
 
-from app.web.drawn_cache import SHARED, DrawnParts, Packed, drawn_bytes
+from app.web.drawn_cache import SHARED, DrawnParts, Packed, PackedMarkups, drawn_bytes
 
 CHART = Markup('<svg viewBox="0 0 200 72"><title>1 の現在値</title><line x1="22"/></svg>\n')
 
@@ -75,6 +75,14 @@ class Parts:
 
 def test_shared_fields_are_not_counted():
     definition = tuple("x" * 1000 for _ in range(10))
-    assert drawn_bytes(Parts(definition, CHART)) == sys.getsizeof(
-        Parts(definition, CHART)
-    ) + drawn_bytes(CHART)
+    parts = Parts(definition, CHART)
+    own = sys.getsizeof(parts) + sys.getsizeof(vars(parts))  # the instance and its __dict__
+    assert drawn_bytes(parts) == own + drawn_bytes(CHART)
+
+
+def test_packed_markups_unpack_to_the_same_markups_in_order():
+    rows = [Markup("<td>%s</td>") % label for label in ("1 ビジョンの共有", "", "<b>&", "2")]
+    unpacked = PackedMarkups(rows).unpack()
+    assert unpacked == tuple(rows)
+    assert all(isinstance(m, Markup) for m in unpacked)
+    assert PackedMarkups([]).unpack() == ()
