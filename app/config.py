@@ -100,6 +100,10 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # (app/assessments/cache.py, app/progress/cache.py); 0 = off.
         "RESULTS_CACHE_SIZE": int(env.get("RESULTS_CACHE_SIZE", "256")),
         "PROGRESS_CACHE_SIZE": int(env.get("PROGRESS_CACHE_SIZE", "64")),
+        # ... and bounded in bytes too (each of the progress page's two stores by its own), so
+        # that companies with many years or items cannot grow a worker past its budget.
+        "RESULTS_CACHE_BYTES": int(env.get("RESULTS_CACHE_BYTES", str(4 * 2**20))),
+        "PROGRESS_CACHE_BYTES": int(env.get("PROGRESS_CACHE_BYTES", str(2 * 2**20))),
         # Translated literal texts of the templates kept per language and worker process
         # (app/web/locale_cache.py; the templates hold about 1,200).
         "TEMPLATE_TEXT_CACHE_SIZE": int(env.get("TEMPLATE_TEXT_CACHE_SIZE", "4096")),

@@ -7,7 +7,8 @@ A submitted version never changes, so everything built from it alone — the vie
 (results.build_results: the score tables, the change against the compared year, IPA's
 figures, the radar chart), the peer benchmarks of the release that counted it, and their
 markup (templates/assessments/_results_parts.html) — is drawn once per key and kept per worker
-(app/web/drawn_cache.py; ``RESULTS_CACHE_SIZE`` entries, 0 switches it off).
+(app/web/drawn_cache.py; ``RESULTS_CACHE_SIZE`` entries and ``RESULTS_CACHE_BYTES`` bytes,
+a size of 0 switches it off).
 
 The key holds everything those parts show, read in ONE statement that loads no scores:
 
@@ -40,7 +41,7 @@ entry ages out. Bounded by ``ASSESSMENT_SIDEBAR_CACHE_SIZE``; 0 = off.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app, get_template_attribute, request
 from flask_babel import get_locale, get_timezone
@@ -54,11 +55,15 @@ from app.models import Assessment
 from app.progress.submitted import YEAR_STAMP_COLUMNS, stamps_key
 from app.reports import benchmarks
 from app.reviews.services import ItemReview
-from app.web.drawn_cache import DrawnParts, store
+from app.web.drawn_cache import SHARED, DrawnParts, Packed, PackedMarkups, store
 
 PARTS = "results_parts"
 SIZE_SETTING = "RESULTS_CACHE_SIZE"
-RESULTS_DEFAULT_SIZE = 256  # about 43 kB each (markup and item rows): ~11 MB per worker when full
+BYTES_SETTING = "RESULTS_CACHE_BYTES"
+RESULTS_DEFAULT_SIZE = 256
+# About 13 kB an entry (the markup packed; most of it the 35 item rows' figures): 256 entries
+# are ~3.3 MB a worker; the byte bound holds a store of larger entries (more items) near that.
+RESULTS_DEFAULT_BYTES = 4 * 2**20
 TEMPLATE = "assessments/_results_parts.html"
 REVIEW_MACROS = "reviews/_summary.html"
 
@@ -69,13 +74,22 @@ _KEY = select(*YEAR_STAMP_COLUMNS, benchmarks.COUNTING_RELEASE.label("release_id
 
 @dataclass(frozen=True)
 class ResultsParts:
-    index: object  # kept so that its id in the key is not reused while the entry lives
-    macros: object  # the same, for the template module (a new one when the file is edited)
-    head: Markup  # from the comparison note to the item table's body
-    # Each item row's own cells, and its review cell while nobody has rated or commented on it
-    # (the same macro's output for an empty review; the page draws a reviewed item's live).
-    items: tuple[tuple[Row, Markup, Markup], ...]
+    # kept so that its id in the key is not reused while the entry lives
+    index: object = field(metadata=SHARED)
+    # the same, for the template module (a new one when the file is edited)
+    macros: object = field(metadata=SHARED)
+    head: Packed  # from the comparison note to the item table's body (15 kB as a str)
+    rows: tuple[Row, ...]
+    # Each item row's own cells, then its review cell while nobody has rated or commented on
+    # it (the same macro's output for an empty review; the page draws a reviewed item's live).
+    cells: PackedMarkups
     footer: Markup  # the scoring and index versions and when the shown version was submitted
+
+    @property
+    def items(self) -> tuple[tuple[Row, Markup, Markup], ...]:
+        """(row, its cells, its empty review cell) for each item, as the page prints them."""
+        cells = self.cells.unpack()
+        return tuple(zip(self.rows, cells[0::2], cells[1::2], strict=True))
 
 
 def results_parts(assessment, shown: services.SubmittedVersion) -> ResultsParts:
@@ -100,9 +114,9 @@ def results_parts(assessment, shown: services.SubmittedVersion) -> ResultsParts:
         str(get_timezone()),
         request.script_root,  # (the unreviewed items' review links)
     )
-    return store(PARTS, SIZE_SETTING, RESULTS_DEFAULT_SIZE).get_or_draw(
-        key, lambda: _draw(assessment, shown, index, macros)
-    )
+    return store(
+        PARTS, SIZE_SETTING, RESULTS_DEFAULT_SIZE, BYTES_SETTING, RESULTS_DEFAULT_BYTES
+    ).get_or_draw(key, lambda: _draw(assessment, shown, index, macros))
 
 
 def _draw(assessment, shown, index, macros) -> ResultsParts:
@@ -110,15 +124,16 @@ def _draw(assessment, shown, index, macros) -> ResultsParts:
     head = macros.head(results, benchmarks.for_assessment(assessment), index)
     reviews = current_app.jinja_env.get_template(REVIEW_MACROS).module
     base = reviews.review_base(assessment.id)
-    items = tuple(
-        (
-            row,
+    cells = PackedMarkups(
+        markup
+        for row in results.items
+        for markup in (
             macros.item_cells(row, results),
             reviews.review_cell(ItemReview(row.id), row.current, base, row.id),
         )
-        for row in results.items
     )
-    return ResultsParts(index, macros, head, items, macros.footer(shown))
+    rows = tuple(results.items)
+    return ResultsParts(index, macros, Packed(head), rows, cells, macros.footer(shown))
 
 
 # --- the sidebar --------------------------------------------------------------------------------
@@ -141,12 +156,13 @@ def sidebar_key(assessment, statuses, kpi, current_step, nav_form) -> tuple:
     )
 
 
-def sidebar(assessment, statuses, kpi, current_step=None, nav_form=None) -> Markup:
-    """components/progress.html's progress_panel for these arguments, remembered."""
+def sidebar(assessment, statuses, kpi, current_step=None, nav_form=None) -> Packed:
+    """components/progress.html's progress_panel for these arguments, remembered (Packed: 4 kB
+    as a str, 1 kB packed; the template prints it as the Markup)."""
 
     def render():
         panel = get_template_attribute("components/progress.html", "progress_panel")
-        return panel(assessment, statuses, kpi, current_step, nav_form)
+        return Packed(panel(assessment, statuses, kpi, current_step, nav_form))
 
     key = sidebar_key(assessment, statuses, kpi, current_step, nav_form)
     return _SIDEBARS.get_or_draw(key, render)

@@ -2,15 +2,16 @@
 for every item, company and request, remembered per worker (bounded ``lru_cache``s), and the
 progress page's parts drawn from the company's submitted years (``progress_parts``, keyed by
 the years' stamps) and from its 定量指標 as read on each request (``kpi_parts``, keyed by every
-column of those rows): two stores of ``PROGRESS_CACHE_SIZE`` entries per worker, 0 switches
-them off (app/web/drawn_cache.py).
+column of those rows): two stores of ``PROGRESS_CACHE_SIZE`` entries and
+``PROGRESS_CACHE_BYTES`` bytes each per worker, a size of 0 switches them off
+(app/web/drawn_cache.py).
 
 Every key holds everything the result depends on (the language where a result carries
 translated text), and the results are immutable, so a hit can never be stale or shared
 mutably. The charts' markup is remembered by app/web/chart_markup.py.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
@@ -23,7 +24,7 @@ from app.kpis import progress as kpi_progress
 from app.kpis import services as kpi_services
 from app.models import Indicator
 from app.progress.submitted import LEVEL_LABELS, submitted_years, year_stamps
-from app.web.drawn_cache import store
+from app.web.drawn_cache import SHARED, Packed, store
 from app.web.line_charts import LineChart, LineData, line_chart
 from app.web.numbers import score_text
 from questionnaires import load_index
@@ -42,12 +43,14 @@ def target_status(
     )
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def target_chart(locale, set_year, current, target, target_year, actuals: tuple) -> LineChart:
     """The mini chart of one target level: like target_status, a pure function of a few
-    small integers that repeats for every item with the same levels and on every request,
-    so the straight line (exact arithmetic in scoring.progress) and its geometry are worked
-    out once per combination and language (``locale``: the legend is translated)."""
+    small integers that repeats for every item with the same levels, so the straight line
+    (exact arithmetic in scoring.progress) and its geometry are worked out once per
+    combination and language (``locale``: the legend is translated). Asked only while the
+    progress page's parts (or a PDF report) are drawn; about 3.5 kB a chart (points with
+    translated tooltips), so 1,024 of them are ~3.5 MB a worker (4,096 were ~14 MB)."""
     series = Series(set_year, current, target_year, target, dict(actuals))
     return line_chart(
         list(range(set_year, target_year + 1)),
@@ -83,9 +86,12 @@ def level_chart(locale, first_year: int, last_year: int, current: tuple, target:
 
 PARTS = "progress_parts"
 SIZE_SETTING = "PROGRESS_CACHE_SIZE"
-# About 260 kB each for two submitted years (35 item charts per year's targets, in a Python
-# str of 2 bytes a character), up to ~500 kB with four: 16-32 MB per worker when full.
+BYTES_SETTING = "PROGRESS_CACHE_BYTES"
+# The targets' item charts (35 per year's targets) are 250 kB as a str for two submitted years
+# (2 bytes a character: the markup holds Japanese), ~500 kB for four; kept Packed, about 5-10 kB
+# an entry (bench/README.md, "Worker memory with the caches full").
 DEFAULT_SIZE = 64
+DEFAULT_BYTES = 2 * 2**20
 TEMPLATE = "progress/_parts.html"
 
 
@@ -94,11 +100,13 @@ class ProgressParts:
     """The progress page's parts drawn from the company's submitted years alone (the targets
     followed over the years, the yearly means and charts, the reopened-year note)."""
 
-    indexes: tuple  # the index definitions drawn with, kept so their ids in the key stay theirs
-    macros: object  # the same, for the template module (a new one when the file is edited)
+    # the index definitions drawn with, kept so their ids in the key stay theirs
+    indexes: tuple = field(metadata=SHARED)
+    # the same, for the template module (a new one when the file is edited)
+    macros: object = field(metadata=SHARED)
     note: Markup
     running: Markup
-    qualitative: Markup
+    qualitative: Packed
 
 
 def progress_parts(company_id: int, as_of: int, labels: dict) -> ProgressParts:
@@ -120,9 +128,11 @@ def progress_parts(company_id: int, as_of: int, labels: dict) -> ProgressParts:
         id(macros),
         str(get_locale()),
     )
-    return store(PARTS, SIZE_SETTING, DEFAULT_SIZE).get_or_draw(
-        key, lambda: _draw(company_id, as_of, labels, indexes, macros)
-    )
+    return _store(PARTS).get_or_draw(key, lambda: _draw(company_id, as_of, labels, indexes, macros))
+
+
+def _store(name: str):
+    return store(name, SIZE_SETTING, DEFAULT_SIZE, BYTES_SETTING, DEFAULT_BYTES)
 
 
 def _draw(company_id, as_of, labels, indexes, macros) -> ProgressParts:
@@ -137,7 +147,7 @@ def _draw(company_id, as_of, labels, indexes, macros) -> ProgressParts:
         macros,
         macros.note(history),
         macros.running_sets([s for s in sets if s.running] or sets[:1], labels),
-        macros.qualitative(sets, history, labels),
+        Packed(macros.qualitative(sets, history, labels)),
     )
 
 
@@ -148,9 +158,9 @@ KPI_PARTS = "progress_kpi_parts"
 class KpiParts:
     """The progress page's 定量指標: the summary's count line and the cards."""
 
-    macros: object
+    macros: object = field(metadata=SHARED)
     summary: Markup
-    cards: Markup
+    cards: Packed  # a few kB a card as a str
 
 
 def kpi_parts(company_id: int, as_of: int, labels: dict) -> KpiParts:
@@ -181,10 +191,10 @@ def kpi_parts(company_id: int, as_of: int, labels: dict) -> KpiParts:
         return KpiParts(
             macros,
             macros.kpi_summary(progress, counts, labels),
-            macros.kpi_cards(progress, labels, company_id),
+            Packed(macros.kpi_cards(progress, labels, company_id)),
         )
 
-    return store(KPI_PARTS, SIZE_SETTING, DEFAULT_SIZE).get_or_draw(key, draw)
+    return _store(KPI_PARTS).get_or_draw(key, draw)
 
 
 _INDICATOR_COLUMNS = tuple(Indicator.__mapper__.column_attrs)

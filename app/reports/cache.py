@@ -14,6 +14,7 @@ is inside it. Bounded by total size (``REPORT_CACHE_BYTES``, 0 switches it off);
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
@@ -46,18 +47,18 @@ class ReportCache:
             return value
 
     def put(self, key: tuple, value: str | bytes) -> None:
-        size = len(value)
+        size = _bytes(value)
         if size > self.max_bytes:
             return
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
-                self._size -= len(old)
+                self._size -= _bytes(old)
             self._entries[key] = value
             self._size += size
             while self._size > self.max_bytes:
                 _key, dropped = self._entries.popitem(last=False)
-                self._size -= len(dropped)
+                self._size -= _bytes(dropped)
 
     def clear(self) -> None:
         with self._lock:
@@ -66,6 +67,12 @@ class ReportCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _bytes(value: str | bytes) -> int:
+    """The memory ``value`` takes: a page body (str) with Japanese text takes 2 bytes a
+    character, not ``len``."""
+    return sys.getsizeof(value)
 
 
 def init_app(app) -> None:

@@ -246,3 +246,45 @@ def test_warm_pages_do_not_read_the_years_again(client_request, owner_and_compan
             get()
         assert reads_of_the_years(warm) == []
         assert len(warm) < len(cold)
+
+
+def test_results_parts_stay_within_their_byte_bound(
+    app, client_request, owner_and_company, monkeypatch
+):
+    """RESULTS_CACHE_BYTES bounds the store by what its entries hold: with room for one
+    version's parts, showing another pushes the first out (drawn again: the years read), and
+    each page stays the page drawn from its own version."""
+    owner, company = owner_and_company
+    y2024 = submitted_year(company, owner, 2024, 2)
+    y2025 = submitted_year(company, owner, 2025, 3)
+    client_request.login(owner)
+    results(client_request, y2025)
+    store = app.extensions["results_parts"]
+    store.clear()  # (the app and its stores outlive a test)
+    results(client_request, y2025)
+    one = store.bytes
+    monkeypatch.setitem(app.config, "RESULTS_CACHE_BYTES", one + one // 2)
+    assert overall_tile(results(client_request, y2024)) == ("2.00", "")
+    assert len(store) == 1 and store.bytes <= app.config["RESULTS_CACHE_BYTES"]
+    with counted() as again:
+        assert overall_tile(results(client_request, y2025)) == ("3.00", "前年度比 +1.00")
+    assert reads_of_the_years(again)  # pushed out by 2024's parts: drawn again
+    with counted() as warm:
+        results(client_request, y2025)
+    assert reads_of_the_years(warm) == []
+
+
+def test_progress_parts_larger_than_the_byte_bound_are_drawn_every_time(
+    app, client_request, owner_and_company, monkeypatch
+):
+    owner, company = owner_and_company
+    y2024 = submitted_year(company, owner, 2024, 2, target=4)
+    client_request.login(owner)
+    monkeypatch.setitem(app.config, "PROGRESS_CACHE_BYTES", 1000)  # < one company's charts
+    for _ in range(2):
+        with counted() as statements:
+            assert first_target_row(progress(client_request, company))[1:] == ["2", "4"]
+        assert reads_of_the_years(statements)
+    assert len(app.extensions["progress_parts"]) == 0
+    resubmit(y2024, owner, 3, target=5)
+    assert first_target_row(progress(client_request, company))[1:] == ["3", "5"]
