@@ -131,10 +131,10 @@ def _stored_pairs(release_ids) -> dict[int, dict[int, tuple[int, int]]]:
 def _with_earlier_panels(ctx: BuildContext) -> list[Earlier]:
     """The earlier releases with their panel and rest cells (a rest cell counts as published
     where its cell and panel were: it was derivable)."""
-    stored = _stored_pairs(ctx.earlier_ids)
     result = []
     for rid, e in zip(ctx.earlier_ids, ctx.earlier, strict=True):
-        members = dict(e.members) | _panel_members(e.members, stored.get(rid, {}))
+        pairs = _stored_pairs([rid]).get(rid, {})  # one release's at a time
+        members = dict(e.members) | _panel_members(e.members, pairs)
         rest = {
             rest_key(k) for k in C.all_cells() if k in e.published and panel_key(k) in e.published
         }
