@@ -1,13 +1,25 @@
 """Profile one bureau-report release build (`create_release`) with pyinstrument.
 
     .venv/bin/python -m bench.profile_release --database postgresql://postgres@127.0.0.1:5432/NAME \
-        [--generate 10000] [--year 2025] [--html FILE] [--statements] [--no-profile]
+        [--generate 10000] [--year 2025] [--html FILE] [--statements] [--no-profile] \
+        [--rebuilds N] [--tracemalloc [--top 25]]
 
 With --generate the (empty) database is migrated and filled by bench/reports.py's generator
 first. Prints wall, process CPU and PostgreSQL backend CPU time of the build and
 pyinstrument's call tree (not with --no-profile: then the CPU figures carry no sampling cost).
 --statements: also a table of the build's SQL statements (grouped by the app function that ran
 them and the statement's start), each with its calls, wall time and backend CPU.
+
+Memory (Linux): every timed build prints the process's resident memory when it starts and its
+peak during the build (the kernel's high-water mark VmHWM, reset before the build through
+/proc/self/clear_refs), and at the end the peak over the whole process (getrusage ru_maxrss,
+the untimed previous-year build included). --tracemalloc: also the peak of Python's traced heap
+during each timed build and, with --top N, the N largest allocation sites of a snapshot taken
+near that peak (a thread snapshots whenever the traced heap grew by 5 % over the last
+snapshot); tracemalloc slows the build several times, so its CPU figures are not comparable.
+--rebuilds N: then N more builds of the year, each after 1 % of its assessments were
+resubmitted and 0.5 % of the companies moved prefecture (chosen by company id: the same on every
+copy of the data); each compares with the builds before it.
 
 The backend CPU is that of the session's own backend process: PostgreSQL's parallel workers are
 not in it. Run with PGOPTIONS="-c max_parallel_workers_per_gather=0" for a figure that holds
@@ -19,8 +31,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
+import resource
 import sys
+import threading
 import time
+import tracemalloc
 
 
 def main(argv=None) -> int:
@@ -31,6 +47,11 @@ def main(argv=None) -> int:
     parser.add_argument("--html")
     parser.add_argument("--statements", action="store_true", help="time every SQL statement")
     parser.add_argument("--no-profile", action="store_true", help="no pyinstrument")
+    parser.add_argument(
+        "--rebuilds", type=int, default=0, help="then rebuilds after resubmits and moves"
+    )
+    parser.add_argument("--tracemalloc", action="store_true", help="Python heap peak per build")
+    parser.add_argument("--top", type=int, default=0, help="allocation sites near the peak")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     os.environ["DATABASE_URL"] = args.database
@@ -55,22 +76,36 @@ def main(argv=None) -> int:
                 DEFAULT_VERSION,
                 load_index(DEFAULT_VERSION).items,
             )
+        print(f"RSS before any build: {_status_mb('VmRSS'):.0f} MB")
         create_release(args.year - 1, DEFAULT_VERSION)  # the panel's previous year
         profiler = None if args.no_profile else Profiler()
         backend = _backend_cpu(db)
         statements = _StatementTimes(db.engine, backend) if args.statements else None
-        start, cpu, db_cpu = time.perf_counter(), time.process_time(), backend()
-        if profiler:
-            profiler.start()
-        release = create_release(args.year, DEFAULT_VERSION)
-        if profiler:
-            profiler.stop()
-        print(
-            f"release {release.id} ({release.companies} companies): "
-            f"{time.perf_counter() - start:.2f} s wall, {time.process_time() - cpu:.2f} s CPU,"
-            f" {backend() - db_cpu:.2f} s CPU of the PostgreSQL backend"
-            f"  [load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}]"
-        )
+        for rebuild in range(args.rebuilds + 1):
+            label = "first of the year"
+            if rebuild:
+                label = "rebuilt after {} resubmissions and {} moves".format(
+                    *_change(db, args.year, rebuild)
+                )
+            backend = _backend_cpu(db)  # the transaction create_release then runs in
+            if statements:
+                statements.backend = backend
+            memory = _Memory(args.tracemalloc, args.top)
+            start, cpu, db_cpu = time.perf_counter(), time.process_time(), backend()
+            if profiler:
+                profiler.start()
+            release = create_release(args.year, DEFAULT_VERSION)
+            if profiler:
+                profiler.stop()
+            print(
+                f"release {release.id} ({release.companies} companies, {label}): "
+                f"{time.perf_counter() - start:.2f} s wall, {time.process_time() - cpu:.2f} s CPU,"
+                f" {backend() - db_cpu:.2f} s CPU of the PostgreSQL backend"
+                f"  [load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}]"
+            )
+            memory.report()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of the process (ru_maxrss, every build): {peak:.0f} MB")
     if statements:
         statements.close()
         statements.report()
@@ -80,6 +115,83 @@ def main(argv=None) -> int:
     elif profiler:
         print(profiler.output_text(unicode=True, color=False, show_all=False))
     return 0
+
+
+def _change(db, year: int, n: int) -> tuple[int, int]:
+    """Before rebuild ``n``: reopen-and-resubmit 1 % of the year's submitted assessments (the
+    version counter moves) and move 0.5 % of the companies to the next prefecture, chosen by
+    company id so that every copy of the data gets the same changes (another 1 % and 0.5 % for
+    each ``n``)."""
+    from sqlalchemy import text
+
+    with db.engine.begin() as conn:
+        resubmitted = conn.execute(
+            text(
+                "UPDATE assessments SET version = version + 2 WHERE fiscal_year = :year"
+                " AND status = 'submitted' AND mod(company_id, 100) = :n"
+            ),
+            {"year": year, "n": 6 + n},
+        ).rowcount
+        moved = conn.execute(
+            text(
+                "UPDATE companies SET prefecture_code ="
+                " lpad((mod(prefecture_code::int, 47) + 1)::text, 2, '0')"
+                " WHERE mod(id, 200) = :n"
+            ),
+            {"n": 2 + n},
+        ).rowcount
+    return resubmitted, moved
+
+
+def _status_mb(field: str) -> float:
+    with open("/proc/self/status") as status:
+        return int(re.search(rf"{field}:\s+(\d+)", status.read()).group(1)) / 1024
+
+
+class _Memory:
+    """Resident memory at the start of a build and its peak during it; optionally the traced
+    Python heap's peak and the largest allocation sites near it."""
+
+    def __init__(self, traced: bool, top: int):
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")  # reset the peak resident set size (VmHWM) to the current one
+        self.start = _status_mb("VmRSS")
+        self.traced, self.top, self.snapshot, self.done = traced, top, None, threading.Event()
+        if traced:
+            tracemalloc.start(30 if top else 1)  # deep enough to reach the app's frame
+            if top:
+                self.thread = threading.Thread(target=self._watch, daemon=True)
+                self.thread.start()
+
+    def _watch(self):
+        taken = 0
+        while not self.done.wait(0.5):
+            current = tracemalloc.get_traced_memory()[0]
+            if current > taken * 1.05:
+                self.snapshot, taken = tracemalloc.take_snapshot(), current
+
+    def report(self):
+        peak = _status_mb("VmHWM")
+        line = f"  RSS at start {self.start:.0f} MB, peak during the build {peak:.0f} MB"
+        if self.traced:
+            self.done.set()
+            if self.top:
+                self.thread.join()
+            line += f", traced Python heap peak {tracemalloc.get_traced_memory()[1] / 2**20:.0f} MB"
+            snapshot = self.snapshot
+            tracemalloc.stop()
+        print(line)
+        if self.traced and self.top and snapshot is not None:
+            total = sum(s.size for s in snapshot.statistics("filename"))
+            print(f"  largest holders, snapshot of {total / 2**20:.0f} MB traced (by app line):")
+            sizes: dict[str, list] = {}
+            for trace in snapshot.traces:
+                where = _app_frame(trace.traceback)
+                held = sizes.setdefault(where, [0, 0])
+                held[0] += trace.size
+                held[1] += 1
+            for where, (size, count) in sorted(sizes.items(), key=lambda kv: -kv[1][0])[: self.top]:
+                print(f"    {size / 2**20:8.1f} MB {count:9d} blocks  {where}")
 
 
 class _StatementTimes:
@@ -124,6 +236,17 @@ class _StatementTimes:
             if w < 0.01:
                 continue
             print(f"| {where} | `{text}` | {calls} | {w:.2f} | {c:.2f} |")
+
+
+def _app_frame(traceback) -> str:
+    """The innermost frame of app/ in an allocation's traceback (file:line), else the
+    innermost frame."""
+    for frame in reversed(traceback):  # oldest first: the innermost app frame
+        name = frame.filename
+        if f"{os.sep}app{os.sep}" in name and f"{os.sep}.venv{os.sep}" not in name:
+            return f"app/{name.split(f'{os.sep}app{os.sep}', 1)[1]}:{frame.lineno}"
+    frame = traceback[-1]
+    return f"{frame.filename.split(os.sep + 'work' + os.sep)[-1]}:{frame.lineno}"
 
 
 def _caller() -> str:

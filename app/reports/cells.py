@@ -102,11 +102,12 @@ def scope_total(scope: str) -> str:
 
 
 def cells_of(member: Member) -> tuple[str, ...]:
-    return _cells_of(member.bureau, member.prefecture, member.industry, member.size, member.cohort)
+    return cells_for(member.bureau, member.prefecture, member.industry, member.size, member.cohort)
 
 
 @lru_cache(maxsize=16384)  # a release build asks for every member (~100k), a few thousand kinds
-def _cells_of(bureau: str, prefecture: str, industry: str, size: str, cohort: str):
+def cells_for(bureau: str, prefecture: str, industry: str, size: str, cohort: str):
+    """The cells of a member with these facts (a stored release member's columns)."""
     values = {"i": industry, "s": size, "c": cohort}
     keys = [ALL, bureau_key(bureau), prefecture_key(prefecture)]
     for scope in (NATIONAL, bureau):

@@ -45,6 +45,7 @@ from app.models import (
 from app.reports import cells as C
 from app.reports.build_context import BuildContext, stored_cell_members
 from app.reports.disclosure import MIN_COMPANIES, Earlier, Line, publishable
+from app.reports.streamed import streamed
 from scoring.progress import ACHIEVED, BEHIND, MISSING, NO_DATA, ON_TRACK, status
 
 OWN = "own"
@@ -99,25 +100,6 @@ def live_choices(release_id: int, index, today=None) -> dict[int, dict[str, str]
         ReleaseMember.company_id == ind.company_id,
         ind.archived_at.is_(None),
     )
-    rows = list(
-        db.session.execute(
-            select(
-                ind.id,
-                ind.company_id,
-                ind.example_id,
-                ind.example_version,
-                ind.direction,
-                ind.baseline_year,
-                ind.baseline_value,
-                ind.target_year,
-                ind.target_value,
-                Company.fiscal_year_start_month,
-            )
-            .select_from(Indicator.__table__)
-            .join(ReleaseMember, counted)
-            .join(Company, Company.id == ind.company_id)
-        )
-    )
     values: dict[int, dict[int, object]] = defaultdict(dict)
     for indicator_id, year, value in db.session.execute(
         select(IndicatorValue.indicator_id, IndicatorValue.fiscal_year, IndicatorValue.value)
@@ -125,6 +107,23 @@ def live_choices(release_id: int, index, today=None) -> dict[int, dict[str, str]
         .join(ReleaseMember, counted)
     ):
         values[indicator_id][year] = value
+    rows = streamed(  # after the actuals: read one batch at a time
+        select(
+            ind.id,
+            ind.company_id,
+            ind.example_id,
+            ind.example_version,
+            ind.direction,
+            ind.baseline_year,
+            ind.baseline_value,
+            ind.target_year,
+            ind.target_value,
+            Company.fiscal_year_start_month,
+        )
+        .select_from(Indicator.__table__)
+        .join(ReleaseMember, counted)
+        .join(Company, Company.id == ind.company_id)
+    )
     catalogue = frozenset(e.id for e in index.kpi_examples)
     result: dict[int, dict[str, str]] = defaultdict(dict)
     for row in rows:

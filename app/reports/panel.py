@@ -37,8 +37,9 @@ from app.models import (
 from app.reports import cells as C
 from app.reports import panel_figures
 from app.reports import weights as item_weights
-from app.reports.build_context import BuildContext, stored_cell_members, stored_members
+from app.reports.build_context import BuildContext, stored_cell_members
 from app.reports.disclosure import MIN_COMPANIES, Earlier, Line, difference, publishable
+from app.reports.streamed import streamed
 
 PANEL = "panel|"
 REST = "rest|"
@@ -96,26 +97,26 @@ def _store_pairs(release: ReportRelease) -> dict[int, tuple[int, int, str]]:
     db.session.execute(insert(pm).from_select(columns, query))
     item_weights.analyze(ReleasePanelMember.__tablename__)
     stored = select(*(pm.c[name] for name in columns[1:])).where(pm.c.release_id == release.id)
-    return {cid: (aid, version, iv) for cid, aid, version, iv in db.session.execute(stored)}
+    return {cid: (aid, version, iv) for cid, aid, version, iv in streamed(stored)}
 
 
 def _panel_members(cell_members, pairs) -> dict[str, dict[int, tuple]]:
-    """Panel and rest cells of every main cell; a panel member's submission is both years'."""
-    previous = {cid: tuple(pair[:2]) for cid, pair in pairs.items()}  # once, not per cell
+    """Panel and rest cells of every main cell; a panel member's submission is both years'
+    (one tuple per company, shared by all its panel cells: ~9 per company otherwise)."""
+    everyone = cell_members.get(C.ALL, {})  # every member is in the national cell
+    both = {cid: (sub, tuple(pairs[cid][:2])) for cid, sub in everyone.items() if cid in pairs}
     result: dict[str, dict[int, tuple]] = {}
     for key in C.all_cells():
         main = cell_members.get(key, {})
-        result[panel_key(key)] = {
-            cid: (sub, previous[cid]) for cid, sub in main.items() if cid in previous
-        }
-        result[rest_key(key)] = {cid: sub for cid, sub in main.items() if cid not in previous}
+        result[panel_key(key)] = {cid: both[cid] for cid in main if cid in both}
+        result[rest_key(key)] = {cid: sub for cid, sub in main.items() if cid not in both}
     return result
 
 
 def _stored_pairs(release_ids) -> dict[int, dict[int, tuple[int, int]]]:
     result: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
     if release_ids:
-        for rid, cid, aid, sub in db.session.execute(
+        for rid, cid, aid, sub in streamed(
             select(
                 ReleasePanelMember.release_id,
                 ReleasePanelMember.company_id,
@@ -130,10 +131,10 @@ def _stored_pairs(release_ids) -> dict[int, dict[int, tuple[int, int]]]:
 def _with_earlier_panels(ctx: BuildContext) -> list[Earlier]:
     """The earlier releases with their panel and rest cells (a rest cell counts as published
     where its cell and panel were: it was derivable)."""
-    stored = _stored_pairs(ctx.earlier_ids)
     result = []
     for rid, e in zip(ctx.earlier_ids, ctx.earlier, strict=True):
-        members = dict(e.members) | _panel_members(e.members, stored.get(rid, {}))
+        pairs = _stored_pairs([rid]).get(rid, {})  # one release's at a time
+        members = dict(e.members) | _panel_members(e.members, pairs)
         rest = {
             rest_key(k) for k in C.all_cells() if k in e.published and panel_key(k) in e.published
         }
@@ -157,16 +158,10 @@ def _previous_year_breaches(ctx: BuildContext, panel_members, k: int) -> set[str
         )
     ):
         published[rid].add(key)
-    then_members: dict[int, list[C.Member]] = defaultdict(list)
-    for release_id, member in stored_members(ids):
-        then_members[release_id].append(member)
-    their_pairs = _stored_pairs(ids)
     breaches = set()
-    for rid in ids:
-        cells: dict[str, dict[int, tuple]] = defaultdict(dict)
-        for m in then_members[rid]:
-            for key in C.cells_of(m):
-                cells[key][m.company_id] = m.submission
+    for rid in ids:  # one earlier release's members at a time
+        cells = stored_cell_members([rid])[rid]
+        their_pairs = _stored_pairs([rid]).get(rid, {})
         for key in C.all_cells():
             side = {cid: subs[1] for cid, subs in panel_members[panel_key(key)].items()}
             if not side:
@@ -175,9 +170,7 @@ def _previous_year_breaches(ctx: BuildContext, panel_members, k: int) -> set[str
             if key in published[rid]:
                 seen.append(cells.get(key, {}))
             if panel_key(key) in published[rid]:
-                seen.append(
-                    {c: s for c, s in cells.get(key, {}).items() if c in their_pairs.get(rid, {})}
-                )
+                seen.append({c: s for c, s in cells.get(key, {}).items() if c in their_pairs})
             if any(0 < difference(side, then) < k for then in seen):
                 breaches.add(panel_key(key))
     return breaches
@@ -189,7 +182,7 @@ def _previous_year_breaches(ctx: BuildContext, panel_members, k: int) -> set[str
 def _all_cell_figures(ctx: BuildContext, panel_members, pairs, means, keys) -> dict[str, dict]:
     """Main cell key -> figures of its panel cell, for ``keys``."""
     try:
-        return panel_figures.figures_by_cell(ctx.members, pairs, means, ctx.index, keys)
+        return panel_figures.figures_by_cell(ctx.members(), pairs, means, ctx.index, keys)
     except ArithmeticError:
         return {
             key: panel_figures.cell_figures(panel_members[panel_key(key)], means, pairs, ctx.index)
@@ -206,7 +199,7 @@ def _fresh_figures(ctx: BuildContext, panel_members, pairs, fresh) -> dict[str, 
     if panel_figures.summable(pairs, ctx.part_sums):
         try:
             return panel_figures.summed_figures_by_cell(
-                ctx.release.id, ctx.members, pairs, ctx.index, ctx.part_sums, fresh
+                ctx.release.id, ctx.index, ctx.part_sums, fresh
             )
         except ArithmeticError:
             pass  # a mean that is no multiple of 2**-64: the plain definition below

@@ -10,12 +10,12 @@ from functools import cache
 
 from sqlalchemy import and_, select
 
-from app.extensions import db
 from app.indexes.services import predecessors
 from app.models import Answer, ReleaseMember, ReleasePanelMember
 from app.reports import cells as C
 from app.reports import weights as item_weights
 from app.reports.stats import Summary
+from app.reports.streamed import streamed
 
 OVERALL = "overall"
 
@@ -87,7 +87,7 @@ def company_means(release_id: int, pairs, index, sums=None) -> dict[int, dict[st
                 .join(w, w.c.item_id == Answer.item_id)
                 .group_by(ReleaseMember.company_id)
             )
-            sides.append(_side_means(db.session.execute(query), names))
+            sides.append(_side_means(streamed(query), names))
         before, after = sides
         for cid in after.keys() | before.keys():
             for part in the_parts:
@@ -130,7 +130,7 @@ def _summed_side(
         .add_columns(*columns)
         .join(sums.table, sums.assessment_id == assessment_id)
     )
-    return _side_means(db.session.execute(query), the_parts)
+    return _side_means(streamed(query), the_parts)
 
 
 def _side_means(rows, part_names) -> dict[int, dict[str, tuple]]:
@@ -234,40 +234,46 @@ def _fixed_mean(total: int, count: int) -> int:
     return _fixed(total / count)  # the float _mean() gives, as an integer multiple of 2**-64
 
 
-def summed_figures_by_cell(release_id: int, members, pairs, index, sums, keys) -> dict:
+def summed_figures_by_cell(release_id: int, index, sums, keys) -> dict:
     """figures_by_cell without the per-company dicts of means (only when ``summable``): one row
-    per panel member with both years' part sums, each part's four means taken straight from the
-    sums (a part counts when all four have answers, as None in company_means' tuples), summed
-    per combination of cells. The same integers, so the same figures."""
+    per panel member with its cell facts and both years' part sums, streamed (never all at
+    once: ~1M rows of 105 integers at national scale), each part's four means taken straight
+    from the sums (a part counts when all four have answers, as None in company_means' tuples),
+    summed per combination of cells. The same integers, so the same figures."""
     the_parts = list(parts(index))
     columns = [column for part in the_parts for column in sums.columns(part)]
     previous = sums.table.alias("previous_sums")
+    m = ReleaseMember.__table__.c
+    facts = (m.bureau_code, m.prefecture_code, m.jsic_division, m.size_class, m.cohort)
     query = (
         _panel_members(release_id, sums.index_version)
-        .add_columns(*(previous.c[column.name] for column in columns), *columns)
-        .join(sums.table, sums.assessment_id == ReleaseMember.assessment_id)
-        .join(previous, previous.c.assessment_id == ReleasePanelMember.previous_assessment_id)
+        .add_columns(
+            *facts,
+            ReleasePanelMember.previous_index_version,
+            # both sides present: a member without sums on a side has no means
+            and_(sums.assessment_id.is_not(None), previous.c.assessment_id.is_not(None)),
+            *(previous.c[column.name] for column in columns),
+            *columns,
+        )
+        .outerjoin(sums.table, sums.assessment_id == ReleaseMember.assessment_id)
+        .outerjoin(previous, previous.c.assessment_id == ReleasePanelMember.previous_assessment_id)
     )
-    rows = {row[0]: [int(x) for x in row[1:]] for row in db.session.execute(query)}
     width = 4 * len(the_parts)
     atoms: dict[tuple, list] = {}
-    for m in members:
-        cid = m.company_id
-        if cid not in pairs:
-            continue
-        cells = C.cells_of(m)
+    for row in streamed(query):
+        cells = C.cells_for(*row[1:6])
         atom = atoms.get(cells)
         if atom is None:
             atom = atoms[cells] = [0, set(), {part: [0, 0, 0, 0, 0] for part in the_parts}]
         atom[0] += 1
-        atom[1].add(pairs[cid][2])
-        row = rows.get(cid)
-        if row is None:
+        atom[1].add(row[6])
+        if not row[7]:
             continue  # no sums on a side: no means (company_means leaves it out)
+        sums_row = [int(x) for x in row[8:]]
         totals = atom[2]
         for k, part in enumerate(the_parts):
-            ocs, ocn, ots, otn = row[4 * k : 4 * k + 4]
-            ncs, ncn, nts, ntn = row[width + 4 * k : width + 4 * k + 4]
+            ocs, ocn, ots, otn = sums_row[4 * k : 4 * k + 4]
+            ncs, ncn, nts, ntn = sums_row[width + 4 * k : width + 4 * k + 4]
             if not (ocn and otn and ncn and ntn):
                 continue  # a mean is None: the part does not count for this company
             total = totals[part]

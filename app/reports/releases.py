@@ -6,12 +6,19 @@ that published it (carried, shown as 前回公表値), or nothing (suppressed); 
 app/reports/disclosure.py's. The figures are computed in the database: one row per submitted
 assessment with its sums of levels (for the medians and the 先行企業 flag), and GROUP BY counts of
 levels per item; Python only adds up those small results and sorts company means for medians.
+
+Memory: the counted companies are read once, streamed (app/reports/build_context.py), and each
+is turned into what the later steps need before the next is read: its stored member row
+(inserted in batches), its entries in the cells' member dicts (for the disclosure passes) and
+one shared row of its means in every cell it belongs to (for the medians). No list of company
+objects is kept; the builders read the stored members again when they need them.
 """
 
 from __future__ import annotations
 
 import gc
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,12 +31,13 @@ from app.models import Answer, Assessment, Company, ReleaseCell, ReleaseMember, 
 from app.reports import benchmark_build, part_sums
 from app.reports import cells as C
 from app.reports import weights as item_weights
-from app.reports.build_context import BuildContext, stored_members
+from app.reports.build_context import BuildContext, cells_from, stored_cell_members
 from app.reports.builders import extra_cells, recomputed
 from app.reports.disclosure import Earlier, publishable
 from app.reports.leading import leading_test
 from app.reports.part_sums import PartSums
 from app.reports.stats import Summary, share
+from app.reports.streamed import streamed
 from questionnaires import load_index, reference
 
 LEVELS = range(6)
@@ -70,9 +78,11 @@ def _bureau_of(prefecture: str) -> str:
         return "unknown"
 
 
-def live_companies(fiscal_year: int, index_version: str, index, sums: PartSums) -> list[_Company]:
+def live_companies(
+    fiscal_year: int, index_version: str, index, sums: PartSums
+) -> Iterator[_Company]:
     """One row per submitted assessment of the period (its sums read from the build's part
-    sums, app/reports/part_sums.py)."""
+    sums, app/reports/part_sums.py), streamed."""
     earlier = aliased(Assessment)
     repeat = exists().where(
         earlier.company_id == Assessment.company_id,
@@ -103,8 +113,7 @@ def live_companies(fiscal_year: int, index_version: str, index, sums: PartSums) 
             Assessment.index_version == index_version,
         )
     )
-    result = []
-    for row in db.session.execute(query):
+    for row in streamed(query):
         company_id, assessment_id, version, prefecture, jsic, sector, capital, employees = row[:8]
         numbers = [int(x) for x in row[9:]]
         frameworks = {
@@ -123,18 +132,7 @@ def live_companies(fiscal_year: int, index_version: str, index, sums: PartSums) 
             size=_size_class(sector, capital, employees),
             cohort="repeat" if row[8] else "first",
         )
-        result.append(
-            _Company(member, (numbers[0], numbers[1]), (numbers[2], numbers[3]), frameworks)
-        )
-    return result
-
-
-def _cell_members(members) -> dict[str, dict[int, tuple]]:
-    cells: dict[str, dict[int, tuple]] = {key: {} for key in C.all_cells()}
-    for m in members:
-        for key in C.cells_of(m):
-            cells.setdefault(key, {})[m.company_id] = m.submission
-    return cells
+        yield _Company(member, (numbers[0], numbers[1]), (numbers[2], numbers[3]), frameworks)
 
 
 def _mean(sum_count: tuple[int, int]) -> float | None:
@@ -288,9 +286,7 @@ def _earlier(fiscal_year: int, index_version: str, before_id: int):
     )
     if not release_ids:
         return [], {}
-    members: dict[int, list[C.Member]] = defaultdict(list)
-    for release_id, member in stored_members(release_ids):
-        members[release_id].append(member)
+    members = stored_cell_members(release_ids)  # one release at a time, no list of members
     published: dict[int, set[str]] = defaultdict(set)
     latest: dict[str, tuple[int, dict]] = {}
     for release_id, key, figures in db.session.execute(
@@ -300,7 +296,7 @@ def _earlier(fiscal_year: int, index_version: str, before_id: int):
     ):
         published[release_id].add(key)
         latest[key] = (release_id, figures)
-    earlier = [Earlier(_cell_members(members[r]), frozenset(published[r])) for r in release_ids]
+    earlier = [Earlier(members[r], frozenset(published[r])) for r in release_ids]
     return earlier, latest
 
 
@@ -322,7 +318,6 @@ def _earlier_ids(fiscal_year: int, index_version: str, before_id: int) -> list[i
 @dataclass
 class _Computed:
     release: ReportRelease
-    companies: list[_Company]
     publish: frozenset[str]
     latest: dict
     figures: dict[str, dict]
@@ -337,62 +332,76 @@ def _compute(fiscal_year: int, index_version: str, user, publish_all: bool = Fal
         raise ReleaseError(f"unknown index version {index_version!r}") from exc
     item_weights.tune_build()
     sums = part_sums.fill(fiscal_year, index_version, index)
-    companies = live_companies(fiscal_year, index_version, index, sums)
     release = ReportRelease(
         fiscal_year=fiscal_year,
         index_version=index_version,
         released_by_id=user.id if user is not None else None,
-        companies=len(companies),
+        companies=0,  # counted below, while the members are stored
     )
     db.session.add(release)
     db.session.flush()
-    if companies:
-        db.session.execute(
-            insert(ReleaseMember.__table__),  # Core: no ORM bookkeeping per row
-            [
-                {
-                    "release_id": release.id,
-                    "company_id": c.member.company_id,
-                    "assessment_id": c.member.submission[0],
-                    "submission": c.member.submission[1],
-                    "bureau_code": c.member.bureau,
-                    "prefecture_code": c.member.prefecture,
-                    "jsic_division": c.member.industry,
-                    "size_class": c.member.size,
-                    "cohort": c.member.cohort,
-                }
-                for c in companies
-            ],
-        )
-        item_weights.analyze(ReleaseMember.__tablename__)
-    members = _cell_members([c.member for c in companies])
+    members, by_cell = _members_and_means(
+        release, live_companies(fiscal_year, index_version, index, sums), index
+    )
     earlier, latest = _earlier(fiscal_year, index_version, release.id)
     publish = (
         frozenset(k for k, m in members.items() if m)
         if publish_all
         else publishable(members, C.lines(), earlier)
     )
-    by_cell: dict[str, list[tuple]] = defaultdict(list)
-    leading = leading_test(index)
-    for c in companies:
-        row = (c.means, leading is not None and leading(c))
-        for key in C.cells_of(c.member):
-            by_cell[key].append(row)
     items = _item_counts(release.id) if publish else {}
     figures = {key: _figures(by_cell[key], items.get(key, {}), index) for key in publish}
+    del by_cell
     release_ids = _earlier_ids(fiscal_year, index_version, release.id)
-    context = BuildContext(
-        release,
-        [c.member for c in companies],
-        members,
-        publish,
-        earlier,
-        release_ids,
-        latest,
-        index,
-        sums,
-    )
-    return _Computed(release, companies, publish, latest, figures, extra_cells(context), context)
+    context = BuildContext(release, members, publish, earlier, release_ids, latest, index, sums)
+    return _Computed(release, publish, latest, figures, extra_cells(context), context)
+
+
+_INSERT_ROWS = 5000  # members stored per batch while they are read
+
+
+def _members_and_means(release: ReportRelease, companies: Iterable[_Company], index):
+    """One pass over the counted companies (streamed): store each as a release member (in
+    batches), and collect the cells' members (cell -> company -> submission) and, per cell, one
+    row per company of its means and 先行企業 flag (the row shared by all its cells); sets
+    ``release.companies``."""
+    members: dict[str, dict[int, tuple]] = cells_from(())
+    by_cell: dict[str, list[tuple]] = defaultdict(list)
+    leading = leading_test(index)
+    batch, count = [], 0
+    for c in companies:
+        m = c.member
+        batch.append(
+            {
+                "release_id": release.id,
+                "company_id": m.company_id,
+                "assessment_id": m.submission[0],
+                "submission": m.submission[1],
+                "bureau_code": m.bureau,
+                "prefecture_code": m.prefecture,
+                "jsic_division": m.industry,
+                "size_class": m.size,
+                "cohort": m.cohort,
+            }
+        )
+        if len(batch) == _INSERT_ROWS:
+            _insert_members(batch)
+        row = (c.means, leading is not None and leading(c))
+        for key in C.cells_of(m):
+            members[key][m.company_id] = m.submission
+            by_cell[key].append(row)
+        count += 1
+    if batch:
+        _insert_members(batch)
+    release.companies = count
+    if count:
+        item_weights.analyze(ReleaseMember.__tablename__)
+    return members, by_cell
+
+
+def _insert_members(batch: list[dict]) -> None:
+    db.session.execute(insert(ReleaseMember.__table__), batch)  # Core: no ORM bookkeeping per row
+    batch.clear()
 
 
 @contextmanager
@@ -468,7 +477,7 @@ def check_release(release_id: int) -> tuple[int, int, list[str]]:
     savepoint = db.session.begin_nested()
     try:
         live = _compute(release.fiscal_year, release.index_version, None, publish_all=True)
-        now = _cell_members([c.member for c in live.companies])
+        now = live.context.cell_members
         extra = recomputed(live.context, release_id)  # panel and indicator cells
         compared, changed, differences = 0, 0, []
         for key, figures in stored.items():

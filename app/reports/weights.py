@@ -59,6 +59,10 @@ BUILD_SETTINGS = (
     ("enable_mergejoin", "off"),
     # a batch of one-off statements: compiling each with JIT costs more than it saves
     ("jit", "off"),
+    # per-member rows are read through server-side cursors (app/reports/build_context.streamed),
+    # which the planner otherwise plans for the first 10 % of the rows (fast-start nested
+    # loops); every row is read, so plan them as the plain queries they replaced
+    ("cursor_tuple_fraction", "1.0"),
 )
 
 
