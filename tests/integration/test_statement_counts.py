@@ -110,9 +110,11 @@ def test_a_step_save_writes_its_answers_in_one_statement(db, client_request, two
     large = _save(db, client_request, aid, LARGE, 3)
     assert len(large) == len(small)
     writes = [
-        s for s in large if s.lstrip().upper().startswith(("INSERT INTO ANSWERS", "UPDATE ANSWERS"))
+        s
+        for s in large
+        if "INSERT INTO ANSWERS" in s.upper() or s.lstrip().upper().startswith("UPDATE ANSWERS")
     ]
-    assert len(writes) == 1  # one upsert (executemany) for the 9 rows
+    assert len(writes) == 1  # one upsert for the 9 rows (PostgreSQL: with the version bump)
 
 
 def _alone(statements, table: str) -> list[str]:
