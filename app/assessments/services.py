@@ -352,10 +352,16 @@ def _bump_then_upsert_postgresql():
         bindparam("uid", type_=answers.updated_by_id.type),
     ).where(exists(select(bump)))
     stmt = postgresql_insert(Answer.__table__).from_select(_ANSWER_COLUMNS, rows)
-    return stmt.on_conflict_do_update(
-        index_elements=["assessment_id", "item_id"],
-        set_={c: stmt.excluded[c] for c in _CHANGED},
-    ).add_cte(bump)
+    # The rows written are returned (and counted): the result's rowcount is not kept for an
+    # INSERT (SQLAlchemy reports -1 once the cursor is closed).
+    return (
+        stmt.on_conflict_do_update(
+            index_elements=["assessment_id", "item_id"],
+            set_={c: stmt.excluded[c] for c in _CHANGED},
+        )
+        .returning(answers.item_id)
+        .add_cte(bump)
+    )
 
 
 _BUMP_THEN_UPSERT_POSTGRESQL = _bump_then_upsert_postgresql()
@@ -390,7 +396,7 @@ def save_step(
     elif dialect == "postgresql":
         bump = {"aid": aid, "sid": step.id, "expected": expected_version, "now": now, "uid": uid}
         posted = [values[item_id] for item_id in step.item_ids]
-        written = db.session.execute(
+        written = db.session.scalars(
             _BUMP_THEN_UPSERT_POSTGRESQL,
             {
                 **bump,
@@ -401,7 +407,7 @@ def save_step(
                 "actions": [v["action"] for v in posted],
             },
         )
-        if written.rowcount == 0:  # not bumped: nothing written
+        if not written.all():  # not bumped: no row written
             return _not_bumped(assessment, step)
     else:
         bumped = db.session.execute(
