@@ -92,6 +92,11 @@ def main(argv=None):
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--html")
     parser.add_argument("--cpu-only", action="store_true")
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="print the SQL statements of one request (after the warm-up) instead",
+    )
     args = parser.parse_args(argv)
     if args.page in ADVISOR_PAGES:
         return run(advisor_client(), ADVISOR_PAGES[args.page], args)
@@ -131,11 +136,53 @@ def run(client, url: str, args) -> int:
     return profile(one, args)
 
 
+def print_statements(one) -> int:
+    """The statements one request runs (step-save: its POST, then the GET of the next
+    token), as the driver receives them, with BEGIN/COMMIT/ROLLBACK."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    seen = []
+
+    def statement(conn, cursor, text, parameters, context, executemany):
+        many = f"  [executemany x{len(parameters)}]" if executemany else ""
+        seen.append(" ".join(text.split()) + many)
+
+    def begin(conn):
+        seen.append("BEGIN (implicit)")
+
+    def commit(conn):
+        seen.append("COMMIT")
+
+    def rollback(conn):
+        seen.append("ROLLBACK")
+
+    engine = Engine  # every engine (the app's one)
+    listeners = {
+        "before_cursor_execute": statement,
+        "begin": begin,
+        "commit": commit,
+        "rollback": rollback,
+    }
+    for name, fn in listeners.items():
+        event.listen(engine, name, fn)
+    try:
+        one()
+    finally:
+        for name, fn in listeners.items():
+            event.remove(engine, name, fn)
+    for number, text in enumerate(seen, 1):
+        print(f"{number:2d}. {text}")
+    return 0
+
+
 def profile(one, args) -> int:
     from pyinstrument import Profiler
 
     for _ in range(30):
         one()
+    if args.statements:
+        return print_statements(one)
     if args.cpu_only:
         start = time.process_time()
         for _ in range(args.requests):

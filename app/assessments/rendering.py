@@ -14,7 +14,7 @@ from flask import current_app, g, url_for
 from flask_babel import lazy_gettext
 from markupsafe import Markup
 
-from app.assessments.forms import PARTS, field_name, step_form_class
+from app.assessments.forms import PARTS, field_name, step_post_class
 from app.assessments.services import (
     KPI_STEP,
     PROFILE_STEP,
@@ -145,7 +145,8 @@ def _build(index, m) -> Fragments:
 
 
 def step_form(index_version: str, step_id: str):
-    """The FlaskForm class of one step (only a POST needs it: GET renders plain values)."""
+    """The posted form class of one step (forms.StepPost; only a POST needs it: GET renders
+    plain values)."""
     index = load_index(index_version)
     # Keyed by the loaded object too: a stored version replaced before any assessment used
     # it is a new object (the loader keeps every parsed object, so ids are never reused).
@@ -155,7 +156,7 @@ def step_form(index_version: str, step_id: str):
 @lru_cache(maxsize=64)
 def _step_form(index_version: str, index_key: int, step_id: str):
     index = load_index(index_version)
-    return step_form_class(index.step(step_id), flow_sequence(index))
+    return step_post_class(index.step(step_id), flow_sequence(index))
 
 
 def form_values(form, step_def) -> dict:
@@ -197,6 +198,26 @@ def flow_urls(assessment) -> dict[str, str]:
         urls[REVIEW_STEP] = url_for("assessments.review", assessment_id=aid)
         cache[aid] = urls
     return cache[assessment.id]
+
+
+_FLOW_PAGES = {
+    PROFILE_STEP: "assessments.profile_step",
+    KPI_STEP: "assessments.kpi_step",
+    REVIEW_STEP: "assessments.review",
+}
+
+
+def flow_url(assessment, page: str) -> str:
+    """flow_urls(assessment)[page] without building the other pages' URLs when the page has
+    not drawn them (a save's redirect needs one; issue 16, step save)."""
+    drawn = g.get("_flow_urls", {}).get(assessment.id)
+    if drawn is not None:
+        return drawn[page]
+    if page in _FLOW_PAGES:
+        return url_for(_FLOW_PAGES[page], assessment_id=assessment.id)
+    if not index_of(assessment).has_step(page):
+        raise KeyError(page)
+    return url_for("assessments.step", assessment_id=assessment.id, step_id=page)
 
 
 def progress_totals(statuses) -> tuple[int, int]:

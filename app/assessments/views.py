@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 
-from app.access import can, get_assessment_or_404, get_company_or_404
+from app.access import can, get_assessment_or_404, get_company_or_404, reads_assessment_with_user
 from app.assessments import cache as assessment_cache
 from app.assessments import services
 from app.assessments.cache import results_parts
@@ -35,6 +35,7 @@ from app.assessments.forms import (
     tampering_problems,
 )
 from app.assessments.rendering import (
+    flow_url,
     flow_urls,
     form_values,
     fragments,
@@ -195,6 +196,7 @@ def _stored_values(assessment, step_def) -> dict:
 
 
 @bp.route("/assessments/<int:assessment_id>/steps/<step_id>", methods=["GET", "POST"])
+@reads_assessment_with_user
 @roles_required(*VIEWERS)
 def step(assessment_id, step_id):
     # A save usually redirects: its company row is loaded only if the page is shown again.
@@ -215,7 +217,7 @@ def step(assessment_id, step_id):
         form = step_form(assessment.index_version, step_id)()
         problems = tampering_problems(request.form, step_def)
         valid = not problems and form.validate_on_submit()
-        values = form_values(form, step_def)
+        values = None  # the posted values and their errors, if the page is shown again
         version = form.version.data
         if problems:
             notice, status = problems, 400
@@ -265,6 +267,8 @@ def step(assessment_id, step_id):
                 version = payload["version"]
     if answers is None:  # a POST shown again (errors, conflict): the sidebar needs them all
         answers = services.answer_rows(assessment)
+    if values is None:
+        values = form_values(form, step_def)
     for row in values.values():
         row.setdefault("errors", NO_ERRORS)  # the template reads every part's errors
     headers = retry_after(status)
@@ -293,14 +297,14 @@ def save_target(assessment, step_id) -> tuple[str, str | None]:
     choice = request.form.get("nav", "next")
     goto = goto_target(choice)  # the forms accept only the flow's page ids here
     if goto:
-        return flow_urls(assessment)[goto], None
+        return flow_url(assessment, goto), None
     if choice == "save_exit":
         return (
             url_for("companies.dashboard", company_id=assessment.company_id),
             _("保存しました。続きはいつでも再開できます。"),
         )
     target = services.neighbour_step(assessment, step_id, -1 if choice == "back" else 1)
-    return flow_urls(assessment)[target or services.REVIEW_STEP], None
+    return flow_url(assessment, target or services.REVIEW_STEP), None
 
 
 def redirect_after_save(assessment, step_id, target=None):

@@ -10,6 +10,7 @@ from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import bindparam, select
 
+from app import access
 from app.assessments.stash import stash_expired_post
 from app.audit import record
 from app.auth import two_factor_policy
@@ -32,6 +33,8 @@ _USER = (
     .outerjoin(*two_factor_policy.JOIN_ON_ROLE)
     .where(User.id == bindparam("user_id"))
 )
+# A save's POST (access.reads_assessment_with_user): its assessment comes with the user.
+_USER_WITH_ASSESSMENT = access.with_assessment(_USER)
 
 
 @login_manager.user_loader
@@ -42,12 +45,19 @@ def load_user(user_id: str):
         uid, version = (int(part) for part in user_id.split(":", 1))
     except ValueError:
         return None
-    row = db.session.execute(_USER, {"user_id": uid}).first()
+    assessment_id = access.assessment_to_read_with_user()
+    if assessment_id is None:
+        row = db.session.execute(_USER, {"user_id": uid}).first()
+    else:
+        params = {"user_id": uid, "assessment_id": assessment_id}
+        row = db.session.execute(_USER_WITH_ASSESSMENT, params).first()
     if row is None:
         return None
-    user, stored_choice, default_index = row
+    user, stored_choice, default_index, *assessment_row = row
     if user.session_version != version or user.is_disabled:
         return None
+    if assessment_id is not None:
+        access.remember_assessment_read_with_user(assessment_id, user.id, assessment_row)
     two_factor_policy.remember_stored_choice(user, stored_choice)
     citation.remember_default_choice(default_index)
     return user

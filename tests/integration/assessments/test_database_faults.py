@@ -99,12 +99,16 @@ def test_postgres_connection_killed_mid_save(app, db, client_request, owner_with
     killed = []
     admin_url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
+    wrote_answers = []
+
     def kill_own_backend(conn, cursor, statement, parameters, context, executemany):
-        # The version bump has run in this transaction; now the answers are being written.
-        writes_answers = (
-            statement.lstrip().upper().startswith(("UPDATE ANSWERS", "INSERT INTO ANSWERS"))
-        )
-        if killed or not writes_answers:
+        # The version bump and the answers have been written in this transaction (on
+        # PostgreSQL by one statement); the connection dies before the next statement.
+        text = " ".join(statement.split()).upper()
+        if "INSERT INTO ANSWERS" in text or text.startswith("UPDATE ANSWERS"):
+            wrote_answers.append(statement)
+            return
+        if killed or not wrote_answers:
             return
         pid = conn.connection.dbapi_connection.info.backend_pid
         with psycopg.connect(admin_url, autocommit=True) as other:

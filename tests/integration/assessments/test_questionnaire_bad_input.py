@@ -121,6 +121,57 @@ def test_nul_character_in_evidence_is_refused(client_request, db, owner_with_tin
     assert _answers(db) == 0
 
 
+@pytest.mark.parametrize("bad", ["a\x0bb", "a\x1bb", "a\x7fb", "a\x85b"])
+def test_control_characters_in_evidence_are_refused_next_to_the_field(
+    client_request, db, owner_with_tiny_assessment, bad
+):
+    """Vertical tab, ESC, DEL and C1 controls: the field's message, what was typed kept."""
+    _, _, assessment = owner_with_tiny_assessment
+    page = _post(client_request, assessment, lambda d: d.update({f"item-{SQ}-action": bad}))
+    assert page.field_errors() == ["使用できない制御文字が含まれています。"]
+    assert page.field_value(f"item-{SQ}-action") == bad
+    assert _answers(db) == 0
+
+
+def test_evidence_too_long_and_with_a_control_character_gets_both_messages(
+    client_request, db, owner_with_tiny_assessment
+):
+    _, _, assessment = owner_with_tiny_assessment
+    bad = "証" * 2000 + "\x1b"
+    page = _post(client_request, assessment, lambda d: d.update({f"item-{KQ}-evidence": bad}))
+    assert page.field_errors() == [
+        "2000文字以内で入力してください。",
+        "使用できない制御文字が含まれています。",
+    ]
+    assert _answers(db) == 0
+
+
+def test_tabs_and_line_breaks_in_evidence_are_kept_and_text_stored_in_nfc(
+    client_request, db, owner_with_tiny_assessment
+):
+    _, _, assessment = owner_with_tiny_assessment
+    typed = "一行目\r\n\tcafe\u0301"  # "e" and a combining acute accent: "é" in NFC
+    _post(client_request, assessment, lambda d: d.update({f"item-{SQ}-evidence": typed}), 302)
+    stored = db.session.scalar(db.select(Answer.evidence).where(Answer.item_id == SQ))
+    assert stored == "一行目\r\n\tcaf\u00e9"
+
+
+@pytest.mark.parametrize(
+    "field,bad",
+    [("nav", "goto:nowhere"), ("nav", "submit"), ("version", "1.0"), ("version", "")],
+)
+def test_a_bad_button_or_version_is_refused(
+    client_request, db, owner_with_tiny_assessment, field, bad
+):
+    _, _, assessment = owner_with_tiny_assessment
+    page = _post(client_request, assessment, lambda d: d.update({field: bad}))
+    assert page.error_summary() == [
+        "入力内容にエラーがあります。各項目のメッセージを確認してください。"
+    ]
+    assert _answers(db) == 0
+    assert db.session.scalar(db.select(db.func.count()).select_from(StepState)) == 0
+
+
 def _stashes(db) -> int:
     return db.session.scalar(db.select(db.func.count()).select_from(StashedPost))
 

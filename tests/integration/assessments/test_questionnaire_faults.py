@@ -65,6 +65,45 @@ def test_two_tabs_second_save_gets_conflict_with_both_values(
     assert state.version == 2
 
 
+def test_two_tabs_on_a_step_saved_before_one_wins_the_other_sees_both_values(
+    client_request, db, owner_with_tiny_assessment
+):
+    """The same race on a step saved once already (the version bump, not the step's first row:
+    on PostgreSQL the bump and the answers' upsert are one statement): the later save writes
+    nothing, not even the items whose values would not clash, and its step version stays."""
+    _, _, assessment = owner_with_tiny_assessment
+    first = client_request.get("assessments.step", **_step(assessment))
+    client_request.post(
+        "assessments.step", _data=step_payload(STEP, 0, 1, page=first), **_step(assessment)
+    )
+    tab_a = client_request.get("assessments.step", **_step(assessment))
+    tab_b = client_request.get("assessments.step", **_step(assessment))
+    assert tab_a.field_value("version") == tab_b.field_value("version") == "1"
+    client_request.post(
+        "assessments.step",
+        _data=step_payload(STEP, 1, 2, evidence="タブA", page=tab_a),
+        **_step(assessment),
+    )
+    conflict = client_request.post(
+        "assessments.step",
+        _data=step_payload(STEP, 4, 5, evidence="タブB", page=tab_b),
+        _expected_status=409,
+        **_step(assessment),
+    )
+    rows = conflict.table(".conflict table")
+    assert [row[1:] for row in rows[1:]] == [
+        ["現在 1 / 目標 2 タブA", "現在 4 / 目標 5 タブB"]
+    ] * len(STEP.item_ids)
+    assert conflict.field_value("version") == "2"
+    for item_id in STEP.item_ids:
+        assert _levels(db, item_id) == (1, 2)
+    evidence = db.select(Answer.evidence).where(Answer.item_id.in_(STEP.item_ids))
+    assert set(db.session.scalars(evidence)) == {"タブA"}
+    state = db.session.get(StepState, (assessment.id, STEP.id))
+    db.session.refresh(state)
+    assert state.version == 2
+
+
 def test_two_tabs_on_different_steps_both_save(client_request, db, owner_with_tiny_assessment):
     _, _, assessment = owner_with_tiny_assessment
     other = INDEX.steps[1]
