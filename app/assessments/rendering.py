@@ -14,7 +14,7 @@ from flask import current_app, g, url_for
 from flask_babel import lazy_gettext
 from markupsafe import Markup
 
-from app.assessments.forms import PARTS, field_name, step_post_class
+from app.assessments.forms import PARTS, field_name, step_form_class
 from app.assessments.services import (
     KPI_STEP,
     PROFILE_STEP,
@@ -145,8 +145,7 @@ def _build(index, m) -> Fragments:
 
 
 def step_form(index_version: str, step_id: str):
-    """The posted form class of one step (forms.StepPost; only a POST needs it: GET renders
-    plain values)."""
+    """The FlaskForm class of one step (only a POST needs it: GET renders plain values)."""
     index = load_index(index_version)
     # Keyed by the loaded object too: a stored version replaced before any assessment used
     # it is a new object (the loader keeps every parsed object, so ids are never reused).
@@ -156,7 +155,7 @@ def step_form(index_version: str, step_id: str):
 @lru_cache(maxsize=64)
 def _step_form(index_version: str, index_key: int, step_id: str):
     index = load_index(index_version)
-    return step_post_class(index.step(step_id), flow_sequence(index))
+    return step_form_class(index.step(step_id), flow_sequence(index))
 
 
 def form_values(form, step_def) -> dict:
