@@ -111,6 +111,10 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "KPI_CHART_CACHE_SIZE": int(env.get("KPI_CHART_CACHE_SIZE", "1024")),
         # Assessment pages' sidebars kept per worker, one per state (app/assessments/cache.py).
         "ASSESSMENT_SIDEBAR_CACHE_SIZE": int(env.get("ASSESSMENT_SIDEBAR_CACHE_SIZE", "1024")),
+        # Review pages' answers tables kept per worker, one per step and state of its answers
+        # (app/assessments/cache.py); 0 = off.
+        "REVIEW_TABLE_CACHE_SIZE": int(env.get("REVIEW_TABLE_CACHE_SIZE", "256")),
+        "REVIEW_TABLE_CACHE_BYTES": int(env.get("REVIEW_TABLE_CACHE_BYTES", str(4 * 2**20))),
         # PDFs rendered per account (each takes a second or more of a worker's CPU).
         "PDF_LIMITS": env.get("PDF_LIMITS", "30 per hour"),
         "API_TOKEN_LIMITS": env.get("API_TOKEN_LIMITS", "300 per minute; 10000 per day"),

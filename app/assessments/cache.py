@@ -27,6 +27,18 @@ The per-viewer parts (advisor reviews beside each item, comments, revisions, edi
 reopened-version note with its link) stay in results.html and are read live; an item nobody
 has reviewed gets the review cell drawn with the parts (the same macro, for an empty review).
 
+## The review page's answers tables
+
+Each step's table on the review page (templates/assessments/_review_parts.html) is a pure
+function of its rows — each item's id, whether its target is below its current level, both
+levels, the evidence and the action, as read on this request — and of the language, the
+script root and the assessment's id (its links), whether the viewer may edit (the step's edit
+link) and the loaded index (the item labels and level names). A step whose items no advisor
+has rated or commented on is drawn once per key of those (the rows by a digest of their
+values: a saved answer, another viewer's rights or another language is a new key); a step with
+a reviewed item is drawn on every request with the live reviews. Bounded by
+``REVIEW_TABLE_CACHE_SIZE`` entries and ``REVIEW_TABLE_CACHE_BYTES`` bytes; 0 = off.
+
 ## The sidebar
 
 The step list with each step's answered count and state, the KPI step's count and the links
@@ -42,6 +54,7 @@ entry ages out. Bounded by ``ASSESSMENT_SIDEBAR_CACHE_SIZE``; 0 = off.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from hashlib import blake2b
 
 from flask import current_app, get_template_attribute, request
 from flask_babel import get_locale, get_timezone
@@ -49,6 +62,7 @@ from markupsafe import Markup
 from sqlalchemy import bindparam, select
 
 from app.assessments import services
+from app.assessments.rendering import fragments
 from app.assessments.results import Row, build_results
 from app.extensions import db
 from app.models import Assessment
@@ -134,6 +148,61 @@ def _draw(assessment, shown, index, macros) -> ResultsParts:
     )
     rows = tuple(results.items)
     return ResultsParts(index, macros, Packed(head), rows, cells, macros.footer(shown))
+
+
+# --- the review page's answers tables -----------------------------------------------------------
+
+REVIEW_TABLES = "review_tables"
+REVIEW_TABLE_SIZE_SETTING = "REVIEW_TABLE_CACHE_SIZE"
+# One step's table, ~2-8 kB with short texts (up to ~150 kB with every evidence and action at
+# its 4,000-character limit).
+REVIEW_TABLE_DEFAULT_SIZE = 256
+REVIEW_TABLE_BYTES_SETTING = "REVIEW_TABLE_CACHE_BYTES"  # long texts: bound the bytes too
+REVIEW_TABLE_DEFAULT_BYTES = 4 * 2**20
+REVIEW_TEMPLATE = "assessments/_review_parts.html"
+
+
+def review_tables(assessment, answers, lower_ids, editable, urls, reviews) -> dict[str, Markup]:
+    """{step id: the review page's answers table of the step}; ``answers``: {item id: answer
+    row}, ``lower_ids``: the items whose target is below their current level, ``urls``:
+    rendering.flow_urls, ``reviews``: the viewer's ReviewSet."""
+    index = services.index_of(assessment)
+    drawn = fragments(index)
+    macros = current_app.jinja_env.get_template(REVIEW_TEMPLATE).module
+    review_url = current_app.jinja_env.get_template(REVIEW_MACROS).module.review_base(assessment.id)
+    kept = store(
+        REVIEW_TABLES,
+        REVIEW_TABLE_SIZE_SETTING,
+        REVIEW_TABLE_DEFAULT_SIZE,
+        REVIEW_TABLE_BYTES_SETTING,
+        REVIEW_TABLE_DEFAULT_BYTES,
+    )
+    page = (str(get_locale()), request.script_root, assessment.id, editable, id(index), id(macros))
+    tables = {}
+    for step in index.steps:
+        rows = drawn.review_rows(step.id, answers, lower_ids)
+
+        def draw(step=step, rows=rows, reviews=reviews):
+            return macros.answers_section(step, rows, editable, urls, answers, reviews, review_url)
+
+        if any(item_id in reviews for item_id in step.item_ids):
+            tables[step.id] = draw()  # the live ratings and points: drawn on every request
+        else:
+            key = (*page, step.id, _rows_digest(rows))
+            tables[step.id] = kept.get_or_draw(key, lambda draw=draw: draw(reviews={}))
+    return tables
+
+
+def _rows_digest(rows) -> bytes:
+    """A digest of the rows' values (item id, target below current, the two levels' labels,
+    evidence, action): the texts can be long, so the key holds 32 bytes instead."""
+    values = repr(
+        [
+            (item.id, lower, str(current), str(target), evidence, action)
+            for item, lower, current, target, evidence, action in rows
+        ]
+    )
+    return blake2b(values.encode(), digest_size=32).digest()
 
 
 # --- the sidebar --------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from app.assessments.forms import (
     posted_values,
     tampering_problems,
 )
+from app.assessments.page_state import page_state
 from app.assessments.rendering import (
     flow_url,
     flow_urls,
@@ -52,7 +53,7 @@ from app.extensions import limiter
 from app.indexes import services as index_versions
 from app.kpis import services as kpi_services
 from app.models._time import utcnow
-from app.reviews.services import reviews_of
+from app.reviews.services import ReviewSet, reviews_of
 from app.web.errors import render_error
 from app.web.guards import roles_required
 from app.web.pdf import file_name_part, pdf_response, render_pdf
@@ -133,7 +134,9 @@ def resume(assessment_id):
     return redirect(url_for("assessments.step", assessment_id=assessment.id, step_id=step_id))
 
 
-def _common(assessment, answers=None, versions=None):
+def _common(assessment, answers=None, versions=None, kpi=None):
+    """The layout's and sidebar's values; ``answers``, ``versions`` (or the saved steps' ids)
+    and ``kpi`` when the view has read them already."""
     return {
         "assessment": assessment,
         "company": assessment.company,
@@ -142,7 +145,8 @@ def _common(assessment, answers=None, versions=None):
         "can_edit": can(current_user, "edit", assessment.company_id),
         "editable": assessment.status == "draft"
         and can(current_user, "edit", assessment.company_id),
-        "kpi": kpi_services.step_summary(assessment),  # the sidebar's KPI step shows its count
+        # the sidebar's KPI step shows its count
+        "kpi": kpi if kpi is not None else kpi_services.step_summary(assessment),
     }
 
 
@@ -322,9 +326,12 @@ def _locked(assessment):
     return redirect(url_for("assessments.results", assessment_id=assessment.id)), 303
 
 
-def _reviews(assessment, answers):
+def _reviews(assessment, answers, any_review=True):
     """The advisors' ratings and review points beside the answers (an advisor sees their own
-    ratings; the company sees every advisor's)."""
+    ratings; the company sees every advisor's); none read when ``any_review`` is False (the
+    assessment has neither: page_state)."""
+    if not any_review:
+        return ReviewSet()
     own = current_user.id if current_user.role == "advisor" else None
     return reviews_of(assessment, answers, advisor_id=own)
 
@@ -334,20 +341,28 @@ def _reviews(assessment, answers):
 def review(assessment_id):
     assessment = get_assessment_or_404(assessment_id, "view")
     answers = services.answer_rows(assessment)
+    state = page_state(assessment)  # the sidebar's and the lists' (read only when not empty)
     lower = services.lower_targets(assessment, answers)
+    common = _common(assessment, answers, state.saved_steps, state.kpi)
+    reviews = _reviews(assessment, answers, state.any_review)
     return render_template(
         "assessments/review.html",
         confirm_lower_label=CONFIRM_LOWER_TARGETS,
-        answers=answers,
-        fragments=fragments(services.index_of(assessment)),
+        answer_tables=assessment_cache.review_tables(  # drawn once per key of their rows
+            assessment,
+            answers,
+            {item.id for item in lower},
+            common["editable"],
+            flow_urls(assessment),
+            reviews,
+        ),
         missing=services.missing_items(assessment, answers),
         lower=lower,
-        lower_ids={item.id for item in lower},
-        revisions=services.revisions_newest_first(assessment),
-        comments=comment_panel(assessment, current_user),
-        reviews=_reviews(assessment, answers),
+        revisions=services.revisions_newest_first(assessment) if state.any_revision else [],
+        comments=comment_panel(assessment, current_user, state.any_comment),
+        reviews=reviews,
         previous_step=services.neighbour_step(assessment, services.REVIEW_STEP, -1),
-        **_common(assessment, answers),
+        **common,
     )
 
 
@@ -394,14 +409,15 @@ def results(assessment_id):
         flash(_("診断結果は提出後に表示されます。"), "info")
         return redirect(url_for("assessments.review", assessment_id=assessment.id))
     answers = services.answer_rows(assessment)  # the reviews' and the sidebar's
+    state = page_state(assessment)  # the sidebar's and the lists' (read only when not empty)
     return render_template(
         "assessments/results.html",
         parts=results_parts(assessment, shown),  # drawn once per shown version (cache.py)
         shown=shown,
-        revisions=services.revisions_newest_first(assessment),
-        comments=comment_panel(assessment, current_user),
-        reviews=_reviews(assessment, answers),
-        **_common(assessment, answers),
+        revisions=services.revisions_newest_first(assessment) if state.any_revision else [],
+        comments=comment_panel(assessment, current_user, state.any_comment),
+        reviews=_reviews(assessment, answers, state.any_review),
+        **_common(assessment, answers, state.saved_steps, state.kpi),
     )
 
 

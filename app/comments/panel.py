@@ -19,10 +19,12 @@ class CommentPanel:
     box: Markup | None  # an empty comment box, for those who may comment
 
 
-def comment_panel(assessment, user) -> CommentPanel:
+def comment_panel(assessment, user, any_comment: bool = True) -> CommentPanel:
+    """``any_comment``: False when the caller knows the assessment has none (page_state), so
+    they are not read."""
     allowed = can(user, "comment", assessment.company_id)
     return CommentPanel(
-        comments=comments_on(assessment),
+        comments=comments_on(assessment) if any_comment else [],
         can_comment=allowed,
         box=_empty_comment_box() if allowed else None,
     )

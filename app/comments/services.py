@@ -1,6 +1,6 @@
 """Reading and adding comments; each write owns its commit."""
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import joinedload
 
 from app.audit import record
@@ -15,6 +15,11 @@ _COMMENTS = (
     .where(Comment.assessment_id == bindparam("assessment_id"))
     .order_by(Comment.created_at, Comment.id)
 )
+
+
+# Whether the assessment has any comment: a column of the assessment pages' state statement
+# (app/assessments/page_state.py), so that a page without comments reads none.
+ANY_COMMENT = exists().where(Comment.assessment_id == bindparam("assessment_id"))
 
 
 def comments_on(assessment: Assessment) -> list[Comment]:

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
-from sqlalchemy import bindparam, inspect, select
+from sqlalchemy import bindparam, exists, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -563,22 +563,37 @@ def cycle_chain(indicator) -> list[Indicator]:
 
 
 _values = IndicatorValue.__table__.c
-# Every assessment page's sidebar asks: one statement, built once (was two, one built per call).
-_SPANS_WITH_ACTUAL = select(
-    *_ACTIVE_SPANS.selected_columns,
-    select(_values.indicator_id)
-    .where(_values.indicator_id == _ind.id, _values.fiscal_year == bindparam("year"))
-    .exists()
-    .label("has_actual"),
-).where(_ind.company_id == bindparam("company_id"), _ind.archived_at.is_(None))
+# The KPI step's counts on every assessment page's sidebar, as two columns (the review and
+# results pages select them in their state statement, app/assessments/page_state.py; the other
+# pages alone): the company's active indicators whose cycle takes an actual for the year
+# (enterable(): after the baseline year up to the target year) and how many of them have it.
+# Whether the year has started (enterable()'s last condition) is asked in step_summary().
+_takes_year = (
+    _ind.company_id == bindparam("company_id"),
+    _ind.archived_at.is_(None),
+    _ind.baseline_year < bindparam("year"),
+    _ind.target_year >= bindparam("year"),
+)
+_has_actual = exists().where(
+    _values.indicator_id == _ind.id, _values.fiscal_year == bindparam("year")
+)
+KPI_STEP_COUNTS = (
+    select(func.count()).where(*_takes_year).scalar_subquery().label("kpi_total"),
+    select(func.count()).where(*_takes_year, _has_actual).scalar_subquery().label("kpi_entered"),
+)
+_KPI_STEP_COUNTS = select(*KPI_STEP_COUNTS)
 
 
-def step_summary(assessment) -> dict:
-    """For the review page: how many of the company's indicators have this year's actual."""
-    current_year = current_fiscal_year(assessment.company)
-    rows = db.session.execute(
-        _SPANS_WITH_ACTUAL, {"company_id": assessment.company_id, "year": assessment.fiscal_year}
-    )
-    indicators = [i for i in rows if enterable(i, assessment.fiscal_year, current_year)]
-    entered = sum(1 for i in indicators if i.has_actual)
-    return {"total": len(indicators), "entered": entered}
+def kpi_step_parameters(assessment) -> dict:
+    return {"company_id": assessment.company_id, "year": assessment.fiscal_year}
+
+
+def step_summary(assessment, counts=None) -> dict:
+    """For the sidebar and the review page: how many of the company's indicators take an
+    actual for this year, and how many have it. ``counts``: a row with KPI_STEP_COUNTS when
+    the caller read them already (page_state)."""
+    if counts is None:
+        counts = db.session.execute(_KPI_STEP_COUNTS, kpi_step_parameters(assessment)).one()
+    if assessment.fiscal_year > current_fiscal_year(assessment.company):
+        return {"total": 0, "entered": 0}  # the year has not started: nothing to enter yet
+    return {"total": counts.kpi_total, "entered": counts.kpi_entered}

@@ -1,10 +1,10 @@
 """The progress feature's one cache place: pure functions of a few small values that repeat
 for every item, company and request, remembered per worker (bounded ``lru_cache``s), and the
-progress page's parts drawn from the company's submitted years (``progress_parts``, keyed by
-the years' stamps) and from its 定量指標 as read on each request (``kpi_parts``, keyed by every
-column of those rows): two stores of ``PROGRESS_CACHE_SIZE`` entries and
-``PROGRESS_CACHE_BYTES`` bytes each per worker, a size of 0 switches them off
-(app/web/drawn_cache.py).
+progress and history pages' parts drawn from the company's submitted years (``progress_parts``
+and ``history_parts``, keyed by the years' stamps) and the progress page's from its 定量指標 as
+read on each request (``kpi_parts``, keyed by every column of those rows): three stores of
+``PROGRESS_CACHE_SIZE`` entries and ``PROGRESS_CACHE_BYTES`` bytes each per worker, a size of 0
+switches them off (app/web/drawn_cache.py).
 
 Every key holds everything the result depends on (the language where a result carries
 translated text), and the results are immutable, so a hit can never be stale or shared
@@ -149,6 +149,44 @@ def _draw(company_id, as_of, labels, indexes, macros) -> ProgressParts:
         macros.running_sets([s for s in sets if s.running] or sets[:1], labels),
         Packed(macros.qualitative(sets, history, labels)),
     )
+
+
+HISTORY_PARTS = "history_parts"
+HISTORY_TEMPLATE = "progress/_history_parts.html"
+
+
+@dataclass(frozen=True)
+class HistoryParts:
+    """The history page's parts drawn from the company's submitted years alone: ``head`` (the
+    yearly results, the reopened-year note, the charts; or the no-year note) and ``tail`` (the
+    targets set each year), which the page puts around its live team section."""
+
+    indexes: tuple = field(metadata=SHARED)  # kept so that their ids in the key stay theirs
+    macros: object = field(metadata=SHARED)
+    shown: bool  # a submitted year to show (else the page has only ``head``'s note)
+    head: Markup
+    tail: Markup
+
+
+def history_parts(company_id: int) -> HistoryParts:
+    """The drawn parts of the company's history page, keyed like progress_parts (the years'
+    stamps, the index definitions of their versions, the locale) without an as-of year: the
+    history shows the submitted years only, never a judgement as of today. A submission, a
+    reopened year, a new year or a replaced mapping is a new key."""
+    stamps = year_stamps(company_id)
+    indexes = tuple(load_index(v) for v in sorted({s[2] for s in stamps[0]}))
+    macros = current_app.jinja_env.get_template(HISTORY_TEMPLATE).module
+    key = (company_id, stamps, tuple(id(i) for i in indexes), id(macros), str(get_locale()))
+
+    def draw() -> HistoryParts:
+        from app.progress.history import company_history  # (it imports this module's charts)
+
+        history = company_history(company_id)
+        shown = bool(history.years)
+        tail = macros.tail(history) if shown else Markup()
+        return HistoryParts(indexes, macros, shown, macros.head(history), tail)
+
+    return _store(HISTORY_PARTS).get_or_draw(key, draw)
 
 
 KPI_PARTS = "progress_kpi_parts"

@@ -6,8 +6,7 @@ from flask_login import current_user
 from app.access import get_company_or_404
 from app.kpis import progress as kpi_progress
 from app.kpis.services import current_fiscal_year
-from app.progress.cache import kpi_parts, progress_parts
-from app.progress.history import company_history
+from app.progress.cache import history_parts, kpi_parts, progress_parts
 from app.team.history import team_section
 from app.web.guards import roles_required
 
@@ -41,6 +40,6 @@ def history(company_id):
     return render_template(
         "progress/history.html",
         company=company,
-        history=company_history(company.id),
+        parts=history_parts(company.id),  # drawn once per key of the submitted years (cache.py)
         team=team_section(company.id, current_user),
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.access import can
@@ -117,6 +117,15 @@ _THREADS = (
     .options(joinedload(ReviewComment.author), joinedload(ReviewComment.resolved_by))
     .where(ReviewComment.assessment_id == bindparam("assessment_id"))
     .order_by(ReviewComment.created_at, ReviewComment.id)
+)
+
+
+# Whether the assessment has any advisor rating or review point (whoever made it): a column of
+# the assessment pages' state statement (app/assessments/page_state.py), so that a page of an
+# assessment nobody reviewed reads neither.
+ANY_REVIEW = or_(
+    exists().where(ItemRating.assessment_id == bindparam("assessment_id")),
+    exists().where(ReviewComment.assessment_id == bindparam("assessment_id")),
 )
 
 

@@ -31,8 +31,9 @@ class SpreadRow:
 
 
 # Asked on every history page (usually to find no team year): built once, the company bound.
+# The year's id, fiscal year and index version are all the section uses: no stored scores read.
 _TEAM_YEARS = (
-    select(Assessment, TeamRound)
+    select(Assessment.id, Assessment.fiscal_year, Assessment.index_version, TeamRound)
     .join(TeamRound, TeamRound.assessment_id == Assessment.id)
     .where(Assessment.company_id == bindparam("company_id"), Assessment.status == "submitted")
     .order_by(Assessment.fiscal_year.desc())
@@ -40,10 +41,11 @@ _TEAM_YEARS = (
 )
 
 
-def _team_years(company_id: int) -> list[tuple[Assessment, TeamRound]]:
-    """The company's submitted years assessed as a team, newest first (at most two)."""
+def _team_years(company_id: int) -> list[tuple]:
+    """The company's submitted years assessed as a team, newest first (at most two): (the
+    year's row, with its id, fiscal_year and index_version, and its TeamRound)."""
     rows = db.session.execute(_TEAM_YEARS, {"company_id": company_id}).all()
-    return [(a, t) for a, t in rows]
+    return [(row, row.TeamRound) for row in rows]
 
 
 def _may_see(user, company_id: int, latest: TeamRound) -> bool:

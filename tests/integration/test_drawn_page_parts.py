@@ -1,5 +1,5 @@
-"""The results and progress pages draw the parts built from submitted versions once per key
-(app/assessments/cache.py, app/progress/cache.py, issue 16). These tests change what such a
+"""The results, progress and history pages draw the parts built from submitted versions once
+per key (app/assessments/cache.py, app/progress/cache.py, issue 16). These tests change what such a
 part shows in every way the app allows — reopen, resubmit, a new earlier year, a new release,
 another language, another as-of year — and check the page follows at once, in the same
 process (the same cache), on SQLite and PostgreSQL. And that a warm page does not read the
@@ -204,6 +204,57 @@ def test_progress_kpis_follow_new_actuals_and_a_revised_target(client_request, o
     assert kpi_card(progress(client_request, company))[0] == "達成"
 
 
+def history(client_request, company, **query):
+    page = client_request.get("progress.history", company_id=company.id, **query)
+    assert page.status_code == 200
+    return page
+
+
+def history_years(page) -> list[list[str]]:
+    """The yearly results table, newest first: year, current mean, target mean, change..."""
+    return page.table("table.history-years")[1:]
+
+
+def test_history_follows_resubmission_reopening_and_a_new_year(client_request, owner_and_company):
+    owner, company = owner_and_company
+    client_request.login(owner)
+    assert "提出済みの自己診断がありません" in history(client_request, company).text("main")
+    y2024 = submitted_year(company, owner, 2024, 2, target=4)  # the first year
+    assert [row[:3] for row in history_years(history(client_request, company))] == [
+        ["2024年度", "2.00", "4.00"]
+    ]
+    history(client_request, company)  # warm
+
+    resubmit(y2024, owner, 3)
+    page = history(client_request, company)
+    assert [row[:3] for row in history_years(page)] == [["2024年度", "3.00", "5.00"]]
+    assert page.table(".history-targets table")[1][1] == "3 → 5"
+
+    reopen_year(y2024, owner)
+    page = history(client_request, company)
+    assert "再編集中" in page.text(".reopened-note")
+    assert history_years(page)[0][-1] == "再編集中 第2版を表示"
+
+    submit_year(y2024, owner)
+    submitted_year(company, owner, 2025, 4)  # a new year: compared with 2024
+    page = history(client_request, company)
+    assert page.select(".reopened-note") == []
+    assert [row[:4] for row in history_years(page)] == [
+        ["2025年度", "4.00", "5.00", "+1.00"],
+        ["2024年度", "3.00", "5.00", "—"],
+    ]
+
+
+def test_history_follows_the_language(client_request, owner_and_company):
+    owner, company = owner_and_company
+    submitted_year(company, owner, 2024, 2)
+    client_request.login(owner)
+    assert history_years(history(client_request, company))[0][0] == "2024年度"
+    english = history_years(history(client_request, company, lang="en"))[0]
+    assert english[0] != "2024年度" and "2024" in english[0] and english[-1] != "提出済み"
+    assert history_years(history(client_request, company, lang="ja"))[0][0] == "2024年度"
+
+
 @contextmanager
 def counted():
     statements = []
@@ -238,6 +289,7 @@ def test_warm_pages_do_not_read_the_years_again(client_request, owner_and_compan
     for get in (
         lambda: results(client_request, y2025),
         lambda: progress(client_request, company),
+        lambda: history(client_request, company),
     ):
         with counted() as cold:
             get()

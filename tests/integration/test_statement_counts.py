@@ -76,6 +76,87 @@ def test_pages_run_as_many_statements_for_3_years_as_for_1(
     assert len(one) <= 16  # the page's own look-ups, login, access and chrome; none per row
 
 
+# The warm pages' statements (issue 16, bench/README "Results, review and history"): the user
+# (with its 2FA choice), the page's row with the access check, then
+# - results: the key of its drawn parts (the years' stamps), the answers, the page state;
+# - review: the answers and the page state (app/assessments/page_state.py: saved steps, KPI
+#   counts, whether there are revisions, comments, reviews to read);
+# - history: the years' stamps (the key of its drawn parts) and the team look-up.
+@pytest.mark.parametrize(
+    ("endpoint", "arg", "key", "expected"),
+    [
+        ("assessments.results", "assessment_id", "submitted", 5),
+        ("assessments.review", "assessment_id", "draft", 4),
+        ("progress.history", "company_id", "company", 4),
+    ],
+)
+def test_warm_results_review_and_history_run_few_statements(
+    db, client_request, two_companies, endpoint, arg, key, expected
+):
+    for years in (1, 3):
+        statements = statements_for(
+            db, client_request, endpoint, **{arg: two_companies[years][key]}
+        )
+        assert len(statements) == expected, [" ".join(s.split()[:8]) for s in statements]
+
+
+def _lists_read(statements) -> dict[str, int]:
+    """How many statements read each per-viewer list of the review and results pages."""
+    starts = {
+        "revisions": "SELECT assessment_revisions.number",
+        "comments": "SELECT comments.",
+        "ratings": "SELECT item_ratings.",
+        "review points": "SELECT review_comments.",
+    }
+    return {
+        name: sum(1 for s in statements if " ".join(s.split()).startswith(start))
+        for name, start in starts.items()
+    }
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "key"),
+    [("assessments.results", "submitted"), ("assessments.review", "draft")],
+)
+def test_a_list_is_read_only_when_the_assessment_has_rows_of_it(
+    db, client_request, two_companies, make_user, endpoint, key
+):
+    """page_state's flags: no statement for an empty list; each list read (and shown) once the
+    assessment has a row of it, whoever it belongs to."""
+    from app.models import Assessment, AssessmentRevision, Comment, ItemRating, ReviewComment
+
+    aid = two_companies[1][key]
+    nothing = statements_for(db, client_request, endpoint, assessment_id=aid)
+    assert set(_lists_read(nothing).values()) == {0}
+
+    assessment = db.session.get(Assessment, aid)
+    advisor = make_user(role="advisor", email="adv@example.jp", display_name="支援 花子")
+    item = INDEX.items[0].id
+    db.session.add_all(
+        [
+            Comment(assessment_id=aid, author_id=advisor.id, body="全体へのコメント"),
+            ItemRating(assessment_id=aid, item_id=item, advisor_id=advisor.id, level=5),
+            ReviewComment(assessment_id=aid, item_id=item, author_id=advisor.id, body="指摘"),
+            AssessmentRevision(
+                assessment_id=aid,
+                number=1,
+                index_version=assessment.index_version,
+                submitted_at=assessment.created_at,
+                reopened_at=assessment.created_at,
+                answers=[],
+                scores=assessment.scores,
+            ),
+        ]
+    )
+    db.session.commit()
+    statements = statements_for(db, client_request, endpoint, assessment_id=aid)
+    assert _lists_read(statements) == dict.fromkeys(_lists_read(statements), 1)
+    assert len(statements) == len(nothing) + 4
+    page = client_request.get(endpoint, assessment_id=aid)
+    assert "全体へのコメント" in page.text("#comments")
+    assert "指摘 1件" in " ".join(page.text("main").split())
+
+
 def test_a_step_of_9_items_runs_as_many_statements_as_one_of_3(db, client_request, two_companies):
     aid = two_companies[3]["draft"]
     small = statements_for(
