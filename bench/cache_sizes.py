@@ -20,7 +20,7 @@ import sys
 import tempfile
 import types
 
-from bench.dataset import create_bench_app
+from bench.dataset import company_pages, create_bench_app
 from bench.profile import logged_in_client
 
 SHARED_TYPES = (types.ModuleType, type, types.FunctionType)
@@ -83,16 +83,7 @@ def main() -> int:
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/c.sqlite3"
     app, ids = create_bench_app(url)
     client = logged_in_client(app)
-    company, draft, submitted = ids["company"], ids["draft"], ids["submitted"]
-    pages = [
-        f"/assessments/{draft}/steps/it-system",
-        f"/assessments/{draft}/review",
-        f"/assessments/{submitted}/results",
-        f"/companies/{company}",
-        f"/companies/{company}/progress",
-        f"/companies/{company}/history",
-        f"/kpis/{ids['indicator']}",
-    ]
+    pages = company_pages(ids)
     for language in ("ja", "en"):
         client.get(f"{pages[0]}?lang={language}")  # the choice is stored on the account
         for path in pages * 2:

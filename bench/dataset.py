@@ -20,6 +20,20 @@ def create_bench_app(database_url: str, *, reset: bool = True):
     return app, ids
 
 
+def company_pages(ids: dict, step: str = "it-system") -> list[str]:
+    """The seven company pages of the data ``create_bench_app`` returned (soak, cache sizes)."""
+    company, draft, submitted = ids["company"], ids["draft"], ids["submitted"]
+    return [
+        f"/assessments/{draft}/steps/{step}",
+        f"/assessments/{draft}/review",
+        f"/assessments/{submitted}/results",
+        f"/companies/{company}",
+        f"/companies/{company}/progress",
+        f"/companies/{company}/history",
+        f"/kpis/{ids['indicator']}",
+    ]
+
+
 def fill(reset: bool) -> dict:
     from app.assessments import services
     from app.auth.users import create_user

@@ -25,20 +25,11 @@ def main(argv=None):
     parser.add_argument("--gunicorn-args", default="")
     args = parser.parse_args(argv)
     workdir, url, env = server_environment("dx-soak-", args.database_url)
-    from bench.dataset import EMAIL, PASSWORD, create_bench_app
+    from bench.dataset import EMAIL, PASSWORD, company_pages, create_bench_app
 
     _, ids = create_bench_app(url)
     server = Server("wsgi:app", env, workdir, ROOT, args.gunicorn_args.split())
-    company, draft, submitted = ids["company"], ids["draft"], ids["submitted"]
-    pages = [
-        f"/assessments/{draft}/steps/{STEP}",
-        f"/assessments/{draft}/review",
-        f"/assessments/{submitted}/results",
-        f"/companies/{company}",
-        f"/companies/{company}/progress",
-        f"/companies/{company}/history",
-        f"/kpis/{ids['indicator']}",
-    ]
+    pages = company_pages(ids, STEP)
     cookie = login_cookie(server.base, EMAIL, PASSWORD, pages[0])
     print(
         f"database: {url.split(':')[0]}  {args.minutes} min, wrk -c{args.connections} "
