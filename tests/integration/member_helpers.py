@@ -78,3 +78,15 @@ def submitted_assessment(company, owner, year=2025, level=2):
 
 def draft_assessment(company, owner, year=2026):
     return services.start_assessment(company, year, owner, prefill=False, index_version="2019-07")
+
+
+def sign_in_as_new_viewer(db, client, login, make_user, company_id: int) -> None:
+    """Sign the owner out and a new viewer of the company in (the same page seen read-only)."""
+    from app.models import Membership
+
+    viewer = make_user(email="viewer@example.jp")
+    db.session.add(Membership(company_id=company_id, user_id=viewer.id, role="viewer"))
+    db.session.commit()
+    client.post("/logout", data={"csrf_token": ""})
+    client.delete_cookie("session")
+    login(viewer.email)

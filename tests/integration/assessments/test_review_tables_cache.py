@@ -8,8 +8,9 @@ and on the next (a hit). Runs on the 3-item, 2-step test index."""
 import pytest
 
 from app.assessments import cache, services
-from app.models import ItemRating, Membership, ReviewComment
+from app.models import ItemRating, ReviewComment
 from tests.integration.helpers import step_payload
+from tests.integration.member_helpers import sign_in_as_new_viewer
 
 SETTING = "REVIEW_TABLE_CACHE_SIZE"
 
@@ -110,12 +111,7 @@ def test_the_tables_follow_every_change(
 
     # a viewer: the same tables without the steps' edit links
     editor = tables_both_ways(assessment_id=other.id)
-    viewer = make_user(email="viewer@example.jp")
-    db.session.add(Membership(company_id=company.id, user_id=viewer.id, role="viewer"))
-    db.session.commit()
-    client.post("/logout", data={"csrf_token": ""})
-    client.delete_cookie("session")
-    login(viewer.email)
+    sign_in_as_new_viewer(db, client, login, make_user, company.id)
     reader = tables_both_ways(assessment_id=other.id)
     assert reader != editor
     assert "このステップを修正" in editor[0] and "このステップを修正" not in reader[0]

@@ -9,6 +9,7 @@ import pytest
 from app.assessments import cache, services
 from tests.integration.helpers import step_payload
 from tests.integration.kpi_helpers import make_indicator, this_fiscal_year
+from tests.integration.member_helpers import sign_in_as_new_viewer
 
 DEFAULT = cache.SIDEBAR_DEFAULT_SIZE
 
@@ -87,17 +88,10 @@ def test_a_reader_gets_links_where_an_editor_gets_buttons(
 ):
     """The same step in the same state: the owner's sidebar saves the step form on the way
     (buttons), a viewer's only links."""
-    from app.models import Membership
-
     _, company, assessment = owner_with_tiny_assessment
     step_page = {"assessment_id": assessment.id, "step_id": "first"}
     editor = sidebar_both_ways("assessments.step", **step_page)
-    viewer = make_user(email="viewer@example.jp")
-    db.session.add(Membership(company_id=company.id, user_id=viewer.id, role="viewer"))
-    db.session.commit()
-    client.post("/logout", data={"csrf_token": ""})
-    client.delete_cookie("session")
-    login(viewer.email)
+    sign_in_as_new_viewer(db, client, login, make_user, company.id)
     reader = sidebar_both_ways("assessments.step", **step_page)
     assert reader != editor
     assert "button" in editor and "button" not in reader
