@@ -182,6 +182,15 @@ def stash_values(payload, step_def, fallback) -> dict:
     return values
 
 
+# The flow's pages that are not index steps. Keep in step with services.flow_sequence(): the
+# step form accepts "goto:" + these keys and the steps' ids.
+_FLOW_PAGES = {
+    PROFILE_STEP: "assessments.profile_step",
+    KPI_STEP: "assessments.kpi_step",
+    REVIEW_STEP: "assessments.review",
+}
+
+
 def flow_urls(assessment) -> dict[str, str]:
     """URLs of the pages of an assessment's flow: the profile, each step, "kpis" and "review".
     Built once per request; the step links differ only in the step id (a slug, checked by the
@@ -191,19 +200,11 @@ def flow_urls(assessment) -> dict[str, str]:
         marker, aid = "__step__", assessment.id
         pattern = url_for("assessments.step", assessment_id=aid, step_id=marker)
         urls = {s.id: pattern.replace(marker, s.id) for s in index_of(assessment).steps}
-        # Keep in step with services.flow_sequence(): the step form accepts "goto:" + these keys.
-        urls[PROFILE_STEP] = url_for("assessments.profile_step", assessment_id=aid)
-        urls[KPI_STEP] = url_for("assessments.kpi_step", assessment_id=aid)
-        urls[REVIEW_STEP] = url_for("assessments.review", assessment_id=aid)
+        urls.update(
+            (page, url_for(endpoint, assessment_id=aid)) for page, endpoint in _FLOW_PAGES.items()
+        )
         cache[aid] = urls
     return cache[assessment.id]
-
-
-_FLOW_PAGES = {
-    PROFILE_STEP: "assessments.profile_step",
-    KPI_STEP: "assessments.kpi_step",
-    REVIEW_STEP: "assessments.review",
-}
 
 
 def flow_url(assessment, page: str) -> str:
