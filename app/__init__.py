@@ -39,6 +39,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     db.init_app(app)
+    from app.web import read_transaction
+
+    read_transaction.init_app(app)  # first registered, so the last after_request hook to run
     _init_migrations(app)
     from app.web.locale import select_locale
 

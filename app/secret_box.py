@@ -5,12 +5,15 @@ comma-separated keys allow rotation: the first encrypts, all decrypt. Outside pr
 no key set, one is derived from SECRET_KEY so `make run` needs no extra setting.
 
 A copy of the database alone (a backup, a dump) therefore does not give anyone's second factor.
+
+`cryptography` is imported on first use, not with the app: its Rust extension alone is ~8 MB of
+resident memory in every web worker, and only 2FA set-up and sign-in need it (issue 16, worker
+memory; bench/README.md).
 """
 
 import base64
 import hashlib
 
-from cryptography.fernet import Fernet, MultiFernet
 from flask import current_app
 
 
@@ -22,7 +25,9 @@ def _keys() -> list[bytes]:
     return [base64.urlsafe_b64encode(digest.digest())]
 
 
-def _box() -> MultiFernet:
+def _box():
+    from cryptography.fernet import Fernet, MultiFernet
+
     return MultiFernet([Fernet(key) for key in _keys()])
 
 

@@ -93,6 +93,9 @@ def main(argv=None):
     parser.add_argument("--html")
     parser.add_argument("--cpu-only", action="store_true")
     parser.add_argument(
+        "--all-frames", action="store_true", help="show library frames too (pyinstrument)"
+    )
+    parser.add_argument(
         "--statements",
         action="store_true",
         help="print the SQL statements of one request (after the warm-up) instead",
@@ -199,7 +202,7 @@ def profile(one, args) -> int:
         with open(args.html, "w") as f:
             f.write(profiler.output_html())
     else:
-        print(profiler.output_text(unicode=True, color=False, show_all=False))
+        print(profiler.output_text(unicode=True, color=False, show_all=args.all_frames))
     return 0
 
 

@@ -9,7 +9,6 @@ Ids in URLs are bounded by IdConverter, registered as the "int" converter.
 """
 
 import re
-from urllib.parse import unquote_to_bytes
 
 from flask import current_app, request
 from flask_babel import gettext as _
@@ -45,9 +44,20 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+# A run of percent-escapes of bytes 0x80-0xFF: where a UTF-8 character was escaped (ASCII
+# bytes cannot be part of a multi-byte character, so each run must decode on its own).
+ESCAPED_HIGH_BYTES = re.compile(rb"(?:%[89A-Fa-f][0-9A-Fa-f])+")
+
+
 def _valid_utf8(raw: bytes) -> bool:
+    """Whether the body or query string is UTF-8 once percent-decoded. Werkzeug would keep
+    invalid bytes re-quoted as a literal "%FF"; this refuses them instead. Decoding only the
+    escaped runs (in C, via bytes.fromhex) is several times faster than unquote_to_bytes over
+    the whole body, which was ~3 % of a step save (bench/README.md, step save)."""
     try:
-        unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+        raw.decode("utf-8")  # bytes sent unescaped must be UTF-8 themselves
+        for run in ESCAPED_HIGH_BYTES.findall(raw):
+            bytes.fromhex(run.replace(b"%", b" ").decode("ascii")).decode("utf-8")
     except UnicodeDecodeError:
         return False
     return True
@@ -97,8 +107,7 @@ def _upload_problem(accepted: frozenset[str]) -> tuple[int, str] | None:
 
 
 def _fields_problem() -> tuple[int, str] | None:
-    for key in request.form:
-        values = request.form.getlist(key)
+    for key, values in request.form.lists():
         if CONTROL.search(key) or any("\x00" in v for v in values):
             return 400, CONTROL_CHARACTER
         if len(values) > 1:
