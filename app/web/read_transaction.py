@@ -15,7 +15,6 @@ error page, a streamed download) is rolled back as before, when the session is r
 
 from flask import request
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from app.extensions import db
 
@@ -23,14 +22,12 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 WROTE = "dx_transaction_wrote"  # key in the connection's info, for this transaction only
 
 
-@event.listens_for(Engine, "before_cursor_execute")
 def _note_writes(conn, _cursor, statement, _parameters, _context, _executemany):
     # Anything but a plain SELECT (INSERT, UPDATE, a WITH that may modify, DDL) is a write.
     if statement.lstrip()[:6].upper() != "SELECT":
         conn.info[WROTE] = True
 
 
-@event.listens_for(Engine, "begin")
 def _new_transaction(conn):
     conn.info.pop(WROTE, None)
 
@@ -52,4 +49,8 @@ def _commit_read_transaction(response):
 def init_app(app) -> None:
     """Must be registered before every other after_request hook: Flask runs them in reverse
     order, so this one runs last, when no hook reads an object the commit expires."""
+    with app.app_context():
+        engine = db.engine  # the app's own engine (not the bench baselines' or another app's)
+    event.listen(engine, "before_cursor_execute", _note_writes)
+    event.listen(engine, "begin", _new_transaction)
     app.after_request(_commit_read_transaction)
