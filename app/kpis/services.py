@@ -12,9 +12,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from sqlalchemy import bindparam, exists, func, inspect, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from app.access import indicator_statement
 from app.audit import record
 from app.companies.fiscal import fiscal_year_of, today_jst
 from app.extensions import db
@@ -521,12 +523,15 @@ _REVISIONS = (
 )
 
 
-def load_values_and_revisions(indicator) -> None:
+def load_values_and_revisions(indicator, has_revisions: bool = True) -> None:
     """The detail page's ``indicator.values`` and ``indicator.revisions``, each read by a
     statement built once (the same rows and order as the relationships' own lazy loads, which
-    cost about half as much again). Relationships already loaded are left as they are."""
+    cost about half as much again). Relationships already loaded are left as they are; with
+    ``has_revisions`` False (read with the indicator, DETAIL) the revisions need no statement."""
     state = inspect(indicator)
     params = {"indicator_id": indicator.id}
+    if not has_revisions and "revisions" in state.unloaded:
+        set_committed_value(indicator, "revisions", [])
     for name, statement in (("values", _VALUES), ("revisions", _REVISIONS)):
         if name in state.unloaded:
             set_committed_value(indicator, name, db.session.scalars(statement, params).all())
@@ -537,10 +542,25 @@ _NEXT_CYCLE = select(Indicator).where(
     Indicator.previous_id == bindparam("previous_id"),
     Indicator.company_id == bindparam("company_id"),
 )
+_following = aliased(Indicator)
+
+# The detail page's statement (access.load_indicator_with): the indicator, its company and the
+# user's access, plus the id of its next cycle and whether it has target revisions, so that an
+# indicator with neither (most of them) needs no statement for its cycles or its revisions.
+DETAIL = indicator_statement(
+    select(_following.id)
+    .where(_following.previous_id == Indicator.id, _following.company_id == Indicator.company_id)
+    .order_by(_following.id)
+    .limit(1)
+    .scalar_subquery(),
+    exists().where(TargetRevision.indicator_id == Indicator.id),
+)
+UNKNOWN = object()  # cycle_chain's next cycle when it was not read with the indicator
 
 
-def cycle_chain(indicator) -> list[Indicator]:
-    """Every cycle of this indicator, oldest first (linked through previous_id)."""
+def cycle_chain(indicator, next_cycle_id=UNKNOWN) -> list[Indicator]:
+    """Every cycle of this indicator, oldest first (linked through previous_id).
+    ``next_cycle_id``: the id of its next cycle or None, when read with it (DETAIL)."""
     chain = [indicator]
     seen = {indicator.id}
     while chain[0].previous_id is not None and chain[0].previous_id not in seen:
@@ -551,9 +571,13 @@ def cycle_chain(indicator) -> list[Indicator]:
         seen.add(previous.id)
     following = indicator
     while True:
-        nxt = db.session.scalar(
-            _NEXT_CYCLE, {"previous_id": following.id, "company_id": indicator.company_id}
-        )
+        if next_cycle_id is UNKNOWN:
+            nxt = db.session.scalar(
+                _NEXT_CYCLE, {"previous_id": following.id, "company_id": indicator.company_id}
+            )
+        else:
+            nxt = None if next_cycle_id is None else db.session.get(Indicator, next_cycle_id)
+            next_cycle_id = UNKNOWN  # the cycles after that one are looked up as before
         if nxt is None or nxt.id in seen:
             break
         chain.append(nxt)

@@ -19,7 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.access import can, get_company_or_404, load_indicator
+from app.access import can, get_company_or_404, load_indicator, load_indicator_with
 from app.extensions import db
 from app.kpis import progress, services
 from app.kpis.catalogue import (
@@ -146,13 +146,14 @@ def _field_error(form, exc: services.KpiRefused) -> None:
 @bp.route("/kpis/<int:indicator_id>")
 @roles_required(*VIEWERS)
 def detail(indicator_id):
-    indicator = load_indicator(indicator_id, "view")
-    return _render_detail(indicator)
+    indicator, facts = load_indicator_with(services.DETAIL, indicator_id, "view")
+    return _render_detail(indicator, facts=facts)
 
 
 def _render_detail(
     indicator,
     *,
+    facts=None,
     typed=None,
     value_errors=None,
     notice=None,
@@ -162,7 +163,9 @@ def _render_detail(
 ):
     company = indicator.company
     current_year = services.current_fiscal_year(company)
-    services.load_values_and_revisions(indicator)
+    # facts: (next cycle's id, has revisions) read with the indicator on a GET (services.DETAIL)
+    next_cycle_id, has_revisions = facts or (services.UNKNOWN, True)
+    services.load_values_and_revisions(indicator, has_revisions)
     rows = {v.fiscal_year: v for v in indicator.values}  # oldest year first
     values = {year: v.value for year, v in rows.items()}
     editors = services.users_by_id(
@@ -182,7 +185,7 @@ def _render_detail(
                 "target_year": str(indicator.target_year),
             },
         )
-    cycles = services.cycle_chain(indicator)
+    cycles = services.cycle_chain(indicator, next_cycle_id)
     return render_template(
         "kpis/detail.html",
         company=company,
