@@ -1,23 +1,24 @@
-"""The API's blueprint and plumbing: token authentication, the Spectree instance that validates
-requests and generates the OpenAPI document, problem details, ETags, cursors, throttling."""
+"""The API's blueprint and the plumbing of every API request: token authentication, problem
+details, the body check, ETags, cursors, throttling. It imports neither pydantic nor Spectree
+(spec.py, loaded with the views on the first API request: see routes.py)."""
 
 import base64
 import hashlib
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, current_app, g, request
 from flask_login import current_user
-from pydantic import ValidationError
-from spectree import Response, SecurityScheme, SpecTree
-from spectree.models import SecuritySchemeData
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import BaseConverter
 
 from app.api import tokens
-from app.api.schemas import PageQuery, Problem
 from app.extensions import csrf, limiter, login_manager
 from app.web.input_guard import DB_INT_MAX
 from app.web.problem import API_PREFIX, problem
+
+if TYPE_CHECKING:
+    from app.api.schemas import PageQuery
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -33,64 +34,6 @@ class ApiProblem(HTTPException):
         self.problem_code = code
         self.errors = errors
         self.extra_headers = headers or {}
-
-
-def _pointer(loc, where: str) -> str:
-    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in loc]
-    if where == "json":
-        return "/" + "/".join(parts) if parts else ""
-    return f"#/{where}/" + "/".join(parts)
-
-
-def _before_view(req, resp, error, instance, adapter):
-    """Spectree's hook: a request that failed its model becomes a 422 problem with a pointer
-    per field, instead of Spectree's own error shape."""
-    if error is None:
-        return
-    where = "query" if getattr(error, "title", "").endswith("Query") else "json"
-    errors = (
-        [
-            {"pointer": _pointer(e["loc"], where), "detail": e["msg"]}
-            for e in error.errors(include_url=False, include_context=False)
-        ]
-        if isinstance(error, ValidationError)
-        else [{"pointer": "", "detail": str(error)}]
-    )
-    raise ApiProblem(
-        422,
-        f"入力内容に誤りがあります（{len(errors)}件）。errors の各項目を確認してください。",
-        "validation_error",
-        errors,
-    )
-
-
-spec = SpecTree(
-    "flask",
-    naming_strategy=lambda model: model.__name__,
-    nested_naming_strategy=lambda _parent, child: child,
-    mode="strict",
-    title="DX推進指標 自己診断 API",
-    version="v1",
-    description=(
-        "Personal access tokens (アカウント → APIトークン) go in `Authorization: Bearer`. "
-        "Every error is RFC 9457 problem details. Lists are paged with `cursor`/`next_cursor`."
-    ),
-    path="api/v1/_spectree",  # its own UI routes are never registered (they load CDN scripts)
-    annotations=False,
-    before=_before_view,
-    validation_error_status=422,
-    validation_error_model=Problem,
-    security_schemes=[
-        SecurityScheme(name="bearer", data=SecuritySchemeData(type="http", scheme="bearer")),
-    ],
-)
-
-ERRORS = {f"HTTP_{code}": Problem for code in (400, 401, 404, 413, 415, 429)}
-
-
-def responses(*codes_and_models, **models) -> Response:
-    """A Spectree Response with the problems every operation can answer."""
-    return Response(*codes_and_models, **{**ERRORS, **models})
 
 
 # -- authentication ----------------------------------------------------------------------------
@@ -221,7 +164,7 @@ def decode_cursor(cursor: str | None, kind=int):
         ) from None
 
 
-def page_of(rows, query: PageQuery, key):
+def page_of(rows, query: "PageQuery", key):
     """The first `limit` rows and the cursor of the next page (rows are fetched limit+1)."""
     rows = list(rows)
     more = len(rows) > query.limit
@@ -262,7 +205,7 @@ def register(app) -> None:
     csrf.exempt(bp)
     limiter.limit(_token_limits, key_func=_token_key)(bp)
     limiter.limit(_ip_limits)(bp)
-    from app.api import views  # noqa: F401 - routes on bp
+    from app.api import routes  # noqa: F401 - the rules on bp; their views load on first use
 
     app.register_blueprint(bp)
 

@@ -1,5 +1,6 @@
 """/api/v1: thin views. Each parses (Spectree, with the models of schemas.py), loads and
-authorises (app/access.py, the pages' own loaders), calls a service and answers JSON."""
+authorises (app/access.py, the pages' own loaders), calls a service and answers JSON. Their
+rules are in routes.py, which imports this module on the first API request."""
 
 from flask import current_app, render_template, request
 from flask_login import current_user
@@ -8,16 +9,14 @@ from app.access import get_assessment_or_404, get_company_or_404
 from app.api import services
 from app.api.core import (
     ApiProblem,
-    bp,
     decode_cursor,
     etag_of,
     json_response,
     page_of,
     public,
-    responses,
-    spec,
     token_required,
 )
+from app.api.routes import load_views
 from app.api.schemas import (
     AnswersPatch,
     AssessmentIn,
@@ -37,6 +36,7 @@ from app.api.schemas import (
     SubmitIn,
     SubmitOut,
 )
+from app.api.spec import responses, spec
 from app.assessments import services as assessment_services
 from app.companies.fiscal import startable_year_problem
 from app.companies.form_limit import company_form_limit
@@ -58,14 +58,12 @@ def _body():
 # -- the contract ------------------------------------------------------------------------------
 
 
-@bp.route("/openapi.json")
 @public
 def openapi():
     """The OpenAPI 3.1 document, generated from the models that validate the requests."""
     return json_response_of(openapi_document())
 
 
-@bp.route("/docs")
 @public
 def docs():
     """The API reference: every operation with its parameters and answers (no script)."""
@@ -85,15 +83,17 @@ def json_response_of(document: dict):
 
 
 def openapi_document() -> dict:
+    """Spectree documents the views it finds in app.view_functions, so the real ones must be
+    there, whoever asks (its document is built once per process)."""
     from app.api.openapi import finished
 
+    load_views(current_app)
     return finished(spec.spec)
 
 
 # -- indexes -----------------------------------------------------------------------------------
 
 
-@bp.route("/indexes")
 @token_required
 @spec.validate(
     query=PageQuery,
@@ -110,7 +110,6 @@ def indexes():
     return json_response(IndexList(items=items, next_cursor=cursor))
 
 
-@bp.route("/indexes/<string(maxlength=32):version>")
 @token_required
 @spec.validate(
     resp=responses("HTTP_304", HTTP_200=IndexOut), tags=["indexes"], security={"bearer": []}
@@ -126,7 +125,6 @@ def index(version):
 # -- companies ---------------------------------------------------------------------------------
 
 
-@bp.route("/companies")
 @token_required
 @spec.validate(
     query=PageQuery,
@@ -146,7 +144,6 @@ def companies():
     )
 
 
-@bp.route("/companies", methods=["POST"])
 @token_required
 @spec.validate(
     json=CompanyIn,
@@ -181,7 +178,6 @@ def create_company():
     )
 
 
-@bp.route("/companies/<api_id:company_id>")
 @token_required
 @spec.validate(
     resp=responses("HTTP_304", HTTP_200=CompanyOut), tags=["companies"], security={"bearer": []}
@@ -191,7 +187,6 @@ def company(company_id):
     return json_response(services.company_out(get_company_or_404(company_id), current_user))
 
 
-@bp.route("/companies/<api_id:company_id>/assessments")
 @token_required
 @spec.validate(
     query=PageQuery,
@@ -210,7 +205,6 @@ def company_assessments(company_id):
     )
 
 
-@bp.route("/companies/<api_id:company_id>/assessments", methods=["POST"])
 @token_required
 @spec.validate(
     json=AssessmentIn,
@@ -251,7 +245,6 @@ def start_assessment(company_id):
 # -- one assessment ----------------------------------------------------------------------------
 
 
-@bp.route("/assessments/<api_id:assessment_id>")
 @token_required
 @spec.validate(
     resp=responses("HTTP_304", HTTP_200=AssessmentOut),
@@ -284,7 +277,6 @@ STALE = (
 )
 
 
-@bp.route("/assessments/<api_id:assessment_id>/answers", methods=["PATCH"])
 @token_required
 @spec.validate(
     json=AnswersPatch,
@@ -348,7 +340,6 @@ def patch_answers(assessment_id):
     return json_response(services.assessment_out(get_assessment_or_404(assessment_id)))
 
 
-@bp.route("/assessments/<api_id:assessment_id>/submit", methods=["POST"])
 @token_required
 @spec.validate(
     json=SubmitIn,
@@ -401,7 +392,6 @@ def _submit_draft(assessment, data: SubmitIn) -> None:
     # False: another request submitted (or changed) it first; the caller reads what is stored.
 
 
-@bp.route("/assessments/<api_id:assessment_id>/scores")
 @token_required
 @spec.validate(
     resp=responses("HTTP_304", HTTP_200=ScoresOut), tags=["assessments"], security={"bearer": []}
@@ -418,7 +408,6 @@ def scores(assessment_id):
 # -- indicators --------------------------------------------------------------------------------
 
 
-@bp.route("/companies/<api_id:company_id>/indicators")
 @token_required
 @spec.validate(
     query=PageQuery,
@@ -438,7 +427,6 @@ def indicators(company_id):
 # -- bureau reports ----------------------------------------------------------------------------
 
 
-@bp.route("/reports")
 @token_required
 @spec.validate(
     query=ReportQuery,
