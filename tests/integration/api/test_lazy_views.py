@@ -96,3 +96,30 @@ def test_the_first_api_request_meets_the_limits_of_the_later_ones(fresh_app, mak
     posts = [client.post("/api/v1/companies", json=body, headers=headers) for _ in range(3)]
     assert [r.status_code for r in posts] == [422, 422, 429]
     assert seen_by_hooks[:2] == [views.create_company, views.create_company]
+
+
+DEPLOY_PROBE = """
+import json, runpy, sys
+import gunicorn.app.base
+import wsgi  # preload_app: the master imports the app
+config = runpy.run_path("deploy/gunicorn.conf.py")
+config["when_ready"](None)
+print(json.dumps({"pydantic": "pydantic" in sys.modules,
+                  "real_view": not hasattr(wsgi.app.view_functions["api.indexes"],
+                                           "loads_api_views")}))
+"""
+
+
+def test_the_deploy_config_loads_the_views_in_the_preloading_master(tmp_path):
+    """With preload_app, the master loads them before forking, so the workers share them."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/probe.sqlite3", "APP_ENV": "test"}
+    run = subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, "-c", DEPLOY_PROBE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert json.loads(run.stdout.strip().splitlines()[-1]) == {"pydantic": True, "real_view": True}
