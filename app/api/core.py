@@ -203,8 +203,10 @@ def register(app) -> None:
     """The blueprint, after input_guard has installed the bounded "int" converter (an id past
     the integer column is a 404, never a database error)."""
     csrf.exempt(bp)
-    limiter.limit(_token_limits, key_func=_token_key)(bp)
-    limiter.limit(_ip_limits)(bp)
+    # Shared: one budget per token (and per address) across every operation, as the README
+    # promises, not one per operation.
+    limiter.shared_limit(_token_limits, scope="api-token", key_func=_token_key)(bp)
+    limiter.shared_limit(_ip_limits, scope="api-ip")(bp)
     from app.api import routes  # noqa: F401 - the rules on bp; their views load on first use
 
     app.register_blueprint(bp)

@@ -145,13 +145,13 @@ def companies():
 
 
 @token_required
+@company_form_limit  # before validation: a refused body counts too, as on the web form
 @spec.validate(
     json=CompanyIn,
     resp=responses(HTTP_201=CompanyOut, HTTP_403=Problem, HTTP_409=Problem, HTTP_422=Problem),
     tags=["companies"],
     security={"bearer": []},
 )
-@company_form_limit
 def create_company():
     """Register a company; the token's user becomes its owner (company accounts only)."""
     if current_user.role != "member":

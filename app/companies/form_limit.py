@@ -17,6 +17,8 @@ def _key() -> str:
     return f"company-form:{current_user.id}"
 
 
+# override_defaults=False: on the API the blueprint's token and address budgets apply as well
+# (a route's own limit would otherwise replace them).
 company_form_limit = limiter.shared_limit(
-    _limit, scope="company_forms", key_func=_key, methods=["POST"]
+    _limit, scope="company_forms", key_func=_key, methods=["POST"], override_defaults=False
 )

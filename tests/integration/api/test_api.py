@@ -410,6 +410,21 @@ def test_the_throttle_answers_429_problem_per_token(app, api):
     assert int(responses[3].headers["Retry-After"]) > 0
 
 
+def test_the_token_budget_is_shared_by_every_operation(app, api):
+    """One budget per token, not one per operation (registering a company included)."""
+    call, _owner, company, _draft = api
+    app.config["API_TOKEN_LIMITS"] = "3 per minute"
+    try:
+        responses = [call("GET", "/indexes"), call("GET", "/companies")]
+        responses.append(call("GET", f"/companies/{company.id}"))
+        responses += [call("GET", "/openapi.json"), call("POST", "/companies", json={})]
+    finally:
+        app.config["API_TOKEN_LIMITS"] = "300 per minute; 10000 per day"
+    assert [r.status_code for r in responses[:3]] == [200, 200, 200]
+    for refused in responses[3:]:
+        assert_problem(refused, 429, "too_many_requests")
+
+
 def test_ids_and_cursors_past_the_integer_column_are_4xx(api):
     """Found by schemathesis on PostgreSQL: such ids once reached the database (500)."""
     call, *_ = api
