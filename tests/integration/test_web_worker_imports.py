@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.integration.fresh_process import ROOT, run_code
+
 PROBE = """
 import json, sys
 {before}
@@ -18,19 +19,7 @@ print(json.dumps({{"alembic": "alembic" in sys.modules,
 
 
 def _probe(before: str, tmp_path) -> dict:
-    import json
-
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/probe.sqlite3", "APP_ENV": "test"}
-    out = subprocess.run(  # noqa: S603 - fixed arguments
-        [sys.executable, "-c", PROBE.format(before=before)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return run_code(PROBE.format(before=before), tmp_path)
 
 
 def test_under_gunicorn_the_app_does_not_import_alembic(tmp_path):

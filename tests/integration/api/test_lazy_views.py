@@ -2,11 +2,6 @@
 at start-up: most web workers never serve the API (issue 16's memory goal). The API answers as
 if they had always been there."""
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from types import FunctionType
 
 import pytest
@@ -17,8 +12,8 @@ from app.api import views
 from app.api.routes import ROUTES
 from app.api.tokens import create_token
 from app.extensions import db
+from tests.integration.fresh_process import run_code
 
-ROOT = Path(__file__).resolve().parents[3]
 PROBE = """
 import json, sys
 import gunicorn.app.base  # as a gunicorn worker imports the app
@@ -35,17 +30,7 @@ print(json.dumps(out))
 
 
 def test_a_worker_loads_pydantic_and_spectree_on_its_first_api_request(tmp_path, app):
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/probe.sqlite3", "APP_ENV": "test"}
-    run = subprocess.run(  # noqa: S603 - fixed arguments
-        [sys.executable, "-c", PROBE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
-    probe = json.loads(run.stdout.strip().splitlines()[-1])
+    probe = run_code(PROBE, tmp_path)
     assert probe["at_start"] == [False, False]
     assert probe["after"] == [True, True]
     # the same answers as this process's app, whose views are long loaded
@@ -112,14 +97,4 @@ print(json.dumps({"pydantic": "pydantic" in sys.modules,
 
 def test_the_deploy_config_loads_the_views_in_the_preloading_master(tmp_path):
     """With preload_app, the master loads them before forking, so the workers share them."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/probe.sqlite3", "APP_ENV": "test"}
-    run = subprocess.run(  # noqa: S603 - fixed arguments
-        [sys.executable, "-c", DEPLOY_PROBE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
-    assert json.loads(run.stdout.strip().splitlines()[-1]) == {"pydantic": True, "real_view": True}
+    assert run_code(DEPLOY_PROBE, tmp_path) == {"pydantic": True, "real_view": True}
