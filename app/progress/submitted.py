@@ -32,14 +32,24 @@ class SubmittedYear:
         return self.revision is not None
 
 
+# The number of the assessment's newest kept version (None: never reopened).
+_last_number = (
+    select(func.max(AssessmentRevision.number))
+    .where(AssessmentRevision.assessment_id == Assessment.id)
+    .correlate(Assessment)
+    .scalar_subquery()
+)
 # Built once: building these statements per request cost more than running them (the
-# results page, the dashboard and the progress page read them on every request).
+# results page, the dashboard and the progress page read them on every request). With each
+# row its newest kept version's number, so that a draft never submitted (most drafts) needs
+# no look-up of kept versions (_years).
 _SUBMITTED_ROWS = select(
     Assessment.id,
     Assessment.fiscal_year,
     Assessment.index_version,
     Assessment.status,
     Assessment.scores,
+    _last_number.label("last_revision"),
 ).where(Assessment.company_id == bindparam("company_id"))
 _last = (
     select(
@@ -69,6 +79,7 @@ _SUBMITTED_ROWS_OF = select(
     Assessment.index_version,
     Assessment.status,
     Assessment.scores,
+    _last_number.label("last_revision"),
 ).where(Assessment.company_id.in_(bindparam("ids", expanding=True)))
 
 
@@ -76,12 +87,6 @@ _SUBMITTED_ROWS_OF = select(
 # app/assessments/cache.py): each year's identity without its stored scores. A year's shown
 # version changes only when it is submitted (a new submitted_at) or reopened (status, and the
 # number of the kept version it is then shown by); saving a draft changes neither.
-_last_number = (
-    select(func.max(AssessmentRevision.number))
-    .where(AssessmentRevision.assessment_id == Assessment.id)
-    .correlate(Assessment)
-    .scalar_subquery()
-)
 YEAR_STAMP_COLUMNS = (
     Assessment.fiscal_year,
     Assessment.id,
@@ -139,7 +144,11 @@ def _years(rows) -> list[SubmittedYear]:
         for r in rows
         if r.status == "submitted" and r.scores
     ]
-    reopened = {r.id: r for r in rows if r.status != "submitted" or not r.scores}
+    reopened = {
+        r.id: r
+        for r in rows
+        if (r.status != "submitted" or not r.scores) and r.last_revision is not None
+    }
     for rev in _last_revisions(list(reopened)):
         if rev.scores:
             year = reopened[rev.assessment_id].fiscal_year

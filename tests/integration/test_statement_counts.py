@@ -269,3 +269,23 @@ def test_a_step_page_reads_its_assessment_on_its_own(db, client_request, two_com
     )
     users = [s for s in statements if "FROM users" in s]
     assert len(users) == 1 and "assessments" not in users[0]
+
+
+def test_kept_versions_are_read_only_for_a_year_edited_again(db, client_request, two_companies):
+    """submitted_years() reads each row's newest kept version number with it: a draft never
+    submitted needs no look-up of kept versions; a reopened year still gets its own."""
+    from app.assessments import services as assessment_services
+    from app.models import Assessment, User
+
+    kept = "SELECT assessment_revisions.assessment_id"
+    company = two_companies[1]["company"]
+
+    def kept_reads():
+        statements = statements_for(db, client_request, "companies.dashboard", company_id=company)
+        return sum(1 for s in statements if " ".join(s.split()).startswith(kept))
+
+    assert kept_reads() == 0  # the company's draft has never been submitted
+    submitted = db.session.get(Assessment, two_companies[1]["submitted"])
+    owner = db.session.scalar(db.select(User).where(User.email == "owner@example.jp"))
+    assert assessment_services.reopen(submitted, submitted.version, owner)
+    assert kept_reads() >= 1  # (other parts of the page read kept versions on their own too)
