@@ -148,6 +148,5 @@ def _status_and_chart(indicator, values, as_of: int, size: str) -> tuple[Status,
 
 
 def company_indicator_progress(company_id: int, as_of: int) -> list[IndicatorProgress]:
-    indicators = services.active_indicators(company_id)
-    values = services.values_by_indicator([i.id for i in indicators])
+    indicators, values = services.active_indicators_with_values(company_id)
     return [indicator_progress(i, values[i.id], as_of, size="compact") for i in indicators]

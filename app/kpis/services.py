@@ -80,6 +80,31 @@ def active_indicators(company_id: int) -> list[Indicator]:
     return list(db.session.scalars(_ACTIVE_INDICATORS, {"company_id": company_id}))
 
 
+# The same indicators, each with its actuals (one row per actual, or one without): the
+# progress page reads both on every request, one statement instead of two.
+_ACTIVE_WITH_VALUES = (
+    select(Indicator, IndicatorValue.fiscal_year, IndicatorValue.value)
+    .outerjoin(IndicatorValue, IndicatorValue.indicator_id == Indicator.id)
+    .where(Indicator.company_id == bindparam("company_id"), Indicator.archived_at.is_(None))
+    .order_by(Indicator.created_at, Indicator.id, IndicatorValue.fiscal_year)
+)
+
+
+def active_indicators_with_values(company_id: int):
+    """active_indicators() and values_by_indicator() of them, in one statement."""
+    indicators: list[Indicator] = []
+    values: dict[int, dict[int, Decimal]] = {}
+    for indicator, year, value in db.session.execute(
+        _ACTIVE_WITH_VALUES, {"company_id": company_id}
+    ):
+        if indicator.id not in values:
+            indicators.append(indicator)
+            values[indicator.id] = {}
+        if year is not None:
+            values[indicator.id][year] = value
+    return indicators, values
+
+
 # The plain table columns keep this one on SQLAlchemy's Core path (no ORM loading step).
 _ind = Indicator.__table__.c
 _ACTIVE_SPANS = select(_ind.id, _ind.baseline_year, _ind.target_year, _ind.archived_at).where(

@@ -204,12 +204,11 @@ class KpiParts:
 def kpi_parts(company_id: int, as_of: int, labels: dict) -> KpiParts:
     """The 定量指標 parts of the company's progress page as of fiscal year ``as_of``.
 
-    The company's active indicators and their actuals are read on every request (two
-    statements); what is drawn from them (statuses, plan lines, charts, cards) is kept per key
+    The company's active indicators and their actuals are read on every request (one
+    statement); what is drawn from them (statuses, plan lines, charts, cards) is kept per key
     of every column of those rows, the actuals, ``as_of``, the locale and the script root
     (links): an edited indicator, a new actual, an archived or new indicator is a new key."""
-    indicators = kpi_services.active_indicators(company_id)
-    values = kpi_services.values_by_indicator([i.id for i in indicators])
+    indicators, values = kpi_services.active_indicators_with_values(company_id)
     macros = current_app.jinja_env.get_template(TEMPLATE).module
     rows = tuple(
         (

@@ -289,3 +289,23 @@ def test_kept_versions_are_read_only_for_a_year_edited_again(db, client_request,
     owner = db.session.scalar(db.select(User).where(User.email == "owner@example.jp"))
     assert assessment_services.reopen(submitted, submitted.version, owner)
     assert kept_reads() >= 1  # (other parts of the page read kept versions on their own too)
+
+
+def test_the_progress_page_reads_indicators_and_actuals_in_one_statement(
+    db, client, client_request, two_companies
+):
+    from app.models import Company, User
+    from tests.integration.kpi_helpers import make_indicator, post_values, this_fiscal_year
+
+    company = db.session.get(Company, two_companies[1]["company"])
+    owner = db.session.scalar(db.select(User).where(User.email == "owner@example.jp"))
+    with_actual = make_indicator(company, owner)
+    make_indicator(company, owner, name="実績のない指標")
+    post_values(client, with_actual.id, {this_fiscal_year() - 1: "12"})
+    client_request.get("progress.company", company_id=company.id)  # warm
+    with counted(db) as statements:
+        page = client_request.get("progress.company", company_id=company.id)
+    kpi_reads = [s for s in statements if "kpi_" in s]
+    assert len(kpi_reads) == 1 and "kpi_values" in kpi_reads[0], kpi_reads
+    cards = " ".join(page.texts("main"))
+    assert with_actual.name in cards and "実績のない指標" in cards
