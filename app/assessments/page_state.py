@@ -1,5 +1,6 @@
 """What the review and results pages need besides the answers and the drawn parts, in ONE
-statement (issue 16: each statement is a round trip, dearer on PostgreSQL than the query):
+statement (issue 16: each statement is a round trip, dearer on PostgreSQL than the query);
+the step page's equivalent is step_page_state() below:
 
 - the steps saved so far (the sidebar's states; services.step_versions without the numbers),
 - the KPI step's counts (the sidebar; kpis.services.KPI_STEP_COUNTS),
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, exists, func, select
+from sqlalchemy import String, bindparam, cast, exists, func, select
 
 from app.comments.services import ANY_COMMENT
 from app.extensions import db
@@ -63,3 +64,26 @@ def page_state(assessment) -> PageState:
         bool(row.any_comment),
         bool(row.any_review),
     )
+
+
+# "step-id:version" of every saved step (step ids are slugs: no colon, no comma).
+_STEP_VERSIONS = (
+    select(func.aggregate_strings(_steps.step_id + ":" + cast(_steps.version, String), ","))
+    .where(_steps.assessment_id == bindparam("assessment_id"))
+    .scalar_subquery()
+)
+_STEP_STATE = select(_STEP_VERSIONS.label("step_versions"), *kpi_services.KPI_STEP_COUNTS)
+
+
+def step_page_state(assessment) -> tuple[dict[str, int], dict]:
+    """A step page's {step_id: version} of the saved steps (services.step_versions) and the
+    KPI step's counts (kpi_services.step_summary), in one statement."""
+    row = db.session.execute(
+        _STEP_STATE,
+        {"assessment_id": assessment.id, **kpi_services.kpi_step_parameters(assessment)},
+    ).one()
+    versions = {}
+    for saved in row.step_versions.split(",") if row.step_versions else ():
+        step_id, version = saved.rsplit(":", 1)
+        versions[step_id] = int(version)
+    return versions, kpi_services.step_summary(assessment, row)

@@ -34,7 +34,7 @@ from app.assessments.forms import (
     posted_values,
     tampering_problems,
 )
-from app.assessments.page_state import page_state
+from app.assessments.page_state import page_state, step_page_state
 from app.assessments.rendering import (
     flow_url,
     flow_urls,
@@ -212,7 +212,7 @@ def step(assessment_id, step_id):
         abort(404)
     step_def = index.step(step_id)
     notice, conflict, restored, status = None, None, False, 200
-    answers, versions = None, None  # a save that succeeds never needs the stored rows
+    answers, versions, kpi = None, None, None  # a save that succeeds never needs the rows
     if request.method == "POST":
         if not can(current_user, "edit", assessment.company_id):
             abort(403)
@@ -256,7 +256,7 @@ def step(assessment_id, step_id):
     else:
         answers = services.answer_rows(assessment)
         values = {i: services.answer_values(answers.get(i)) for i in step_def.item_ids}
-        versions = services.step_versions(assessment)
+        versions, kpi = step_page_state(assessment)
         version = str(versions.get(step_id, 0))
         payload = None
         if assessment.status == "draft" and can(current_user, "edit", assessment.company_id):
@@ -287,7 +287,7 @@ def step(assessment_id, step_id):
             conflict=conflict,
             restored=restored,
             previous_step=services.neighbour_step(assessment, step_id, -1),
-            **_common(assessment, answers, versions),
+            **_common(assessment, answers, versions, kpi),
         ),
         status,
         headers,

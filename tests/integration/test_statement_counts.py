@@ -309,3 +309,25 @@ def test_the_progress_page_reads_indicators_and_actuals_in_one_statement(
     assert len(kpi_reads) == 1 and "kpi_values" in kpi_reads[0], kpi_reads
     cards = " ".join(page.texts("main"))
     assert with_actual.name in cards and "実績のない指標" in cards
+
+
+def test_a_step_page_reads_versions_and_kpi_counts_in_one_statement(
+    db, client_request, two_companies
+):
+    """The user, the assessment, the page state (every saved step's version and the KPI step's
+    counts: page_state.step_page_state) and the answers; each step shows its own version."""
+    from app.assessments import services as assessment_services
+    from app.models import Assessment
+
+    aid = two_companies[1]["draft"]
+    for step, level in ((LARGE, 2), (LARGE, 3), (SMALL, 2)):
+        _save(db, client_request, aid, step, level)
+    statements = statements_for(
+        db, client_request, "assessments.step", assessment_id=aid, step_id=LARGE.id
+    )
+    assert len(statements) == 4, [" ".join(s.split()[:6]) for s in statements]
+    stored = assessment_services.step_versions(db.session.get(Assessment, aid))
+    for step in (LARGE, SMALL):
+        page = client_request.get("assessments.step", assessment_id=aid, step_id=step.id)
+        assert page.field_value("version") == str(stored[step.id])
+    assert stored[LARGE.id] != stored[SMALL.id]
