@@ -8,9 +8,10 @@ half a millisecond of server time per statement for the pages' joins and subquer
 bench/README.md "Prepared statements"). After a COMMIT they stay prepared (psycopg prepares a
 statement after its fifth run on a connection, PostgreSQL then keeps a generic plan).
 
-Only a transaction that ran nothing but SELECT statements is committed, and only for a GET or
-HEAD that answered below 400 with its body built: anything else (a write, a failed request, an
-error page, a streamed download) is rolled back as before, when the session is removed.
+PostgreSQL only (SQLite keeps no server-side plans). Only a transaction that ran nothing but
+SELECT statements is committed, and only for a GET or HEAD that answered below 400 with its
+body built: anything else (a write, a failed request, an error page, a streamed download) is
+rolled back as before, when the session is removed.
 """
 
 from flask import request
@@ -42,6 +43,7 @@ def _commit_read_transaction(response):
         and not (session.new or session.dirty or session.deleted)
         and not session.connection().info.get(WROTE)
     ):
+        session.expire_on_commit = False  # the session ends with the request: nothing reloads
         session.commit()
     return response
 
@@ -51,6 +53,8 @@ def init_app(app) -> None:
     order, so this one runs last, when no hook reads an object the commit expires."""
     with app.app_context():
         engine = db.engine  # the app's own engine (not the bench baselines' or another app's)
+    if engine.dialect.name != "postgresql":
+        return  # SQLite keeps no server-side plans to lose: the COMMIT would only cost time
     event.listen(engine, "before_cursor_execute", _note_writes)
     event.listen(engine, "begin", _new_transaction)
     app.after_request(_commit_read_transaction)

@@ -1,5 +1,6 @@
-"""A request that only read ends with COMMIT (so psycopg keeps its prepared statements); one that
-wrote, failed or streamed is rolled back as before (app/web/read_transaction.py, issue 16).
+"""On PostgreSQL a request that only read ends with COMMIT (so psycopg keeps its prepared
+statements); one that wrote, failed or streamed is rolled back as before. On SQLite, which keeps
+no server-side plans, every request ends as before (app/web/read_transaction.py, issue 16).
 
 The write cases need GET views that write without committing, which the app never has: they
 are routes of a second app built for this module, on the same database.
@@ -83,13 +84,20 @@ def transaction_ends(probe_app):
     event.remove(engine, "rollback", on_rollback)
 
 
+def _on_postgresql(db) -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
 def _events(db, name) -> int:
     return db.session.scalar(select(func.count()).where(AuditEvent.event == name))
 
 
-def test_a_get_that_only_read_commits(probe_app, transaction_ends):
+def test_a_get_that_only_read_commits_on_postgresql(db, probe_app, transaction_ends):
     assert probe_app.test_client().get("/_probe/read").status_code == 200
-    assert transaction_ends == {"commit": 1, "rollback": 0}
+    if _on_postgresql(db):
+        assert transaction_ends == {"commit": 1, "rollback": 0}
+    else:
+        assert transaction_ends == {"commit": 0, "rollback": 1}
 
 
 @pytest.mark.parametrize(
@@ -144,4 +152,6 @@ def test_the_results_page_ends_with_commit(app, client, db, make_user, make_comp
     finally:
         for name, fn in listeners.items():
             event.remove(db.engine, name, fn)
-    assert ends == {"commit": 1, "rollback": 0}
+    assert ends == (
+        {"commit": 1, "rollback": 0} if _on_postgresql(db) else {"commit": 0, "rollback": 1}
+    )
