@@ -214,6 +214,9 @@ def get_assessment_or_404(
     return assessment
 
 
+_INDICATOR_ROW_PARTS = 3  # the indicator, the member role, the advisor scope (_INDICATOR)
+
+
 def indicator_statement(*columns):
     """The indicator loader's statement with more columns of the indicator's row: a page's own
     facts, read in the same statement instead of one of their own (build it once)."""
@@ -228,7 +231,7 @@ def load_indicator_with(statement, indicator_id: int, action: str = "view"):
     """load_indicator() by a statement of indicator_statement(): the indicator and the values
     of the statement's extra columns."""
     row = _indicator_row(statement, indicator_id, action)
-    return row[0], tuple(row[3:])
+    return row[0], tuple(row[_INDICATOR_ROW_PARTS:])
 
 
 def _indicator_row(statement, indicator_id: int, action: str):

@@ -69,11 +69,9 @@ def current_fiscal_year(company) -> int:
 
 
 # Built once, as building the statement per request cost more than SQLite's own work.
-_ACTIVE_INDICATORS = (
-    select(Indicator)
-    .where(Indicator.company_id == bindparam("company_id"), Indicator.archived_at.is_(None))
-    .order_by(Indicator.created_at, Indicator.id)
-)
+_ACTIVE = (Indicator.company_id == bindparam("company_id"), Indicator.archived_at.is_(None))
+_ACTIVE_ORDER = (Indicator.created_at, Indicator.id)
+_ACTIVE_INDICATORS = select(Indicator).where(*_ACTIVE).order_by(*_ACTIVE_ORDER)
 
 
 def active_indicators(company_id: int) -> list[Indicator]:
@@ -85,8 +83,8 @@ def active_indicators(company_id: int) -> list[Indicator]:
 _ACTIVE_WITH_VALUES = (
     select(Indicator, IndicatorValue.fiscal_year, IndicatorValue.value)
     .outerjoin(IndicatorValue, IndicatorValue.indicator_id == Indicator.id)
-    .where(Indicator.company_id == bindparam("company_id"), Indicator.archived_at.is_(None))
-    .order_by(Indicator.created_at, Indicator.id, IndicatorValue.fiscal_year)
+    .where(*_ACTIVE)
+    .order_by(*_ACTIVE_ORDER, IndicatorValue.fiscal_year)
 )
 
 

@@ -50,7 +50,8 @@ def _commit_read_transaction(response):
 
 def init_app(app) -> None:
     """Must be registered before every other after_request hook: Flask runs them in reverse
-    order, so this one runs last, when no hook reads an object the commit expires."""
+    order, so this one runs last, and no hook's query can open a new transaction after the
+    COMMIT (it would end with a ROLLBACK again)."""
     with app.app_context():
         engine = db.engine  # the app's own engine (not the bench baselines' or another app's)
     if engine.dialect.name != "postgresql":

@@ -1,4 +1,4 @@
-"""Code run in a fresh interpreter at the project root, for tests about what a process imports
+"""Programs run in a fresh process at the project root, for tests about what a process imports
 (this test process has long imported everything), on a SQLite file of its own."""
 
 import json
@@ -10,16 +10,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def run(argv: list[str], tmp_path, timeout: int = 120) -> subprocess.CompletedProcess:
+    """Runs `argv` at the project root with a database file in `tmp_path` (same for every run
+    of one test, so a second command sees what the first did)."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/probe.sqlite3", "APP_ENV": "test"}
+    return subprocess.run(  # noqa: S603 - the test's own interpreter or flask, fixed arguments
+        argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
 def run_code(code: str, tmp_path) -> dict:
     """Runs `code`, which prints a JSON object as its last line, and returns that object."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/probe.sqlite3", "APP_ENV": "test"}
-    run = subprocess.run(  # noqa: S603 - the interpreter running the tests, fixed code
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    done = run([sys.executable, "-c", code], tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -2,12 +2,10 @@
 memory goal); the flask command still has its `db` group. Each case is a fresh interpreter, since
 this process has long imported both."""
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
-from tests.integration.fresh_process import ROOT, run_code
+from tests.integration.fresh_process import run, run_code
 
 PROBE = """
 import json, sys
@@ -31,23 +29,8 @@ def test_elsewhere_the_flask_db_commands_are_there(tmp_path):
 
 
 def test_flask_db_upgrade_runs_from_the_command_line(tmp_path):
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/cli.sqlite3", "APP_ENV": "test"}
-    flask = Path(sys.executable).with_name("flask")
-    run = subprocess.run(  # noqa: S603 - fixed arguments
-        [str(flask), "--app", "wsgi", "db", "upgrade"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
-    current = subprocess.run(  # noqa: S603 - fixed arguments
-        [str(flask), "--app", "wsgi", "db", "current"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    flask = str(Path(sys.executable).with_name("flask"))
+    upgrade = run([flask, "--app", "wsgi", "db", "upgrade"], tmp_path, timeout=300)
+    assert upgrade.returncode == 0, upgrade.stderr[-2000:]
+    current = run([flask, "--app", "wsgi", "db", "current"], tmp_path)
     assert "(head)" in current.stdout
