@@ -4,7 +4,12 @@ from app.models.advisor import AdvisorGrant
 from app.models.api_token import ApiToken
 from app.models.assessment import Answer, Assessment, AssessmentRevision, StashedPost, StepState
 from app.models.audit import AuditEvent
-from app.models.benchmark import BenchmarkCell, BenchmarkPosition
+from app.models.benchmark import (
+    BenchmarkCell,
+    BenchmarkPosition,
+    BenchmarkPositionOverride,
+    BenchmarkRank,
+)
 from app.models.comment import Comment
 from app.models.company import Company, Membership
 from app.models.exchange import ImportUpload
@@ -35,6 +40,8 @@ __all__ = [
     "AuditEvent",
     "BenchmarkCell",
     "BenchmarkPosition",
+    "BenchmarkPositionOverride",
+    "BenchmarkRank",
     "Comment",
     "Company",
     "CompanySummary",

@@ -39,6 +39,9 @@ class ReleaseMember(db.Model):
     jsic_division: Mapped[str] = mapped_column(String(1))
     size_class: Mapped[str] = mapped_column(String(16))
     cohort: Mapped[str] = mapped_column(String(8))
+    # The company's mean current level per peer-benchmark measure, in benchmarks.measures()
+    # order (None: nothing answered in it), as counted; NULL in releases made before them.
+    means: Mapped[list | None] = mapped_column(JSON)
 
 
 class ReleaseCell(db.Model):

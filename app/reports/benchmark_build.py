@@ -1,15 +1,19 @@
 """Building the peer benchmarks of a release (called once by releases.create_release; the
 design and why it cannot be differenced: app/reports/benchmarks.py).
 
-Per member everything is computed in the database: its means per measure (a temporary table),
-its percentiles (joined from one rank per group, measure and distinct mean) and its stored row
-with the JSON (one INSERT ... SELECT). Python sees one row per (group, measure, distinct mean),
-and the few members that differ from an earlier release.
+Everything per member is computed in the database: its means per measure (a temporary table,
+from the build's part sums) and, per group, measure and distinct mean, how many members have it
+(one GROUP BY). Python turns those counts into the medians and into one stored rank per (group,
+measure, distinct mean): the percentile a member with that mean has among the others. A
+member's position is looked up at read time at its own stored mean (ReleaseMember.means), so no
+row per member and group is written. Python also reads the few members that differ from an
+earlier release, for the withholding rule.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from sqlalchemy import (
     Column,
@@ -18,13 +22,10 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    and_,
     cast,
-    delete,
     func,
     insert,
     literal,
-    literal_column,
     or_,
     select,
     union_all,
@@ -33,7 +34,8 @@ from sqlalchemy import (
 from app.extensions import db
 from app.models import (
     BenchmarkCell,
-    BenchmarkPosition,
+    BenchmarkPositionOverride,
+    BenchmarkRank,
     ReleaseCell,
     ReleaseMember,
     ReportRelease,
@@ -64,15 +66,6 @@ _MEMBERS = Table(
     Column("assessment_id", Integer),
     Column("submission", Integer),
     Column("cell_key", _KEY),
-    prefixes=["TEMPORARY"],
-)
-_RANKS = Table(
-    "tmp_benchmark_ranks",
-    MetaData(),
-    Column("cell_key", _KEY),
-    Column("measure", _KEY),
-    Column("value", Float),
-    Column("percentile", Integer),
     prefixes=["TEMPORARY"],
 )
 
@@ -198,10 +191,21 @@ def _changed_members(release: ReportRelease, earlier_id: int):
     return result
 
 
-def _withhold(release: ReportRelease, groups, k: int) -> None:
-    """Delete the positions of members for whom the OTHER companies of a group changed by 1..k-1
+@dataclass
+class _Withheld:
+    """Per group: whether a member's position is withheld by default, and the members for whom
+    the rule gives the other answer (company -> withheld)."""
+
+    default: bool = False
+    overrides: dict[int, bool] = field(default_factory=dict)
+
+
+def _withheld(release: ReportRelease, groups, k: int) -> dict[str, _Withheld]:
+    """A member's position is withheld when the OTHER companies of a group changed by 1..k-1
     against an earlier release of the period that published the group (the member knows its
-    own change). Only differing members are read: those left alone share one count."""
+    own change): for a member that did not change, the others changed by ``total``; for one
+    that did, by ``total - 1``. Members that changed against no earlier release share the
+    group's default; only members that changed are looked at one by one."""
     earlier_ids = select(ReportRelease.id).where(
         ReportRelease.fiscal_year == release.fiscal_year,
         ReportRelease.index_version == release.index_version,
@@ -216,18 +220,24 @@ def _withhold(release: ReportRelease, groups, k: int) -> None:
         )
     ):
         published[release_id].add(key)
-    p = BenchmarkPosition.__table__.c
+    events: dict[str, list[tuple[frozenset[int], int]]] = defaultdict(list)
     for earlier_id, keys in sorted(published.items()):
         changes = _changed_members(release, earlier_id)
-        for key in sorted(keys):
+        for key in keys:
             changed = [c for c, (now, then) in changes.items() if now.get(key) != then.get(key)]
-            total = len(changed)  # difference(now, then) of the group
-            mine = [c for c in changed if key in changes[c][0]]  # changed members of the group
-            here = (p.release_id == release.id) & (p.cell_key == key)
-            if 0 < total < k:  # members that did not change: the others changed by `total`
-                db.session.execute(delete(BenchmarkPosition).where(here, p.company_id.not_in(mine)))
-            if 0 < total - 1 < k and mine:  # a changed member: the others changed by total - 1
-                db.session.execute(delete(BenchmarkPosition).where(here, p.company_id.in_(mine)))
+            mine = frozenset(c for c in changed if key in changes[c][0])  # still in the group
+            events[key].append((mine, len(changed)))
+    result = {}
+    for key, seen in events.items():
+        rule = _Withheld(default=any(0 < total < k for _mine, total in seen))
+        for company in frozenset().union(*(mine for mine, _total in seen)):
+            withheld = any(
+                0 < total - 1 < k if company in mine else 0 < total < k for mine, total in seen
+            )
+            if withheld != rule.default:
+                rule.overrides[company] = withheld
+        result[key] = rule
+    return result
 
 
 def materialise(release: ReportRelease, sums: PartSums, k: int = MIN_COMPANIES) -> None:
@@ -260,42 +270,31 @@ def materialise(release: ReportRelease, sums: PartSums, k: int = MIN_COMPANIES) 
             medians[measure] = _median(counted)
             if sum(count for _value, count in counted) - 1 >= k:
                 ranks += [
-                    {"cell_key": key, "measure": measure, "value": value, "percentile": pct}
+                    {
+                        "release_id": release.id,
+                        "cell_key": key,
+                        "measure": measure,
+                        "value": value,
+                        "percentile": pct,
+                    }
                     for value, pct in _ranks(counted)
                 ]
         cell_rows.append(
             {"release_id": release.id, "cell_key": key, "companies": n, "medians": medians}
         )
+    withheld = _withheld(release, groups, k)
+    for row in cell_rows:
+        rule = withheld.get(row["cell_key"], _Withheld())
+        row |= {"positions_withheld": rule.default, "overrides": len(rule.overrides)}
     db.session.execute(insert(BenchmarkCell), cell_rows)
-    _RANKS.create(db.session.connection())
     if ranks:
-        db.session.execute(insert(_RANKS), ranks)
-        item_weights.analyze(_RANKS.name)
-    _insert_positions(release.id)
-    _withhold(release, groups, k)
-    for table in (_MEMBERS, _VALUES, _RANKS):
+        db.session.execute(insert(BenchmarkRank), ranks)
+    overrides = [
+        {"release_id": release.id, "cell_key": key, "company_id": company, "withheld": value}
+        for key, rule in withheld.items()
+        for company, value in rule.overrides.items()
+    ]
+    if overrides:
+        db.session.execute(insert(BenchmarkPositionOverride), overrides)
+    for table in (_MEMBERS, _VALUES):
         table.drop(db.session.connection())
-
-
-def _insert_positions(release_id: int) -> None:
-    """One row per member and group: its percentiles as JSON built by the database."""
-    g, v, r = _MEMBERS.c, _VALUES.c, _RANKS.c
-    if db.session.get_bind().dialect.name == "postgresql":
-        pairs = func.json_object_agg(r.measure, r.percentile)
-    else:
-        pairs = func.json_group_object(r.measure, r.percentile)
-    percentiles = func.coalesce(pairs.filter(r.percentile.is_not(None)), literal_column("'{}'"))
-    member = (g.company_id, g.cell_key, g.assessment_id, g.submission)
-    query = (
-        select(literal(release_id), *member, percentiles)
-        .select_from(_MEMBERS)
-        .join(_VALUES, v.assessment_id == g.assessment_id, isouter=True)
-        .join(
-            _RANKS,
-            and_(r.cell_key == g.cell_key, r.measure == v.measure, r.value == v.value),
-            isouter=True,
-        )
-        .group_by(*member)
-    )
-    columns = ["release_id", "company_id", "cell_key", "assessment_id", "submission", "percentiles"]
-    db.session.execute(insert(BenchmarkPosition).from_select(columns, query))

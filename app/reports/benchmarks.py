@@ -14,14 +14,18 @@ Why this cannot be differenced (the bureau-report design of app/reports/disclosu
   company's position is withheld when the other companies of the group changed by 1..k-1 against
   an earlier release that published the group: the company knows its own change, so the
   release's rule of ">= k changed" must hold without it.
-- Everything is materialised at release time (``benchmark_build.materialise``, called once by
-  releases.create_release): per group the median of every measure, and per member company its
-  percentile among the OTHER members, computed from its submission as counted in the release.
-  Nothing is computed per request from live answers, and no distribution is stored that a page
-  could evaluate at another score: a company cannot probe the group by editing or reopening
-  (its position moves only when a new release counts its new submission, and then only under the
-  rules above). Storing sorted quantiles or a histogram instead would let a page place any score,
-  i.e. reveal the whole distribution to whoever can vary the score it is placed at.
+- Everything is fixed at release time (``benchmark_build.materialise``, called once by
+  releases.create_release): per group the median of every measure, per group and measure the
+  percentile of each distinct mean among the OTHER members (BenchmarkRank), and per member its
+  own means as counted in the release (ReleaseMember.means). A company's position is the rank
+  stored for its OWN stored mean: nothing is computed per request from live answers, and the
+  reader never looks a rank up at any other value, so a company cannot probe the group by
+  editing or reopening (its position moves only when a new release counts its new submission,
+  and then only under the rules above). The ranks do describe the group's distribution, as the
+  answers they come from do; what keeps it from the pages is that no page, export or API takes
+  a score to place, and the only value ever looked up is the one the release stored for the
+  company reading. (Releases made before the ranks stored one row per member and group,
+  BenchmarkPosition; the reader still reads those.)
 - A company reads only the rows stored for itself; an advisor reads exactly what the company
   reads (the same function), only while the company's grant lasts (the pages' access checks).
 
@@ -39,12 +43,14 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, tuple_
 
 from app.extensions import db
 from app.models import (
     BenchmarkCell,
     BenchmarkPosition,
+    BenchmarkPositionOverride,
+    BenchmarkRank,
     ReleaseCell,
     ReleaseMember,
     ReportRelease,
@@ -212,50 +218,130 @@ def for_assessment(assessment) -> Benchmarks:
             sources[key] = source
     if not sources:
         return Benchmarks(measures(index), [], counted=True)
-    release_ids = set(sources.values())
-    positions = {
-        (p.release_id, p.cell_key): p
-        for p in db.session.scalars(
-            select(BenchmarkPosition).where(
-                BenchmarkPosition.company_id == assessment.company_id,
-                BenchmarkPosition.assessment_id == assessment.id,
-                BenchmarkPosition.release_id.in_(release_ids),
-                BenchmarkPosition.cell_key.in_(list(sources)),
-            )
-        )
-    }
     stored = {
-        (c.release_id, c.cell_key): c
-        for c in db.session.scalars(
-            select(BenchmarkCell).where(
-                BenchmarkCell.release_id.in_(release_ids),
+        (c.release_id, c.cell_key): (c, released_at)
+        for c, released_at in db.session.execute(
+            select(BenchmarkCell, ReportRelease.released_at)
+            .join(ReportRelease, ReportRelease.id == BenchmarkCell.release_id)
+            .where(
+                BenchmarkCell.release_id.in_(set(sources.values())),
                 BenchmarkCell.cell_key.in_(list(sources)),
             )
         )
     }
-    dates = dict(
-        db.session.execute(
-            select(ReportRelease.id, ReportRelease.released_at).where(
-                ReportRelease.id.in_(release_ids)
-            )
-        ).all()
-    )
+    wanted = [(source, key) for key, source in sources.items() if (source, key) in stored]
+    cells_stored = {pair: cell for pair, (cell, _date) in stored.items()}
+    positions = _positions(assessment, member, wanted, cells_stored, measures(index))
     groups = []
     for kind in KINDS:
         key = cells.get(kind.code)
         source = sources.get(key)
         position = positions.get((source, key))
-        cell = stored.get((source, key))
-        if position is None or cell is None:
+        if position is None:
             continue  # a group with too few other companies, or a withheld position
+        cell, released_at = stored[(source, key)]
         groups.append(
             PeerGroup(
                 kind,
                 _group_name(kind.code, key),
                 cell.companies,
-                dates[source],
+                released_at,
                 cell.medians,
-                position.percentiles,
+                position,
             )
         )
     return Benchmarks(measures(index), groups, counted=True)
+
+
+def _positions(
+    assessment, member: ReleaseMember, wanted, cells, measure_list
+) -> dict[tuple, dict[str, int]]:
+    """(release, group) -> the company's percentiles there, for the ``wanted`` (release, group)
+    pairs whose stored benchmark cell is in ``cells``; a pair is left out where the company was
+    not a member of the group in that release, or its position is withheld. ``member``: the
+    company's row in the newest release (often the only release asked about)."""
+    if not wanted:
+        return {}
+    release_ids = {release_id for release_id, _key in wanted}
+    members = {member.release_id: member} if release_ids == {member.release_id} else {}
+    if not members:
+        members = {
+            m.release_id: m
+            for m in db.session.scalars(
+                select(ReleaseMember).where(
+                    ReleaseMember.release_id.in_(release_ids),
+                    ReleaseMember.company_id == assessment.company_id,
+                    ReleaseMember.assessment_id == assessment.id,
+                )
+            )
+        }
+    # the groups the company belonged to in each release, as that release counted it
+    wanted = [
+        (release_id, key)
+        for release_id, key in wanted
+        if release_id in members
+        and key in peer_cells(*_facts(members[release_id])).values()
+        and members[release_id].assessment_id == assessment.id
+    ]
+    legacy = [pair for pair in wanted if members[pair[0]].means is None]
+    ranked = [pair for pair in wanted if members[pair[0]].means is not None]
+    result = _stored_positions(assessment, legacy)
+    if ranked:
+        result |= _ranked_positions(assessment.company_id, members, ranked, cells, measure_list)
+    return result
+
+
+def _facts(member: ReleaseMember) -> tuple[str, str, str]:
+    return member.bureau_code, member.jsic_division, member.size_class
+
+
+def _stored_positions(assessment, pairs) -> dict[tuple, dict[str, int]]:
+    """Positions of releases made before the ranks: one stored row per member and group."""
+    if not pairs:
+        return {}
+    return {
+        (p.release_id, p.cell_key): p.percentiles
+        for p in db.session.scalars(
+            select(BenchmarkPosition).where(
+                BenchmarkPosition.company_id == assessment.company_id,
+                BenchmarkPosition.assessment_id == assessment.id,
+                tuple_(BenchmarkPosition.release_id, BenchmarkPosition.cell_key).in_(pairs),
+            )
+        )
+    }
+
+
+def _ranked_positions(
+    company_id: int, members, pairs, cells, measure_list
+) -> dict[tuple, dict[str, int]]:
+    """The ranks stored at the company's own stored means (and only there), less the groups
+    where its position is withheld."""
+    withheld = {pair: cells[pair].positions_withheld for pair in pairs}
+    with_overrides = [pair for pair in pairs if cells[pair].overrides]
+    if with_overrides:
+        for o in db.session.scalars(
+            select(BenchmarkPositionOverride).where(
+                BenchmarkPositionOverride.company_id == company_id,
+                tuple_(
+                    BenchmarkPositionOverride.release_id, BenchmarkPositionOverride.cell_key
+                ).in_(with_overrides),
+            )
+        ):
+            withheld[(o.release_id, o.cell_key)] = o.withheld
+    shown = [pair for pair in pairs if not withheld[pair]]
+    result: dict[tuple, dict[str, int]] = {pair: {} for pair in shown}
+    lookups = [
+        (release_id, key, measure, value)
+        for release_id, key in shown
+        for (measure, _label), value in zip(measure_list, members[release_id].means, strict=True)
+        if value is not None
+    ]
+    if lookups:
+        r = BenchmarkRank
+        for release_id, key, measure, percentile in db.session.execute(
+            select(r.release_id, r.cell_key, r.measure, r.percentile).where(
+                tuple_(r.release_id, r.cell_key, r.measure, r.value).in_(lookups)
+            )
+        ):
+            result[(release_id, key)][measure] = percentile
+    return result

@@ -53,6 +53,15 @@ class _Company:
     current: tuple[int, int]  # (sum, count)
     target: tuple[int, int]
     frameworks: dict[str, tuple[tuple[int, int], tuple[int, int]]]
+    groups: tuple[tuple[int, int], ...]  # current (sum, count) of each group, in index order
+
+    @property
+    def benchmark_means(self) -> list[float | None]:
+        """The peer benchmarks' measures (benchmarks.measures order): mean current level over
+        all answers, each framework and each group. The same integers divided as the build's
+        SQL divides them (benchmark_build._fill_values), so the same floats."""
+        frameworks = [_mean(current) for current, _target in self.frameworks.values()]
+        return [_mean(self.current), *frameworks, *(_mean(g) for g in self.groups)]
 
     @property
     def means(self) -> tuple[float | None, ...]:
@@ -92,6 +101,8 @@ def live_companies(
     columns = [*sums.columns(part_sums.ALL_ANSWERS)]
     for f in index.frameworks:
         columns += sums.columns(f"f:{f.id}")
+    for g in index.groups:
+        columns += sums.columns(f"g:{g.id}")[:2]
     facts = (
         Assessment.company_id,
         Assessment.id,
@@ -116,6 +127,7 @@ def live_companies(
     for row in streamed(query):
         company_id, assessment_id, version, prefecture, jsic, sector, capital, employees = row[:8]
         numbers = [int(x) for x in row[9:]]
+        after_frameworks = 4 + 4 * len(index.frameworks)
         frameworks = {
             f.id: (
                 (numbers[4 + 4 * k], numbers[5 + 4 * k]),
@@ -132,7 +144,12 @@ def live_companies(
             size=_size_class(sector, capital, employees),
             cohort="repeat" if row[8] else "first",
         )
-        yield _Company(member, (numbers[0], numbers[1]), (numbers[2], numbers[3]), frameworks)
+        groups = tuple(
+            (numbers[k], numbers[k + 1]) for k in range(after_frameworks, len(numbers), 2)
+        )
+        yield _Company(
+            member, (numbers[0], numbers[1]), (numbers[2], numbers[3]), frameworks, groups
+        )
 
 
 def _mean(sum_count: tuple[int, int]) -> float | None:
@@ -382,6 +399,7 @@ def _members_and_means(release: ReportRelease, companies: Iterable[_Company], in
                 "jsic_division": m.industry,
                 "size_class": m.size,
                 "cohort": m.cohort,
+                "means": c.benchmark_means,
             }
         )
         if len(batch) == _INSERT_ROWS:

@@ -11,10 +11,12 @@ import pytest
 
 from app.advisors import services as advisor_services
 from app.extensions import db
-from app.models import AdvisorGrant, BenchmarkPosition
+from app.models import AdvisorGrant, BenchmarkPosition, BenchmarkRank, ReleaseMember
 from app.reports import benchmarks
 from app.reports.disclosure import MIN_COMPANIES
 from tests.integration.reports.conftest import INDEX, YEAR
+
+ITEMS = [i.id for i in INDEX.items]
 
 JST = ZoneInfo("Asia/Tokyo")
 TOKYO = "13"
@@ -79,6 +81,62 @@ def test_framework_and_group_measures_are_the_companies_own_means(submitted, rel
     # Company 0: management 0 (nobody of the 5 others below), IT 5 (all 5 others below).
     assert percentiles["f:mgmt"] == 0
     assert percentiles["f:it"] == 100
+
+
+def test_positions_at_uneven_means_equal_a_recomputation(submitted, release):
+    # Levels that give means like 79/35 or 40/17: the stored mean of each member must find the
+    # rank stored at that very float (computed by SQL there, by Python here) on both databases.
+    def pattern(j):
+        return lambda item: (j * 7 + ITEMS.index(item) * (j % 4 + 1)) % 6
+
+    companies = [submitted(TOKYO, pattern(j), 5, **SIZE) for j in range(9)]
+    release()
+    by_measure = {}  # measure -> [each company's mean of its current levels there]
+    for company in companies:
+        levels = {a.item_id: a.current_level for a in assessment_of(company).answers}
+        for measure, items in benchmarks.measure_items(INDEX):
+            chosen = [levels[i] for i in (items or levels)]
+            by_measure.setdefault(measure, []).append(sum(chosen) / len(chosen))
+    assert len(set(by_measure["overall"])) >= 5, "the pattern must give distinct means"
+    for j, company in enumerate(companies):
+        percentiles = groups_seen(company)["all"][4]
+        expected = {
+            measure: benchmarks.percentile(values[j], sorted(values))
+            for measure, values in by_measure.items()
+        }
+        assert percentiles == expected
+    # The release stored ranks (one per group, measure and distinct mean), no row per member.
+    assert db.session.query(BenchmarkPosition).count() == 0
+    assert db.session.query(BenchmarkRank).count() > 0
+
+
+def test_positions_of_a_release_made_before_the_ranks_are_still_read(submitted, release):
+    # A release made before the ranks: its members have no stored means and one position row
+    # per member and group; the reader shows those rows as they are.
+    companies = [submitted(TOKYO, j % 6, 5, **SIZE) for j in range(MIN_COMPANIES + 2)]
+    release_id = release()
+    company = companies[3]
+    db.session.query(BenchmarkRank).delete()
+    db.session.query(ReleaseMember).update({"means": None})
+    assessment = assessment_of(company)
+    member = db.session.get(ReleaseMember, (release_id, company.id))
+    cells = benchmarks.peer_cells(member.bureau_code, member.jsic_division, member.size_class)
+    for key in cells.values():
+        db.session.add(
+            BenchmarkPosition(
+                release_id=release_id,
+                company_id=company.id,
+                cell_key=key,
+                assessment_id=assessment.id,
+                submission=assessment.version,
+                percentiles={"overall": 42},
+            )
+        )
+    db.session.commit()
+    seen = groups_seen(company)
+    assert len(seen) == 4
+    assert all(percentiles == {"overall": 42} for *_rest, percentiles in seen.values())
+    assert groups_seen(companies[0]) == {}  # no stored row: nothing
 
 
 def test_a_group_needs_k_other_companies(submitted, release, client_request):
