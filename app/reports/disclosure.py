@@ -63,10 +63,33 @@ class Earlier:
     published: frozenset[str]
 
 
-def difference(a: Members, b: Members) -> int:
+_ABSENT = object()
+
+
+def difference(a: Members, b: Members, stop: int | None = None) -> int:
     """Companies that joined, left, or contribute another submission (the (company,
-    submission) pairs in one and not the other, counted once per company)."""
-    return len({company for company, _submission in a.items() ^ b.items()})
+    submission) pairs in one and not the other, counted once per company). With ``stop``, the
+    count may end early at any value >= ``stop`` once it is sure to reach it (callers that only
+    compare it with k need no more).
+
+    One pass over ``a`` with look-ups in ``b``: companies only in ``b`` are counted from the
+    sizes (len(b) minus the companies of ``a`` found in it), so no set of pairs is built."""
+    if stop is not None and abs(len(a) - len(b)) >= stop:
+        return abs(len(a) - len(b))  # that many joined or left at least
+    changed = only_a = 0
+    get = b.get
+    for company, submission in a.items():
+        theirs = get(company, _ABSENT)
+        if theirs is _ABSENT:
+            only_a += 1
+        elif theirs != submission:
+            changed += 1
+        else:
+            continue
+        if stop is not None and changed + only_a >= stop:
+            return changed + only_a
+    only_b = len(b) - (len(a) - only_a)
+    return changed + only_a + only_b
 
 
 def _union(cells: Iterable[str], members: Mapping[str, Members]) -> dict[int, Hashable]:
@@ -76,8 +99,9 @@ def _union(cells: Iterable[str], members: Mapping[str, Members]) -> dict[int, Ha
     return merged
 
 
-def _changed_a_little(a: Members, b: Members, k: int) -> bool:
-    return 0 < difference(a, b) < k
+def changed_a_little(a: Members, b: Members, k: int = MIN_COMPANIES) -> bool:
+    """Whether 1..k-1 companies differ between ``a`` and ``b``."""
+    return 0 < difference(a, b, stop=k) < k
 
 
 def publishable(
@@ -92,7 +116,7 @@ def publishable(
     hidden = {key for key, m in members.items() if len(m) < k} | set(forced)
     for key, m in members.items():
         if key not in hidden and any(
-            key in e.published and _changed_a_little(m, e.members.get(key, {}), k) for e in earlier
+            key in e.published and changed_a_little(m, e.members.get(key, {}), k) for e in earlier
         ):
             hidden.add(key)
     changed = True
@@ -135,7 +159,7 @@ def _line_breach(
         # (a) the hidden group of then and of now, both derivable: their union changed little
         if total_shown and line.total in e.published:
             group = {r for r in line.rows if r in hidden or r not in e.published}
-            if group and _changed_a_little(_union(group, members), _union(group, e.members), k):
+            if group and changed_a_little(_union(group, members), _union(group, e.members), k):
                 preferred = [r for r in shown_rows if r in group]
                 candidates = preferred or shown_rows
                 return candidates[0] if candidates else line.total
@@ -161,6 +185,6 @@ def _isolates_few(group, known, group_members, known_members, k: int) -> bool:
     companies by which the known rows differ between the two releases."""
     rest = [r for r in group if r not in known]
     isolated = len(_union(rest, group_members)) + difference(
-        _union(known, group_members), _union(known, known_members)
+        _union(known, group_members), _union(known, known_members), stop=k
     )
     return 0 < isolated < k

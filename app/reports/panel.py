@@ -38,7 +38,7 @@ from app.reports import cells as C
 from app.reports import panel_figures
 from app.reports import weights as item_weights
 from app.reports.build_context import BuildContext, stored_cell_members
-from app.reports.disclosure import MIN_COMPANIES, Earlier, Line, difference, publishable
+from app.reports.disclosure import MIN_COMPANIES, Earlier, Line, changed_a_little, publishable
 from app.reports.streamed import streamed
 
 PANEL = "panel|"
@@ -171,7 +171,7 @@ def _previous_year_breaches(ctx: BuildContext, panel_members, k: int) -> set[str
                 seen.append(cells.get(key, {}))
             if panel_key(key) in published[rid]:
                 seen.append({c: s for c, s in cells.get(key, {}).items() if c in their_pairs})
-            if any(0 < difference(side, then) < k for then in seen):
+            if any(changed_a_little(side, then, k) for then in seen):
                 breaches.add(panel_key(key))
     return breaches
 
