@@ -33,6 +33,7 @@ from app.reports import cells as C
 from app.reports import weights as item_weights
 from app.reports.build_context import BuildContext, cells_from, stored_cell_members
 from app.reports.builders import extra_cells, recomputed
+from app.reports.bulk import insert_rows
 from app.reports.disclosure import Earlier, publishable
 from app.reports.leading import leading_test
 from app.reports.part_sums import PartSums
@@ -389,18 +390,18 @@ def _members_and_means(release: ReportRelease, companies: Iterable[_Company], in
     for c in companies:
         m = c.member
         batch.append(
-            {
-                "release_id": release.id,
-                "company_id": m.company_id,
-                "assessment_id": m.submission[0],
-                "submission": m.submission[1],
-                "bureau_code": m.bureau,
-                "prefecture_code": m.prefecture,
-                "jsic_division": m.industry,
-                "size_class": m.size,
-                "cohort": m.cohort,
-                "means": c.benchmark_means,
-            }
+            (
+                release.id,
+                m.company_id,
+                m.submission[0],
+                m.submission[1],
+                m.bureau,
+                m.prefecture,
+                m.industry,
+                m.size,
+                m.cohort,
+                c.benchmark_means,
+            )
         )
         if len(batch) == _INSERT_ROWS:
             _insert_members(batch)
@@ -417,8 +418,22 @@ def _members_and_means(release: ReportRelease, companies: Iterable[_Company], in
     return members, by_cell
 
 
-def _insert_members(batch: list[dict]) -> None:
-    db.session.execute(insert(ReleaseMember.__table__), batch)  # Core: no ORM bookkeeping per row
+_MEMBER_COLUMNS = (
+    "release_id",
+    "company_id",
+    "assessment_id",
+    "submission",
+    "bureau_code",
+    "prefecture_code",
+    "jsic_division",
+    "size_class",
+    "cohort",
+    "means",
+)
+
+
+def _insert_members(batch: list[tuple]) -> None:
+    insert_rows(ReleaseMember.__table__, _MEMBER_COLUMNS, batch)  # COPY on PostgreSQL
     batch.clear()
 
 
