@@ -158,20 +158,33 @@ def _previous_year_breaches(ctx: BuildContext, panel_members, k: int) -> set[str
         )
     ):
         published[rid].add(key)
+    # the previous-year side of each non-empty panel cell, built once for all releases
+    sides = {
+        key: {cid: subs[1] for cid, subs in panel_members[panel_key(key)].items()}
+        for key in C.all_cells()
+        if panel_members[panel_key(key)]
+    }
     breaches = set()
     for rid in ids:  # one earlier release's members at a time
+        keys = [
+            key
+            for key in sides
+            if panel_key(key) not in breaches
+            and (key in published[rid] or panel_key(key) in published[rid])
+        ]
+        if not keys:
+            continue  # nothing of it to compare with: its members are not read
         cells = stored_cell_members([rid])[rid]
-        their_pairs = _stored_pairs([rid]).get(rid, {})
-        for key in C.all_cells():
-            side = {cid: subs[1] for cid, subs in panel_members[panel_key(key)].items()}
-            if not side:
-                continue
+        their_pairs = None
+        for key in keys:
             seen = []
             if key in published[rid]:
                 seen.append(cells.get(key, {}))
             if panel_key(key) in published[rid]:
+                if their_pairs is None:
+                    their_pairs = _stored_pairs([rid]).get(rid, {})
                 seen.append({c: s for c, s in cells.get(key, {}).items() if c in their_pairs})
-            if any(changed_a_little(side, then, k) for then in seen):
+            if any(changed_a_little(sides[key], then, k) for then in seen):
                 breaches.add(panel_key(key))
     return breaches
 
