@@ -328,7 +328,13 @@ def _ranked_positions(
             )
         ):
             withheld[(o.release_id, o.cell_key)] = o.withheld
-    shown = [pair for pair in pairs if not withheld[pair]]
+    # A member's means are listed in the order of its index version's measures; a list of
+    # another length cannot be matched with them, so no position is shown from it.
+    shown = [
+        pair
+        for pair in pairs
+        if not withheld[pair] and len(members[pair[0]].means) == len(measure_list)
+    ]
     result: dict[tuple, dict[str, int]] = {pair: {} for pair in shown}
     lookups = [
         (release_id, key, measure, value)

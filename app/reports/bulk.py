@@ -40,8 +40,6 @@ def _copy(table: Table, columns: Sequence[str], rows: Sequence[Sequence]) -> Non
     with connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             if json_anywhere:
-                row = [
-                    json.dumps(v) if j and v is not None else v
-                    for v, j in zip(row, as_json, strict=True)
-                ]
+                # None too: SQLAlchemy's JSON type stores it as JSON null, not SQL NULL
+                row = [json.dumps(v) if j else v for v, j in zip(row, as_json, strict=True)]
             copy.write_row(row)

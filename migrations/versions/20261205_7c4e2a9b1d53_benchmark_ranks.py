@@ -10,7 +10,8 @@ per group, measure and distinct mean the percentile of a member with that mean
 (benchmark_ranks), each member's own means (report_release_members.means) and the few members
 whose position is withheld against the group's default (benchmark_position_overrides). Releases
 made before keep their benchmark_positions rows, and the reader still reads them (their members'
-means are NULL), so no company loses a benchmark it was shown.
+means are NULL), so no company loses a benchmark it was shown. A downgrade drops the ranks and
+the members' means: releases made in between then show no positions until the next release.
 """
 from alembic import op
 import sqlalchemy as sa

@@ -8,12 +8,14 @@ from datetime import UTC
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select, text
 
 from app.advisors import services as advisor_services
 from app.extensions import db
 from app.models import AdvisorGrant, BenchmarkPosition, BenchmarkRank, ReleaseMember
-from app.reports import benchmarks
+from app.reports import benchmarks, releases
 from app.reports.disclosure import MIN_COMPANIES
+from questionnaires import DEFAULT_VERSION
 from tests.integration.reports.conftest import INDEX, YEAR
 
 ITEMS = [i.id for i in INDEX.items]
@@ -83,20 +85,28 @@ def test_framework_and_group_measures_are_the_companies_own_means(submitted, rel
     assert percentiles["f:it"] == 100
 
 
-def test_positions_at_uneven_means_equal_a_recomputation(submitted, release):
-    # Levels that give means like 79/35 or 40/17: the stored mean of each member must find the
-    # rank stored at that very float (computed by SQL there, by Python here) on both databases.
-    def pattern(j):
-        return lambda item: (j * 7 + ITEMS.index(item) * (j % 4 + 1)) % 6
+def _uneven(j):
+    """Levels that give means like 79/35 or 40/17 (no short decimal)."""
+    return lambda item: (j * 7 + ITEMS.index(item) * (j % 4 + 1)) % 6
 
-    companies = [submitted(TOKYO, pattern(j), 5, **SIZE) for j in range(9)]
-    release()
-    by_measure = {}  # measure -> [each company's mean of its current levels there]
+
+def _hand_positions(companies) -> dict:
+    """measure -> [each company's mean of its current levels there]."""
+    by_measure = {}
     for company in companies:
         levels = {a.item_id: a.current_level for a in assessment_of(company).answers}
         for measure, items in benchmarks.measure_items(INDEX):
             chosen = [levels[i] for i in (items or levels)]
             by_measure.setdefault(measure, []).append(sum(chosen) / len(chosen))
+    return by_measure
+
+
+def test_positions_at_uneven_means_equal_a_recomputation(submitted, release):
+    # The stored mean of each member must find the rank stored at that very float (computed by
+    # SQL there, by Python here) on both databases.
+    companies = [submitted(TOKYO, _uneven(j), 5, **SIZE) for j in range(9)]
+    release()
+    by_measure = _hand_positions(companies)
     assert len(set(by_measure["overall"])) >= 5, "the pattern must give distinct means"
     for j, company in enumerate(companies):
         percentiles = groups_seen(company)["all"][4]
@@ -108,6 +118,33 @@ def test_positions_at_uneven_means_equal_a_recomputation(submitted, release):
     # The release stored ranks (one per group, measure and distinct mean), no row per member.
     assert db.session.query(BenchmarkPosition).count() == 0
     assert db.session.query(BenchmarkRank).count() > 0
+
+
+def test_positions_found_when_the_connection_prints_short_floats(submitted):
+    # A pooler or server set to extra_float_digits = 0 prints 15 digits: ranks stored from
+    # such text would miss the members' exact means. The build sets its own precision.
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    companies = [submitted(TOKYO, _uneven(j), 5, **SIZE) for j in range(9)]
+    db.session.execute(text("SET extra_float_digits = 0"))
+    releases.create_release(YEAR, DEFAULT_VERSION)
+    by_measure = _hand_positions(companies)
+    for j, company in enumerate(companies):
+        expected = {m: benchmarks.percentile(v[j], sorted(v)) for m, v in by_measure.items()}
+        assert groups_seen(company)["all"][4] == expected
+
+
+def test_means_of_another_length_show_no_position_and_no_error(submitted, release):
+    companies = [submitted(TOKYO, j % 6, 5, **SIZE) for j in range(MIN_COMPANIES + 2)]
+    release()
+    assert groups_seen(companies[0])  # positions shown
+    member = db.session.scalars(
+        select(ReleaseMember).where(ReleaseMember.company_id == companies[0].id)
+    ).one()
+    member.means = member.means[:-1]  # e.g. an index version whose groups changed since
+    db.session.commit()
+    assert groups_seen(companies[0]) == {}
+    assert groups_seen(companies[1])  # the others' are unaffected
 
 
 def test_positions_of_a_release_made_before_the_ranks_are_still_read(submitted, release):

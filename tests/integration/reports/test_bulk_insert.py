@@ -17,6 +17,7 @@ def test_rows_read_back_exactly():
     rows = [
         (release.id, 1, 11, 3, "kanto", "13", "E", "sme", "repeat", means),
         (release.id, 2, 12, 1, "unknown", "47", "I", "unknown", "first", [None, 2 / 3]),
+        (release.id, 3, 13, 1, "kinki", "27", "G", "large", "first", None),
     ]
     insert_rows(ReleaseMember.__table__, _MEMBER_COLUMNS, rows)
     db.session.commit()
