@@ -204,10 +204,26 @@ class _StatementTimes:
         self.engine, self.backend, self.started, self.totals = engine, backend, [], {}
         event.listen(engine, "before_cursor_execute", self._before)
         event.listen(engine, "after_cursor_execute", self._after)
+        # COPY (app/reports/bulk.py) runs on the driver's cursor, which the events do not see
+        from app.reports import bulk
+
+        self._copy = bulk._copy
+
+        def timed_copy(table, columns, rows):
+            self._before(None, None, None, None, None, False)
+            try:
+                return self._copy(table, columns, rows)
+            finally:
+                self._record("bulk._copy", f"COPY {table.name} FROM STDIN")
+
+        bulk._copy = timed_copy
 
     def close(self):
         from sqlalchemy import event
 
+        from app.reports import bulk
+
+        bulk._copy = self._copy
         event.remove(self.engine, "before_cursor_execute", self._before)
         event.remove(self.engine, "after_cursor_execute", self._after)
 
@@ -215,9 +231,11 @@ class _StatementTimes:
         self.started.append((time.perf_counter(), self.backend()))
 
     def _after(self, conn, cursor, statement, parameters, context, executemany):
+        self._record(_caller(), " ".join(statement.split())[:70])
+
+    def _record(self, where: str, statement: str) -> None:
         wall, cpu = self.started.pop()
-        key = (_caller(), " ".join(statement.split())[:70])
-        total = self.totals.setdefault(key, [0, 0.0, 0.0])
+        total = self.totals.setdefault((where, statement), [0, 0.0, 0.0])
         total[0] += 1
         total[1] += time.perf_counter() - wall
         total[2] += self.backend() - cpu
