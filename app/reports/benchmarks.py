@@ -218,20 +218,19 @@ def for_assessment(assessment) -> Benchmarks:
             sources[key] = source
     if not sources:
         return Benchmarks(measures(index), [], counted=True)
-    stored = {
-        (c.release_id, c.cell_key): (c, released_at)
-        for c, released_at in db.session.execute(
-            select(BenchmarkCell, ReportRelease.released_at)
-            .join(ReportRelease, ReportRelease.id == BenchmarkCell.release_id)
-            .where(
-                BenchmarkCell.release_id.in_(set(sources.values())),
-                BenchmarkCell.cell_key.in_(list(sources)),
-            )
+    stored, released = {}, {}
+    for cell, released_at in db.session.execute(
+        select(BenchmarkCell, ReportRelease.released_at)
+        .join(ReportRelease, ReportRelease.id == BenchmarkCell.release_id)
+        .where(
+            BenchmarkCell.release_id.in_(set(sources.values())),
+            BenchmarkCell.cell_key.in_(list(sources)),
         )
-    }
+    ):
+        stored[(cell.release_id, cell.cell_key)] = cell
+        released[cell.release_id] = released_at
     wanted = [(source, key) for key, source in sources.items() if (source, key) in stored]
-    cells_stored = {pair: cell for pair, (cell, _date) in stored.items()}
-    positions = _positions(assessment, member, wanted, cells_stored, measures(index))
+    positions = _positions(assessment, member, wanted, stored, measures(index))
     groups = []
     for kind in KINDS:
         key = cells.get(kind.code)
@@ -239,13 +238,13 @@ def for_assessment(assessment) -> Benchmarks:
         position = positions.get((source, key))
         if position is None:
             continue  # a group with too few other companies, or a withheld position
-        cell, released_at = stored[(source, key)]
+        cell = stored[(source, key)]
         groups.append(
             PeerGroup(
                 kind,
                 _group_name(kind.code, key),
                 cell.companies,
-                released_at,
+                released[source],
                 cell.medians,
                 position,
             )
@@ -263,8 +262,9 @@ def _positions(
     if not wanted:
         return {}
     release_ids = {release_id for release_id, _key in wanted}
-    members = {member.release_id: member} if release_ids == {member.release_id} else {}
-    if not members:
+    if release_ids == {member.release_id}:
+        members = {member.release_id: member}
+    else:
         members = {
             m.release_id: m
             for m in db.session.scalars(
@@ -275,13 +275,12 @@ def _positions(
                 )
             )
         }
-    # the groups the company belonged to in each release, as that release counted it
+    # the groups the company belonged to in each release, as that release counted it (every
+    # member row here is of this assessment: the newest one's query and this one ask for it)
     wanted = [
         (release_id, key)
         for release_id, key in wanted
-        if release_id in members
-        and key in peer_cells(*_facts(members[release_id])).values()
-        and members[release_id].assessment_id == assessment.id
+        if release_id in members and key in peer_cells(*_facts(members[release_id])).values()
     ]
     legacy = [pair for pair in wanted if members[pair[0]].means is None]
     ranked = [pair for pair in wanted if members[pair[0]].means is not None]

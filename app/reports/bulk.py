@@ -29,7 +29,7 @@ def insert_rows(table: Table, columns: Sequence[str], rows: Sequence[Sequence]) 
 
 
 def _copy(table: Table, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
-    from psycopg import sql
+    from psycopg import sql  # here: a SQLite deployment's workers never load psycopg
 
     as_json = [isinstance(table.c[name].type, JSON) for name in columns]
     json_anywhere = any(as_json)

@@ -125,10 +125,10 @@ def live_companies(
             Assessment.index_version == index_version,
         )
     )
+    after_frameworks = 4 + 4 * len(index.frameworks)  # where the groups' (sum, count) start
     for row in streamed(query):
         company_id, assessment_id, version, prefecture, jsic, sector, capital, employees = row[:8]
         numbers = [int(x) for x in row[9:]]
-        after_frameworks = 4 + 4 * len(index.frameworks)
         frameworks = {
             f.id: (
                 (numbers[4 + 4 * k], numbers[5 + 4 * k]),
