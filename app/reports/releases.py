@@ -57,12 +57,13 @@ class _Company:
     groups: tuple[tuple[int, int], ...]  # current (sum, count) of each group, in index order
 
     @property
-    def benchmark_means(self) -> list[float | None]:
+    def benchmark_means(self) -> tuple[float | None, ...]:
         """The peer benchmarks' measures (benchmarks.measures order): mean current level over
-        all answers, each framework and each group. The same integers divided as the build's
-        SQL divides them (benchmark_build._fill_values), so the same floats."""
-        frameworks = [_mean(current) for current, _target in self.frameworks.values()]
-        return [_mean(self.current), *frameworks, *(_mean(g) for g in self.groups)]
+        all answers, each framework and each group, as stored on the member (ReleaseMember.means)
+        and counted into the benchmark ranks (app/reports/benchmark_build.py). Equal means are
+        one shared float object (``_shared_mean``): a release at national scale holds ~13 M."""
+        frameworks = [_shared_mean(*current) for current, _target in self.frameworks.values()]
+        return (_shared_mean(*self.current), *frameworks, *(_shared_mean(*g) for g in self.groups))
 
     @property
     def means(self) -> tuple[float | None, ...]:
@@ -155,6 +156,11 @@ def live_companies(
 
 def _mean(sum_count: tuple[int, int]) -> float | None:
     return sum_count[0] / sum_count[1] if sum_count[1] else None
+
+
+@lru_cache(maxsize=4096)  # sums of levels over item counts: a few hundred pairs repeat
+def _shared_mean(total: int, count: int) -> float | None:
+    return total / count if count else None
 
 
 def _summary(current, target) -> dict:
@@ -341,6 +347,7 @@ class _Computed:
     figures: dict[str, dict]
     extra_rows: list[dict]
     context: BuildContext | None = None
+    peers: dict[str, list[tuple]] | None = None  # peer cell -> its members' benchmark means
 
 
 def _compute(fiscal_year: int, index_version: str, user, publish_all: bool = False) -> _Computed:
@@ -358,7 +365,7 @@ def _compute(fiscal_year: int, index_version: str, user, publish_all: bool = Fal
     )
     db.session.add(release)
     db.session.flush()
-    members, by_cell = _members_and_means(
+    members, by_cell, peers = _members_and_means(
         release, live_companies(fiscal_year, index_version, index, sums), index
     )
     earlier, latest = _earlier(fiscal_year, index_version, release.id)
@@ -372,7 +379,7 @@ def _compute(fiscal_year: int, index_version: str, user, publish_all: bool = Fal
     del by_cell
     release_ids = _earlier_ids(fiscal_year, index_version, release.id)
     context = BuildContext(release, members, publish, earlier, release_ids, latest, index, sums)
-    return _Computed(release, publish, latest, figures, extra_cells(context), context)
+    return _Computed(release, publish, latest, figures, extra_cells(context), context, peers)
 
 
 _INSERT_ROWS = 5000  # members stored per batch while they are read
@@ -381,14 +388,18 @@ _INSERT_ROWS = 5000  # members stored per batch while they are read
 def _members_and_means(release: ReportRelease, companies: Iterable[_Company], index):
     """One pass over the counted companies (streamed): store each as a release member (in
     batches), and collect the cells' members (cell -> company -> submission) and, per cell, one
-    row per company of its means and 先行企業 flag (the row shared by all its cells); sets
+    row per company of its means and 先行企業 flag (the row shared by all its cells), and per
+    peer benchmark group its members' means (benchmark_build.peer_rows); sets
     ``release.companies``."""
     members: dict[str, dict[int, tuple]] = cells_from(())
     by_cell: dict[str, list[tuple]] = defaultdict(list)
+    peers: dict[str, list[tuple]] = {}
     leading = leading_test(index)
     batch, count = [], 0
     for c in companies:
         m = c.member
+        benchmark_means = c.benchmark_means
+        benchmark_build.peer_rows(peers, m, benchmark_means)
         batch.append(
             (
                 release.id,
@@ -400,7 +411,7 @@ def _members_and_means(release: ReportRelease, companies: Iterable[_Company], in
                 m.industry,
                 m.size,
                 m.cohort,
-                c.benchmark_means,
+                benchmark_means,
             )
         )
         if len(batch) == _INSERT_ROWS:
@@ -415,7 +426,7 @@ def _members_and_means(release: ReportRelease, companies: Iterable[_Company], in
     release.companies = count
     if count:
         item_weights.analyze(ReleaseMember.__tablename__)
-    return members, by_cell
+    return members, by_cell, peers
 
 
 _MEMBER_COLUMNS = (
@@ -481,7 +492,7 @@ def _create_release(fiscal_year: int, index_version: str, user) -> ReportRelease
         )
     db.session.execute(insert(ReleaseCell), rows + computed.extra_rows)
     # peer benchmarks from the cells just decided
-    benchmark_build.materialise(computed.release, computed.context.part_sums)
+    benchmark_build.materialise(computed.release, computed.peers)
     computed.context.part_sums.drop()
     db.session.commit()
     return computed.release

@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from app.advisors import services as advisor_services
 from app.extensions import db
 from app.models import AdvisorGrant, BenchmarkPosition, BenchmarkRank, ReleaseMember
-from app.reports import benchmarks, releases
+from app.reports import benchmark_build, benchmarks, releases
 from app.reports.disclosure import MIN_COMPANIES
 from questionnaires import DEFAULT_VERSION
 from tests.integration.reports.conftest import INDEX, YEAR
@@ -310,3 +310,11 @@ def test_no_release_no_benchmark(submitted, client_request):
 )
 def test_percentile_by_hand(value, ordered, expected):
     assert benchmarks.percentile(value, ordered) == expected
+
+
+def test_distribution_counts_each_mean_once_and_skips_members_without_one():
+    # Three members, two measures; the first has no mean in the second (no answer in its items).
+    rows = [(2.0, None), (1.5, 3.0), (2.0, 3.0)]
+    assert benchmark_build._distribution(rows, 2) == [[(1.5, 1), (2.0, 2)], [(3.0, 2)]]
+    assert benchmark_build._distribution([], 2) == [[], []]
+    assert benchmark_build._median([(1.5, 1), (2.0, 2)]) == 2.0
