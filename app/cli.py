@@ -1,7 +1,7 @@
 """Command-line tools: `flask --app wsgi seed-demo`, `flask --app wsgi users ...`,
 `flask --app wsgi stashes purge`, `flask --app wsgi remind-drafts`,
 `flask --app wsgi backup-sqlite DEST`, `flask --app wsgi restore-sqlite SRC`,
-`flask --app wsgi reports release|check`, `flask --app wsgi team remind`,
+`flask --app wsgi reports release|check|check-sums`, `flask --app wsgi team remind`,
 `flask --app wsgi index ...` (app/indexes/cli.py),
 `flask --app wsgi summaries rebuild|check` (app/advisors/cli.py)."""
 
@@ -213,6 +213,18 @@ def check_command(release_id):
     click.echo(f"{compared} cells equal the live query, {changed} changed since the release")
     if differences:
         raise click.ClickException("differ from the live query: " + ", ".join(differences))
+
+
+@reports_cli.command("check-sums")
+def check_sums_command():
+    """Compare the sums of levels stored at submit time with the answers they came from."""
+    from app.reports.submission_sums import check
+
+    compared, differing = check()
+    click.echo(f"{compared} stored submission sums equal the answers")
+    if differing:
+        ids = ", ".join(map(str, differing))
+        raise click.ClickException(f"{len(differing)} differ (assessment ids): {ids}")
 
 
 @click.command("remind-drafts")

@@ -20,6 +20,7 @@ from app.audit import record
 from app.extensions import db
 from app.models import Answer, Assessment, AssessmentRevision, StashedPost, StepState
 from app.models._time import utcnow
+from app.report_sums_hook import note_submitted
 from app.summary_hook import note_step_saved, refresh_summary
 from questionnaires import load_index
 from scoring import SCORING_VERSION, score_assessment, structure_from_index
@@ -522,7 +523,8 @@ def submit(assessment: Assessment, expected_version: int, user) -> bool:
         raise IncompleteAssessment([m.id for m in missing])
     # The card is frozen with SCORING_VERSION; its change against another year is not stored
     # but derived when shown (comparison.py), so a later reopen of that year cannot stale it.
-    structure = structure_from_index(index_of(assessment))
+    index = index_of(assessment)
+    structure = structure_from_index(index)
     card = score_assessment(
         structure, {i: (a.current_level, a.target_level) for i, a in answers.items()}
     )
@@ -532,6 +534,7 @@ def submit(assessment: Assessment, expected_version: int, user) -> bool:
         .values(scores=card.to_dict(), scoring_version=SCORING_VERSION)
         .execution_options(synchronize_session=False)
     )
+    note_submitted(assessment.id, expected_version + 1, index, answers)
     refresh_summary(assessment.company_id)
     record(
         "submit",

@@ -26,6 +26,7 @@ from app.models.report_release import (
 )
 from app.models.review import ItemRating, ReviewComment
 from app.models.signup import SignupRequest
+from app.models.submission_sums import SubmissionPartSums
 from app.models.summary import CompanySummary
 from app.models.team import TeamInvitation, TeamParticipant, TeamRound, TeamView
 from app.models.two_factor import RecoveryCode, TwoFactorPolicy
@@ -64,6 +65,7 @@ __all__ = [
     "SignupRequest",
     "StashedPost",
     "StepState",
+    "SubmissionPartSums",
     "TargetRevision",
     "TeamInvitation",
     "TeamParticipant",

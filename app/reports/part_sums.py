@@ -6,11 +6,12 @@ count of its current and of its target levels over a part of the index: the memb
 (``panel_figures``: overall, frameworks and groups of this year's and of the previous year's
 assessment, when both years use the release's index version) and the peer benchmarks' member
 means (``benchmark_build``: all answers, frameworks and groups). Each used to join and aggregate
-the answer rows on its own (at 100k companies ~3.5 M rows a year each time); now one ``GROUP BY
-assessment`` over the answers of the release's year and the year before fills a temporary table
-with one row per assessment and four integer columns per part, and they read that table. The
-sums are packed into bit fields while aggregating (see "packed sums" below); an index too wide
-for that joins the parts' item weights instead (app/reports/weights.py).
+the answer rows on its own (at 100k companies ~3.5 M rows a year each time); now they read one
+temporary table, filled once per build, with one row per assessment and four integer columns per
+part. Its rows come from the sums each submission stored when it was submitted, packed in bit
+fields (app/reports/submission_sums.py, app/reports/packing.py): one row per assessment instead
+of its ~35 answer rows. An index too wide to pack aggregates the answers with the parts' item
+weights instead (app/reports/weights.py).
 
 The sums are the same integers the three computed before (a part's sum of levels and its count of
 non-NULL levels), so every figure derived from them is unchanged.
@@ -23,29 +24,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    case,
-    cast,
-    func,
-    insert,
-    literal,
-    literal_column,
-    select,
-    text,
-    union_all,
-)
+from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, func, insert, select, text
 
 from app.extensions import db
-from app.models import Answer, Assessment
+from app.models import Answer, Assessment, SubmissionPartSums
+from app.reports import submission_sums
 from app.reports import weights as item_weights
+from app.reports.packing import Packing
 from app.reports.panel_figures import parts
-from scoring import MAX_LEVEL
 
 ALL_ANSWERS = "*"
 TABLE = "tmp_part_sums"
@@ -93,8 +79,13 @@ def fill(fiscal_year: int, index_version: str, index) -> PartSums:
         Assessment.fiscal_year.in_((fiscal_year - 1, fiscal_year)),
         Assessment.index_version == index_version,
     )
-    packing = _Packing.of(the_parts)
-    query = (_packed_query if packing else _weighted_query)(the_parts, packing, periods)
+    packing = Packing.of(the_parts)
+    if packing is None:
+        query = _weighted_query(the_parts, periods)
+    else:
+        layout = packing.layout(index_version)
+        submission_sums.refresh(packing, layout, *periods)
+        query = _stored_query(the_parts, packing, layout, periods)
     sums = PartSums(table, index_version, numbers, with_previous_year=True)
     sums.drop()  # a table left by an earlier build of this connection that failed
     table.create(db.session.connection())
@@ -103,17 +94,7 @@ def fill(fiscal_year: int, index_version: str, index) -> PartSums:
     return sums
 
 
-def _levels():
-    """Per answer row: (current level, 1 if it is answered, target level, 1 if it is)."""
-    return (
-        Answer.current_level,
-        case((Answer.current_level.is_not(None), 1), else_=0),
-        Answer.target_level,
-        case((Answer.target_level.is_not(None), 1), else_=0),
-    )
-
-
-def _weighted_query(the_parts, _packing, periods):
+def _weighted_query(the_parts, periods):
     """Four sums per part and answer row (the general form: any parts, any levels)."""
     w = item_weights.relation([dict.fromkeys(ids, 1) for ids in the_parts.values()])
     columns = []  # in the table's order: per part, current sum and count, target sum and count
@@ -133,127 +114,16 @@ def _weighted_query(the_parts, _packing, periods):
     )
 
 
-# -- packed sums ----------------------------------------------------------------------------------
-#
-# The parts overlap (an item is in ``overall``, one framework and one group), so the weighted
-# form advances 4 sums per part on every answer row: at 100k companies 3.5 M rows x 52 sums.
-# Instead, the items are split into "atoms" (items in exactly the same parts: here the groups),
-# every part is a union of atoms, and each of the four sums of every atom gets a bit field of
-# its own inside ONE integer per kind of sum: an answer adds ``level << (its atom's field)``.
-# A field is wide enough for the largest sum its atom can reach (every item answered at the
-# highest level; an item is answered at most once per assessment, the answers' unique key, and
-# levels are 0..5, their check constraint), so no field carries into the next and the integer
-# is the exact concatenation of the atoms' sums. The database then unpacks one row per
-# assessment: a part's sum is the sum of its atoms' fields. Four sums per answer row instead of
-# 52, the same integers. An index whose fields do not fit in 62 bits uses the weighted form.
-
-_WORD_BITS = 62
-_MAX_LEVEL = MAX_LEVEL  # answers' check constraint: levels 0..5
-
-
-@dataclass(frozen=True)
-class _Packing:
-    atoms: tuple[tuple[str, ...], ...]  # items of each atom
-    level_shifts: tuple[int, ...]  # bit offset of each atom's sum of levels
-    count_shifts: tuple[int, ...]  # bit offset of each atom's count of answers
-    of_part: tuple[tuple[int, ...], ...]  # per part (in order): its atoms
-
-    @classmethod
-    def of(cls, the_parts) -> _Packing | None:
-        membership: dict[str, list[int]] = {}
-        for k, ids in enumerate(the_parts.values()):
-            for item in dict.fromkeys(ids):
-                membership.setdefault(item, []).append(k)
-        by_signature: dict[tuple[int, ...], list[str]] = {}
-        for item, signature in membership.items():
-            by_signature.setdefault(tuple(signature), []).append(item)
-        signatures = list(by_signature)
-        level_shifts, count_shifts, level_bits, count_bits = [], [], 0, 0
-        for signature in signatures:
-            size = len(by_signature[signature])
-            level_shifts.append(level_bits)
-            count_shifts.append(count_bits)
-            level_bits += (_MAX_LEVEL * size).bit_length()
-            count_bits += size.bit_length()
-        if level_bits > _WORD_BITS or count_bits > _WORD_BITS:
-            return None
-        of_part = tuple(
-            tuple(a for a, signature in enumerate(signatures) if k in signature)
-            for k in range(len(the_parts))
-        )
-        atoms = tuple(tuple(by_signature[signature]) for signature in signatures)
-        return cls(atoms, tuple(level_shifts), tuple(count_shifts), of_part)
-
-    def relation(self):
-        """One row per item: (item_id, level multiplier, count multiplier) as BIGINTs."""
-        rows = [
-            select(
-                literal(item, String).label("item_id"),
-                cast(literal(1 << self.level_shifts[a]), BigInteger).label("lm"),
-                cast(literal(1 << self.count_shifts[a]), BigInteger).label("cm"),
-            )
-            for a, items in enumerate(self.atoms)
-            for item in items
-        ]
-        return union_all(*rows).subquery("item_fields") if len(rows) > 1 else rows[0].subquery()
-
-    def unpacked(self, packed, k: int):
-        """The four sums of part ``k`` from the packed columns (cs, cn, ts, tn)."""
-        cs, cn, ts, tn = packed
-        result = []
-        for column, shifts, width in (
-            (cs, self.level_shifts, self._level_width),
-            (cn, self.count_shifts, self._count_width),
-            (ts, self.level_shifts, self._level_width),
-            (tn, self.count_shifts, self._count_width),
-        ):
-            terms = [  # integer constants of this module, written into the SQL
-                column.op(">>")(literal_column(str(shifts[a]))).op("&")(
-                    literal_column(str((1 << width(a)) - 1))
-                )
-                for a in self.of_part[k]
-            ]
-            total = terms[0]
-            for term in terms[1:]:
-                total = total + term
-            result.append(total)
-        return result
-
-    def _level_width(self, a: int) -> int:
-        return (_MAX_LEVEL * len(self.atoms[a])).bit_length()
-
-    def _count_width(self, a: int) -> int:
-        return len(self.atoms[a]).bit_length()
-
-
-def _packed_query(the_parts, packing: _Packing, periods):
-    """One row per assessment: the all-answers sums, then each part's unpacked from the four
-    packed sums of its atoms."""
-    f = packing.relation()
-    current, current_n, target, target_n = _levels()
-    packed = [
-        func.coalesce(func.sum(current), 0).label("all_cs"),
-        func.count(current).label("all_cn"),
-        func.coalesce(func.sum(target), 0).label("all_ts"),
-        func.count(target).label("all_tn"),
-    ]
-    for name, level, multiplier in (
-        ("cs", current, f.c.lm),
-        ("cn", current_n, f.c.cm),
-        ("ts", target, f.c.lm),
-        ("tn", target_n, f.c.cm),
-    ):
-        packed.append(cast(func.coalesce(func.sum(level * multiplier), 0), BigInteger).label(name))
-    inner = (
-        select(Answer.assessment_id, *packed)
-        .join(Assessment, Assessment.id == Answer.assessment_id)
-        .join(f, f.c.item_id == Answer.item_id, isouter=True)
-        .where(*periods)
-        .group_by(Answer.assessment_id)
-        .subquery("packed")
-    )
-    p = inner.c
-    columns = [p.assessment_id, p.all_cs, p.all_cn, p.all_ts, p.all_tn]
+def _stored_query(the_parts, packing: Packing, layout: str, periods):
+    """One row per assessment from its stored packed sums (app/reports/submission_sums.py, made
+    current by ``refresh`` just before): the all-answers sums, then each part's unpacked from
+    the four packed sums of its atoms."""
+    t = SubmissionPartSums.__table__.c
+    columns = [t.assessment_id, t.all_cs, t.all_cn, t.all_ts, t.all_tn]
     for k in range(len(the_parts)):
-        columns += packing.unpacked((p.cs, p.cn, p.ts, p.tn), k)
-    return select(*columns)
+        columns += packing.unpacked((t.cs, t.cn, t.ts, t.tn), k)
+    return (
+        select(*columns)
+        .join(Assessment, Assessment.id == t.assessment_id)
+        .where(*periods, t.submission == Assessment.version, t.layout == layout)
+    )

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.reports import part_sums
+from app.reports import packing, part_sums
 from app.reports.panel_figures import parts
 from tests.integration.reports.conftest import INDEX, YEAR
 
@@ -32,9 +32,9 @@ def _constant(level: int):
 @pytest.fixture(params=["packed", "weighted"])
 def form(request, monkeypatch):
     if request.param == "weighted":
-        monkeypatch.setattr(part_sums._Packing, "of", classmethod(lambda cls, _parts: None))
+        monkeypatch.setattr(packing.Packing, "of", classmethod(lambda cls, _parts: None))
     else:
-        assert part_sums._Packing.of(parts(INDEX)) is not None  # the shipped index packs
+        assert packing.Packing.of(parts(INDEX)) is not None  # the shipped index packs
     return request.param
 
 
@@ -84,24 +84,24 @@ def test_packing_gives_every_group_a_field_of_its_own():
     the union of its groups'; the fields are wide enough for 5 x the group's items and do not
     overlap."""
     the_parts = parts(INDEX)
-    packing = part_sums._Packing.of(the_parts)
-    assert sorted(map(sorted, packing.atoms)) == sorted(sorted(g.item_ids) for g in INDEX.groups)
+    fields = packing.Packing.of(the_parts)
+    assert sorted(map(sorted, fields.atoms)) == sorted(sorted(g.item_ids) for g in INDEX.groups)
     for k, items in enumerate(the_parts.values()):
-        assert sorted(i for a in packing.of_part[k] for i in packing.atoms[a]) == sorted(items)
+        assert sorted(i for a in fields.of_part[k] for i in fields.atoms[a]) == sorted(items)
     for shifts, width in (
-        (packing.level_shifts, packing._level_width),
-        (packing.count_shifts, packing._count_width),
+        (fields.level_shifts, fields._level_width),
+        (fields.count_shifts, fields._count_width),
     ):
-        spans = sorted((shifts[a], shifts[a] + width(a)) for a in range(len(packing.atoms)))
+        spans = sorted((shifts[a], shifts[a] + width(a)) for a in range(len(fields.atoms)))
         assert all(end <= start for (_s, end), (start, _e) in zip(spans, spans[1:], strict=False))
         assert spans[-1][1] <= 62
-        for a, items in enumerate(packing.atoms):
-            largest = (5 if shifts is packing.level_shifts else 1) * len(items)
+        for a, items in enumerate(fields.atoms):
+            largest = (5 if shifts is fields.level_shifts else 1) * len(items)
             assert largest < 1 << width(a)
 
 
 def test_an_index_too_wide_to_pack_uses_the_weighted_form():
     """21 parts of one item each: 21 fields of 3 bits (0..5) = 63 bits, one more than a field
     set may use; 20 fit."""
-    assert part_sums._Packing.of({f"g:{n}": (f"i{n}",) for n in range(21)}) is None
-    assert part_sums._Packing.of({f"g:{n}": (f"i{n}",) for n in range(20)}) is not None
+    assert packing.Packing.of({f"g:{n}": (f"i{n}",) for n in range(21)}) is None
+    assert packing.Packing.of({f"g:{n}": (f"i{n}",) for n in range(20)}) is not None

@@ -1,0 +1,174 @@
+"""Per-assessment sums of levels over overlapping parts of the index, packed in bit fields.
+
+The parts overlap (an item is in ``overall``, one framework and one group), so summing each
+part on its own advances 4 sums per part on every answer row: at 100k companies 3.5 M rows x 52
+sums. Instead, the items are split into "atoms" (items in exactly the same parts: here the
+groups), every part is a union of atoms, and each of the four sums of every atom gets a bit field
+of its own inside ONE integer per kind of sum: an answer adds ``level << (its atom's field)``.
+A field is wide enough for the largest sum its atom can reach (every item answered at the
+highest level; an item is answered at most once per assessment, the answers' unique key, and
+levels are 0..5, their check constraint), so no field carries into the next and the integer is
+the exact concatenation of the atoms' sums. A part's sum is the sum of its atoms' fields. Four
+sums per answer row instead of 52, the same integers. An index whose fields do not fit in 62
+bits has no packing (``Packing.of`` gives None): its sums are computed part by part
+(app/reports/part_sums.py).
+
+The packed integers of one assessment are computed in the database (``packed_sums_query``, for
+many assessments at once) or in Python (``Packing.packed``, at submit time,
+app/reports/submission_sums.py): the same integers either way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import BigInteger, String, case, cast, func, literal, literal_column, select
+from sqlalchemy import union_all as _union_all
+
+from app.models import Answer, Assessment
+from scoring import MAX_LEVEL
+
+_WORD_BITS = 62
+_MAX_LEVEL = MAX_LEVEL  # answers' check constraint: levels 0..5
+PACKED = ("cs", "cn", "ts", "tn")  # current sum, current count, target sum, target count
+ALL_ANSWERS = ("all_cs", "all_cn", "all_ts", "all_tn")  # the same over every answer row
+
+
+@dataclass(frozen=True)
+class Packing:
+    atoms: tuple[tuple[str, ...], ...]  # items of each atom
+    level_shifts: tuple[int, ...]  # bit offset of each atom's sum of levels
+    count_shifts: tuple[int, ...]  # bit offset of each atom's count of answers
+    of_part: tuple[tuple[int, ...], ...]  # per part (in order): its atoms
+
+    @classmethod
+    def of(cls, the_parts) -> Packing | None:
+        membership: dict[str, list[int]] = {}
+        for k, ids in enumerate(the_parts.values()):
+            for item in dict.fromkeys(ids):
+                membership.setdefault(item, []).append(k)
+        by_signature: dict[tuple[int, ...], list[str]] = {}
+        for item, signature in membership.items():
+            by_signature.setdefault(tuple(signature), []).append(item)
+        signatures = list(by_signature)
+        level_shifts, count_shifts, level_bits, count_bits = [], [], 0, 0
+        for signature in signatures:
+            size = len(by_signature[signature])
+            level_shifts.append(level_bits)
+            count_shifts.append(count_bits)
+            level_bits += (_MAX_LEVEL * size).bit_length()
+            count_bits += size.bit_length()
+        if level_bits > _WORD_BITS or count_bits > _WORD_BITS:
+            return None
+        of_part = tuple(
+            tuple(a for a, signature in enumerate(signatures) if k in signature)
+            for k in range(len(the_parts))
+        )
+        atoms = tuple(tuple(by_signature[signature]) for signature in signatures)
+        return cls(atoms, tuple(level_shifts), tuple(count_shifts), of_part)
+
+    def layout(self, index_version: str) -> str:
+        """A fingerprint of the fields: stored packed sums are only read back with the same
+        layout (a changed index file or packing rule makes them stale, not wrong)."""
+        text = repr((index_version, self.atoms, self.level_shifts, self.count_shifts))
+        return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+    def packed(self, levels: Iterable[tuple[str, int | None, int | None]]) -> dict[str, int]:
+        """The eight integers of ``packed_sums_query`` for one assessment, from its answer rows
+        (item id, current level, target level): what the database computes, in Python."""
+        atom_of = {item: a for a, items in enumerate(self.atoms) for item in items}
+        result = dict.fromkeys(ALL_ANSWERS + PACKED, 0)
+        for item, current, target in levels:
+            a = atom_of.get(item)  # an answer outside the index's items: all-answers sums only
+            for level, (total, count, packed_total, packed_count) in (
+                (current, ("all_cs", "all_cn", "cs", "cn")),
+                (target, ("all_ts", "all_tn", "ts", "tn")),
+            ):
+                if level is None:
+                    continue
+                result[total] += level
+                result[count] += 1
+                if a is not None:
+                    result[packed_total] += level << self.level_shifts[a]
+                    result[packed_count] += 1 << self.count_shifts[a]
+        return result
+
+    def relation(self):
+        """One row per item: (item_id, level multiplier, count multiplier) as BIGINTs."""
+        rows = [
+            select(
+                literal(item, String).label("item_id"),
+                cast(literal(1 << self.level_shifts[a]), BigInteger).label("lm"),
+                cast(literal(1 << self.count_shifts[a]), BigInteger).label("cm"),
+            )
+            for a, items in enumerate(self.atoms)
+            for item in items
+        ]
+        return _union_all(*rows).subquery("item_fields") if len(rows) > 1 else rows[0].subquery()
+
+    def unpacked(self, packed, k: int):
+        """The four sums of part ``k`` from the packed columns (cs, cn, ts, tn)."""
+        cs, cn, ts, tn = packed
+        result = []
+        for column, shifts, width in (
+            (cs, self.level_shifts, self._level_width),
+            (cn, self.count_shifts, self._count_width),
+            (ts, self.level_shifts, self._level_width),
+            (tn, self.count_shifts, self._count_width),
+        ):
+            terms = [  # integer constants of this module, written into the SQL
+                column.op(">>")(literal_column(str(shifts[a]))).op("&")(
+                    literal_column(str((1 << width(a)) - 1))
+                )
+                for a in self.of_part[k]
+            ]
+            total = terms[0]
+            for term in terms[1:]:
+                total = total + term
+            result.append(total)
+        return result
+
+    def _level_width(self, a: int) -> int:
+        return (_MAX_LEVEL * len(self.atoms[a])).bit_length()
+
+    def _count_width(self, a: int) -> int:
+        return len(self.atoms[a]).bit_length()
+
+
+def levels():
+    """Per answer row: (current level, 1 if it is answered, target level, 1 if it is)."""
+    return (
+        Answer.current_level,
+        case((Answer.current_level.is_not(None), 1), else_=0),
+        Answer.target_level,
+        case((Answer.target_level.is_not(None), 1), else_=0),
+    )
+
+
+def packed_sums_query(packing: Packing, *conditions):
+    """One row per assessment matching ``conditions`` (on Assessment) that has answer rows:
+    (assessment_id, the all-answers sums, the four packed sums), from its answers."""
+    f = packing.relation()
+    current, current_n, target, target_n = levels()
+    columns = [
+        func.coalesce(func.sum(current), 0).label("all_cs"),
+        func.count(current).label("all_cn"),
+        func.coalesce(func.sum(target), 0).label("all_ts"),
+        func.count(target).label("all_tn"),
+    ]
+    for name, level, multiplier in (
+        ("cs", current, f.c.lm),
+        ("cn", current_n, f.c.cm),
+        ("ts", target, f.c.lm),
+        ("tn", target_n, f.c.cm),
+    ):
+        columns.append(cast(func.coalesce(func.sum(level * multiplier), 0), BigInteger).label(name))
+    return (
+        select(Answer.assessment_id, *columns)
+        .join(Assessment, Assessment.id == Answer.assessment_id)
+        .join(f, f.c.item_id == Answer.item_id, isouter=True)
+        .where(*conditions)
+        .group_by(Answer.assessment_id)
+    )

@@ -1,0 +1,130 @@
+"""Sums of levels stored at submit time (app/reports/submission_sums.py): the row submit writes
+equals the database's sums of the answers (and the hand-computed ones), a reopen makes it stale
+and a resubmit replaces it, and a release build never reads a stale, missing or re-laid-out
+row: it computes that assessment's sums from the answers and stores them. `flask reports
+check-sums` finds a row that disagrees with its answers."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import Assessment, SubmissionPartSums
+from app.reports import part_sums
+from app.reports.packing import Packing, packed_sums_query
+from app.reports.panel_figures import parts
+from tests.integration.reports.conftest import INDEX, YEAR
+
+TOKYO = "13"
+PACKING = Packing.of(parts(INDEX))
+SUMS = ("all_cs", "all_cn", "all_ts", "all_tn", "cs", "cn", "ts", "tn")
+
+
+def _level(item_id: str) -> int:
+    return sum(map(ord, item_id)) % 6  # a different level per item, 0..5
+
+
+def _assessment(company, year=YEAR) -> Assessment:
+    return next(a for a in company.assessments if a.fiscal_year == year)
+
+
+def _stored(assessment_id: int):
+    return db.session.get(SubmissionPartSums, assessment_id)
+
+
+def _from_answers(assessment_id: int) -> dict[str, int]:
+    row = (
+        db.session.execute(packed_sums_query(PACKING, Assessment.id == assessment_id))
+        .one()
+        ._mapping
+    )
+    return {name: row[name] for name in SUMS}
+
+
+def _overall(assessment_id: int) -> tuple[int, int, int, int]:
+    """(current sum, count, target sum, count) over the index's items as a build reads it."""
+    sums = part_sums.fill(YEAR, INDEX.version_id, INDEX)
+    try:
+        row = db.session.execute(
+            select(*sums.columns("overall")).where(sums.assessment_id == assessment_id)
+        ).one()
+        return tuple(row)
+    finally:
+        sums.drop()
+
+
+def test_submit_stores_the_sums_the_database_computes_from_the_answers(submitted):
+    companies = [
+        submitted(TOKYO, _level, lambda item: min(5, _level(item) + 1)),
+        submitted(TOKYO, 5, 5),  # every field at its largest
+        submitted(TOKYO, 0, 0),
+        submitted(TOKYO, (1, 4), (2, 5)),
+    ]
+    for company in companies:
+        assessment = _assessment(company)
+        row = _stored(assessment.id)
+        assert row is not None
+        assert row.submission == assessment.version
+        assert row.layout == PACKING.layout(INDEX.version_id)
+        assert {name: getattr(row, name) for name in SUMS} == _from_answers(assessment.id)
+    items = len(INDEX.items)
+    assert _overall(_assessment(companies[1]).id) == (5 * items, items, 5 * items, items)
+
+
+def test_reopen_makes_the_row_stale_and_resubmit_replaces_it(submitted, resubmit):
+    company = submitted(TOKYO, 1, 2)
+    before = _assessment(company).version
+    resubmit(company, None, None, submit=False)  # reopened: a draft
+    db.session.expire_all()
+    assessment = _assessment(company)
+    assert _stored(assessment.id).submission == before != assessment.version  # stale
+    resubmit(company, 3, 5)  # answers changed, submitted again
+    db.session.expire_all()
+    assessment = _assessment(company)
+    row = _stored(assessment.id)
+    assert row.submission == assessment.version
+    assert {name: getattr(row, name) for name in SUMS} == _from_answers(assessment.id)
+    items = len(INDEX.items)
+    assert _overall(assessment.id) == (3 * items, items, 5 * items, items)
+
+
+@pytest.mark.parametrize("damage", ["stale", "missing", "other layout"])
+def test_a_build_never_reads_a_row_that_is_not_current(submitted, damage):
+    company = submitted(TOKYO, 2, 4)
+    assessment_id = _assessment(company).id
+    table = SubmissionPartSums.__table__
+    if damage == "missing":
+        db.session.execute(table.delete().where(table.c.assessment_id == assessment_id))
+    else:
+        # wrong sums, for an older submission or another packing: a build must not trust them
+        changes = {name: 7 for name in SUMS}
+        changes |= {"submission": 1} if damage == "stale" else {"layout": "0" * 40}
+        db.session.execute(
+            update(table).where(table.c.assessment_id == assessment_id).values(changes)
+        )
+    db.session.commit()
+    items = len(INDEX.items)
+    assert _overall(assessment_id) == (2 * items, items, 4 * items, items)
+    db.session.expire_all()
+    row = _stored(assessment_id)  # the build stored the current row
+    assert row.submission == _assessment(company).version
+    assert row.layout == PACKING.layout(INDEX.version_id)
+    assert {name: getattr(row, name) for name in SUMS} == _from_answers(assessment_id)
+
+
+def test_check_sums_command_finds_a_row_that_disagrees_with_its_answers(submitted, app):
+    companies = [submitted(TOKYO, level, 5) for level in (1, 2, 3)]
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["reports", "check-sums"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("3 stored submission sums equal the answers")
+    damaged = _assessment(companies[1]).id
+    table = SubmissionPartSums.__table__
+    db.session.execute(
+        update(table).where(table.c.assessment_id == damaged).values(cs=table.c.cs + 1)
+    )
+    db.session.commit()
+    result = runner.invoke(args=["reports", "check-sums"])
+    assert result.exit_code != 0
+    assert f"1 differ (assessment ids): {damaged}" in result.output
