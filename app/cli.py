@@ -1,7 +1,7 @@
 """Command-line tools: `flask --app wsgi seed-demo`, `flask --app wsgi users ...`,
 `flask --app wsgi stashes purge`, `flask --app wsgi remind-drafts`,
 `flask --app wsgi backup-sqlite DEST`, `flask --app wsgi restore-sqlite SRC`,
-`flask --app wsgi reports release|check|check-sums`, `flask --app wsgi team remind`,
+`flask --app wsgi reports release|check|rebuild-sums|check-sums`, `flask --app wsgi team remind`,
 `flask --app wsgi index ...` (app/indexes/cli.py),
 `flask --app wsgi summaries rebuild|check` (app/advisors/cli.py)."""
 
@@ -213,6 +213,16 @@ def check_command(release_id):
     click.echo(f"{compared} cells equal the live query, {changed} changed since the release")
     if differences:
         raise click.ClickException("differ from the live query: " + ", ".join(differences))
+
+
+@reports_cli.command("rebuild-sums")
+def rebuild_sums_command():
+    """Store the sums of levels of every submitted assessment that has none (or a stale one)."""
+    from app.reports.submission_sums import rebuild
+
+    current = rebuild()
+    db.session.commit()
+    click.echo(f"{current} submitted assessments have current sums")
 
 
 @reports_cli.command("check-sums")

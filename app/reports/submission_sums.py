@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, exists, literal, select
+from sqlalchemy import delete, exists, func, literal, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -109,6 +109,27 @@ def refresh(packing: Packing, layout: str, *periods) -> None:
     )
 
 
+def rebuild() -> int:
+    """Make the row of every submitted assessment current (`flask reports rebuild-sums`, e.g.
+    right after the upgrade that added the table, so that the next release build need not
+    compute them); returns the number of current rows. The caller commits."""
+    versions = db.session.scalars(
+        select(Assessment.index_version).distinct().where(Assessment.status == "submitted")
+    ).all()
+    current = 0
+    for version in sorted(versions):
+        found = _packing(load_index(version))
+        if found is None:
+            continue
+        packing, layout = found
+        periods = (Assessment.status == "submitted", Assessment.index_version == version)
+        refresh(packing, layout, *periods)
+        current += db.session.scalar(
+            select(func.count()).select_from(Assessment).where(*periods, valid(layout))
+        )
+    return current
+
+
 def check() -> tuple[int, list[int]]:
     """Compare every current row with its sums computed from the answers now (`flask reports
     check-sums`): (rows compared, assessment ids whose row differs). Stale rows are left out:
@@ -120,10 +141,10 @@ def check() -> tuple[int, list[int]]:
     ).all()
     compared, differing = 0, []
     for version in sorted(versions):
-        packing = Packing.of(parts(load_index(version)))
-        if packing is None:
+        found = _packing(load_index(version))
+        if found is None:
             continue
-        layout = packing.layout(version)
+        packing, layout = found
         current = (
             Assessment.status == "submitted",
             Assessment.index_version == version,

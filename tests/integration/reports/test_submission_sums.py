@@ -128,3 +128,21 @@ def test_check_sums_command_finds_a_row_that_disagrees_with_its_answers(submitte
     result = runner.invoke(args=["reports", "check-sums"])
     assert result.exit_code != 0
     assert f"1 differ (assessment ids): {damaged}" in result.output
+
+
+def test_rebuild_sums_command_stores_every_missing_row(submitted, app):
+    companies = [submitted(TOKYO, level, 5) for level in (1, 4)]
+    table = SubmissionPartSums.__table__
+    db.session.execute(table.delete())  # as right after the upgrade that added the table
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["reports", "rebuild-sums"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("2 submitted assessments have current sums")
+    db.session.expire_all()
+    for company in companies:
+        assessment = _assessment(company)
+        row = _stored(assessment.id)
+        assert row.submission == assessment.version
+        assert {name: getattr(row, name) for name in SUMS} == _from_answers(assessment.id)
+    assert runner.invoke(args=["reports", "check-sums"]).output.startswith("2 stored")
