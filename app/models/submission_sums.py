@@ -18,7 +18,7 @@ class SubmissionPartSums(db.Model):
         ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True
     )
     submission: Mapped[int] = mapped_column(Integer)
-    layout: Mapped[str] = mapped_column(String(40))  # submission_sums.layout_of(index)
+    layout: Mapped[str] = mapped_column(String(40))  # the fields' fingerprint (submission_sums)
     # every answer row of the assessment: sum and count of current, then of target levels
     all_cs: Mapped[int] = mapped_column(BigInteger)
     all_cn: Mapped[int] = mapped_column(BigInteger)
@@ -29,3 +29,9 @@ class SubmissionPartSums(db.Model):
     cn: Mapped[int] = mapped_column(BigInteger)
     ts: Mapped[int] = mapped_column(BigInteger)
     tn: Mapped[int] = mapped_column(BigInteger)
+    # every item's current (cl*) and target (tl*) level + 1 in 3-bit fields, 20 items a word
+    # (app/reports/packing.py, ItemLevels); NULL for an index with more items than that
+    cl0: Mapped[int | None] = mapped_column(BigInteger)
+    cl1: Mapped[int | None] = mapped_column(BigInteger)
+    tl0: Mapped[int | None] = mapped_column(BigInteger)
+    tl1: Mapped[int | None] = mapped_column(BigInteger)

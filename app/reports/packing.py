@@ -20,7 +20,6 @@ app/reports/submission_sums.py): the same integers either way.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -68,12 +67,6 @@ class Packing:
         )
         atoms = tuple(tuple(by_signature[signature]) for signature in signatures)
         return cls(atoms, tuple(level_shifts), tuple(count_shifts), of_part)
-
-    def layout(self, index_version: str) -> str:
-        """A fingerprint of the fields: stored packed sums are only read back with the same
-        layout (a changed index file or packing rule makes them stale, not wrong)."""
-        text = repr((index_version, self.atoms, self.level_shifts, self.count_shifts))
-        return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
     def packed(self, levels: Iterable[tuple[str, int | None, int | None]]) -> dict[str, int]:
         """The eight integers of ``packed_sums_query`` for one assessment, from its answer rows
@@ -147,9 +140,10 @@ def levels():
     )
 
 
-def packed_sums_query(packing: Packing, *conditions):
+def packed_sums_query(packing: Packing, item_levels: ItemLevels | None, *conditions):
     """One row per assessment matching ``conditions`` (on Assessment) that has answer rows:
-    (assessment_id, the all-answers sums, the four packed sums), from its answers."""
+    (assessment_id, the all-answers sums, the four packed sums, and with ``item_levels`` its
+    four words of item levels), from its answers."""
     f = packing.relation()
     current, current_n, target, target_n = levels()
     columns = [
@@ -165,10 +159,80 @@ def packed_sums_query(packing: Packing, *conditions):
         ("tn", target_n, f.c.cm),
     ):
         columns.append(cast(func.coalesce(func.sum(level * multiplier), 0), BigInteger).label(name))
-    return (
-        select(Answer.assessment_id, *columns)
-        .join(Assessment, Assessment.id == Answer.assessment_id)
-        .join(f, f.c.item_id == Answer.item_id, isouter=True)
-        .where(*conditions)
-        .group_by(Answer.assessment_id)
+    query = select(Answer.assessment_id, *columns).join(
+        Assessment, Assessment.id == Answer.assessment_id
     )
+    query = query.join(f, f.c.item_id == Answer.item_id, isouter=True)
+    if item_levels is not None:
+        words = item_levels.relation()
+        query = query.add_columns(*item_levels.word_sums(words))
+        query = query.join(words, words.c.item_id == Answer.item_id, isouter=True)
+    return query.where(*conditions).group_by(Answer.assessment_id)
+
+
+# -- item levels ---------------------------------------------------------------------------------
+#
+# The level counts per item of a cell (how many companies answered item X at level L, and their
+# target levels) need every item's level, not a part's sum. Each assessment's current levels are
+# kept as ``LEVEL_WORDS`` integers with a 3-bit field per item in the index's order, holding the
+# level + 1 (0: not answered), ``ITEMS_PER_WORD`` items a word; the same for the target levels.
+# An index with more items than the words hold has no item levels (``ItemLevels.of`` gives None):
+# its counts are aggregated from the answers (app/reports/releases.py).
+
+LEVEL_WORDS = 2
+ITEMS_PER_WORD = 20  # 3 bits each: 60 bits, inside a signed 64-bit integer
+LEVEL_COLUMNS = ("cl0", "cl1", "tl0", "tl1")  # current words, then target words
+
+
+@dataclass(frozen=True)
+class ItemLevels:
+    items: tuple[str, ...]  # the index's items, in order: item k is field k % 20 of word k // 20
+
+    @classmethod
+    def of(cls, index) -> ItemLevels | None:
+        items = tuple(item.id for item in index.items)
+        return cls(items) if len(items) <= LEVEL_WORDS * ITEMS_PER_WORD else None
+
+    def words(self, levels: Iterable[tuple[str, int | None, int | None]]) -> dict[str, int]:
+        """The four words of one assessment from its answer rows (item id, current, target), as
+        ``word_sums`` computes them in the database."""
+        position = {item: k for k, item in enumerate(self.items)}
+        result = dict.fromkeys(LEVEL_COLUMNS, 0)
+        for item, current, target in levels:
+            k = position.get(item)
+            if k is None:
+                continue  # an answer outside the index's items
+            word, shift = divmod(k, ITEMS_PER_WORD)
+            for side, level in (("cl", current), ("tl", target)):
+                if level is not None:
+                    result[f"{side}{word}"] += (level + 1) << (3 * shift)
+        return result
+
+    def relation(self):
+        """One row per item: (item_id, its multiplier in word 0, in word 1)."""
+        rows = []
+        for k, item in enumerate(self.items):
+            word, shift = divmod(k, ITEMS_PER_WORD)
+            rows.append(
+                select(
+                    literal(item, String).label("item_id"),
+                    *(
+                        cast(literal((1 << 3 * shift) if w == word else 0), BigInteger).label(
+                            f"m{w}"
+                        )
+                        for w in range(LEVEL_WORDS)
+                    ),
+                )
+            )
+        return _union_all(*rows).subquery("item_words") if len(rows) > 1 else rows[0].subquery()
+
+    def word_sums(self, relation):
+        """The four words as aggregates over answer rows joined (outer) with ``relation``."""
+        columns = []
+        for side, level in (("cl", Answer.current_level), ("tl", Answer.target_level)):
+            for w in range(LEVEL_WORDS):
+                value = func.coalesce(level + 1, 0) * relation.c[f"m{w}"]
+                columns.append(
+                    cast(func.coalesce(func.sum(value), 0), BigInteger).label(f"{side}{w}")
+                )
+        return columns

@@ -30,7 +30,7 @@ from app.extensions import db
 from app.models import Answer, Assessment, SubmissionPartSums
 from app.reports import submission_sums
 from app.reports import weights as item_weights
-from app.reports.packing import Packing
+from app.reports.packing import LEVEL_COLUMNS, ItemLevels
 from app.reports.panel_figures import parts
 
 ALL_ANSWERS = "*"
@@ -47,6 +47,9 @@ class PartSums:
     numbers: dict[str, int]  # part -> its column number
     # rows also for the submitted assessments of the year before (same index version)
     with_previous_year: bool = False
+    # the items' level words are columns too (app/reports/packing.py, ItemLevels), or None
+    item_levels: ItemLevels | None = None
+    rows: int = 0  # assessments in the table (both years)
 
     @property
     def assessment_id(self):
@@ -57,13 +60,23 @@ class PartSums:
         k = self.numbers[part]
         return tuple(self.table.c[f"p{k}_{side}"] for side in _SIDES)
 
+    def level_columns(self):
+        """The four words of item levels (current, then target), when ``item_levels``."""
+        return tuple(self.table.c[name] for name in LEVEL_COLUMNS)
+
     def drop(self) -> None:
-        db.session.execute(text(f"DROP TABLE IF EXISTS {TABLE}"))
+        drop()
 
 
-def _table(count: int) -> Table:
+def drop() -> None:
+    db.session.execute(text(f"DROP TABLE IF EXISTS {TABLE}"))
+
+
+def _table(count: int, with_levels: bool) -> Table:
     columns = [Column("assessment_id", Integer, primary_key=True)]
     columns += [Column(f"p{k}_{side}", BigInteger) for k in range(count) for side in _SIDES]
+    if with_levels:
+        columns += [Column(name, BigInteger) for name in LEVEL_COLUMNS]
     return Table(TABLE, MetaData(), *columns, prefixes=["TEMPORARY"])
 
 
@@ -73,23 +86,23 @@ def fill(fiscal_year: int, index_version: str, index) -> PartSums:
     the same index version (the panel's previous-year side, app/reports/panel_figures.py)."""
     the_parts = parts(index)
     numbers = {ALL_ANSWERS: 0} | {part: k + 1 for k, part in enumerate(the_parts)}
-    table = _table(len(numbers))
     periods = (
         Assessment.status == "submitted",
         Assessment.fiscal_year.in_((fiscal_year - 1, fiscal_year)),
         Assessment.index_version == index_version,
     )
-    packing = Packing.of(the_parts)
-    if packing is None:
-        query = _weighted_query(the_parts, periods)
+    layout = submission_sums.Layout.of(index)
+    if layout is None:
+        query, item_levels = _weighted_query(the_parts, periods), None
     else:
-        layout = packing.layout(index_version)
-        submission_sums.refresh(packing, layout, *periods)
-        query = _stored_query(the_parts, packing, layout, periods)
-    sums = PartSums(table, index_version, numbers, with_previous_year=True)
-    sums.drop()  # a table left by an earlier build of this connection that failed
+        submission_sums.refresh(layout, *periods)
+        query, item_levels = _stored_query(the_parts, layout, periods), layout.item_levels
+    table = _table(len(numbers), item_levels is not None)
+    drop()  # a table left by an earlier build of this connection that failed
     table.create(db.session.connection())
     db.session.execute(insert(table).from_select([c.name for c in table.c], query))
+    rows = db.session.scalar(select(func.count()).select_from(table))
+    sums = PartSums(table, index_version, numbers, True, item_levels, rows)
     item_weights.analyze(TABLE)
     return sums
 
@@ -114,16 +127,19 @@ def _weighted_query(the_parts, periods):
     )
 
 
-def _stored_query(the_parts, packing: Packing, layout: str, periods):
+def _stored_query(the_parts, layout: submission_sums.Layout, periods):
     """One row per assessment from its stored packed sums (app/reports/submission_sums.py, made
     current by ``refresh`` just before): the all-answers sums, then each part's unpacked from
-    the four packed sums of its atoms."""
+    the four packed sums of its atoms, then (with item levels) the four words as stored."""
     t = SubmissionPartSums.__table__.c
     columns = [t.assessment_id, t.all_cs, t.all_cn, t.all_ts, t.all_tn]
     for k in range(len(the_parts)):
-        columns += packing.unpacked((t.cs, t.cn, t.ts, t.tn), k)
+        columns += layout.packing.unpacked((t.cs, t.cn, t.ts, t.tn), k)
+    if layout.item_levels is not None:
+        columns += [t[name] for name in LEVEL_COLUMNS]
+    current = (t.submission == Assessment.version, t.layout == layout.fingerprint)
     return (
         select(*columns)
         .join(Assessment, Assessment.id == t.assessment_id)
-        .where(*periods, t.submission == Assessment.version, t.layout == layout)
+        .where(*periods, *current)
     )

@@ -3,9 +3,11 @@
 A release (ReportRelease) for one fiscal year and index version stores, for every cell of
 app/reports/cells.py, either its figures (published), the figures of the latest earlier release
 that published it (carried, shown as 前回公表値), or nothing (suppressed); the choice is
-app/reports/disclosure.py's. The figures are computed in the database: one row per submitted
-assessment with its sums of levels (for the medians and the 先行企業 flag), and GROUP BY counts of
-levels per item; Python only adds up those small results and sorts company means for medians.
+app/reports/disclosure.py's. The database gives one row per submitted assessment with its sums
+of levels per part and its items' levels packed in a few integers (kept since its submit,
+app/reports/submission_sums.py); Python adds those up per combination of cells (the level counts
+per item: app/reports/item_counts.py) and sorts company means for the medians. (An index too
+wide for the packed forms is aggregated from the answers with GROUP BY instead.)
 
 Memory: the counted companies are read once, streamed (app/reports/build_context.py), and each
 is turned into what the later steps need before the next is read: its stored member row
@@ -35,6 +37,7 @@ from app.reports.build_context import BuildContext, cells_from, stored_cell_memb
 from app.reports.builders import extra_cells, recomputed
 from app.reports.bulk import insert_rows
 from app.reports.disclosure import Earlier, publishable
+from app.reports.item_counts import ItemCounter
 from app.reports.leading import leading_test
 from app.reports.part_sums import PartSums
 from app.reports.stats import Summary, share
@@ -55,6 +58,7 @@ class _Company:
     target: tuple[int, int]
     frameworks: dict[str, tuple[tuple[int, int], tuple[int, int]]]
     groups: tuple[tuple[int, int], ...]  # current (sum, count) of each group, in index order
+    levels: tuple[int, ...] | None = None  # the items' level words (app/reports/item_counts.py)
 
     @property
     def benchmark_means(self) -> tuple[float | None, ...]:
@@ -105,6 +109,8 @@ def live_companies(
         columns += sums.columns(f"f:{f.id}")
     for g in index.groups:
         columns += sums.columns(f"g:{g.id}")[:2]
+    words = len(sums.level_columns()) if sums.item_levels else 0
+    columns += sums.level_columns() if words else ()
     facts = (
         Assessment.company_id,
         Assessment.id,
@@ -129,7 +135,8 @@ def live_companies(
     after_frameworks = 4 + 4 * len(index.frameworks)  # where the groups' (sum, count) start
     for row in streamed(query):
         company_id, assessment_id, version, prefecture, jsic, sector, capital, employees = row[:8]
-        numbers = [int(x) for x in row[9:]]
+        numbers = [int(x) for x in row[9 : len(row) - words]]
+        levels = tuple(int(x) for x in row[len(row) - words :]) if words else None
         frameworks = {
             f.id: (
                 (numbers[4 + 4 * k], numbers[5 + 4 * k]),
@@ -150,7 +157,7 @@ def live_companies(
             (numbers[k], numbers[k + 1]) for k in range(after_frameworks, len(numbers), 2)
         )
         yield _Company(
-            member, (numbers[0], numbers[1]), (numbers[2], numbers[3]), frameworks, groups
+            member, (numbers[0], numbers[1]), (numbers[2], numbers[3]), frameworks, groups, levels
         )
 
 
@@ -365,8 +372,9 @@ def _compute(fiscal_year: int, index_version: str, user, publish_all: bool = Fal
     )
     db.session.add(release)
     db.session.flush()
+    counter = ItemCounter(sums.item_levels.items, sums.rows) if sums.item_levels else None
     members, by_cell, peers = _members_and_means(
-        release, live_companies(fiscal_year, index_version, index, sums), index
+        release, live_companies(fiscal_year, index_version, index, sums), index, counter
     )
     earlier, latest = _earlier(fiscal_year, index_version, release.id)
     publish = (
@@ -374,7 +382,13 @@ def _compute(fiscal_year: int, index_version: str, user, publish_all: bool = Fal
         if publish_all
         else publishable(members, C.lines(), earlier)
     )
-    items = _item_counts(release.id) if publish else {}
+    if not publish:
+        items = {}
+    elif counter is not None:
+        items = counter.counts(publish)
+    else:  # an index too wide for the level words: counted from the answers
+        items = _item_counts(release.id)
+    del counter
     figures = {key: _figures(by_cell[key], items.get(key, {}), index) for key in publish}
     del by_cell
     release_ids = _earlier_ids(fiscal_year, index_version, release.id)
@@ -385,12 +399,14 @@ def _compute(fiscal_year: int, index_version: str, user, publish_all: bool = Fal
 _INSERT_ROWS = 5000  # members stored per batch while they are read
 
 
-def _members_and_means(release: ReportRelease, companies: Iterable[_Company], index):
+def _members_and_means(
+    release: ReportRelease, companies: Iterable[_Company], index, counter: ItemCounter | None
+):
     """One pass over the counted companies (streamed): store each as a release member (in
     batches), and collect the cells' members (cell -> company -> submission) and, per cell, one
     row per company of its means and 先行企業 flag (the row shared by all its cells), and per
-    peer benchmark group its members' means (benchmark_build.peer_rows); sets
-    ``release.companies``."""
+    peer benchmark group its members' means (benchmark_build.peer_rows); ``counter`` (if any)
+    counts its items' levels in its cells; sets ``release.companies``."""
     members: dict[str, dict[int, tuple]] = cells_from(())
     by_cell: dict[str, list[tuple]] = defaultdict(list)
     peers: dict[str, list[tuple]] = {}
@@ -417,7 +433,10 @@ def _members_and_means(release: ReportRelease, companies: Iterable[_Company], in
         if len(batch) == _INSERT_ROWS:
             _insert_members(batch)
         row = (c.means, leading is not None and leading(c))
-        for key in C.cells_of(m):
+        cells = C.cells_of(m)
+        if counter is not None:
+            counter.add(cells, c.levels)
+        for key in cells:
             members[key][m.company_id] = m.submission
             by_cell[key].append(row)
         count += 1

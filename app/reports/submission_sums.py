@@ -17,20 +17,64 @@ write a row; a build never reads sums that disagree with the answers.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from sqlalchemy import delete, exists, func, literal, select
+from sqlalchemy import delete, exists, func, literal, null, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.extensions import db
 from app.models import Assessment, SubmissionPartSums
-from app.reports.packing import ALL_ANSWERS, PACKED, Packing, packed_sums_query
+from app.reports.packing import (
+    ALL_ANSWERS,
+    LEVEL_COLUMNS,
+    PACKED,
+    ItemLevels,
+    Packing,
+    packed_sums_query,
+)
 from app.reports.panel_figures import parts
 from questionnaires import load_index
 
 _TABLE = SubmissionPartSums.__table__
 _SUMS = ALL_ANSWERS + PACKED
+_COMPARED = _SUMS + LEVEL_COLUMNS
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How an index's sums are packed into a row, and its fingerprint (stored with each row:
+    a row packed otherwise, after a change of the index or of the rules, is stale, not wrong)."""
+
+    packing: Packing
+    item_levels: ItemLevels | None  # None: the index has too many items for the words
+    fingerprint: str
+
+    @classmethod
+    def of(cls, index) -> Layout | None:
+        """None for an index too wide to pack (its builds sum the answers part by part)."""
+        packing = Packing.of(parts(index))
+        if packing is None:
+            return None
+        item_levels = ItemLevels.of(index)
+        text = repr(
+            (
+                index.version_id,
+                packing.atoms,
+                packing.level_shifts,
+                packing.count_shifts,
+                item_levels.items if item_levels else None,
+            )
+        )
+        digest = hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+        return cls(packing, item_levels, digest)
+
+    def values(self, levels: list[tuple]) -> dict[str, int | None]:
+        """The sums and words of one assessment's answer rows (item, current, target)."""
+        words = self.item_levels.words(levels) if self.item_levels else {}
+        return self.packing.packed(levels) | {name: words.get(name) for name in LEVEL_COLUMNS}
 
 
 def _insert():
@@ -39,7 +83,7 @@ def _insert():
 
 
 _UPSERTS: dict[str, object] = {}  # dialect -> the statement, built once (submit runs it often)
-_PACKINGS: dict[tuple, tuple[Packing, str] | None] = {}  # the index's parts -> packing, layout
+_LAYOUTS: dict[tuple, Layout | None] = {}  # an index's parts and items -> its layout
 
 
 def _upsert():
@@ -55,58 +99,59 @@ def _upsert():
     return _UPSERTS[dialect]
 
 
-def _packing(index) -> tuple[Packing, str] | None:
-    the_parts = parts(index)
-    key = (index.version_id, tuple(the_parts.items()))
-    if key not in _PACKINGS:
-        packing = Packing.of(the_parts)
-        _PACKINGS[key] = None if packing is None else (packing, packing.layout(index.version_id))
-    return _PACKINGS[key]
+def _layout(index) -> Layout | None:
+    """Layout.of, once per index (submit asks for it every time)."""
+    key = (index.version_id, tuple(parts(index).items()), tuple(i.id for i in index.items))
+    if key not in _LAYOUTS:
+        _LAYOUTS[key] = Layout.of(index)
+    return _LAYOUTS[key]
 
 
 def store(assessment_id: int, submission: int, index, levels: Iterable[tuple]) -> None:
     """Write (or replace) the row of a submission in the caller's transaction; ``levels``:
     every answer row of the assessment as (item id, current level, target level). Nothing for
     an index too wide to pack (its builds sum the answers part by part)."""
-    found = _packing(index)
-    if found is None:
+    layout = _layout(index)
+    if layout is None:
         return
-    packing, layout = found
-    row = {"assessment_id": assessment_id, "submission": submission, "layout": layout}
-    db.session.execute(_upsert(), row | packing.packed(levels))
+    row = {"assessment_id": assessment_id, "submission": submission, "layout": layout.fingerprint}
+    db.session.execute(_upsert(), row | layout.values(list(levels)))
 
 
-def valid(layout: str):
+def valid(fingerprint: str):
     """The condition (on Assessment) that its stored row describes its current submission."""
     t = _TABLE.c
     return exists().where(
         t.assessment_id == Assessment.id,
         t.submission == Assessment.version,
-        t.layout == layout,
+        t.layout == fingerprint,
     )
 
 
-def refresh(packing: Packing, layout: str, *periods) -> None:
+def refresh(layout: Layout, *periods) -> None:
     """Make the row of every assessment matching ``periods`` (submitted ones) current: stale
     rows are dropped, and rows missing then are computed from the answers and stored. A row a
     concurrent submit writes meanwhile wins (it describes the newer submission)."""
     t = _TABLE.c
-    stale = select(Assessment.id).where(*periods, ~valid(layout))
+    current = valid(layout.fingerprint)
+    stale = select(Assessment.id).where(*periods, ~current)
     db.session.execute(delete(_TABLE).where(t.assessment_id.in_(stale)))
-    computed = packed_sums_query(packing, *periods, ~valid(layout)).subquery("computed")
+    computed = packed_sums_query(layout.packing, layout.item_levels, *periods, ~current)
+    computed = computed.subquery("computed")
+    words = [
+        computed.c[name] if layout.item_levels else null().label(name) for name in LEVEL_COLUMNS
+    ]
     rows = select(
         computed.c.assessment_id,
         Assessment.version,
-        literal(layout),
+        literal(layout.fingerprint),
         *(computed.c[name] for name in _SUMS),
+        *words,
     ).join(Assessment, Assessment.id == computed.c.assessment_id)
     rows = rows.where(*periods)  # (also: SQLite reads ON CONFLICT after a join's ON otherwise)
-    columns = ["assessment_id", "submission", "layout", *_SUMS]
-    db.session.execute(
-        _insert()
-        .from_select(columns, rows)
-        .on_conflict_do_nothing(index_elements=["assessment_id"])
-    )
+    columns = ["assessment_id", "submission", "layout", *_COMPARED]
+    statement = _insert().from_select(columns, rows)
+    db.session.execute(statement.on_conflict_do_nothing(index_elements=["assessment_id"]))
 
 
 def rebuild() -> int:
@@ -118,14 +163,13 @@ def rebuild() -> int:
     ).all()
     current = 0
     for version in sorted(versions):
-        found = _packing(load_index(version))
-        if found is None:
+        layout = _layout(load_index(version))
+        if layout is None:
             continue
-        packing, layout = found
         periods = (Assessment.status == "submitted", Assessment.index_version == version)
-        refresh(packing, layout, *periods)
+        refresh(layout, *periods)
         current += db.session.scalar(
-            select(func.count()).select_from(Assessment).where(*periods, valid(layout))
+            select(func.count()).select_from(Assessment).where(*periods, valid(layout.fingerprint))
         )
     return current
 
@@ -141,18 +185,21 @@ def check() -> tuple[int, list[int]]:
     ).all()
     compared, differing = 0, []
     for version in sorted(versions):
-        found = _packing(load_index(version))
-        if found is None:
+        layout = _layout(load_index(version))
+        if layout is None:
             continue
-        packing, layout = found
         current = (
             Assessment.status == "submitted",
             Assessment.index_version == version,
-            valid(layout),
+            valid(layout.fingerprint),
         )
-        live = packed_sums_query(packing, *current).subquery("live")
+        live = packed_sums_query(layout.packing, layout.item_levels, *current).subquery("live")
         t = _TABLE.c
-        query = select(t.assessment_id, *(t[name] != live.c[name] for name in _SUMS)).join(
+        names = _COMPARED if layout.item_levels else _SUMS
+        differs = [t[name] != live.c[name] for name in names]
+        if not layout.item_levels:
+            differs += [t[name].is_not(None) for name in LEVEL_COLUMNS]
+        query = select(t.assessment_id, *differs).join(
             live, live.c.assessment_id == t.assessment_id
         )
         for assessment_id, *different in db.session.execute(query):

@@ -10,15 +10,17 @@ import pytest
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import Assessment, SubmissionPartSums
+from app.models import Assessment, ReleaseCell, SubmissionPartSums
 from app.reports import part_sums
-from app.reports.packing import Packing, packed_sums_query
-from app.reports.panel_figures import parts
+from app.reports.packing import ItemLevels, packed_sums_query
+from app.reports.submission_sums import Layout
 from tests.integration.reports.conftest import INDEX, YEAR
 
 TOKYO = "13"
-PACKING = Packing.of(parts(INDEX))
+LAYOUT = Layout.of(INDEX)
+# the sums, then the items' level words (the shipped index has them: 35 items)
 SUMS = ("all_cs", "all_cn", "all_ts", "all_tn", "cs", "cn", "ts", "tn")
+SUMS += ("cl0", "cl1", "tl0", "tl1")
 
 
 def _level(item_id: str) -> int:
@@ -35,7 +37,9 @@ def _stored(assessment_id: int):
 
 def _from_answers(assessment_id: int) -> dict[str, int]:
     row = (
-        db.session.execute(packed_sums_query(PACKING, Assessment.id == assessment_id))
+        db.session.execute(
+            packed_sums_query(LAYOUT.packing, LAYOUT.item_levels, Assessment.id == assessment_id)
+        )
         .one()
         ._mapping
     )
@@ -66,10 +70,16 @@ def test_submit_stores_the_sums_the_database_computes_from_the_answers(submitted
         row = _stored(assessment.id)
         assert row is not None
         assert row.submission == assessment.version
-        assert row.layout == PACKING.layout(INDEX.version_id)
+        assert row.layout == LAYOUT.fingerprint
         assert {name: getattr(row, name) for name in SUMS} == _from_answers(assessment.id)
     items = len(INDEX.items)
     assert _overall(_assessment(companies[1]).id) == (5 * items, items, 5 * items, items)
+    # level 5 is stored as 6 in every item's 3-bit field: 20 items in word 0, 15 in word 1
+    row = _stored(_assessment(companies[1]).id)
+    assert row.cl0 == sum(6 << 3 * k for k in range(20))
+    assert row.cl1 == sum(6 << 3 * k for k in range(15))
+    row = _stored(_assessment(companies[2]).id)  # level 0 is 1, so an answer is never 0
+    assert row.tl1 == sum(1 << 3 * k for k in range(15))
 
 
 def test_reopen_makes_the_row_stale_and_resubmit_replaces_it(submitted, resubmit):
@@ -109,7 +119,7 @@ def test_a_build_never_reads_a_row_that_is_not_current(submitted, damage):
     db.session.expire_all()
     row = _stored(assessment_id)  # the build stored the current row
     assert row.submission == _assessment(company).version
-    assert row.layout == PACKING.layout(INDEX.version_id)
+    assert row.layout == LAYOUT.fingerprint
     assert {name: getattr(row, name) for name in SUMS} == _from_answers(assessment_id)
 
 
@@ -146,3 +156,34 @@ def test_rebuild_sums_command_stores_every_missing_row(submitted, app):
         assert row.submission == assessment.version
         assert {name: getattr(row, name) for name in SUMS} == _from_answers(assessment.id)
     assert runner.invoke(args=["reports", "check-sums"]).output.startswith("2 stored")
+
+
+def test_item_figures_are_the_same_from_the_level_words_and_from_the_answers(
+    submitted, release, monkeypatch
+):
+    """The release's level counts per item come from the stored level words
+    (app/reports/item_counts.py); an index too wide for them is counted from the answers
+    (GROUP BY). Both give the same figures for every published cell."""
+    for k in range(6):
+        submitted(TOKYO, lambda item, k=k: (_level(item) + k) % 6, 5)
+    for level in (0, 2, 5, 3, 1):
+        submitted("27", level, (level, 5))
+    with_words = release()
+    monkeypatch.setattr(ItemLevels, "of", classmethod(lambda cls, _index: None))
+    from_answers = release()  # nothing changed: every cell published again, counted anew
+    assert _figures(from_answers) == _figures(with_words)
+    cells = _figures(with_words)
+    assert {"all", "p:13", "p:27"} <= set(cells)
+    first = INDEX.items[0].id
+    assert cells["p:27"]["items"][first]["levels"] == [1, 1, 1, 1, 0, 1]
+
+
+def _figures(release_id: int) -> dict:
+    rows = db.session.execute(
+        select(ReleaseCell.cell_key, ReleaseCell.figures).where(
+            ReleaseCell.release_id == release_id,
+            ReleaseCell.status == "published",
+            ReleaseCell.cell_key.not_like("%:%|%"),  # the main cells (not panel or indicators)
+        )
+    )
+    return dict(rows.all())
