@@ -48,6 +48,7 @@ class ItemCounter:
         assert all(w < LEVEL_WORDS for w, _shift, _n in self.positions)
         self._current = [{} for _ in self.positions]  # chunk value -> its spread
         self._target = [{} for _ in self.positions]
+        self._plan = list(zip(self.positions, self._current, self._target, strict=True))
         self.combinations: dict[tuple[str, ...], list[int]] = {}
 
     # field offsets of a chunk of n items: 6 level counts per item, then target sums (3 bits
@@ -83,15 +84,15 @@ class ItemCounter:
         slots = self.combinations.get(cells)
         if slots is None:
             slots = self.combinations[cells] = [0] * len(self.positions)
-        for p, (word, shift, n) in enumerate(self.positions):
+        for p, ((word, shift, n), currents, targets) in enumerate(self._plan):
             current = (words[word] >> shift) & _CHUNK_MASK
-            target = (words[LEVEL_WORDS + word] >> shift) & _CHUNK_MASK & _ANSWERED[current]
-            spread = self._current[p].get(current)
+            target = (words[LEVEL_WORDS + word] >> shift) & _ANSWERED[current]  # 12 bits
+            spread = currents.get(current)
             if spread is None:
-                spread = self._current[p][current] = self._spread_current(n, current)
-            target_spread = self._target[p].get(target)
+                spread = currents[current] = self._spread_current(n, current)
+            target_spread = targets.get(target)
             if target_spread is None:
-                target_spread = self._target[p][target] = self._spread_target(n, target)
+                target_spread = targets[target] = self._spread_target(n, target)
             slots[p] += spread + target_spread
 
     def counts(self, keys) -> dict[str, dict[str, list[int]]]:

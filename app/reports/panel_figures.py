@@ -259,6 +259,9 @@ def summed_figures_by_cell(release_id: int, index, sums, keys) -> dict:
         .outerjoin(previous, previous.c.assessment_id == ReleasePanelMember.previous_assessment_id)
     )
     width = 4 * len(the_parts)
+    # per part: where its previous-year and its this-year sums start in a row (integers as the
+    # tables' BIGINT columns give them)
+    offsets = [(part, 8 + 4 * k, 8 + width + 4 * k) for k, part in enumerate(the_parts)]
     atoms: dict[tuple, list] = {}
     for row in streamed(query):
         cells = C.cells_for(*row[1:6])
@@ -269,11 +272,10 @@ def summed_figures_by_cell(release_id: int, index, sums, keys) -> dict:
         atom[1].add(row[6])
         if not row[7]:
             continue  # no sums on a side: no means (company_means leaves it out)
-        sums_row = [int(x) for x in row[8:]]
         totals = atom[2]
-        for k, part in enumerate(the_parts):
-            ocs, ocn, ots, otn = sums_row[4 * k : 4 * k + 4]
-            ncs, ncn, nts, ntn = sums_row[width + 4 * k : width + 4 * k + 4]
+        for part, old, new in offsets:
+            ocs, ocn, ots, otn = row[old : old + 4]
+            ncs, ncn, nts, ntn = row[new : new + 4]
             if not (ocn and otn and ncn and ntn):
                 continue  # a mean is None: the part does not count for this company
             total = totals[part]
