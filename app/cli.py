@@ -220,8 +220,7 @@ def rebuild_sums_command():
     """Store the sums of levels of every submitted assessment that has none (or a stale one)."""
     from app.reports.submission_sums import rebuild
 
-    current = rebuild()
-    db.session.commit()
+    current = rebuild()  # commits batch by batch
     click.echo(f"{current} submitted assessments have current sums")
 
 
@@ -231,7 +230,8 @@ def check_sums_command():
     from app.reports.submission_sums import check
 
     compared, differing = check()
-    click.echo(f"{compared} stored submission sums equal the answers")
+    equal = compared - len(differing)
+    click.echo(f"{equal} of {compared} stored submission sums equal the answers")
     if differing:
         ids = ", ".join(map(str, differing))
         raise click.ClickException(f"{len(differing)} differ (assessment ids): {ids}")

@@ -30,7 +30,7 @@ from app.extensions import db
 from app.models import Answer, Assessment, SubmissionPartSums
 from app.reports import submission_sums
 from app.reports import weights as item_weights
-from app.reports.packing import LEVEL_COLUMNS, ItemLevels
+from app.reports.packing import LEVEL_COLUMNS, ItemLevels, packed_sums_query
 from app.reports.panel_figures import parts
 
 ALL_ANSWERS = "*"
@@ -80,22 +80,39 @@ def _table(count: int, with_levels: bool) -> Table:
     return Table(TABLE, MetaData(), *columns, prefixes=["TEMPORARY"])
 
 
-def fill(fiscal_year: int, index_version: str, index) -> PartSums:
-    """Create and fill the table for the submitted assessments of the period (those with at
-    least one answer row, as the members' query always required) and of the year before with
-    the same index version (the panel's previous-year side, app/reports/panel_figures.py)."""
-    the_parts = parts(index)
-    numbers = {ALL_ANSWERS: 0} | {part: k + 1 for k, part in enumerate(the_parts)}
-    periods = (
+def _periods(fiscal_year: int, index_version: str):
+    return (
         Assessment.status == "submitted",
         Assessment.fiscal_year.in_((fiscal_year - 1, fiscal_year)),
         Assessment.index_version == index_version,
     )
+
+
+def refresh_stored(fiscal_year: int, index_version: str, index) -> None:
+    """Make the stored rows of the period current (app/reports/submission_sums.py); a release
+    build calls this and commits before it begins, so the rows it writes are locked only for
+    that short transaction, not for the whole build."""
+    layout = submission_sums.Layout.of(index)
+    if layout is not None:
+        submission_sums.refresh(layout, *_periods(fiscal_year, index_version))
+
+
+def fill(fiscal_year: int, index_version: str, index, from_answers: bool = False) -> PartSums:
+    """Create and fill the table for the submitted assessments of the period (those with at
+    least one answer row, as the members' query always required) and of the year before with
+    the same index version (the panel's previous-year side, app/reports/panel_figures.py).
+    ``from_answers``: computed from the answers, not read from the stored rows (the release
+    check compares a release with the answers themselves)."""
+    the_parts = parts(index)
+    numbers = {ALL_ANSWERS: 0} | {part: k + 1 for k, part in enumerate(the_parts)}
+    periods = _periods(fiscal_year, index_version)
     layout = submission_sums.Layout.of(index)
     if layout is None:
         query, item_levels = _weighted_query(the_parts, periods), None
+    elif from_answers:
+        query, item_levels = _answers_query(the_parts, layout, periods), layout.item_levels
     else:
-        submission_sums.refresh(layout, *periods)
+        submission_sums.refresh(layout, *periods)  # rows that went stale since refresh_stored
         query, item_levels = _stored_query(the_parts, layout, periods), layout.item_levels
     table = _table(len(numbers), item_levels is not None)
     drop()  # a table left by an earlier build of this connection that failed
@@ -143,3 +160,14 @@ def _stored_query(the_parts, layout: submission_sums.Layout, periods):
         .join(Assessment, Assessment.id == t.assessment_id)
         .where(*periods, *current)
     )
+
+
+def _answers_query(the_parts, layout: submission_sums.Layout, periods):
+    """The columns of ``_stored_query``, computed from the answers (packing.packed_sums_query)."""
+    p = packed_sums_query(layout.packing, layout.item_levels, *periods).subquery("packed")
+    columns = [p.c.assessment_id, p.c.all_cs, p.c.all_cn, p.c.all_ts, p.c.all_tn]
+    for k in range(len(the_parts)):
+        columns += layout.packing.unpacked((p.c.cs, p.c.cn, p.c.ts, p.c.tn), k)
+    if layout.item_levels is not None:
+        columns += [p.c[name] for name in LEVEL_COLUMNS]
+    return select(*columns)

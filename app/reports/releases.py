@@ -363,13 +363,20 @@ class _Computed:
     peers: dict[str, list[tuple]] | None = None  # peer cell -> its members' benchmark means
 
 
-def _compute(fiscal_year: int, index_version: str, user, publish_all: bool = False) -> _Computed:
+def _compute(
+    fiscal_year: int, index_version: str, user, publish_all: bool = False, check: bool = False
+) -> _Computed:
+    """``check``: for check_release (in a savepoint it rolls back): the sums are computed from
+    the answers, and nothing is committed."""
     try:
         index = load_index(index_version)
     except (LookupError, FileNotFoundError, ValueError) as exc:
         raise ReleaseError(f"unknown index version {index_version!r}") from exc
+    if not check:
+        part_sums.refresh_stored(fiscal_year, index_version, index)
+        db.session.commit()  # before the build's long transaction (see refresh_stored)
     item_weights.tune_build()
-    sums = part_sums.fill(fiscal_year, index_version, index)
+    sums = part_sums.fill(fiscal_year, index_version, index, from_answers=check)
     release = ReportRelease(
         fiscal_year=fiscal_year,
         index_version=index_version,
@@ -545,7 +552,9 @@ def check_release(release_id: int) -> tuple[int, int, list[str]]:
     then = earlier[-1].members
     savepoint = db.session.begin_nested()
     try:
-        live = _compute(release.fiscal_year, release.index_version, None, publish_all=True)
+        live = _compute(
+            release.fiscal_year, release.index_version, None, publish_all=True, check=True
+        )
         now = live.context.cell_members
         extra = recomputed(live.context, release_id)  # panel and indicator cells
         compared, changed, differences = 0, 0, []

@@ -132,9 +132,12 @@ def refresh(layout: Layout, *periods) -> None:
     """Make the row of every assessment matching ``periods`` (submitted ones) current: stale
     rows are dropped, and rows missing then are computed from the answers and stored. A row a
     concurrent submit writes meanwhile wins (it describes the newer submission)."""
+    assert periods  # never every assessment at once (and SQLite needs the WHERE, see below)
     t = _TABLE.c
     current = valid(layout.fingerprint)
     stale = select(Assessment.id).where(*periods, ~current)
+    if not db.session.scalar(select(stale.exists())):
+        return  # nothing to write: no row is locked, no write transaction begins
     db.session.execute(delete(_TABLE).where(t.assessment_id.in_(stale)))
     computed = packed_sums_query(layout.packing, layout.item_levels, *periods, ~current)
     computed = computed.subquery("computed")
@@ -154,20 +157,28 @@ def refresh(layout: Layout, *periods) -> None:
     db.session.execute(statement.on_conflict_do_nothing(index_elements=["assessment_id"]))
 
 
+_REBUILD_BATCH = 5000  # assessment ids per transaction of ``rebuild``
+
+
 def rebuild() -> int:
     """Make the row of every submitted assessment current (`flask reports rebuild-sums`, e.g.
     right after the upgrade that added the table, so that the next release build need not
-    compute them); returns the number of current rows. The caller commits."""
+    compute them); returns the number of current rows. Commits every batch of assessment ids,
+    so that a submit never waits long for the rows this locks."""
     versions = db.session.scalars(
         select(Assessment.index_version).distinct().where(Assessment.status == "submitted")
     ).all()
+    last = db.session.scalar(select(func.max(Assessment.id))) or 0
     current = 0
     for version in sorted(versions):
         layout = _layout(load_index(version))
         if layout is None:
             continue
         periods = (Assessment.status == "submitted", Assessment.index_version == version)
-        refresh(layout, *periods)
+        for start in range(0, last + 1, _REBUILD_BATCH):
+            batch = Assessment.id.between(start, start + _REBUILD_BATCH - 1)
+            refresh(layout, *periods, batch)
+            db.session.commit()
         current += db.session.scalar(
             select(func.count()).select_from(Assessment).where(*periods, valid(layout.fingerprint))
         )

@@ -128,7 +128,7 @@ def test_check_sums_command_finds_a_row_that_disagrees_with_its_answers(submitte
     runner = app.test_cli_runner()
     result = runner.invoke(args=["reports", "check-sums"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("3 stored submission sums equal the answers")
+    assert result.output.startswith("3 of 3 stored submission sums equal the answers")
     damaged = _assessment(companies[1]).id
     table = SubmissionPartSums.__table__
     db.session.execute(
@@ -137,6 +137,7 @@ def test_check_sums_command_finds_a_row_that_disagrees_with_its_answers(submitte
     db.session.commit()
     result = runner.invoke(args=["reports", "check-sums"])
     assert result.exit_code != 0
+    assert result.output.startswith("2 of 3 stored")
     assert f"1 differ (assessment ids): {damaged}" in result.output
 
 
@@ -155,7 +156,7 @@ def test_rebuild_sums_command_stores_every_missing_row(submitted, app):
         row = _stored(assessment.id)
         assert row.submission == assessment.version
         assert {name: getattr(row, name) for name in SUMS} == _from_answers(assessment.id)
-    assert runner.invoke(args=["reports", "check-sums"]).output.startswith("2 stored")
+    assert runner.invoke(args=["reports", "check-sums"]).output.startswith("2 of 2 stored")
 
 
 def test_item_figures_are_the_same_from_the_level_words_and_from_the_answers(
@@ -187,3 +188,20 @@ def _figures(release_id: int) -> dict:
         )
     )
     return dict(rows.all())
+
+
+def test_release_check_compares_with_the_answers_not_with_the_stored_sums(submitted, release, app):
+    """A stored row that looks current but is wrong is what the release reads; `flask reports
+    check` recomputes from the answers themselves, so it reports the cells it made wrong."""
+    companies = [submitted(TOKYO, level, 5) for level in (1, 2, 3, 4, 5)]
+    table = SubmissionPartSums.__table__
+    damaged = _assessment(companies[0]).id
+    db.session.execute(
+        update(table).where(table.c.assessment_id == damaged).values(all_cs=table.c.all_cs + 35)
+    )
+    db.session.commit()
+    release_id = release()
+    result = app.test_cli_runner().invoke(args=["reports", "check", "--release", str(release_id)])
+    assert result.exit_code != 0
+    assert "differ from the live query" in result.output
+    assert "p:13" in result.output.split("differ from the live query:")[1].split(", ")
