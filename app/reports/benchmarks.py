@@ -95,13 +95,6 @@ def measures(index) -> list[tuple[str, str]]:
     return result
 
 
-def measure_items(index) -> list[tuple[str, tuple[str, ...] | None]]:
-    result: list[tuple[str, tuple[str, ...] | None]] = [(OVERALL, None)]
-    result += [(f"f:{f.id}", tuple(f.item_ids)) for f in index.frameworks]
-    result += [(f"g:{g.id}", tuple(g.item_ids)) for g in index.groups]
-    return result
-
-
 def share_below(below: int, ties: int, others: int) -> int:
     """Share (0-100, rounded) of ``others`` values below, ``ties`` of them equal (counted half)."""
     return round(100 * (below + ties / 2) / others)

@@ -23,8 +23,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, String, case, cast, func, literal, literal_column, select
-from sqlalchemy import union_all as _union_all
+from sqlalchemy import (
+    BigInteger,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+    union_all,
+)
 
 from app.models import Answer, Assessment
 from scoring import MAX_LEVEL
@@ -99,7 +108,7 @@ class Packing:
             for a, items in enumerate(self.atoms)
             for item in items
         ]
-        return _union_all(*rows).subquery("item_fields") if len(rows) > 1 else rows[0].subquery()
+        return _relation(rows, "item_fields")
 
     def unpacked(self, packed, k: int):
         """The four sums of part ``k`` from the packed columns (cs, cn, ts, tn)."""
@@ -128,6 +137,11 @@ class Packing:
 
     def _count_width(self, a: int) -> int:
         return len(self.atoms[a]).bit_length()
+
+
+def _relation(rows, name: str):
+    """A relation of literal rows (one SELECT per row; UNION ALL needs two or more)."""
+    return (union_all(*rows) if len(rows) > 1 else rows[0]).subquery(name)
 
 
 def levels():
@@ -224,7 +238,7 @@ class ItemLevels:
                     ),
                 )
             )
-        return _union_all(*rows).subquery("item_words") if len(rows) > 1 else rows[0].subquery()
+        return _relation(rows, "item_words")
 
     def word_sums(self, relation):
         """The four words as aggregates over answer rows joined (outer) with ``relation``."""

@@ -60,8 +60,10 @@ class PartSums:
         k = self.numbers[part]
         return tuple(self.table.c[f"p{k}_{side}"] for side in _SIDES)
 
-    def level_columns(self):
-        """The four words of item levels (current, then target), when ``item_levels``."""
+    def level_columns(self) -> tuple:
+        """The four words of item levels (current, then target); none without ``item_levels``."""
+        if self.item_levels is None:
+            return ()
         return tuple(self.table.c[name] for name in LEVEL_COLUMNS)
 
     def drop(self) -> None:
@@ -146,28 +148,29 @@ def _weighted_query(the_parts, periods):
 
 def _stored_query(the_parts, layout: submission_sums.Layout, periods):
     """One row per assessment from its stored packed sums (app/reports/submission_sums.py, made
-    current by ``refresh`` just before): the all-answers sums, then each part's unpacked from
-    the four packed sums of its atoms, then (with item levels) the four words as stored."""
-    t = SubmissionPartSums.__table__.c
-    columns = [t.assessment_id, t.all_cs, t.all_cn, t.all_ts, t.all_tn]
-    for k in range(len(the_parts)):
-        columns += layout.packing.unpacked((t.cs, t.cn, t.ts, t.tn), k)
-    if layout.item_levels is not None:
-        columns += [t[name] for name in LEVEL_COLUMNS]
-    current = (t.submission == Assessment.version, t.layout == layout.fingerprint)
+    current by ``refresh`` just before)."""
+    t = SubmissionPartSums.__table__
+    current = (t.c.submission == Assessment.version, t.c.layout == layout.fingerprint)
     return (
-        select(*columns)
-        .join(Assessment, Assessment.id == t.assessment_id)
+        select(*_unpacked(t.c, the_parts, layout))
+        .join(Assessment, Assessment.id == t.c.assessment_id)
         .where(*periods, *current)
     )
 
 
 def _answers_query(the_parts, layout: submission_sums.Layout, periods):
-    """The columns of ``_stored_query``, computed from the answers (packing.packed_sums_query)."""
-    p = packed_sums_query(layout.packing, layout.item_levels, *periods).subquery("packed")
-    columns = [p.c.assessment_id, p.c.all_cs, p.c.all_cn, p.c.all_ts, p.c.all_tn]
+    """The rows of ``_stored_query``, computed from the answers (packing.packed_sums_query)."""
+    packed = packed_sums_query(layout.packing, layout.item_levels, *periods).subquery("packed")
+    return select(*_unpacked(packed.c, the_parts, layout))
+
+
+def _unpacked(c, the_parts, layout: submission_sums.Layout) -> list:
+    """The table's columns from a relation with the stored rows' columns ``c``: the all-answers
+    sums, each part's four sums unpacked from the packed sums of its atoms, then (with item
+    levels) the four words as they are."""
+    columns = [c.assessment_id, c.all_cs, c.all_cn, c.all_ts, c.all_tn]
     for k in range(len(the_parts)):
-        columns += layout.packing.unpacked((p.c.cs, p.c.cn, p.c.ts, p.c.tn), k)
+        columns += layout.packing.unpacked((c.cs, c.cn, c.ts, c.tn), k)
     if layout.item_levels is not None:
-        columns += [p.c[name] for name in LEVEL_COLUMNS]
-    return select(*columns)
+        columns += [c[name] for name in LEVEL_COLUMNS]
+    return columns

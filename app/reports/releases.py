@@ -73,8 +73,8 @@ class _Company:
     def means(self) -> tuple[float | None, ...]:
         """Current and target mean overall, then of each framework (in the index's order):
         what the cells' summaries are taken over, once per company instead of once per cell."""
-        return (_mean(self.current), _mean(self.target)) + tuple(
-            _mean(side) for pair in self.frameworks.values() for side in pair
+        return (_shared_mean(*self.current), _shared_mean(*self.target)) + tuple(
+            _shared_mean(*side) for pair in self.frameworks.values() for side in pair
         )
 
 
@@ -109,8 +109,8 @@ def live_companies(
         columns += sums.columns(f"f:{f.id}")
     for g in index.groups:
         columns += sums.columns(f"g:{g.id}")[:2]
-    words = len(sums.level_columns()) if sums.item_levels else 0
-    columns += sums.level_columns() if words else ()
+    words = len(sums.level_columns())
+    columns += sums.level_columns()
     facts = (
         Assessment.company_id,
         Assessment.id,
@@ -167,12 +167,9 @@ def live_companies(
         )
 
 
-def _mean(sum_count: tuple[int, int]) -> float | None:
-    return sum_count[0] / sum_count[1] if sum_count[1] else None
-
-
 @lru_cache(maxsize=4096)  # sums of levels over item counts: a few hundred pairs repeat
 def _shared_mean(total: int, count: int) -> float | None:
+    """A mean (None without answers), one float object per distinct (total, count)."""
     return total / count if count else None
 
 

@@ -90,12 +90,20 @@ def _uneven(j):
     return lambda item: (j * 7 + ITEMS.index(item) * (j % 4 + 1)) % 6
 
 
+def _measure_items() -> list[tuple[str, tuple[str, ...] | None]]:
+    """Each measure's items (None: every answer), as benchmarks.measures defines them."""
+    result: list[tuple[str, tuple[str, ...] | None]] = [("overall", None)]
+    result += [(f"f:{f.id}", tuple(f.item_ids)) for f in INDEX.frameworks]
+    result += [(f"g:{g.id}", tuple(g.item_ids)) for g in INDEX.groups]
+    return result
+
+
 def _hand_positions(companies) -> dict:
     """measure -> [each company's mean of its current levels there]."""
     by_measure = {}
     for company in companies:
         levels = {a.item_id: a.current_level for a in assessment_of(company).answers}
-        for measure, items in benchmarks.measure_items(INDEX):
+        for measure, items in _measure_items():
             chosen = [levels[i] for i in (items or levels)]
             by_measure.setdefault(measure, []).append(sum(chosen) / len(chosen))
     return by_measure
