@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from functools import cache
 
-from sqlalchemy import and_, select
+from sqlalchemy import BigInteger, Double, and_, case, cast, func, literal, select
 
+from app.extensions import db
 from app.indexes.services import predecessors
 from app.models import Answer, ReleaseMember, ReleasePanelMember
 from app.reports import cells as C
@@ -229,62 +230,78 @@ def summable(pairs, sums) -> bool:
     )
 
 
-@cache
-def _fixed_mean(total: int, count: int) -> int:
-    return _fixed(total / count)  # the float _mean() gives, as an integer multiple of 2**-64
-
-
 def summed_figures_by_cell(release_id: int, index, sums, keys) -> dict:
-    """figures_by_cell without the per-company dicts of means (only when ``summable``): one row
-    per panel member with its cell facts and both years' part sums, streamed (never all at
-    once: ~1M rows of 105 integers at national scale), each part's four means taken straight
-    from the sums (a part counts when all four have answers, as None in company_means' tuples),
-    summed per combination of cells. The same integers, so the same figures."""
+    """figures_by_cell without the per-company dicts of means (only when ``summable``), summed
+    in the database: one row per combination of cells (at most a few thousand) with, per part,
+    the number of panel members whose four means all exist (as None in company_means' tuples)
+    and the exact sums of those means. The same figures as the plain definition, bit for bit:
+
+    - a mean is the float ``sum / count`` (IEEE division of two small integers, correctly
+      rounded in SQL as in Python);
+    - with at most 64 items a part, that float is an integer multiple of 2**-64, so
+      ``mean * 2**64`` is an exact integer (a power-of-two product), split exactly into its
+      high and low 32 bits, which are summed as integers (no float sum: no rounding).
+    """
     the_parts = list(parts(index))
-    columns = [column for part in the_parts for column in sums.columns(part)]
+    if max(len(items) for items in parts(index).values()) > 64:
+        raise ArithmeticError(index.version_id)  # a mean may not be a multiple of 2**-64
     previous = sums.table.alias("previous_sums")
     m = ReleaseMember.__table__.c
     facts = (m.bureau_code, m.prefecture_code, m.jsic_division, m.size_class, m.cohort)
+    aggregates = [func.count()]
+    for part in the_parts:
+        new = sums.columns(part)
+        old = tuple(previous.c[column.name] for column in new)
+        ocs, ocn, ots, otn = old
+        ncs, ncn, nts, ntn = new
+        # a member without sums on a side has NULLs there: its parts do not count
+        counts = and_(ocn > 0, otn > 0, ncn > 0, ntn > 0)
+        aggregates.append(func.coalesce(func.sum(case((counts, 1), else_=0)), 0))
+        for total, count in ((ocs, ocn), (ots, otn), (ncs, ncn), (nts, ntn)):
+            aggregates += _exact_sum_of_means(total, count, counts)
     query = (
         _panel_members(release_id, sums.index_version)
-        .add_columns(
-            *facts,
-            ReleasePanelMember.previous_index_version,
-            # both sides present: a member without sums on a side has no means
-            and_(sums.assessment_id.is_not(None), previous.c.assessment_id.is_not(None)),
-            *(previous.c[column.name] for column in columns),
-            *columns,
-        )
+        .with_only_columns(*facts, ReleasePanelMember.previous_index_version, *aggregates)
         .outerjoin(sums.table, sums.assessment_id == ReleaseMember.assessment_id)
         .outerjoin(previous, previous.c.assessment_id == ReleasePanelMember.previous_assessment_id)
+        .group_by(*facts, ReleasePanelMember.previous_index_version)
     )
-    width = 4 * len(the_parts)
-    # per part: where its previous-year and its this-year sums start in a row (integers as the
-    # tables' BIGINT columns give them)
-    offsets = [(part, 8 + 4 * k, 8 + width + 4 * k) for k, part in enumerate(the_parts)]
     atoms: dict[tuple, list] = {}
-    for row in streamed(query):
-        cells = C.cells_for(*row[1:6])
+    for row in db.session.execute(query):
+        cells = C.cells_for(*row[:5])
         atom = atoms.get(cells)
         if atom is None:
             atom = atoms[cells] = [0, set(), {part: [0, 0, 0, 0, 0] for part in the_parts}]
-        atom[0] += 1
-        atom[1].add(row[6])
-        if not row[7]:
-            continue  # no sums on a side: no means (company_means leaves it out)
-        totals = atom[2]
-        for part, old, new in offsets:
-            ocs, ocn, ots, otn = row[old : old + 4]
-            ncs, ncn, nts, ntn = row[new : new + 4]
-            if not (ocn and otn and ncn and ntn):
-                continue  # a mean is None: the part does not count for this company
-            total = totals[part]
-            total[0] += 1
-            total[1] += _fixed_mean(ocs, ocn)
-            total[2] += _fixed_mean(ots, otn)
-            total[3] += _fixed_mean(ncs, ncn)
-            total[4] += _fixed_mean(nts, ntn)
+        atom[0] += row[6]
+        atom[1].add(row[5])
+        numbers = [int(x) for x in row[7:]]
+        for k, part in enumerate(the_parts):
+            at = 9 * k
+            total = atom[2][part]
+            total[0] += numbers[at]
+            for side in range(4):
+                high, low = numbers[at + 1 + 2 * side], numbers[at + 2 + 2 * side]
+                total[side + 1] += (high << 32) + low
     return _cells_of_atoms(atoms, the_parts, keys, index)
+
+
+def _exact_sum_of_means(total, count, counts) -> tuple:
+    """(sum of the high 32 bits, sum of the low 32 bits) of ``total / count * 2**64`` over the
+    rows where ``counts``: each an integer (see summed_figures_by_cell), so both sums exact."""
+    scaled = cast(total, Double) / cast(count, Double) * _as_double(_SCALE)
+    high = func.floor(scaled / _as_double(_HALF))
+    low = scaled - high * _as_double(_HALF)
+    return (
+        func.coalesce(func.sum(case((counts, cast(high, BigInteger)), else_=0)), 0),
+        func.coalesce(func.sum(case((counts, cast(low, BigInteger)), else_=0)), 0),
+    )
+
+
+_HALF = 1 << 32
+
+
+def _as_double(value: int):
+    return cast(literal(float(value)), Double)
 
 
 def _cells_of_atoms(atoms, the_parts, keys, index) -> dict[str, dict]:

@@ -3,9 +3,11 @@ page, the CSV and the .xlsx; across a mapped index version change (比較不可 
 and the attacks on it: panel minus its cell, the previous year's release minus the panel's
 previous-year side, a reopen of the previous year between two releases."""
 
+import random
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from app.reports import panel as panel_module
 from app.reports.services import CARRIED_TEXT, SUPPRESSED_TEXT
@@ -200,3 +202,68 @@ def test_national_account_sees_every_bureau_side_by_side(submitted, release, bur
     assert "北海道経済産業局: 非公表" in bars
     csv_body = national.client.get(national.url("reports.export_csv")).get_data(as_text=True)
     assert csv_tables(csv_body)["経済産業局別・枠組み別の平均レベル（各局を並べて比較）"] == table
+
+
+def test_summed_panel_figures_equal_the_plain_definition_bit_for_bit(app, submitted, release):
+    """Means like 73/35 are no dyadic fractions: the database's exact sums of them (in fixed
+    point, panel_figures.summed_figures_by_cell) must give the same floats as the mean of the
+    companies' means taken in Python from the answers (panel_figures.cell_figures)."""
+    from app.extensions import db
+    from app.models import ReleaseCell, ReleaseMember, ReleasePanelMember
+    from app.reports import panel_figures
+    from questionnaires import DEFAULT_VERSION, load_index
+
+    rng = random.Random(13)
+    levels = {}  # (company number, year) -> item -> (current, target)
+
+    def answers(n, year, side):
+        table = levels.setdefault((n, year), {})
+
+        def level(item_id):
+            if item_id not in table:
+                current = rng.randint(0, 4)
+                table[item_id] = (current, rng.randint(current, 5))
+            return table[item_id][side]
+
+        return level
+
+    companies = []
+    for n in range(12):
+        prefecture = ("13", "14", "11")[n % 3]
+        companies.append(
+            submitted(prefecture, answers(n, 2024, 0), answers(n, 2024, 1), year=2024, **SMALL)
+        )
+    release(2024)
+    for n, company in enumerate(companies):
+        submitted("13", answers(n, 2025, 0), answers(n, 2025, 1), year=2025, company=company)
+    release_id = release(2025)
+
+    with app.app_context():
+        index = load_index(DEFAULT_VERSION)
+        pairs = {
+            cid: (aid, sub, iv)
+            for cid, aid, sub, iv in db.session.execute(
+                select(
+                    ReleasePanelMember.company_id,
+                    ReleasePanelMember.previous_assessment_id,
+                    ReleasePanelMember.previous_submission,
+                    ReleasePanelMember.previous_index_version,
+                ).where(ReleasePanelMember.release_id == release_id)
+            )
+        }
+        means = panel_figures.company_means(release_id, pairs, index)  # from the answers
+        members = db.session.scalars(
+            select(ReleaseMember.company_id).where(ReleaseMember.release_id == release_id)
+        ).all()
+        plain = panel_figures.cell_figures(members, means, pairs, index)
+        stored = db.session.scalar(
+            select(ReleaseCell.figures).where(
+                ReleaseCell.release_id == release_id, ReleaseCell.cell_key == "panel|all"
+            )
+        )
+    assert stored is not None and stored["n"] == 12
+    fractions = [
+        means[cid]["overall"][0] for cid in members if means[cid]["overall"][0] is not None
+    ]
+    assert any(value.as_integer_ratio()[1] > 64 for value in fractions)  # not dyadic
+    assert stored["parts"] == plain["parts"]  # exact float equality, every part and side
