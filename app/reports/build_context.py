@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.models import ReleaseMember, ReportRelease
 from app.reports import cells as C
 from app.reports.disclosure import Earlier
+from app.reports.overlay import OverlaidCells
 from app.reports.part_sums import PartSums
 from app.reports.streamed import streamed
 
@@ -72,3 +73,64 @@ def stored_cell_members(release_ids) -> dict[int, dict[str, dict[int, tuple]]]:
     return {
         rid: cells_from(member for _rid, member in stored_members([rid])) for rid in release_ids
     }
+
+
+FACTS = (
+    "company_id",
+    "assessment_id",
+    "submission",
+    "bureau_code",
+    "prefecture_code",
+    "jsic_division",
+    "size_class",
+    "cohort",
+)
+
+
+def changed_members(release_id: int, earlier_id: int):
+    """Company -> (its C.Member in release ``release_id``, in release ``earlier_id``), None where
+    it is not a member, for the companies that differ between the two (joined, left,
+    resubmitted or moved to other cells): one join of the two releases' stored members."""
+    m = ReleaseMember.__table__.c
+    now = select(*(m[name] for name in FACTS)).where(m.release_id == release_id).subquery("now")
+    then = select(*(m[name] for name in FACTS)).where(m.release_id == earlier_id).subquery("then")
+    differs = or_(
+        now.c.company_id.is_(None),
+        then.c.company_id.is_(None),
+        *(now.c[name].is_distinct_from(then.c[name]) for name in FACTS[1:]),
+    )
+    query = (
+        select(now, then)
+        .select_from(now.join(then, now.c.company_id == then.c.company_id, full=True))
+        .where(differs)
+    )
+    width = len(FACTS)
+    result = {}
+    for row in streamed(query):
+        sides = (stored_member(row[:width]), stored_member(row[width:]))
+        result[row[0] if row[0] is not None else row[width]] = sides
+    return result
+
+
+def stored_member(facts) -> C.Member | None:
+    cid, aid, sub, bureau, prefecture, industry, size, cohort = facts
+    if cid is None:
+        return None
+    return C.Member(cid, (aid, sub), bureau, prefecture, industry, size, cohort)
+
+
+def member_entries(member: C.Member | None) -> dict[str, tuple]:
+    """A member's main cells -> its submission (none for no member)."""
+    if member is None:
+        return {}
+    return dict.fromkeys(C.cells_of(member), member.submission)
+
+
+def overlaid_cells(now, release_id: int, earlier_id: int) -> OverlaidCells:
+    """The main cell members of release ``earlier_id``, told against ``now`` (those of release
+    ``release_id``): see app/reports/overlay.py."""
+    changed = {
+        cid: (member_entries(mine_now), member_entries(mine_then))
+        for cid, (mine_now, mine_then) in changed_members(release_id, earlier_id).items()
+    }
+    return OverlaidCells(now, changed)

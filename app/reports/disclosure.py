@@ -44,6 +44,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from app.reports.overlay import ABSENT, OverlaidCells, Overlay
+
 MIN_COMPANIES = 5
 
 Members = Mapping[int, Hashable]  # company id -> the submission it contributes
@@ -63,9 +65,6 @@ class Earlier:
     published: frozenset[str]
 
 
-_ABSENT = object()
-
-
 def difference(a: Members, b: Members, stop: int | None = None) -> int:
     """Companies that joined, left, or contribute another submission (the (company,
     submission) pairs in one and not the other, counted once per company). With ``stop``, the
@@ -74,13 +73,17 @@ def difference(a: Members, b: Members, stop: int | None = None) -> int:
 
     One pass over ``a`` with look-ups in ``b``: companies only in ``b`` are counted from the
     sizes (len(b) minus the companies of ``a`` found in it), so no set of pairs is built."""
+    if isinstance(b, Overlay) and b.base is a:
+        return _overlay_difference(a, b.changes, stop)
+    if isinstance(a, Overlay) and a.base is b:
+        return _overlay_difference(b, a.changes, stop)
     if stop is not None and abs(len(a) - len(b)) >= stop:
         return abs(len(a) - len(b))  # that many joined or left at least
     changed = only_a = 0
     get = b.get
     for company, submission in a.items():
-        theirs = get(company, _ABSENT)
-        if theirs is _ABSENT:
+        theirs = get(company, ABSENT)
+        if theirs is ABSENT:
             only_a += 1
         elif theirs != submission:
             changed += 1
@@ -90,6 +93,49 @@ def difference(a: Members, b: Members, stop: int | None = None) -> int:
             return changed + only_a
     only_b = len(b) - (len(a) - only_a)
     return changed + only_a + only_b
+
+
+def _overlay_difference(base: Members, changes: Mapping, stop: int | None) -> int:
+    """difference(base, Overlay(base, changes)): only the companies in ``changes`` can differ."""
+    changed = 0
+    get = base.get
+    for company, then in changes.items():
+        if get(company, ABSENT) != then:
+            changed += 1
+            if stop is not None and changed >= stop:
+                break
+    return changed
+
+
+def _group_difference(cells, members, other, stop: int | None = None) -> int:
+    """difference(_union(cells, members), _union(cells, other), stop): when one side is an
+    earlier release told by its changes against the other (app/reports/overlay.py), only the
+    changed companies of the cells are looked at, and no union is built."""
+    if isinstance(other, OverlaidCells) and other.now is members:
+        return _overlaid_group_difference(list(cells), members, other, stop)
+    if isinstance(members, OverlaidCells) and members.now is other:
+        return _overlaid_group_difference(list(cells), other, members, stop)
+    return difference(_union(cells, members), _union(cells, other), stop=stop)
+
+
+def _overlaid_group_difference(cells, now, then: OverlaidCells, stop: int | None) -> int:
+    companies = set()
+    for key in cells:
+        if key in then:
+            companies.update(then[key].changes)
+    changed = 0
+    for company in companies:
+        # a company's submission in a union: the last cell's that has it (as dict.update)
+        mine_now = mine_then = ABSENT
+        for key in cells:
+            mine_now = now.get(key, {}).get(company, mine_now)
+            if key in then:
+                mine_then = then[key].get(company, mine_then)
+        if mine_now != mine_then:
+            changed += 1
+            if stop is not None and changed >= stop:
+                break
+    return changed
 
 
 def _union(cells: Iterable[str], members: Mapping[str, Members]) -> dict[int, Hashable]:
@@ -159,7 +205,7 @@ def _line_breach(
         # (a) the hidden group of then and of now, both derivable: their union changed little
         if total_shown and line.total in e.published:
             group = {r for r in line.rows if r in hidden or r not in e.published}
-            if group and changed_a_little(_union(group, members), _union(group, e.members), k):
+            if group and 0 < _group_difference(group, members, e.members, k) < k:
                 preferred = [r for r in shown_rows if r in group]
                 candidates = preferred or shown_rows
                 return candidates[0] if candidates else line.total
@@ -184,7 +230,7 @@ def _isolates_few(group, known, group_members, known_members, k: int) -> bool:
     other release) isolates between 1 and k - 1 companies: the rest of the group plus the
     companies by which the known rows differ between the two releases."""
     rest = [r for r in group if r not in known]
-    isolated = len(_union(rest, group_members)) + difference(
-        _union(known, group_members), _union(known, known_members), stop=k
+    isolated = len(_union(rest, group_members)) + _group_difference(
+        known, group_members, known_members, k
     )
     return 0 < isolated < k

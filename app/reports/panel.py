@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, insert, literal, select
+from sqlalchemy import and_, func, insert, literal, or_, select
 
 from app.extensions import db
 from app.models import (
@@ -37,8 +37,15 @@ from app.models import (
 from app.reports import cells as C
 from app.reports import panel_figures
 from app.reports import weights as item_weights
-from app.reports.build_context import BuildContext, stored_cell_members
+from app.reports.build_context import (
+    FACTS,
+    BuildContext,
+    member_entries,
+    stored_cell_members,
+    stored_member,
+)
 from app.reports.disclosure import MIN_COMPANIES, Earlier, Line, changed_a_little, publishable
+from app.reports.overlay import OverlaidCells
 from app.reports.streamed import streamed
 
 PANEL = "panel|"
@@ -128,17 +135,87 @@ def _stored_pairs(release_ids) -> dict[int, dict[int, tuple[int, int]]]:
     return result
 
 
-def _with_earlier_panels(ctx: BuildContext) -> list[Earlier]:
+def _with_earlier_panels(ctx: BuildContext, members, pairs) -> list[Earlier]:
     """The earlier releases with their panel and rest cells (a rest cell counts as published
-    where its cell and panel were: it was derivable)."""
+    where its cell and panel were: it was derivable). ``members``: the new release's main,
+    panel and rest cells, which each earlier release's are told against (app/reports/overlay.py)
+    when its main cells are; ``pairs``: the new release's panel pairs."""
     result = []
     for rid, e in zip(ctx.earlier_ids, ctx.earlier, strict=True):
-        pairs = _stored_pairs([rid]).get(rid, {})  # one release's at a time
-        members = dict(e.members) | _panel_members(e.members, pairs)
+        if isinstance(e.members, OverlaidCells) and e.members.now is ctx.cell_members:
+            cells = _overlaid_panels(ctx.release.id, rid, e.members, members, pairs)
+        else:
+            their_pairs = _stored_pairs([rid]).get(rid, {})  # one release's at a time
+            cells = dict(e.members) | _panel_members(e.members, their_pairs)
         rest = {
             rest_key(k) for k in C.all_cells() if k in e.published and panel_key(k) in e.published
         }
-        result.append(Earlier(members, e.published | rest))
+        result.append(Earlier(cells, e.published | rest))
+    return result
+
+
+def _overlaid_panels(release_id: int, earlier_id: int, main: OverlaidCells, members, pairs):
+    """An earlier release's main, panel and rest cells told against the new release's
+    ``members``: the companies that differ are those whose main cells differ (``main``) and
+    those whose panel pair differs (a reopen of the previous year, or a previous year
+    submitted in between)."""
+    pair_changes = _pair_changes(release_id, earlier_id)
+    changed = {}
+    for cid in main.changed.keys() | pair_changes.keys():
+        if cid in main.changed:
+            mine_now, mine_then = main.changed[cid]
+        else:
+            mine_now = mine_then = member_entries(pair_changes[cid][1])
+        pair_now = tuple(pairs[cid][:2]) if cid in pairs else None
+        pair_then = pair_changes[cid][0] if cid in pair_changes else pair_now
+        changed[cid] = (
+            mine_now | _panel_entries(mine_now, pair_now),
+            mine_then | _panel_entries(mine_then, pair_then),
+        )
+    return OverlaidCells(members, changed)
+
+
+def _panel_entries(main_entries, pair) -> dict:
+    """A company's panel (with a pair) or rest cells, from its main cells' entries."""
+    if pair is None:
+        return {rest_key(key): sub for key, sub in main_entries.items()}
+    return {panel_key(key): (sub, pair) for key, sub in main_entries.items()}
+
+
+def _pair_changes(release_id: int, earlier_id: int) -> dict[int, tuple]:
+    """Company -> (its panel pair in release ``earlier_id`` or None, its C.Member in release
+    ``release_id`` or None) for the companies whose pair (previous year's assessment and
+    submission) differs between the two releases."""
+    pm = ReleasePanelMember.__table__.c
+    columns = (pm.company_id, pm.previous_assessment_id, pm.previous_submission)
+    now = select(*columns).where(pm.release_id == release_id).subquery("pairs_now")
+    then = select(*columns).where(pm.release_id == earlier_id).subquery("pairs_then")
+    differs = or_(
+        now.c.company_id.is_(None),
+        then.c.company_id.is_(None),
+        now.c.previous_assessment_id.is_distinct_from(then.c.previous_assessment_id),
+        now.c.previous_submission.is_distinct_from(then.c.previous_submission),
+    )
+    company = func.coalesce(now.c.company_id, then.c.company_id)
+    changed = (
+        select(
+            company.label("company_id"), then.c.previous_assessment_id, then.c.previous_submission
+        )
+        .select_from(now.join(then, now.c.company_id == then.c.company_id, full=True))
+        .where(differs)
+        .subquery("changed_pairs")
+    )
+    m = ReleaseMember.__table__.c
+    facts = [m[name] for name in FACTS[1:]]
+    query = select(changed, *facts).outerjoin(
+        ReleaseMember.__table__,
+        and_(m.release_id == release_id, m.company_id == changed.c.company_id),
+    )
+    result = {}
+    for cid, aid, sub, *rest in db.session.execute(query):
+        pair_then = None if aid is None else (aid, sub)
+        member = None if rest[0] is None else stored_member((cid, *rest))
+        result[cid] = (pair_then, member)
     return result
 
 
@@ -234,7 +311,8 @@ def build(ctx: BuildContext, k: int = MIN_COMPANIES) -> list[dict]:
     # (a panel may still be published under a hidden cell when the rest of it is hidden too).
     forced = {key for key in C.all_cells() if key not in ctx.publish}
     forced |= _previous_year_breaches(ctx, panel_members, k)
-    decided = publishable(members, panel_lines(), _with_earlier_panels(ctx), k, forced)
+    earlier = _with_earlier_panels(ctx, members, pairs)
+    decided = publishable(members, panel_lines(), earlier, k, forced)
     # A main cell this pass would hide (its panel and rest both hidden) stays published: its
     # own figures are the first pass's business; its panel is hidden with it.
     fresh = {key for key in C.all_cells() if key in decided or key not in ctx.publish}

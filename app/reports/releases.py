@@ -33,7 +33,12 @@ from app.models import Answer, Assessment, Company, ReleaseCell, ReleaseMember, 
 from app.reports import benchmark_build, part_sums
 from app.reports import cells as C
 from app.reports import weights as item_weights
-from app.reports.build_context import BuildContext, cells_from, stored_cell_members
+from app.reports.build_context import (
+    BuildContext,
+    cells_from,
+    overlaid_cells,
+    stored_cell_members,
+)
 from app.reports.builders import extra_cells, recomputed
 from app.reports.bulk import insert_rows
 from app.reports.disclosure import Earlier, publishable
@@ -304,9 +309,11 @@ def _figures(companies: list[tuple], items: dict[str, list], index) -> dict:
     }
 
 
-def _earlier(fiscal_year: int, index_version: str, before_id: int):
+def _earlier(fiscal_year: int, index_version: str, before_id: int, now=None):
     """Earlier releases of the period: their cell members and published cells, and the latest
-    published figures of every cell (to carry forward)."""
+    published figures of every cell (to carry forward). ``now``: the cell members of release
+    ``before_id`` (being built, its members stored), which the earlier releases' members are
+    then told against (app/reports/overlay.py) instead of read whole."""
     release_ids = list(
         db.session.scalars(
             select(ReportRelease.id)
@@ -320,7 +327,10 @@ def _earlier(fiscal_year: int, index_version: str, before_id: int):
     )
     if not release_ids:
         return [], {}
-    members = stored_cell_members(release_ids)  # one release at a time, no list of members
+    if now is None:
+        members = stored_cell_members(release_ids)  # one release at a time, no list of members
+    else:
+        members = {r: overlaid_cells(now, before_id, r) for r in release_ids}
     published: dict[int, set[str]] = defaultdict(set)
     latest: dict[str, tuple[int, dict]] = {}
     for release_id, key, figures in db.session.execute(
@@ -386,7 +396,7 @@ def _compute(
     members, by_cell, peers = _members_and_means(
         release, live_companies(fiscal_year, index_version, index, sums), index, counter
     )
-    earlier, latest = _earlier(fiscal_year, index_version, release.id)
+    earlier, latest = _earlier(fiscal_year, index_version, release.id, members)
     publish = (
         frozenset(k for k, m in members.items() if m)
         if publish_all
