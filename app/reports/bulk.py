@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import lru_cache
 
 from sqlalchemy import JSON, Table, insert
 
@@ -41,5 +42,19 @@ def _copy(table: Table, columns: Sequence[str], rows: Sequence[Sequence]) -> Non
         for row in rows:
             if json_anywhere:
                 # None too: SQLAlchemy's JSON type stores it as JSON null, not SQL NULL
-                row = [json.dumps(v) if j else v for v, j in zip(row, as_json, strict=True)]
+                row = [_json_text(v) if j else v for v, j in zip(row, as_json, strict=True)]
             copy.write_row(row)
+
+
+def _json_text(value) -> str:
+    """json.dumps(value); a tuple of numbers (a member's means) is joined from its numbers'
+    texts, each made once (a release at national scale writes ~13 M means, a few hundred
+    distinct ones)."""
+    if type(value) is tuple:
+        return "[" + ", ".join([_number_text(v) for v in value]) + "]"
+    return json.dumps(value)
+
+
+@lru_cache(maxsize=4096, typed=True)  # typed: 1 and 1.0 are written apart
+def _number_text(value) -> str:
+    return json.dumps(value)

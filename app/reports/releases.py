@@ -269,17 +269,12 @@ def _item_count_rows_grouping_sets(release_id: int, columns):
 
 
 def _figures(companies: list[tuple], items: dict[str, list], index) -> dict:
-    """A cell's figures; ``companies``: its companies' (means, leading) as _cell_figures gives."""
+    """A cell's figures; ``companies``: one row per company, its means (_Company.means) then its
+    先行企業 flag, as _members_and_means files them."""
     n = len(companies)
-    columns = list(zip(*(means for means, _leading in companies), strict=True)) or [()] * (
-        2 + 2 * len(index.frameworks)
-    )
+    columns = list(zip(*companies, strict=True)) or [()] * (3 + 2 * len(index.frameworks))
     overall = _summary(columns[0], columns[1])
-    overall["leading_share"] = (
-        None
-        if leading_test(index) is None
-        else share(sum(leading for _means, leading in companies), n)
-    )
+    overall["leading_share"] = None if leading_test(index) is None else share(sum(columns[-1]), n)
     item_figures = {}
     for item in index.items:
         slot = items.get(item.id, [0] * 8)
@@ -452,7 +447,7 @@ def _members_and_means(
         )
         if len(batch) == _INSERT_ROWS:
             _insert_members(batch)
-        row = (c.means, leading is not None and leading(c))
+        row = (*c.means, leading is not None and leading(c))
         cells = C.cells_of(m)
         if counter is not None:
             counter.add(cells, c.levels)
