@@ -53,6 +53,9 @@ Members = Mapping[int, Hashable]  # company id -> the submission it contributes
 
 @dataclass(frozen=True)
 class Line:
+    """A total and the rows that partition it: no company is in two rows (each has one
+    prefecture, one bureau, one industry, …), so a union of rows has the sum of their sizes."""
+
     total: str
     rows: tuple[str, ...]
 
@@ -230,7 +233,6 @@ def _isolates_few(group, known, group_members, known_members, k: int) -> bool:
     other release) isolates between 1 and k - 1 companies: the rest of the group plus the
     companies by which the known rows differ between the two releases."""
     rest = [r for r in group if r not in known]
-    isolated = len(_union(rest, group_members)) + _group_difference(
-        known, group_members, known_members, k
-    )
+    rest_size = sum(len(group_members.get(key, {})) for key in rest)  # disjoint rows (Line)
+    isolated = rest_size + _group_difference(known, group_members, known_members, k)
     return 0 < isolated < k
