@@ -70,9 +70,22 @@ def stored_cell_members(release_ids) -> dict[int, dict[str, dict[int, tuple]]]:
     """Release -> main cell -> company -> submission, from the stored release members (for a
     builder comparing with releases outside ``earlier``, and for the release check); every
     cell of app/reports/cells.py is a key (empty when it has no member)."""
-    return {
-        rid: cells_from(member for _rid, member in stored_members([rid])) for rid in release_ids
-    }
+    return {rid: _stored_cells(rid) for rid in release_ids}
+
+
+def _stored_cells(release_id: int) -> dict[str, dict[int, tuple]]:
+    """cells_from(the release's stored members), from their rows as read (no C.Member each)."""
+    m = ReleaseMember.__table__.c
+    query = select(*(m[name] for name in FACTS)).where(m.release_id == release_id)
+    cells: dict[str, dict[int, tuple]] = {key: {} for key in C.all_cells()}
+    for cid, aid, sub, *facts in streamed(query):
+        submission = (aid, sub)
+        for key in C.cells_for(*facts):
+            members = cells.get(key)
+            if members is None:
+                members = cells[key] = {}
+            members[cid] = submission
+    return cells
 
 
 FACTS = (

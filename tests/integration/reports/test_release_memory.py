@@ -59,8 +59,9 @@ def test_per_member_reads_go_through_a_server_side_cursor(app, submitted, releas
         event.remove(db.engine, "before_cursor_execute", record)
     per_member = {
         "members' facts and sums": lambda s: "JOIN companies" in s and "tmp_part_sums" in s,
+        # an earlier release's members, filed under their cells (build_context._stored_cells)
         "stored members": lambda s: s.startswith(
-            "SELECT report_release_members.release_id, report_release_members.company_id"
+            "SELECT report_release_members.company_id, report_release_members.assessment_id"
         ),
     }
     for name, matches in per_member.items():
