@@ -49,7 +49,6 @@ class PartSums:
     with_previous_year: bool = False
     # the items' level words are columns too (app/reports/packing.py, ItemLevels), or None
     item_levels: ItemLevels | None = None
-    rows: int = 0  # assessments in the table (both years)
 
     @property
     def assessment_id(self):
@@ -120,8 +119,7 @@ def fill(fiscal_year: int, index_version: str, index, from_answers: bool = False
     drop()  # a table left by an earlier build of this connection that failed
     table.create(db.session.connection())
     db.session.execute(insert(table).from_select([c.name for c in table.c], query))
-    rows = db.session.scalar(select(func.count()).select_from(table))
-    sums = PartSums(table, index_version, numbers, True, item_levels, rows)
+    sums = PartSums(table, index_version, numbers, True, item_levels)
     item_weights.analyze(TABLE)
     return sums
 

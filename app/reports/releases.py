@@ -387,7 +387,7 @@ def _compute(
     )
     db.session.add(release)
     db.session.flush()
-    counter = ItemCounter(sums.item_levels.items, sums.rows) if sums.item_levels else None
+    counter = ItemCounter(sums.item_levels.items) if sums.item_levels else None
     members, by_cell, peers = _members_and_means(
         release, live_companies(fiscal_year, index_version, index, sums), index, counter
     )

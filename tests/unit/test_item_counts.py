@@ -28,7 +28,7 @@ def test_counts_equal_a_plain_count(item_count):
             for i in items
         ]
         members.append((rng.choice(cells_of), answers))
-    counter = ItemCounter(items, len(members))
+    counter = ItemCounter(items)
     expected: dict = {}
     for cells, answers in members:
         words = packing.words(answers)
@@ -51,10 +51,10 @@ def test_an_index_with_more_items_than_the_words_hold_has_no_item_levels():
     assert ItemLevels.of(_Index([f"i{k}" for k in range(40)])) is not None
 
 
-def test_the_largest_counts_do_not_carry_into_the_next_field():
+def test_large_counts_are_exact():
     items = ("a", "b", "c", "d", "e")
     packing = ItemLevels.of(_Index(items))
-    counter = ItemCounter(items, 1000)
+    counter = ItemCounter(items)
     words = packing.words([(i, 5, 5) for i in items])
     for _ in range(1000):
         counter.add(("all",), tuple(words[n] for n in ("cl0", "cl1", "tl0", "tl1")))
