@@ -146,8 +146,8 @@ def live_companies(
     after_frameworks = 4 + 4 * len(index.frameworks)  # where the groups' (sum, count) start
     for row in streamed(query):
         company_id, assessment_id, version, prefecture, jsic, sector, capital, employees = row[:8]
-        numbers = [int(x) for x in row[9 : len(row) - words]]
-        levels = tuple(int(x) for x in row[len(row) - words :]) if words else None
+        numbers = row[9 : len(row) - words]  # the temporary table's BIGINTs: ints already
+        levels = tuple(row[len(row) - words :]) if words else None
         frameworks = {
             f.id: (
                 (numbers[4 + 4 * k], numbers[5 + 4 * k]),
