@@ -120,6 +120,16 @@ def _panel_members(cell_members, pairs) -> dict[str, dict[int, tuple]]:
     return result
 
 
+def stored_pairs_with_versions(release_id: int) -> dict[int, tuple[int, int, str]]:
+    """Company -> (previous year's assessment id, its version counter, its index version), as
+    stored for the release (the ``pairs`` of the build)."""
+    pm = ReleasePanelMember
+    query = select(
+        pm.company_id, pm.previous_assessment_id, pm.previous_submission, pm.previous_index_version
+    ).where(pm.release_id == release_id)
+    return {cid: (aid, version, iv) for cid, aid, version, iv in db.session.execute(query)}
+
+
 def _stored_pairs(release_ids) -> dict[int, dict[int, tuple[int, int]]]:
     result: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
     if release_ids:
@@ -359,17 +369,7 @@ def recompute(ctx: BuildContext, release_id: int) -> dict[str, tuple[bool, dict 
     in the live recomputation ``ctx`` are the same, the live figures when they are)."""
     then_main = stored_cell_members([release_id]).get(release_id, {})
     then = _panel_members(then_main, _stored_pairs([release_id]).get(release_id, {}))
-    pairs = {
-        cid: (aid, version, iv)
-        for cid, aid, version, iv in db.session.execute(
-            select(
-                ReleasePanelMember.company_id,
-                ReleasePanelMember.previous_assessment_id,
-                ReleasePanelMember.previous_submission,
-                ReleasePanelMember.previous_index_version,
-            ).where(ReleasePanelMember.release_id == ctx.release.id)
-        )
-    }
+    pairs = stored_pairs_with_versions(ctx.release.id)
     now = _panel_members(ctx.cell_members, pairs)
     means = (
         panel_figures.company_means(ctx.release.id, pairs, ctx.index, ctx.part_sums)

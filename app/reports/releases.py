@@ -34,6 +34,7 @@ from app.reports import benchmark_build, part_sums
 from app.reports import cells as C
 from app.reports import weights as item_weights
 from app.reports.build_context import (
+    FACTS,
     BuildContext,
     cells_from,
     overlaid_cells,
@@ -463,18 +464,7 @@ def _members_and_means(
     return members, by_cell, peers
 
 
-_MEMBER_COLUMNS = (
-    "release_id",
-    "company_id",
-    "assessment_id",
-    "submission",
-    "bureau_code",
-    "prefecture_code",
-    "jsic_division",
-    "size_class",
-    "cohort",
-    "means",
-)
+_MEMBER_COLUMNS = ("release_id", *FACTS, "means")
 
 
 def _insert_members(batch: list[tuple]) -> None:

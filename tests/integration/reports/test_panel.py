@@ -209,7 +209,7 @@ def test_summed_panel_figures_equal_the_plain_definition_bit_for_bit(app, submit
     point, panel_figures.summed_figures_by_cell) must give the same floats as the mean of the
     companies' means taken in Python from the answers (panel_figures.cell_figures)."""
     from app.extensions import db
-    from app.models import ReleaseCell, ReleaseMember, ReleasePanelMember
+    from app.models import ReleaseCell, ReleaseMember
     from app.reports import panel_figures
     from questionnaires import DEFAULT_VERSION, load_index
 
@@ -240,17 +240,7 @@ def test_summed_panel_figures_equal_the_plain_definition_bit_for_bit(app, submit
 
     with app.app_context():
         index = load_index(DEFAULT_VERSION)
-        pairs = {
-            cid: (aid, sub, iv)
-            for cid, aid, sub, iv in db.session.execute(
-                select(
-                    ReleasePanelMember.company_id,
-                    ReleasePanelMember.previous_assessment_id,
-                    ReleasePanelMember.previous_submission,
-                    ReleasePanelMember.previous_index_version,
-                ).where(ReleasePanelMember.release_id == release_id)
-            )
-        }
+        pairs = panel_module.stored_pairs_with_versions(release_id)
         means = panel_figures.company_means(release_id, pairs, index)  # from the answers
         members = db.session.scalars(
             select(ReleaseMember.company_id).where(ReleaseMember.release_id == release_id)
