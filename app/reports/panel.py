@@ -252,7 +252,7 @@ def _previous_year_breaches(ctx: BuildContext, panel_members, k: int) -> set[str
         if panel_members[panel_key(key)]
     }
     breaches = set()
-    for rid in ids:  # one earlier release's members at a time
+    for rid in ids:
         keys = [
             key
             for key in sides
@@ -261,19 +261,88 @@ def _previous_year_breaches(ctx: BuildContext, panel_members, k: int) -> set[str
         ]
         if not keys:
             continue  # nothing of it to compare with: its members are not read
-        cells = stored_cell_members([rid])[rid]
-        their_pairs = None
+        # its cells, and its panels (its members with a pair of their own), told against the
+        # sides by the companies that differ (app/reports/overlay.py)
+        cells, panels = _previous_year_overlays(ctx.release.id, rid, sides)
         for key in keys:
             seen = []
             if key in published[rid]:
-                seen.append(cells.get(key, {}))
+                seen.append(cells[key])
             if panel_key(key) in published[rid]:
-                if their_pairs is None:
-                    their_pairs = _stored_pairs([rid]).get(rid, {})
-                seen.append({c: s for c, s in cells.get(key, {}).items() if c in their_pairs})
+                seen.append(panels[key])
             if any(changed_a_little(sides[key], then, k) for then in seen):
                 breaches.add(panel_key(key))
     return breaches
+
+
+def _previous_year_overlays(release_id: int, earlier_id: int, sides):
+    """Release ``earlier_id`` (of the previous fiscal year): its main cells, and the same cells
+    with only its members that had a panel pair of their own, each as OverlaidCells on
+    ``sides`` (main cell -> panel company -> its previous-year submission, in release
+    ``release_id``). A company differs unless it is a panel member now and a member then with
+    the same previous-year submission, the same facts (cohort included) and a pair then."""
+    m, pm = ReleaseMember.__table__.c, ReleasePanelMember.__table__.c
+    m_then = ReleaseMember.__table__.alias("members_then")
+    pm_then = ReleasePanelMember.__table__.alias("pairs_then")
+    cells_of = FACTS[3:]  # bureau .. cohort: what decides a member's cells
+    now = (
+        select(
+            m.company_id,
+            pm.previous_assessment_id,
+            pm.previous_submission,
+            *(m[name] for name in cells_of),
+        )
+        .join(
+            ReleasePanelMember.__table__,
+            and_(pm.release_id == m.release_id, pm.company_id == m.company_id),
+        )
+        .where(m.release_id == release_id)
+        .subquery("now")
+    )
+    then = (
+        select(
+            m_then.c.company_id,
+            m_then.c.assessment_id,
+            m_then.c.submission,
+            *(m_then.c[name] for name in cells_of),
+            pm_then.c.company_id.is_not(None).label("paired"),
+        )
+        .outerjoin(
+            pm_then,
+            and_(
+                pm_then.c.release_id == m_then.c.release_id,
+                pm_then.c.company_id == m_then.c.company_id,
+            ),
+        )
+        .where(m_then.c.release_id == earlier_id)
+        .subquery("then")
+    )
+    differs = or_(
+        now.c.company_id.is_(None),
+        then.c.company_id.is_(None),
+        ~then.c.paired,
+        now.c.previous_assessment_id.is_distinct_from(then.c.assessment_id),
+        now.c.previous_submission.is_distinct_from(then.c.submission),
+        *(now.c[name].is_distinct_from(then.c[name]) for name in cells_of),
+    )
+    query = (
+        select(now, then)
+        .select_from(now.join(then, now.c.company_id == then.c.company_id, full=True))
+        .where(differs)
+    )
+    width = 3 + len(cells_of)
+    main, panels = {}, {}
+    for row in streamed(query):
+        mine_now = mine_then = {}
+        if row[0] is not None:
+            mine_now = dict.fromkeys(C.cells_for(*row[3:width]), (row[1], row[2]))
+        if row[width] is not None:
+            then_facts = row[width + 3 : 2 * width]
+            mine_then = dict.fromkeys(C.cells_for(*then_facts), (row[width + 1], row[width + 2]))
+        cid = row[0] if row[0] is not None else row[width]
+        main[cid] = (mine_now, mine_then)
+        panels[cid] = (mine_now, mine_then if row[-1] else {})
+    return OverlaidCells(sides, main), OverlaidCells(sides, panels)
 
 
 # -- figures (app/reports/panel_figures.py) -----------------------------------------------------

@@ -392,6 +392,9 @@ def _compute(
     members, by_cell, peers = _members_and_means(
         release, live_companies(fiscal_year, index_version, index, sums), index, counter
     )
+    # The earlier releases are told against ``members`` (app/reports/overlay.py): it must be
+    # exactly the cells of the members just stored (all flushed by now, same connection), and
+    # no cell of it may change from here on (the overlays keep their sizes).
     earlier, latest = _earlier(fiscal_year, index_version, release.id, members)
     publish = (
         frozenset(k for k, m in members.items() if m)

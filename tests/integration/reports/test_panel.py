@@ -257,3 +257,59 @@ def test_summed_panel_figures_equal_the_plain_definition_bit_for_bit(app, submit
     ]
     assert any(value.as_integer_ratio()[1] > 64 for value in fractions)  # not dyadic
     assert stored["parts"] == plain["parts"]  # exact float equality, every part and side
+
+
+def _whole_previous_year(release_id, earlier_id, sides):
+    """The previous year's release read whole (the form _previous_year_overlays replaced)."""
+    from app.reports.build_context import stored_cell_members
+
+    cells = stored_cell_members([earlier_id])[earlier_id]
+    pairs = panel_module._stored_pairs([earlier_id]).get(earlier_id, {})
+    panels = {key: {c: s for c, s in m.items() if c in pairs} for key, m in cells.items()}
+    return cells, panels
+
+
+def test_previous_year_overlays_decide_as_the_release_read_whole(
+    app, submitted, release, resubmit, monkeypatch
+):
+    from app.extensions import db
+
+    """Companies that submitted in 2023, 2024 and 2025 have the same cells in the 2024 release
+    and in the 2025 panel, so only a dropout, a move, a reopened 2024 and the newcomers of 2024
+    (first submitters then, repeat now) differ: the previous-year check finds the same breaches
+    from those as from the 2024 release read whole."""
+
+    def three_years(prefecture, n, first=2023):
+        companies = []
+        for _ in range(n):
+            company = submitted(prefecture, 2, 3, year=first, **SMALL)
+            for year in range(first + 1, 2025):
+                submitted(prefecture, 2, 3, year=year, company=company)
+            companies.append(company)
+        return companies
+
+    kanagawa, tokyo, osaka = three_years("14", 7), three_years("13", 6), three_years("27", 6)
+    newcomers = three_years("13", 2, first=2024)  # first submitters in 2024, in 東京 too
+    release(2024)
+    moved = kanagawa[6]
+    moved.prefecture_code = "13"  # 神奈川 -> 東京 between the two years
+    db.session.commit()
+    for company in kanagawa[:5] + [moved] + tokyo + osaka + newcomers:  # one dropout in 神奈川
+        submitted(company.prefecture_code, 3, 4, year=2025, company=company)
+    resubmit(osaka[0], 0, 1, year=2024)  # 2024 reopened and submitted again
+    results = []
+    checked = panel_module._previous_year_breaches
+
+    def both(ctx, panel_members, k):
+        found = checked(ctx, panel_members, k)
+        with monkeypatch.context() as patch:
+            patch.setattr(panel_module, "_previous_year_overlays", _whole_previous_year)
+            results.append((found, checked(ctx, panel_members, k)))
+        return found
+
+    monkeypatch.setattr(panel_module, "_previous_year_breaches", both)
+    release(2025)
+    [(found, whole)] = results
+    assert found == whole
+    # a dropout and a move in 神奈川; a reopened previous year in 大阪; the move into 東京
+    assert {"panel|p:14", "panel|p:27", "panel|p:13"} <= found

@@ -59,10 +59,9 @@ def test_per_member_reads_go_through_a_server_side_cursor(app, submitted, releas
         event.remove(db.engine, "before_cursor_execute", record)
     per_member = {
         "members' facts and sums": lambda s: "JOIN companies" in s and "tmp_part_sums" in s,
-        # an earlier release's members, filed under their cells (build_context._stored_cells)
-        "stored members": lambda s: s.startswith(
-            "SELECT report_release_members.company_id, report_release_members.assessment_id"
-        ),
+        # the previous year's release against the panel: the companies that differ
+        # (panel._previous_year_overlays), as many as its members at most
+        "previous year's changed members": lambda s: "members_then" in s,
     }
     for name, matches in per_member.items():
         cursors = {cursor for cursor, statement in seen if matches(statement)}
