@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import insert, select
 
 from app.extensions import db
 from app.models import (
@@ -28,7 +28,6 @@ from app.models import (
     BenchmarkPositionOverride,
     BenchmarkRank,
     ReleaseCell,
-    ReleaseMember,
     ReportRelease,
 )
 from app.reports import cells as C
@@ -86,33 +85,6 @@ def _ranks(counted: list[tuple[float, int]]):
         below += count
 
 
-def _changed_members(release: ReportRelease, earlier_id: int):
-    """Members of the release and of an earlier one that differ (joined, left, resubmitted, or
-    moved to other cells): company -> (its peer cells now, its peer cells then), each a dict
-    cell -> submission (empty when not a member)."""
-    m = ReleaseMember.__table__.c
-    facts = (m.company_id, m.assessment_id, m.submission, m.bureau_code, m.jsic_division)
-    now = select(*facts, m.size_class).where(m.release_id == release.id).subquery("now")
-    then = select(*facts, m.size_class).where(m.release_id == earlier_id).subquery("then")
-    differs = or_(
-        now.c.company_id.is_(None),
-        then.c.company_id.is_(None),
-        *(now.c[name] != then.c[name] for name in list(now.c.keys())[1:]),
-    )
-    query = select(now, then).select_from(
-        now.join(then, now.c.company_id == then.c.company_id, full=True)
-    )
-    result = {}
-    for row in db.session.execute(query.where(differs)):
-        sides = []
-        for side in (row[:6], row[6:]):
-            cid, aid, sub, bureau, industry, size = side
-            cells = {} if cid is None else peer_cells(bureau, industry, size)
-            sides.append({key: (aid, sub) for key in cells.values()})
-        result[row[0] if row[0] is not None else row[6]] = tuple(sides)
-    return result
-
-
 @dataclass
 class _Withheld:
     """Per group: whether a member's position is withheld by default, and the members for whom
@@ -122,12 +94,15 @@ class _Withheld:
     overrides: dict[int, bool] = field(default_factory=dict)
 
 
-def _withheld(release: ReportRelease, groups, k: int) -> dict[str, _Withheld]:
+def _withheld(release: ReportRelease, groups, k: int, earlier_changes) -> dict[str, _Withheld]:
     """A member's position is withheld when the OTHER companies of a group changed by 1..k-1
     against an earlier release of the period that published the group (the member knows its
     own change): for a member that did not change, the others changed by ``total``; for one
     that did, by ``total - 1``. Members that changed against no earlier release share the
-    group's default; only members that changed are looked at one by one."""
+    group's default; only members that changed are looked at one by one. ``earlier_changes``: per
+    earlier release of the period, the companies that differ from this release, each with its
+    cells now and then (cell -> submission), as the build's overlays hold them
+    (OverlaidCells.changed, app/reports/overlay.py)."""
     earlier_ids = select(ReportRelease.id).where(
         ReportRelease.fiscal_year == release.fiscal_year,
         ReportRelease.index_version == release.index_version,
@@ -144,7 +119,7 @@ def _withheld(release: ReportRelease, groups, k: int) -> dict[str, _Withheld]:
         published[release_id].add(key)
     events: dict[str, list[tuple[frozenset[int], int]]] = defaultdict(list)
     for earlier_id, keys in sorted(published.items()):
-        changes = _changed_members(release, earlier_id)
+        changes = earlier_changes[earlier_id]
         for key in keys:
             changed = [c for c, (now, then) in changes.items() if now.get(key) != then.get(key)]
             mine = frozenset(c for c in changed if key in changes[c][0])  # still in the group
@@ -162,10 +137,13 @@ def _withheld(release: ReportRelease, groups, k: int) -> dict[str, _Withheld]:
     return result
 
 
-def materialise(release: ReportRelease, peers: dict[str, list], k: int = MIN_COMPANIES) -> None:
+def materialise(
+    release: ReportRelease, peers: dict[str, list], changes, k: int = MIN_COMPANIES
+) -> None:
     """Store the benchmarks of a release (the caller commits): medians of the published peer
     cells with at least k + 1 companies, and the ranks members' positions are read from.
-    ``peers``: peer cell key -> its members' means, as ``peer_rows`` filed them."""
+    ``peers``: peer cell key -> its members' means, as ``peer_rows`` filed them; ``changes``:
+    earlier release id -> its changed companies (see _withheld)."""
     index = load_index(release.index_version)
     published = set(
         db.session.scalars(
@@ -199,7 +177,7 @@ def materialise(release: ReportRelease, peers: dict[str, list], k: int = MIN_COM
         cell_rows.append(
             {"release_id": release.id, "cell_key": key, "companies": n, "medians": medians}
         )
-    withheld = _withheld(release, groups, k)
+    withheld = _withheld(release, groups, k, changes)
     for row in cell_rows:
         rule = withheld.get(row["cell_key"], _Withheld())
         row |= {"positions_withheld": rule.default, "overrides": len(rule.overrides)}

@@ -38,6 +38,19 @@ class BuildContext:
         return (member for _rid, member in stored_members([self.release.id]))
 
 
+# a stored member's columns that decide its cells and submission
+FACTS = (
+    "company_id",
+    "assessment_id",
+    "submission",
+    "bureau_code",
+    "prefecture_code",
+    "jsic_division",
+    "size_class",
+    "cohort",
+)
+
+
 def cells_from(members: Iterable[C.Member]) -> dict[str, dict[int, tuple]]:
     """Main cell key (every cell of app/reports/cells.py) -> company -> submission."""
     cells: dict[str, dict[int, tuple]] = {key: {} for key in C.all_cells()}
@@ -51,19 +64,9 @@ def stored_members(release_ids):
     """(release id, C.Member) for every stored member of the releases (plain rows, no ORM
     objects: ~100k per release at national scale)."""
     m = ReleaseMember.__table__.c
-    query = select(
-        m.release_id,
-        m.company_id,
-        m.assessment_id,
-        m.submission,
-        m.bureau_code,
-        m.prefecture_code,
-        m.jsic_division,
-        m.size_class,
-        m.cohort,
-    ).where(m.release_id.in_(list(release_ids)))
-    for rid, cid, aid, sub, bureau, prefecture, industry, size, cohort in streamed(query):
-        yield rid, C.Member(cid, (aid, sub), bureau, prefecture, industry, size, cohort)
+    query = select(m.release_id, *(m[name] for name in FACTS))
+    for rid, *facts in streamed(query.where(m.release_id.in_(list(release_ids)))):
+        yield rid, stored_member(facts)
 
 
 def stored_cell_members(release_ids) -> dict[int, dict[str, dict[int, tuple]]]:
@@ -81,23 +84,8 @@ def _stored_cells(release_id: int) -> dict[str, dict[int, tuple]]:
     for cid, aid, sub, *facts in streamed(query):
         submission = (aid, sub)
         for key in C.cells_for(*facts):
-            members = cells.get(key)
-            if members is None:
-                members = cells[key] = {}
-            members[cid] = submission
+            cells.setdefault(key, {})[cid] = submission
     return cells
-
-
-FACTS = (
-    "company_id",
-    "assessment_id",
-    "submission",
-    "bureau_code",
-    "prefecture_code",
-    "jsic_division",
-    "size_class",
-    "cohort",
-)
 
 
 def changed_members(release_id: int, earlier_id: int):

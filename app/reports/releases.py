@@ -519,7 +519,10 @@ def _create_release(fiscal_year: int, index_version: str, user) -> ReportRelease
         )
     db.session.execute(insert(ReleaseCell), rows + computed.extra_rows)
     # peer benchmarks from the cells just decided
-    benchmark_build.materialise(computed.release, computed.peers)
+    context = computed.context
+    earlier = zip(context.earlier_ids, context.earlier, strict=True)
+    changes = {rid: e.members.changed for rid, e in earlier}
+    benchmark_build.materialise(computed.release, computed.peers, changes)
     computed.context.part_sums.drop()
     db.session.commit()
     return computed.release
