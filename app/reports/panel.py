@@ -122,41 +122,22 @@ def _panel_members(cell_members, pairs) -> dict[str, dict[int, tuple]]:
 
 def stored_pairs_with_versions(release_id: int) -> dict[int, tuple[int, int, str]]:
     """Company -> (previous year's assessment id, its version counter, its index version), as
-    stored for the release (the ``pairs`` of the build)."""
+    stored for the release (the ``pairs`` of the build; streamed: ~1M at national scale)."""
     pm = ReleasePanelMember
     query = select(
         pm.company_id, pm.previous_assessment_id, pm.previous_submission, pm.previous_index_version
     ).where(pm.release_id == release_id)
-    return {cid: (aid, version, iv) for cid, aid, version, iv in db.session.execute(query)}
-
-
-def _stored_pairs(release_ids) -> dict[int, dict[int, tuple[int, int]]]:
-    result: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
-    if release_ids:
-        for rid, cid, aid, sub in streamed(
-            select(
-                ReleasePanelMember.release_id,
-                ReleasePanelMember.company_id,
-                ReleasePanelMember.previous_assessment_id,
-                ReleasePanelMember.previous_submission,
-            ).where(ReleasePanelMember.release_id.in_(list(release_ids)))
-        ):
-            result[rid][cid] = (aid, sub)
-    return result
+    return {cid: (aid, version, iv) for cid, aid, version, iv in streamed(query)}
 
 
 def _with_earlier_panels(ctx: BuildContext, members, pairs) -> list[Earlier]:
     """The earlier releases with their panel and rest cells (a rest cell counts as published
     where its cell and panel were: it was derivable). ``members``: the new release's main,
-    panel and rest cells, which each earlier release's are told against (app/reports/overlay.py)
-    when its main cells are; ``pairs``: the new release's panel pairs."""
+    panel and rest cells, which each earlier release's are told against, as its main cells are
+    (releases._earlier, app/reports/overlay.py); ``pairs``: the new release's panel pairs."""
     result = []
     for rid, e in zip(ctx.earlier_ids, ctx.earlier, strict=True):
-        if isinstance(e.members, OverlaidCells) and e.members.now is ctx.cell_members:
-            cells = _overlaid_panels(ctx.release.id, rid, e.members, members, pairs)
-        else:
-            their_pairs = _stored_pairs([rid]).get(rid, {})  # one release's at a time
-            cells = dict(e.members) | _panel_members(e.members, their_pairs)
+        cells = _overlaid_panels(ctx.release.id, rid, e.members, members, pairs)
         rest = {
             rest_key(k) for k in C.all_cells() if k in e.published and panel_key(k) in e.published
         }
@@ -437,7 +418,7 @@ def recompute(ctx: BuildContext, release_id: int) -> dict[str, tuple[bool, dict 
     """For the release check: every panel cell of the stored release -> (its members then and
     in the live recomputation ``ctx`` are the same, the live figures when they are)."""
     then_main = stored_cell_members([release_id]).get(release_id, {})
-    then = _panel_members(then_main, _stored_pairs([release_id]).get(release_id, {}))
+    then = _panel_members(then_main, stored_pairs_with_versions(release_id))
     pairs = stored_pairs_with_versions(ctx.release.id)
     now = _panel_members(ctx.cell_members, pairs)
     means = (

@@ -264,7 +264,7 @@ def _whole_previous_year(release_id, earlier_id, sides):
     from app.reports.build_context import stored_cell_members
 
     cells = stored_cell_members([earlier_id])[earlier_id]
-    pairs = panel_module._stored_pairs([earlier_id]).get(earlier_id, {})
+    pairs = panel_module.stored_pairs_with_versions(earlier_id)
     panels = {key: {c: s for c, s in m.items() if c in pairs} for key, m in cells.items()}
     return cells, panels
 
