@@ -21,8 +21,6 @@ from __future__ import annotations
 from array import array
 from collections import defaultdict
 
-import numpy as np
-
 from app.reports.packing import ITEMS_PER_WORD, LEVEL_WORDS
 
 _WORDS = 2 * LEVEL_WORDS  # a member's current words, then its target words
@@ -57,12 +55,14 @@ class ItemCounter:
                     numbers[key].append(number)
         result = {}
         for key, mine in numbers.items():
-            totals = per_combination[np.array(mine)].sum(axis=0).tolist()
+            totals = per_combination[mine].sum(axis=0).tolist()
             result[key] = dict(zip(self.items, totals, strict=True))
         return result
 
-    def _per_combination(self) -> np.ndarray:
+    def _per_combination(self):
         """Array [combination, item, 8]: counts at levels 0..5, target sum, target count."""
+        import numpy as np  # here: only a release build counts; web workers never load numpy
+
         n = len(self.combinations)
         combination = np.frombuffer(self._combination_of, dtype=np.int64)
         words = np.frombuffer(self._words, dtype=np.int64).reshape(-1, _WORDS)
