@@ -110,21 +110,24 @@ class Packing:
         ]
         return _relation(rows, "item_fields")
 
+    def fields(self, k: int) -> tuple[tuple[tuple[int, int], ...], ...]:
+        """Where part ``k``'s four sums are, in the order of PACKED: per packed integer, the
+        (shift, mask) of each of the part's atoms; the sum is that of the fields."""
+        level = tuple(
+            (self.level_shifts[a], (1 << self._level_width(a)) - 1) for a in self.of_part[k]
+        )
+        count = tuple(
+            (self.count_shifts[a], (1 << self._count_width(a)) - 1) for a in self.of_part[k]
+        )
+        return level, count, level, count
+
     def unpacked(self, packed, k: int):
         """The four sums of part ``k`` from the packed columns (cs, cn, ts, tn)."""
-        cs, cn, ts, tn = packed
         result = []
-        for column, shifts, width in (
-            (cs, self.level_shifts, self._level_width),
-            (cn, self.count_shifts, self._count_width),
-            (ts, self.level_shifts, self._level_width),
-            (tn, self.count_shifts, self._count_width),
-        ):
+        for column, fields in zip(packed, self.fields(k), strict=True):
             terms = [  # integer constants of this module, written into the SQL
-                column.op(">>")(literal_column(str(shifts[a]))).op("&")(
-                    literal_column(str((1 << width(a)) - 1))
-                )
-                for a in self.of_part[k]
+                column.op(">>")(literal_column(str(shift))).op("&")(literal_column(str(mask)))
+                for shift, mask in fields
             ]
             total = terms[0]
             for term in terms[1:]:

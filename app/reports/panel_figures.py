@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from functools import cache
 
-from sqlalchemy import BigInteger, Double, and_, case, cast, func, literal, select
+from sqlalchemy import and_, func, select
 
-from app.extensions import db
 from app.indexes.services import predecessors
 from app.models import Answer, ReleaseMember, ReleasePanelMember
 from app.reports import cells as C
+from app.reports import panel_sums
 from app.reports import weights as item_weights
 from app.reports.stats import Summary
 from app.reports.streamed import streamed
@@ -222,22 +222,24 @@ def figures_by_cell(members, pairs, means, index, keys) -> dict[str, dict]:
 
 def summable(pairs, sums) -> bool:
     """Whether summed_figures_by_cell can give the panel figures: both years of every panel
-    member use the release's index version and the part sums hold the previous year."""
+    member use the release's index version and the part sums hold the previous year and the
+    packed sums."""
     return (
         sums is not None
         and sums.with_previous_year
+        and sums.packing is not None
         and all(p[2] == sums.index_version for p in pairs.values())
     )
 
 
 def summed_figures_by_cell(release_id: int, index, sums, keys) -> dict:
-    """figures_by_cell without the per-company dicts of means (only when ``summable``), summed
-    in the database: one row per combination of cells (at most a few thousand) with, per part,
-    the number of panel members whose four means all exist (as None in company_means' tuples)
-    and the exact sums of those means. The same figures as the plain definition, bit for bit:
+    """figures_by_cell without the per-company dicts of means (only when ``summable``): one
+    row per panel member with its facts and both years' packed sums, summed per combination
+    of cells in chunks (app/reports/panel_sums.py). The same figures as the plain definition,
+    bit for bit:
 
     - a mean is the float ``sum / count`` (IEEE division of two small integers, correctly
-      rounded in SQL as in Python);
+      rounded in numpy as in Python);
     - with at most 64 items a part, that float is an integer multiple of 2**-64, so
       ``mean * 2**64`` is an exact integer (a power-of-two product), split exactly into its
       high and low 32 bits, which are summed as integers (no float sum: no rounding).
@@ -248,60 +250,40 @@ def summed_figures_by_cell(release_id: int, index, sums, keys) -> dict:
     previous = sums.table.alias("previous_sums")
     m = ReleaseMember.__table__.c
     facts = (m.bureau_code, m.prefecture_code, m.jsic_division, m.size_class, m.cohort)
-    aggregates = [func.count()]
-    for part in the_parts:
-        new = sums.columns(part)
-        old = tuple(previous.c[column.name] for column in new)
-        ocs, ocn, ots, otn = old
-        ncs, ncn, nts, ntn = new
-        # a member without sums on a side has NULLs there: its parts do not count
-        counts = and_(ocn > 0, otn > 0, ncn > 0, ntn > 0)
-        aggregates.append(func.coalesce(func.sum(case((counts, 1), else_=0)), 0))
-        for total, count in ((ocs, ocn), (ots, otn), (ncs, ncn), (nts, ntn)):
-            aggregates += _exact_sum_of_means(total, count, counts)
+    # a member without sums on a side reads 0 there: no counts, its parts do not count
+    new = [func.coalesce(column, 0) for column in sums.packed_columns()]
+    old = [func.coalesce(previous.c[column.name], 0) for column in sums.packed_columns()]
     query = (
         _panel_members(release_id, sums.index_version)
-        .with_only_columns(*facts, ReleasePanelMember.previous_index_version, *aggregates)
+        .with_only_columns(*facts, *new, *old)
         .outerjoin(sums.table, sums.assessment_id == ReleaseMember.assessment_id)
         .outerjoin(previous, previous.c.assessment_id == ReleasePanelMember.previous_assessment_id)
-        .group_by(*facts, ReleasePanelMember.previous_index_version)
     )
+    combinations: dict[tuple, int] = {}  # a member's facts -> its combination's number
+
+    def rows():
+        for row in streamed(query):
+            number = combinations.setdefault(row[:5], len(combinations))
+            yield (number, *row[5:])
+
+    members, totals = panel_sums.atom_totals(rows(), sums.packing, len(the_parts))
     atoms: dict[tuple, list] = {}
-    for row in db.session.execute(query):
-        cells = C.cells_for(*row[:5])
+    for combination, number in combinations.items():
+        cells = C.cells_for(*combination)
         atom = atoms.get(cells)
         if atom is None:
             atom = atoms[cells] = [0, set(), {part: [0, 0, 0, 0, 0] for part in the_parts}]
-        atom[0] += row[6]
-        atom[1].add(row[5])
-        numbers = [int(x) for x in row[7:]]
+        atom[0] += members[number]
+        atom[1].add(sums.index_version)  # every panel member's previous year (``summable``)
+        numbers = totals[number]
         for k, part in enumerate(the_parts):
-            at = 9 * k
+            at = panel_sums.WIDTH * k
             total = atom[2][part]
             total[0] += numbers[at]
             for side in range(4):
                 high, low = numbers[at + 1 + 2 * side], numbers[at + 2 + 2 * side]
                 total[side + 1] += (high << 32) + low
     return _cells_of_atoms(atoms, the_parts, keys, index)
-
-
-def _exact_sum_of_means(total, count, counts) -> tuple:
-    """(sum of the high 32 bits, sum of the low 32 bits) of ``total / count * 2**64`` over the
-    rows where ``counts``: each an integer (see summed_figures_by_cell), so both sums exact."""
-    scaled = cast(total, Double) / cast(count, Double) * _as_double(_SCALE)
-    high = func.floor(scaled / _as_double(_HALF))
-    low = scaled - high * _as_double(_HALF)
-    return (
-        func.coalesce(func.sum(case((counts, cast(high, BigInteger)), else_=0)), 0),
-        func.coalesce(func.sum(case((counts, cast(low, BigInteger)), else_=0)), 0),
-    )
-
-
-_HALF = 1 << 32
-
-
-def _as_double(value: int):
-    return cast(literal(float(value)), Double)
 
 
 def _cells_of_atoms(atoms, the_parts, keys, index) -> dict[str, dict]:

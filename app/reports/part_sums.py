@@ -30,7 +30,7 @@ from app.extensions import db
 from app.models import Answer, Assessment, SubmissionPartSums
 from app.reports import submission_sums
 from app.reports import weights as item_weights
-from app.reports.packing import LEVEL_COLUMNS, ItemLevels, packed_sums_query
+from app.reports.packing import LEVEL_COLUMNS, PACKED, ItemLevels, Packing, packed_sums_query
 from app.reports.panel_figures import parts
 
 ALL_ANSWERS = "*"
@@ -49,6 +49,8 @@ class PartSums:
     with_previous_year: bool = False
     # the items' level words are columns too (app/reports/packing.py, ItemLevels), or None
     item_levels: ItemLevels | None = None
+    # the four packed sums are columns too (packed_cs, ...; app/reports/packing.py), or None
+    packing: Packing | None = None
 
     @property
     def assessment_id(self):
@@ -58,6 +60,12 @@ class PartSums:
         """(current sum, current count, target sum, target count) of ``part``."""
         k = self.numbers[part]
         return tuple(self.table.c[f"p{k}_{side}"] for side in _SIDES)
+
+    def packed_columns(self) -> tuple:
+        """The four packed sums (PACKED order); none without ``packing``."""
+        if self.packing is None:
+            return ()
+        return tuple(self.table.c[f"packed_{name}"] for name in PACKED)
 
     def level_columns(self) -> tuple:
         """The four words of item levels (current, then target); none without ``item_levels``."""
@@ -73,9 +81,11 @@ def drop() -> None:
     db.session.execute(text(f"DROP TABLE IF EXISTS {TABLE}"))
 
 
-def _table(count: int, with_levels: bool) -> Table:
+def _table(count: int, packed: bool, with_levels: bool) -> Table:
     columns = [Column("assessment_id", Integer, primary_key=True)]
     columns += [Column(f"p{k}_{side}", BigInteger) for k in range(count) for side in _SIDES]
+    if packed:
+        columns += [Column(f"packed_{name}", BigInteger) for name in PACKED]
     if with_levels:
         columns += [Column(name, BigInteger) for name in LEVEL_COLUMNS]
     return Table(TABLE, MetaData(), *columns, prefixes=["TEMPORARY"])
@@ -115,12 +125,13 @@ def fill(fiscal_year: int, index_version: str, index, from_answers: bool = False
     else:
         submission_sums.refresh(layout, *periods)  # rows that went stale since refresh_stored
         query, item_levels = _stored_query(the_parts, layout, periods), layout.item_levels
-    table = _table(len(numbers), item_levels is not None)
+    packing = None if layout is None else layout.packing
+    table = _table(len(numbers), packing is not None, item_levels is not None)
     drop()  # a table left by an earlier build of this connection that failed
     table.create(db.session.connection())
     db.session.execute(insert(table).from_select([c.name for c in table.c], query))
-    sums = PartSums(table, index_version, numbers, True, item_levels)
-    item_weights.analyze(TABLE)
+    sums = PartSums(table, index_version, numbers, True, item_levels, packing)
+    item_weights.analyze(TABLE, "assessment_id")  # the only column the build joins or filters on
     return sums
 
 
@@ -164,11 +175,13 @@ def _answers_query(the_parts, layout: submission_sums.Layout, periods):
 
 def _unpacked(c, the_parts, layout: submission_sums.Layout) -> list:
     """The table's columns from a relation with the stored rows' columns ``c``: the all-answers
-    sums, each part's four sums unpacked from the packed sums of its atoms, then (with item
-    levels) the four words as they are."""
+    sums, each part's four sums unpacked from the packed sums of its atoms, the packed sums as
+    they are, then (with item levels) the four words as they are."""
     columns = [c.assessment_id, c.all_cs, c.all_cn, c.all_ts, c.all_tn]
+    packed = tuple(c[name] for name in PACKED)
     for k in range(len(the_parts)):
-        columns += layout.packing.unpacked((c.cs, c.cn, c.ts, c.tn), k)
+        columns += layout.packing.unpacked(packed, k)
+    columns += packed
     if layout.item_levels is not None:
         columns += [c[name] for name in LEVEL_COLUMNS]
     return columns

@@ -42,12 +42,15 @@ def sum_count(column, weight):
     )
 
 
-def analyze(table: str) -> None:
+def analyze(table: str, *columns: str) -> None:
     """ANALYZE a table the release build just filled (PostgreSQL; nothing elsewhere): without
     fresh statistics ~100k new members look like a few dozen rows to the planner, and their
-    joins with the answers become nested loops, repeated per aggregate."""
+    joins with the answers become nested loops, repeated per aggregate. ``columns``: only
+    these columns' statistics (the row count is always taken); the others' cost time and no
+    plan reads them (a 60-column table of sums: 0.4 s of a build's 0.5 s)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text(f'ANALYZE "{table}"'))
+        listed = f" ({', '.join(columns)})" if columns else ""
+        db.session.execute(text(f'ANALYZE "{table}"{listed}'))
 
 
 BUILD_SETTINGS = (
