@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlalchemy import insert, select
 
@@ -41,8 +42,13 @@ def peer_rows(peers: dict[str, list], member: C.Member, means: tuple) -> None:
     peer_cells: industry; size and region unless unknown; all): called by the release build for
     every member while it streams them, so no pass over the members or the answers is needed
     here."""
-    for key in peer_cells(member.bureau, member.industry, member.size).values():
+    for key in _peer_keys(member.bureau, member.industry, member.size):
         peers.setdefault(key, []).append(means)
+
+
+@lru_cache(maxsize=4096)  # a few hundred kinds of members, asked ~100k times a build
+def _peer_keys(bureau: str, industry: str, size: str) -> tuple[str, ...]:
+    return tuple(peer_cells(bureau, industry, size).values())
 
 
 def _distribution(rows: list[tuple], measure_count: int) -> list[list[tuple[float, int]]]:

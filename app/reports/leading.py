@@ -3,25 +3,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import NamedTuple
 
-from scoring import is_leading, structure_from_index
+from scoring import structure_from_index
 
 
-def leading_test(index) -> Callable | None:
-    """A function of a release's company row (sums and counts of levels) -> leading or not;
-    None when the version has no rule (the share is then not shown)."""
+class LeadingRule(NamedTuple):
+    framework: str | None  # the framework whose levels count, None: all of the index's items
+    side: int  # 0: current levels, 1: target levels
+    threshold: int  # scoring.is_leading's: the mean level reaches it
+
+
+def leading_rule(index) -> LeadingRule | None:
+    """The version's rule as the release build applies it to a company's sums and counts of
+    levels (scoring.is_leading); None when the version has no rule (the share is then not
+    shown)."""
     rule = structure_from_index(index).leading_rule
     if rule is None:
         return None
     scale, threshold, scope = rule
-    which = 0 if scale == "current" else 1
-
-    def test(company) -> bool:
-        if scope == "overall":
-            sum_count = company.current if which == 0 else company.target
-        else:
-            sum_count = company.frameworks[scope][which]
-        return is_leading(*sum_count, threshold)
-
-    return test
+    return LeadingRule(
+        None if scope == "overall" else scope, 0 if scale == "current" else 1, threshold
+    )

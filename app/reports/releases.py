@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from sqlalchemy import exists, func, insert, select, tuple_
 from sqlalchemy.orm import aliased
@@ -44,11 +45,12 @@ from app.reports.builders import extra_cells, recomputed
 from app.reports.bulk import insert_rows
 from app.reports.disclosure import Earlier, publishable
 from app.reports.item_counts import ItemCounter
-from app.reports.leading import leading_test
+from app.reports.leading import leading_rule
 from app.reports.part_sums import PartSums
 from app.reports.stats import Summary, share
 from app.reports.streamed import streamed
 from questionnaires import load_index, reference
+from scoring import is_leading
 
 LEVELS = range(6)
 
@@ -57,31 +59,19 @@ class ReleaseError(Exception):
     pass
 
 
-@dataclass(frozen=True)
-class _Company:
+class _Company(NamedTuple):
+    """One counted company as the build files it (a tuple: ~100k are made per build)."""
+
     member: C.Member
-    current: tuple[int, int]  # (sum, count)
-    target: tuple[int, int]
-    frameworks: dict[str, tuple[tuple[int, int], tuple[int, int]]]
-    groups: tuple[tuple[int, int], ...]  # current (sum, count) of each group, in index order
-    levels: tuple[int, ...] | None = None  # the items' level words (app/reports/item_counts.py)
-
-    @property
-    def benchmark_means(self) -> tuple[float | None, ...]:
-        """The peer benchmarks' measures (benchmarks.measures order): mean current level over
-        all answers, each framework and each group, as stored on the member (ReleaseMember.means)
-        and counted into the benchmark ranks (app/reports/benchmark_build.py). Equal means are
-        one shared float object (``_shared_mean``): a release at national scale holds ~13 M."""
-        frameworks = [_shared_mean(*current) for current, _target in self.frameworks.values()]
-        return (_shared_mean(*self.current), *frameworks, *(_shared_mean(*g) for g in self.groups))
-
-    @property
-    def means(self) -> tuple[float | None, ...]:
-        """Current and target mean overall, then of each framework (in the index's order):
-        what the cells' summaries are taken over, once per company instead of once per cell."""
-        return (_shared_mean(*self.current), _shared_mean(*self.target)) + tuple(
-            _shared_mean(*side) for pair in self.frameworks.values() for side in pair
-        )
+    # current and target mean overall, then of each framework (in the index's order): what the
+    # cells' summaries are taken over, once per company instead of once per cell
+    means: tuple[float | None, ...]
+    # the peer benchmarks' measures (benchmarks.measures order): mean current level over all
+    # answers, each framework and each group, as stored on the member (ReleaseMember.means)
+    # and counted into the benchmark ranks (app/reports/benchmark_build.py)
+    benchmark_means: tuple[float | None, ...]
+    leading: bool  # 先行企業 under the version's rule (False without one)
+    levels: tuple[int, ...] | None  # the items' level words (app/reports/item_counts.py)
 
 
 def _size_class(sector: str, capital: int | None, employees: int | None) -> str:
@@ -144,18 +134,21 @@ def live_companies(
         # changed cell read all of it before finding any.
         .order_by(Assessment.company_id)
     )
-    after_frameworks = 4 + 4 * len(index.frameworks)  # where the groups' (sum, count) start
+    # A row's numbers: the all-answers (sum, count) of current then target levels, each
+    # framework's the same, each group's current (sum, count). Every mean is a (sum, count)
+    # pair of them: overall and each framework's current and target (``_Company.means``),
+    # then each group's current.
+    frameworks = len(index.frameworks)
+    pairs = range(0, 4 + 4 * frameworks + 2 * len(index.groups), 2)
+    rule = leading_rule(index)
+    if rule is not None:  # where the rule's (sum, count) is among the numbers
+        scopes = [None] + [f.id for f in index.frameworks]  # as the numbers' blocks of four
+        leading_at = 4 * scopes.index(rule.framework) + 2 * rule.side
+    mean = _shared_mean
     for row in streamed(query):
         company_id, assessment_id, version, prefecture, jsic, sector, capital, employees = row[:8]
         numbers = row[9 : len(row) - words]  # the temporary table's BIGINTs: ints already
-        levels = tuple(row[len(row) - words :]) if words else None
-        frameworks = {
-            f.id: (
-                (numbers[4 + 4 * k], numbers[5 + 4 * k]),
-                (numbers[6 + 4 * k], numbers[7 + 4 * k]),
-            )
-            for k, f in enumerate(index.frameworks)
-        }
+        values = [mean(numbers[at], numbers[at + 1]) for at in pairs]
         member = C.Member(
             company_id=company_id,
             submission=(assessment_id, version),
@@ -165,11 +158,13 @@ def live_companies(
             size=_size_class(sector, capital, employees),
             cohort="repeat" if row[8] else "first",
         )
-        groups = tuple(
-            (numbers[k], numbers[k + 1]) for k in range(after_frameworks, len(numbers), 2)
-        )
         yield _Company(
-            member, (numbers[0], numbers[1]), (numbers[2], numbers[3]), frameworks, groups, levels
+            member,
+            tuple(values[: 2 + 2 * frameworks]),
+            (values[0], *values[2 : 2 + 2 * frameworks : 2], *values[2 + 2 * frameworks :]),
+            rule is not None
+            and is_leading(numbers[leading_at], numbers[leading_at + 1], rule.threshold),
+            tuple(row[len(row) - words :]) if words else None,
         )
 
 
@@ -275,7 +270,7 @@ def _figures(companies: list[tuple], items: dict[str, list], index) -> dict:
     n = len(companies)
     columns = list(zip(*companies, strict=True)) or [()] * (3 + 2 * len(index.frameworks))
     overall = _summary(columns[0], columns[1])
-    overall["leading_share"] = None if leading_test(index) is None else share(sum(columns[-1]), n)
+    overall["leading_share"] = None if leading_rule(index) is None else share(sum(columns[-1]), n)
     item_figures = {}
     for item in index.items:
         slot = items.get(item.id, [0] * 8)
@@ -429,7 +424,6 @@ def _members_and_means(
     members: dict[str, dict[int, tuple]] = cells_from(())
     by_cell: dict[str, list[tuple]] = defaultdict(list)
     peers: dict[str, list[tuple]] = {}
-    leading = leading_test(index)
     batch, count = [], 0
     for c in companies:
         m = c.member
@@ -451,7 +445,7 @@ def _members_and_means(
         )
         if len(batch) == _INSERT_ROWS:
             _insert_members(batch)
-        row = (*c.means, leading is not None and leading(c))
+        row = (*c.means, c.leading)
         cells = C.cells_of(m)
         if counter is not None:
             counter.add(cells, c.levels)

@@ -69,3 +69,32 @@ def test_leading_share_uses_the_versions_own_rule(
         assert tiles["先行企業の割合"] == (
             "先行企業の割合 — この版の指標には先行企業の基準がありません"
         )
+
+
+def test_leading_share_of_one_framework_on_the_target_scale(
+    app, tmp_path, submitted, release, bureau_client
+):
+    """A rule on one framework's target levels counts those and no others: only 柱B's target
+    means (4, 5, 3, 2, 4) give 3 of 5; every other framework, scale or the overall mean gives
+    0 % or 100 % here."""
+    text = SYNTHETIC_FILE.read_text(encoding="utf-8")
+    text = text.replace("  scale: current\n  scope: overall\n", "  scale: target\n  scope: P2\n")
+    assert "scope: P2" in text
+    path = tmp_path / "synthetic-p2-target.yaml"
+    path.write_text(text.replace("version_id: synthetic-2026", "version_id: synthetic-p2"))
+    _load(app, path)
+    small = {"jsic": "E", "employees": 10, "capital_yen": 5_000_000}
+    for p2_target in (4, 5, 3, 2, 4):
+        current = {"A": 0, "B": 5, "C": 0}
+        target = {"A": 1, "B": p2_target, "C": 0}
+        submitted(
+            "13",
+            lambda item, levels=current: levels[item[0]],
+            lambda item, levels=target: levels[item[0]],
+            version="synthetic-p2",
+            **small,
+        )
+    release(version="synthetic-p2")
+    _tiles, formats = _summary_rows(bureau_client())
+    for rows in formats:
+        assert rows["全体（12項目）"][5] == "60.0"
