@@ -17,7 +17,7 @@ time per build. The means are the ones stored on the members, the same floats.)
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -32,6 +32,7 @@ from app.models import (
     ReportRelease,
 )
 from app.reports import cells as C
+from app.reports import stats
 from app.reports.benchmarks import measures, peer_cells, share_below
 from app.reports.disclosure import MIN_COMPANIES
 from questionnaires import load_index
@@ -55,30 +56,7 @@ def _distribution(rows: list[tuple], measure_count: int) -> list[list[tuple[floa
     """Per measure (in order): [(distinct mean, members with it)], ascending; members without a
     mean in the measure (no answer in its items) are not counted."""
     columns = list(zip(*rows, strict=True)) or [()] * measure_count
-    result = []
-    for column in columns:
-        counts = Counter(column)
-        counts.pop(None, None)
-        result.append(sorted(counts.items()))
-    return result
-
-
-def _median(counted: list[tuple[float, int]]) -> float | None:
-    """statistics.median of the values that ``counted`` (ascending (value, count)) expands to."""
-    n = sum(count for _value, count in counted)
-    if not n:
-        return None
-
-    def at(position: int) -> float:
-        for value, count in counted:
-            if position < count:
-                return value
-            position -= count
-        raise IndexError(position)
-
-    if n % 2:
-        return at(n // 2)
-    return (at(n // 2 - 1) + at(n // 2)) / 2
+    return [stats.counted(column) for column in columns]
 
 
 def _ranks(counted: list[tuple[float, int]]):
@@ -168,7 +146,7 @@ def materialise(
     for key, n in groups.items():
         medians = {}
         for measure, counted in zip(keys, _distribution(peers[key], len(keys)), strict=True):
-            medians[measure] = _median(counted)
+            medians[measure] = stats.median_of_counted(counted)
             if sum(count for _value, count in counted) - 1 >= k:
                 ranks += [
                     {

@@ -47,7 +47,7 @@ from app.reports.disclosure import Earlier, publishable
 from app.reports.item_counts import ItemCounter
 from app.reports.leading import leading_rule
 from app.reports.part_sums import PartSums
-from app.reports.stats import Summary, share
+from app.reports.stats import Summary, counted, share
 from app.reports.streamed import streamed
 from questionnaires import load_index, reference
 from scoring import is_leading
@@ -176,8 +176,8 @@ def _shared_mean(total: int, count: int) -> float | None:
 
 def _summary(current, target) -> dict:
     """Means and medians of the companies' current and target means (None: no answer)."""
-    c = Summary.of([value for value in current if value is not None])
-    t = Summary.of([value for value in target if value is not None])
+    c = Summary.of_counted(counted(current))
+    t = Summary.of_counted(counted(target))
     return {
         "current_mean": c.mean,
         "current_median": c.median,

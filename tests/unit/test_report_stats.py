@@ -165,3 +165,25 @@ def test_an_earlier_total_minus_a_row_shown_now_isolates_nobody():
     new["t"] = {**new["r0"], 10: 2}
     shown = publishable(new, [line], [Earlier(old, frozenset({"t"}))])
     assert "r0" not in shown and "t" not in shown
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_summary_of_counted_values_equals_the_summary_of_the_values(seed):
+    """Summary.of_counted(counted(values)) == Summary.of(the values that are not None), bit for
+    bit: means of levels (non-dyadic fractions like 73/35, many repeats) and arbitrary floats,
+    odd and even counts, with Nones."""
+    import random
+
+    from app.reports.stats import counted
+
+    rng = random.Random(seed)
+    for size in (1, 2, 3, 10, 501, 2000):
+        if seed % 2:
+            values = [rng.random() * 5 for _ in range(size)]
+        else:
+            values = [rng.randint(0, 5 * n) / n for n in (rng.randint(1, 35) for _ in range(size))]
+        values += [None] * rng.randint(0, 3)
+        rng.shuffle(values)
+        plain = Summary.of([v for v in values if v is not None])
+        assert Summary.of_counted(counted(values)) == plain
+    assert Summary.of_counted(counted([None, None])) == Summary.of([])

@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from app.advisors import services as advisor_services
 from app.extensions import db
 from app.models import AdvisorGrant, BenchmarkPosition, BenchmarkRank, ReleaseMember
-from app.reports import benchmark_build, benchmarks, releases
+from app.reports import benchmark_build, benchmarks, releases, stats
 from app.reports.disclosure import MIN_COMPANIES
 from questionnaires import DEFAULT_VERSION
 from tests.integration.reports.conftest import INDEX, YEAR
@@ -325,4 +325,4 @@ def test_distribution_counts_each_mean_once_and_skips_members_without_one():
     rows = [(2.0, None), (1.5, 3.0), (2.0, 3.0)]
     assert benchmark_build._distribution(rows, 2) == [[(1.5, 1), (2.0, 2)], [(3.0, 2)]]
     assert benchmark_build._distribution([], 2) == [[], []]
-    assert benchmark_build._median([(1.5, 1), (2.0, 2)]) == 2.0
+    assert stats.median_of_counted([(1.5, 1), (2.0, 2)]) == 2.0
