@@ -30,9 +30,8 @@ class BenchmarkRank(db.Model):
 
     __tablename__ = "benchmark_ranks"
 
-    release_id: Mapped[int] = mapped_column(
-        ForeignKey("report_releases.id", ondelete="CASCADE"), primary_key=True
-    )
+    # no foreign key, as app/models/report_release.py ReleaseMember says why
+    release_id: Mapped[int] = mapped_column(primary_key=True)
     cell_key: Mapped[str] = mapped_column(String(48), primary_key=True)
     measure: Mapped[str] = mapped_column(String(48), primary_key=True)
     value: Mapped[float] = mapped_column(Float, primary_key=True)

@@ -28,9 +28,11 @@ class ReleaseMember(db.Model):
 
     __tablename__ = "report_release_members"
 
-    release_id: Mapped[int] = mapped_column(
-        ForeignKey("report_releases.id", ondelete="CASCADE"), primary_key=True
-    )
+    # No foreign key (migration 9e4b7d2c1a60): only the release build writes these rows, ~100k a
+    # release, in the transaction that creates the release, and PostgreSQL would look the
+    # release up once per row. Releases are never deleted; code that ever deletes one deletes
+    # its members, panel members and benchmark ranks with it.
+    release_id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int]
     submission: Mapped[int]  # the assessment's version counter at release time
@@ -70,9 +72,7 @@ class ReleasePanelMember(db.Model):
 
     __tablename__ = "report_release_panel_members"
 
-    release_id: Mapped[int] = mapped_column(
-        ForeignKey("report_releases.id", ondelete="CASCADE"), primary_key=True
-    )
+    release_id: Mapped[int] = mapped_column(primary_key=True)  # no foreign key: ReleaseMember
     company_id: Mapped[int] = mapped_column(primary_key=True)
     previous_assessment_id: Mapped[int]
     previous_submission: Mapped[int]  # the previous year's version counter at release time
