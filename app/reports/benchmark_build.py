@@ -34,6 +34,7 @@ from app.models import (
 from app.reports import cells as C
 from app.reports import stats
 from app.reports.benchmarks import measures, peer_cells, share_below
+from app.reports.bulk import insert_rows
 from app.reports.disclosure import MIN_COMPANIES
 from questionnaires import load_index
 
@@ -121,6 +122,9 @@ def _withheld(release: ReportRelease, groups, k: int, earlier_changes) -> dict[s
     return result
 
 
+_RANK_COLUMNS = ("release_id", "cell_key", "measure", "value", "percentile")
+
+
 def materialise(
     release: ReportRelease, peers: dict[str, list], changes, k: int = MIN_COMPANIES
 ) -> None:
@@ -148,16 +152,7 @@ def materialise(
         for measure, counted in zip(keys, _distribution(peers[key], len(keys)), strict=True):
             medians[measure] = stats.median_of_counted(counted)
             if sum(count for _value, count in counted) - 1 >= k:
-                ranks += [
-                    {
-                        "release_id": release.id,
-                        "cell_key": key,
-                        "measure": measure,
-                        "value": value,
-                        "percentile": pct,
-                    }
-                    for value, pct in _ranks(counted)
-                ]
+                ranks += [(release.id, key, measure, value, pct) for value, pct in _ranks(counted)]
         cell_rows.append(
             {"release_id": release.id, "cell_key": key, "companies": n, "medians": medians}
         )
@@ -166,8 +161,9 @@ def materialise(
         rule = withheld.get(row["cell_key"], _Withheld())
         row |= {"positions_withheld": rule.default, "overrides": len(rule.overrides)}
     db.session.execute(insert(BenchmarkCell), cell_rows)
-    if ranks:
-        db.session.execute(insert(BenchmarkRank), ranks)
+    # tens of thousands of rows at national scale: COPY on PostgreSQL (floats written exactly,
+    # as the lookups by a member's own mean need)
+    insert_rows(BenchmarkRank.__table__, _RANK_COLUMNS, ranks)
     overrides = [
         {"release_id": release.id, "cell_key": key, "company_id": company, "withheld": value}
         for key, rule in withheld.items()
