@@ -17,7 +17,7 @@ import os
 import statistics
 import time
 
-from bench.reports import _load, generate
+from bench.reports import _load, delete_releases, generate
 
 
 def add_indicators(db, share: float, examples: list[str], fiscal_year: int) -> int:
@@ -61,7 +61,6 @@ def main(argv=None) -> int:
     from app import create_app
     from app.companies.fiscal import fiscal_year_of, today_jst
     from app.extensions import db
-    from app.models import ReportRelease
     from app.reports import builders, kpi_figures, panel
     from app.reports.releases import create_release
     from questionnaires import DEFAULT_VERSION, load_index
@@ -80,8 +79,7 @@ def main(argv=None) -> int:
             count = add_indicators(db, args.share, examples, fy)
             print(f"generate {args.companies} companies, {count} indicators: "
                   f"{time.perf_counter() - start:.1f} s")  # fmt: skip
-        db.session.execute(ReportRelease.__table__.delete())
-        db.session.commit()
+        delete_releases(db)
         create_release(years[1], DEFAULT_VERSION)  # the previous year (the panel's)
         shipped = builders.BUILDERS
         times: dict[str, list[float]] = {"panel + indicators": [], "panel only": []}

@@ -138,6 +138,17 @@ def generate(db, companies: int, years: tuple[int, ...], version: str, items) ->
         conn.exec_driver_sql("VACUUM ANALYZE")
 
 
+def delete_releases(db) -> None:
+    """Delete every report release and what it stored, to build again from none. The bulk rows
+    (members, panel members, benchmark ranks) have no foreign key since migration 9e4b7d2c1a60,
+    so no cascade deletes them with their release: they go first, by name."""
+    from app.models import BenchmarkRank, ReleaseMember, ReleasePanelMember, ReportRelease
+
+    for model in (ReleaseMember, ReleasePanelMember, BenchmarkRank, ReportRelease):
+        db.session.execute(model.__table__.delete())
+    db.session.commit()
+
+
 def _percentile(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -270,8 +281,7 @@ def main(argv=None) -> int:
         companies = db.session.scalar(select(func.count()).select_from(Company))
         print(f"data: {companies} companies, {answers} answer rows")
         if not args.pages_only:
-            db.session.execute(ReportRelease.__table__.delete())
-            db.session.commit()
+            delete_releases(db)
         # the page's year and the year before (its 前年度 table)
         for year in () if args.pages_only else years[1:]:
             _timed_release(db, year, "(first of the year)")

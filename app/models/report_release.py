@@ -30,8 +30,8 @@ class ReleaseMember(db.Model):
 
     # No foreign key (migration 9e4b7d2c1a60): only the release build writes these rows, ~100k a
     # release, in the transaction that creates the release, and PostgreSQL would look the
-    # release up once per row. Releases are never deleted; code that ever deletes one deletes
-    # its members, panel members and benchmark ranks with it.
+    # release up once per row. The app never deletes a release; code that does (the benchmarks'
+    # bench.reports.delete_releases) deletes its members, panel members and benchmark ranks too.
     release_id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int]

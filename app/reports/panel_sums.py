@@ -9,14 +9,16 @@ member row (1.9 s of a 100k build on a slow machine); here every member brings o
 packed sums (app/reports/packing.py, four per year), unpacked and divided for a chunk of members
 at once: IEEE division of the same small integers, so the same floats, and the same integers.
 
-Pure: numpy and the packing's field layout, no database.
+Pure: numpy and the packing's field layout (``Packing.fields``); no database, no SQLAlchemy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from app.reports.packing import Packing
+if TYPE_CHECKING:  # only its field layout (Packing.fields) is used: no database here
+    from app.reports.packing import Packing
 
 CHUNK = 20_000  # members per numpy pass: sums of 2**35-sized halves stay far below 2**63
 _SCALE = 2.0**64

@@ -8,10 +8,11 @@ assessment, when both years use the release's index version) and the peer benchm
 means (``benchmark_build``: all answers, frameworks and groups). Each used to join and aggregate
 the answer rows on its own (at 100k companies ~3.5 M rows a year each time); now they read one
 temporary table, filled once per build, with one row per assessment and four integer columns per
-part. Its rows come from the sums each submission stored when it was submitted, packed in bit
-fields (app/reports/submission_sums.py, app/reports/packing.py): one row per assessment instead
-of its ~35 answer rows. An index too wide to pack aggregates the answers with the parts' item
-weights instead (app/reports/weights.py).
+part (and the four packed sums as they are, which the panel unpacks itself:
+app/reports/panel_sums.py). Its rows come from the sums each submission stored when it was
+submitted, packed in bit fields (app/reports/submission_sums.py, app/reports/packing.py): one row
+per assessment instead of its ~35 answer rows. An index too wide to pack aggregates the answers
+with the parts' item weights instead (app/reports/weights.py).
 
 The sums are the same integers the three computed before (a part's sum of levels and its count of
 non-NULL levels), so every figure derived from them is unchanged.
@@ -40,7 +41,8 @@ _SIDES = ("cs", "cn", "ts", "tn")  # current sum, current count, target sum, tar
 
 @dataclass(frozen=True)
 class PartSums:
-    """The filled temporary table of one build: ``columns(part)`` gives its four columns."""
+    """The filled temporary table of one build: ``columns(part)`` gives a part's four columns,
+    ``packed_columns()`` the four packed sums, ``level_columns()`` the items' level words."""
 
     table: Table
     index_version: str

@@ -6,7 +6,7 @@ that published it (carried, shown as 前回公表値), or nothing (suppressed); 
 app/reports/disclosure.py's. The database gives one row per submitted assessment with its sums
 of levels per part and its items' levels packed in a few integers (kept since its submit,
 app/reports/submission_sums.py); Python adds those up per combination of cells (the level counts
-per item: app/reports/item_counts.py) and sorts company means for the medians. (An index too
+per item: app/reports/item_counts.py) and counts company means for the medians. (An index too
 wide for the packed forms is aggregated from the answers with GROUP BY instead.)
 
 Memory: the counted companies are read once, streamed (app/reports/build_context.py), and each
@@ -264,13 +264,14 @@ def _item_count_rows_grouping_sets(release_id: int, columns):
         yield (n, bureau, values[n], *rest)
 
 
-def _figures(companies: list[tuple], items: dict[str, list], index) -> dict:
+def _figures(companies: list[tuple], items: dict[str, list], index, with_leading: bool) -> dict:
     """A cell's figures; ``companies``: one row per company, its means (_Company.means) then its
-    先行企業 flag, as _members_and_means files them."""
+    先行企業 flag, as _members_and_means files them; ``with_leading``: the version has a
+    先行企業 rule (else no share)."""
     n = len(companies)
     columns = list(zip(*companies, strict=True)) or [()] * (3 + 2 * len(index.frameworks))
     overall = _summary(columns[0], columns[1])
-    overall["leading_share"] = None if leading_rule(index) is None else share(sum(columns[-1]), n)
+    overall["leading_share"] = share(sum(columns[-1]), n) if with_leading else None
     item_figures = {}
     for item in index.items:
         slot = items.get(item.id, [0] * 8)
@@ -403,7 +404,10 @@ def _compute(
     else:  # an index too wide for the level words: counted from the answers
         items = _item_counts(release.id)
     del counter
-    figures = {key: _figures(by_cell[key], items.get(key, {}), index) for key in publish}
+    with_leading = leading_rule(index) is not None
+    figures = {
+        key: _figures(by_cell[key], items.get(key, {}), index, with_leading) for key in publish
+    }
     del by_cell
     release_ids = _earlier_ids(fiscal_year, index_version, release.id)
     context = BuildContext(release, members, publish, earlier, release_ids, latest, index, sums)

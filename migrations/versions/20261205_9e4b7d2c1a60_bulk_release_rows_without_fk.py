@@ -8,10 +8,12 @@ A release build writes ~100k rows into each of report_release_members and
 report_release_panel_members per 100k companies (and tens of thousands of benchmark_ranks), in
 the transaction that creates the release row itself. PostgreSQL checks a foreign key row by row,
 one lookup of the parent per inserted row: 0.6 s per 100k members, ~1.3-2 s of a 100k build's
-database time in all (bench/README.md, "Release build: bulk rows without a foreign key"). Only
-the release build writes these rows, always with their release, and no code deletes a release,
-so the keys guarded nothing the build does not; the smaller tables keep theirs. A downgrade puts
-the keys back (and fails if rows without a release were left meanwhile).
+database time in all (bench/README.md, "Release build: panel sums with numpy, …"). Only
+the release build writes these rows, always with their release, and the app never deletes a
+release, so the keys guarded nothing the build does not; the smaller tables keep theirs. Code
+that deletes releases deletes these rows itself (bench.reports.delete_releases): a plain
+DELETE FROM report_releases no longer takes them along. A downgrade puts the keys back (and
+fails if rows without a release were left meanwhile).
 """
 from alembic import op
 
