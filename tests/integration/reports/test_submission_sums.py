@@ -141,22 +141,27 @@ def test_check_sums_command_finds_a_row_that_disagrees_with_its_answers(submitte
     assert f"1 differ (assessment ids): {damaged}" in result.output
 
 
-def test_rebuild_sums_command_stores_every_missing_row(submitted, app):
-    companies = [submitted(TOKYO, level, 5) for level in (1, 4)]
+@pytest.mark.parametrize("chunk", [5000, 2])
+def test_rebuild_sums_command_stores_every_missing_row(submitted, app, monkeypatch, chunk):
+    """``chunk``: stale ids recomputed per statement (2: three statements for the five)."""
+    from app.reports import submission_sums
+
+    monkeypatch.setattr(submission_sums, "_REFRESH_CHUNK", chunk)
+    companies = [submitted(TOKYO, level, 5) for level in (1, 4, 0, 5, 2)]
     table = SubmissionPartSums.__table__
     db.session.execute(table.delete())  # as right after the upgrade that added the table
     db.session.commit()
     runner = app.test_cli_runner()
     result = runner.invoke(args=["reports", "rebuild-sums"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("2 submitted assessments have current sums")
+    assert result.output.startswith("5 submitted assessments have current sums")
     db.session.expire_all()
     for company in companies:
         assessment = _assessment(company)
         row = _stored(assessment.id)
         assert row.submission == assessment.version
         assert {name: getattr(row, name) for name in SUMS} == _from_answers(assessment.id)
-    assert runner.invoke(args=["reports", "check-sums"]).output.startswith("2 of 2 stored")
+    assert runner.invoke(args=["reports", "check-sums"]).output.startswith("5 of 5 stored")
 
 
 def test_item_figures_are_the_same_from_the_level_words_and_from_the_answers(
