@@ -302,8 +302,9 @@ def _figures(companies: list[tuple], items: dict[str, list], index, with_leading
 
 
 def _earlier(fiscal_year: int, index_version: str, before_id: int, now=None):
-    """Earlier releases of the period: their cell members and published cells, and the latest
-    published figures of every cell (to carry forward). ``now``: the cell members of release
+    """Earlier releases of the period: their ids (oldest first), their cell members and
+    published cells in the same order, and the latest published figures of every cell (to carry
+    forward). ``now``: the cell members of release
     ``before_id`` (being built, its members stored), which the earlier releases' members are
     then told against (app/reports/overlay.py) instead of read whole."""
     release_ids = list(
@@ -318,7 +319,7 @@ def _earlier(fiscal_year: int, index_version: str, before_id: int, now=None):
         )
     )
     if not release_ids:
-        return [], {}
+        return [], [], {}
     if now is None:
         members = stored_cell_members(release_ids)  # one release at a time, no list of members
     else:
@@ -333,22 +334,7 @@ def _earlier(fiscal_year: int, index_version: str, before_id: int, now=None):
         published[release_id].add(key)
         latest[key] = (release_id, figures)
     earlier = [Earlier(members[r], frozenset(published[r])) for r in release_ids]
-    return earlier, latest
-
-
-def _earlier_ids(fiscal_year: int, index_version: str, before_id: int) -> list[int]:
-    """Ids of the releases _earlier() describes, in the same order (for the builders)."""
-    return list(
-        db.session.scalars(
-            select(ReportRelease.id)
-            .where(
-                ReportRelease.fiscal_year == fiscal_year,
-                ReportRelease.index_version == index_version,
-                ReportRelease.id < before_id,
-            )
-            .order_by(ReportRelease.id)
-        )
-    )
+    return release_ids, earlier, latest
 
 
 @dataclass
@@ -391,7 +377,7 @@ def _compute(
     # The earlier releases are told against ``members`` (app/reports/overlay.py): it must be
     # exactly the cells of the members just stored (all flushed by now, same connection), and
     # no cell of it may change from here on (the overlays keep their sizes).
-    earlier, latest = _earlier(fiscal_year, index_version, release.id, members)
+    release_ids, earlier, latest = _earlier(fiscal_year, index_version, release.id, members)
     publish = (
         frozenset(k for k, m in members.items() if m)
         if publish_all
@@ -409,7 +395,6 @@ def _compute(
         key: _figures(by_cell[key], items.get(key, {}), index, with_leading) for key in publish
     }
     del by_cell
-    release_ids = _earlier_ids(fiscal_year, index_version, release.id)
     context = BuildContext(release, members, publish, earlier, release_ids, latest, index, sums)
     return _Computed(release, publish, latest, figures, extra_cells(context), context, peers)
 
@@ -550,7 +535,7 @@ def check_release(release_id: int) -> tuple[int, int, list[str]]:
             )
         )
     }
-    earlier, _ = _earlier(release.fiscal_year, release.index_version, release_id + 1)
+    _ids, earlier, _ = _earlier(release.fiscal_year, release.index_version, release_id + 1)
     then = earlier[-1].members
     savepoint = db.session.begin_nested()
     try:
