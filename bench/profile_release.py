@@ -158,7 +158,42 @@ def _change(db, year: int, n: int) -> tuple[int, int]:
             ),
             {"n": 2 + n},
         ).rowcount
+        _change_indicators(conn, n)
     return resubmitted, moved
+
+
+def _change_indicators(conn, n: int) -> None:
+    """Quantitative indicators (if the data has any, as bench/report_kpis.py adds them): a
+    status change for 1 % of the companies' indicators (their actual moves by 17 within
+    10..44), 0.5 % archived, and a new indicator of the next catalogue example for 0.5 % of the
+    companies, chosen by company id like the rest."""
+    from sqlalchemy import text
+
+    conn.execute(
+        text(
+            "UPDATE kpi_values v SET value = 10 + mod(v.value::int - 10 + 17, 35)"
+            " FROM kpi_indicators i WHERE i.id = v.indicator_id AND mod(i.company_id, 100) = :n"
+        ),
+        {"n": 30 + n},
+    )
+    conn.execute(
+        text("UPDATE kpi_indicators SET archived_at = now() WHERE mod(company_id, 200) = :n"),
+        {"n": 60 + n},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO kpi_indicators (company_id, example_id, example_version, name,"
+            " definition, value_type, unit, direction, baseline_year, baseline_value,"
+            " target_year, target_value, cycle, created_at)"
+            " SELECT i.company_id, e.next, NULL, i.name || ' +', i.definition, i.value_type,"
+            " i.unit, i.direction, i.baseline_year, i.baseline_value, i.target_year,"
+            " i.target_value, i.cycle, now()"
+            " FROM kpi_indicators i CROSS JOIN LATERAL (SELECT CASE WHEN i.example_id IS NULL"
+            " THEN 'QD-01' ELSE NULL END AS next) e"
+            " WHERE mod(i.company_id, 200) = :n AND i.archived_at IS NULL"
+        ),
+        {"n": 90 + n},
+    )
 
 
 def _status_mb(field: str) -> float:
