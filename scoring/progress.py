@@ -145,8 +145,21 @@ QUALITATIVE_STATUS_CODES = (*STATUS_CODES, NOT_COMPARABLE)
 # --------------------------------------------------------------------------
 
 
+_ZERO = Fraction(0)
+
+
 def _exact(value: Any, what: str = "value") -> Fraction:
     """The exact rational of a finite number (floats via their shortest repr, P6)."""
+    # Fast paths for what the database and forms hand in (a bureau release computes ~40k
+    # statuses at national scale): plain ints, finite Decimals as their integer ratio and a
+    # zero tolerance, without Fraction's generic (ABC) type checks or parsing a float's repr.
+    kind = type(value)
+    if kind is int:
+        return Fraction(value)
+    if kind is Decimal and value.is_finite():
+        return Fraction(*value.as_integer_ratio())
+    if kind is float and value == 0.0:
+        return _ZERO
     if isinstance(value, bool):
         raise ValueError(f"{what} must be a number, got {value!r}")
     if isinstance(value, int | Fraction):

@@ -627,3 +627,30 @@ def test_trajectory_runs_from_baseline_to_target(data) -> None:
         assert all(s >= 0 for s in steps)
     else:
         assert all(s <= 0 for s in steps)
+
+
+@given(
+    st.decimals(allow_nan=False, allow_infinity=False, places=None)
+    | st.integers(min_value=-(10**30), max_value=10**30).map(Decimal)
+)
+def test_exact_decimal_fast_path_is_the_fraction(value: Decimal) -> None:
+    """_exact's fast path (a Decimal's integer ratio) is Fraction's own exact conversion."""
+    from scoring.progress import _exact
+
+    assert _exact(value) == Fraction(value)
+    assert _exact(int(value)) == Fraction(int(value))
+
+
+@pytest.mark.parametrize("zero", [0.0, -0.0])
+def test_exact_zero_float_fast_path(zero: float) -> None:
+    from scoring.progress import _exact
+
+    assert _exact(zero) == Fraction(repr(zero)) == 0
+
+
+@pytest.mark.parametrize("value", [Decimal("Infinity"), Decimal("-Infinity"), Decimal("sNaN")])
+def test_exact_still_rejects_non_finite_decimals(value) -> None:
+    from scoring.progress import _exact
+
+    with pytest.raises(ValueError):
+        _exact(value)
