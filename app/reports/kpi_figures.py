@@ -24,11 +24,13 @@ version (differing by 0 or at least k companies, or hidden).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
-from sqlalchemy import and_, insert, select
+from sqlalchemy import and_, select
 
 from app.companies.fiscal import fiscal_year_of, today_jst
 from app.extensions import db
@@ -43,8 +45,18 @@ from app.models import (
     ReportRelease,
 )
 from app.reports import cells as C
-from app.reports.build_context import BuildContext, stored_cell_members
+from app.reports.build_context import FACTS, BuildContext, stored_cell_members
+from app.reports.bulk import insert_rows
 from app.reports.disclosure import MIN_COMPANIES, Earlier, Line, publishable
+from app.reports.kpi_cells import (
+    Chooser,
+    chosen_cells,
+    kpi_key,
+    overlaid_sub_cells,
+    rest_key,
+    sub_cells,
+)
+from app.reports.overlay import OverlaidCells
 from app.reports.streamed import streamed
 from scoring.progress import ACHIEVED, BEHIND, MISSING, NO_DATA, ON_TRACK, status
 
@@ -52,14 +64,6 @@ OWN = "own"
 OWN_LABEL = lazy_gettext("独自の指標（例にない指標）")
 ORDER = (BEHIND, MISSING, NO_DATA, ON_TRACK, ACHIEVED)  # least favourable first
 SHOWN = (ACHIEVED, ON_TRACK, BEHIND, MISSING, NO_DATA)  # column order of the table
-
-
-def kpi_key(example: str, cell: str) -> str:
-    return f"kpi:{example}|{cell}"
-
-
-def rest_key(example: str, cell: str) -> str:
-    return f"kpinot:{example}|{cell}"
 
 
 def examples(index) -> tuple[str, ...]:
@@ -90,14 +94,15 @@ def _least_favourable(a: str | None, b: str) -> str:
     return b if a is None or ORDER.index(b) < ORDER.index(a) else a
 
 
-def live_choices(release_id: int, index, today=None) -> dict[int, dict[str, str]]:
-    """Company -> example -> status, for the counted companies of a release, from the live
-    indicators and actuals (two queries)."""
+def live_choosers(release_id: int, index, today=None) -> dict[int, Chooser]:
+    """The counted companies of a release that have active indicators, with their cells,
+    submission and example -> status, from the live indicators and actuals (two queries)."""
     today = today or today_jst()
     ind = Indicator.__table__.c
+    m = ReleaseMember.__table__.c
     counted = and_(
-        ReleaseMember.release_id == release_id,
-        ReleaseMember.company_id == ind.company_id,
+        m.release_id == release_id,
+        m.company_id == ind.company_id,
         ind.archived_at.is_(None),
     )
     values: dict[int, dict[int, object]] = defaultdict(dict)
@@ -119,30 +124,64 @@ def live_choices(release_id: int, index, today=None) -> dict[int, dict[str, str]
             ind.target_year,
             ind.target_value,
             Company.fiscal_year_start_month,
+            *(m[name] for name in FACTS[1:]),
         )
         .select_from(Indicator.__table__)
         .join(ReleaseMember, counted)
         .join(Company, Company.id == ind.company_id)
     )
     catalogue = frozenset(e.id for e in index.kpi_examples)
-    result: dict[int, dict[str, str]] = defaultdict(dict)
+    result: dict[int, Chooser] = {}
     for row in rows:
         as_of = fiscal_year_of(today, row.fiscal_year_start_month)
         code = status(series_of(row, values[row.id]), row.direction, as_of).code
         example = _example_of(row.example_id, row.example_version, index, catalogue)
-        mine = result[row.company_id]
+        chooser = result.get(row.company_id)
+        if chooser is None:
+            chooser = result[row.company_id] = _chooser(row[-len(FACTS) + 1 :])
+        mine = chooser.statuses
         mine[example] = _least_favourable(mine.get(example), code)
-    return dict(result)
+    return result
 
 
-def _store(release_id: int, choices) -> None:
+def _chooser(facts) -> Chooser:
+    assessment_id, submission, *cell_facts = facts
+    return Chooser(C.cells_for(*cell_facts), (assessment_id, submission), {})
+
+
+def _store(release_id: int, choosers: Mapping[int, Chooser]) -> None:
     rows = [
-        {"release_id": release_id, "company_id": cid, "example": x, "status": code}
-        for cid, chosen in choices.items()
-        for x, code in chosen.items()
+        (release_id, cid, x, code)
+        for cid, chooser in choosers.items()
+        for x, code in chooser.statuses.items()
     ]
-    if rows:
-        db.session.execute(insert(ReleaseKpiMember), rows)
+    insert_rows(ReleaseKpiMember.__table__, _KPI_MEMBER_COLUMNS, rows)  # COPY on PostgreSQL
+
+
+_KPI_MEMBER_COLUMNS = ("release_id", "company_id", "example", "status")
+
+
+def stored_choosers(release_ids) -> dict[int, dict[int, Chooser]]:
+    """Release -> its stored choosers (company -> cells, submission and statuses then), from the
+    stored choices and the stored members' facts (one query)."""
+    result: dict[int, dict[int, Chooser]] = {rid: {} for rid in release_ids}
+    if not release_ids:
+        return result
+    k = ReleaseKpiMember.__table__.c
+    m = ReleaseMember.__table__.c
+    query = (
+        select(k.release_id, k.company_id, k.example, k.status, *(m[n] for n in FACTS[1:]))
+        .select_from(ReleaseKpiMember.__table__)
+        .join(ReleaseMember, and_(m.release_id == k.release_id, m.company_id == k.company_id))
+        .where(k.release_id.in_(list(release_ids)))
+    )
+    for rid, cid, example, code, *facts in streamed(query):
+        choosers = result[rid]
+        chooser = choosers.get(cid)
+        if chooser is None:
+            chooser = choosers[cid] = _chooser(facts)
+        chooser.statuses[example] = code
+    return result
 
 
 def stored_choices(release_ids) -> dict[int, dict[int, dict[str, str]]]:
@@ -161,18 +200,15 @@ def stored_choices(release_ids) -> dict[int, dict[int, dict[str, str]]]:
     return result
 
 
-def example_members(cell_members, choices, example: str, rest: bool = True) -> dict[str, dict]:
-    """The kpi (and kpinot) cells of one example under every main cell."""
+def example_members(cell_members, choices, example: str) -> dict[str, dict]:
+    """The kpi cells of one example under every main cell, by walking the main cells (the
+    release check's own recomputation; the build fills them from the choosers instead)."""
     result: dict[str, dict] = {}
     for key in C.all_cells():
         main = cell_members.get(key, {})
-        chose = {cid: choices[cid][example] for cid in main if example in choices.get(cid, {})}
-        result[kpi_key(example, key)] = chose
-        if rest:
-            others = dict(main)
-            for cid in chose:
-                del others[cid]
-            result[rest_key(example, key)] = others
+        result[kpi_key(example, key)] = {
+            cid: choices[cid][example] for cid in main if example in choices.get(cid, {})
+        }
     return result
 
 
@@ -186,9 +222,17 @@ def figures_of(members) -> dict:
 # -- earlier releases -----------------------------------------------------------------------------
 
 
-def _other_periods(ctx: BuildContext) -> tuple[list[int], dict, dict, dict]:
-    """Earlier releases of other periods: ids, their main cell members, their published kpi
-    cells and their stored choices."""
+@dataclass(frozen=True)
+class _Others:
+    """Earlier releases of other periods that published kpi cells: per release, its published
+    kpi cells and its kpi cells' members (example -> main cell -> company -> status)."""
+
+    ids: list[int]
+    published: dict[int, set[str]]
+    chosen: dict[int, dict[str, dict[str, dict[int, str]]]]
+
+
+def _other_periods(ctx: BuildContext, keys: frozenset[str]) -> _Others:
     ids = list(
         db.session.scalars(
             select(ReportRelease.id)
@@ -207,27 +251,57 @@ def _other_periods(ctx: BuildContext) -> tuple[list[int], dict, dict, dict]:
         ):
             published[rid].add(key)
     ids = [rid for rid in ids if published[rid]]  # nothing to compare with otherwise
-    if not ids:
-        return [], {}, published, {}
-    return ids, stored_cell_members(ids), published, stored_choices(ids)
+    choosers = stored_choosers(ids)
+    chosen = {rid: chosen_cells(choosers[rid], keys) for rid in ids}
+    return _Others(ids, published, chosen)
 
 
-def _earlier_for(example, ctx, same_choices, others) -> list[Earlier]:
+@dataclass(frozen=True)
+class _Same:
+    """Earlier releases of the same period: their choosers, and per release the companies that
+    chose each example then or now (the only ones whose sub-cells may differ, beside the
+    companies whose main cells did)."""
+
+    choosers: dict[int, dict[int, Chooser]]
+    candidates: dict[int, dict[str, set[int]]]
+
+
+def _same_period(ctx: BuildContext, now: Mapping[int, Chooser]) -> _Same:
+    choosers = stored_choosers(ctx.earlier_ids)
+    candidates: dict[int, dict[str, set[int]]] = {}
+    for rid, then in choosers.items():
+        per_example: dict[str, set[int]] = defaultdict(set)
+        for side in (now, then):
+            for cid, chooser in side.items():
+                for example in chooser.statuses:
+                    per_example[example].add(cid)
+        candidates[rid] = per_example
+    return _Same(choosers, candidates)
+
+
+def _earlier_for(example, members, ctx, now, same: _Same, others: _Others, keys) -> list[Earlier]:
     result = []
     for rid, e in zip(ctx.earlier_ids, ctx.earlier, strict=True):
-        members = dict(e.members) | example_members(e.members, same_choices.get(rid, {}), example)
+        then = same.choosers[rid]
+        if isinstance(e.members, OverlaidCells) and e.members.now is ctx.cell_members:
+            candidates = same.candidates[rid].get(example, set())
+            changed = e.members.changed
+            cells = overlaid_sub_cells(members, example, keys, changed, now, then, candidates)
+        else:  # whole cells (not told against this release's): whole sub-cells
+            chosen = chosen_cells(then, keys).get(example, {})
+            cells = dict(e.members) | sub_cells(example, C.all_cells(), e.members, chosen)
         rest = {
             rest_key(example, k)
             for k in C.all_cells()
             if k in e.published and kpi_key(example, k) in e.published
         }
-        result.append(Earlier(members, e.published | rest))
-    ids, cell_members, published, choices = others
-    for rid in ids:
-        mine = {key for key in published[rid] if key.startswith(f"kpi:{example}|")}
+        result.append(Earlier(cells, e.published | rest))
+    for rid in others.ids:
+        mine = {key for key in others.published[rid] if key.startswith(f"kpi:{example}|")}
         if mine:
-            members = example_members(cell_members[rid], choices.get(rid, {}), example, rest=False)
-            result.append(Earlier(members, frozenset(mine)))
+            chosen = others.chosen[rid].get(example, {})
+            cells = {kpi_key(example, key): chosen.get(key, {}) for key in C.all_cells()}
+            result.append(Earlier(cells, frozenset(mine)))
     return result
 
 
@@ -237,18 +311,19 @@ def _earlier_for(example, ctx, same_choices, others) -> list[Earlier]:
 def build(ctx: BuildContext, k: int = MIN_COMPANIES, today=None) -> list[dict]:
     """Store the release's indicator choices, decide and compute its kpi cells; ReleaseCell rows
     to store."""
-    choices = live_choices(ctx.release.id, ctx.index, today)
-    _store(ctx.release.id, choices)
-    same = stored_choices(ctx.earlier_ids)
-    others = _other_periods(ctx)
+    choosers = live_choosers(ctx.release.id, ctx.index, today)
+    _store(ctx.release.id, choosers)
+    keys = frozenset(C.all_cells())
+    chosen = chosen_cells(choosers, keys)
+    same = _same_period(ctx, choosers)
+    others = _other_periods(ctx, keys)
     forced = {key for key in C.all_cells() if key not in ctx.publish}
     rows = []
-    chosen = {x for mine in choices.values() for x in mine}
     for example in examples(ctx.index):
         if example in chosen:
-            sub = example_members(ctx.cell_members, choices, example)
+            sub = sub_cells(example, C.all_cells(), ctx.cell_members, chosen[example])
             members = dict(ctx.cell_members) | sub
-            earlier = _earlier_for(example, ctx, same, others)
+            earlier = _earlier_for(example, members, ctx, choosers, same, others, keys)
             decided = publishable(members, example_lines(example), earlier, k, forced)
         else:  # nobody chose it: every cell is empty, so none is published afresh
             decided = frozenset()
@@ -283,8 +358,8 @@ def recompute(ctx: BuildContext, release_id: int) -> dict[str, tuple[bool, dict]
     now_choices = stored_choices([ctx.release.id]).get(ctx.release.id, {})
     result = {}
     for example in examples(ctx.index):
-        then = example_members(then_main, then_choices, example, rest=False)
-        now = example_members(ctx.cell_members, now_choices, example, rest=False)
+        then = example_members(then_main, then_choices, example)
+        now = example_members(ctx.cell_members, now_choices, example)
         for key, members in now.items():
             result[key] = (dict(then[key]) == members, figures_of(members))
     return result

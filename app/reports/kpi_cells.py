@@ -1,0 +1,148 @@
+"""The quantitative indicator sub-cells of a release (app/reports/kpi_figures.py), built from the
+companies that chose an indicator instead of by walking every main cell once per example.
+
+For an example X and a main cell C: ``kpi:X|C`` holds the companies of C that chose X, each as
+its status; ``kpinot:X|C`` the rest of C, each as its submission. At national scale C holds up
+to ~100k companies and there are 23 examples, while a few per cent of the companies chose any
+one example: so a kpi cell is filled from the choosers' own cells, and a kpinot cell is a view of
+C without its kpi cell (``Without``), never a copy.
+
+An earlier release of the same period gets its sub-cells the way app/reports/overlay.py gives
+its main cells: as the new release's cells plus the companies that differ (their main cells
+changed, or their status for X did), so that app/reports/disclosure.py compares only those.
+
+Pure Python (no Flask, no SQLAlchemy), like disclosure.py and overlay.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator, Mapping
+from dataclasses import dataclass
+
+from app.reports.overlay import Entries, OverlaidCells
+
+_NOTHING: Mapping = {}
+
+
+def kpi_key(example: str, cell: str) -> str:
+    return f"kpi:{example}|{cell}"
+
+
+def rest_key(example: str, cell: str) -> str:
+    return f"kpinot:{example}|{cell}"
+
+
+@dataclass(frozen=True, slots=True)
+class Chooser:
+    """A counted company with at least one indicator: its main cells, its submission, and
+    example -> its (least favourable) status."""
+
+    cells: tuple[str, ...]
+    submission: Hashable
+    statuses: dict[str, str]
+
+
+class Without(Mapping):
+    """The members of ``whole`` that are not in ``part`` (a subset of it), as a view."""
+
+    __slots__ = ("whole", "part")
+
+    def __init__(self, whole: Mapping, part: Mapping):
+        self.whole, self.part = whole, part
+
+    def __getitem__(self, company):
+        if company in self.part:
+            raise KeyError(company)
+        return self.whole[company]
+
+    def get(self, company, default=None):
+        return default if company in self.part else self.whole.get(company, default)
+
+    def __contains__(self, company) -> bool:
+        return company not in self.part and company in self.whole
+
+    def __len__(self) -> int:
+        return len(self.whole) - len(self.part)
+
+    def __iter__(self) -> Iterator:
+        part = self.part
+        return (company for company in self.whole if company not in part)
+
+
+def chosen_cells(
+    choosers: Mapping[int, Chooser], keys: frozenset[str]
+) -> dict[str, dict[str, dict[int, str]]]:
+    """Example -> main cell (of ``keys``) -> its companies that chose the example -> status."""
+    result: dict[str, dict[str, dict[int, str]]] = {}
+    for company, chooser in choosers.items():
+        cells = [key for key in chooser.cells if key in keys]
+        for example, status in chooser.statuses.items():
+            per_cell = result.setdefault(example, {})
+            for key in cells:
+                per_cell.setdefault(key, {})[company] = status
+    return result
+
+
+def sub_cells(example: str, keys, main: Mapping[str, Mapping], chosen) -> dict[str, Mapping]:
+    """The kpi and kpinot cells of ``example`` under every main cell of ``keys``; ``chosen``:
+    main cell -> its companies that chose the example (chosen_cells(...)[example])."""
+    result: dict[str, Mapping] = {}
+    for key in keys:
+        part = chosen.get(key) or {}
+        result[kpi_key(example, key)] = part
+        result[rest_key(example, key)] = Without(main.get(key, _NOTHING), part)
+    return result
+
+
+def overlaid_sub_cells(
+    members: Mapping[str, Mapping],
+    example: str,
+    keys: frozenset[str],
+    main_changed: Mapping[int, tuple[Entries, Entries]],
+    now: Mapping[int, Chooser],
+    then: Mapping[int, Chooser],
+    candidates: set[int],
+) -> OverlaidCells:
+    """An earlier release's main and sub-cells of ``example``, told against ``members`` (the new
+    release's main cells with sub_cells(example, ...)). ``main_changed``: the companies whose
+    main cells differ between the two (company -> its entries now, then; the earlier main
+    cells' OverlaidCells.changed); ``now``, ``then``: the two releases' choosers; ``candidates``:
+    the companies that chose ``example`` in either. Any other company is in the same main cells
+    with the same submission and chose the example in neither, so it is in the same kpinot
+    cells too."""
+    changed: dict[int, tuple[Entries, Entries]] = {}
+    for company, (mine_now, mine_then) in main_changed.items():
+        changed[company] = (
+            _entries(mine_now, example, _status(now, company, example), keys),
+            _entries(mine_then, example, _status(then, company, example), keys),
+        )
+    for company in candidates:
+        if company in main_changed:
+            continue
+        status_now, status_then = _status(now, company, example), _status(then, company, example)
+        if status_now != status_then:
+            chooser = now.get(company) or then[company]
+            main = dict.fromkeys(chooser.cells, chooser.submission)
+            changed[company] = (
+                _entries(main, example, status_now, keys),
+                _entries(main, example, status_then, keys),
+            )
+    return OverlaidCells(members, changed)
+
+
+def _status(choosers: Mapping[int, Chooser], company: int, example: str) -> str | None:
+    chooser = choosers.get(company)
+    return None if chooser is None else chooser.statuses.get(example)
+
+
+def _entries(main: Entries, example: str, status: str | None, keys: frozenset[str]) -> Entries:
+    """A company's main entries with its entries in the example's sub-cells."""
+    result = dict(main)
+    for key, submission in main.items():
+        if key not in keys:
+            continue
+        if status is None:
+            result[rest_key(example, key)] = submission
+        else:
+            result[kpi_key(example, key)] = status
+    return result
