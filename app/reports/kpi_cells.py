@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass
 
-from app.reports.overlay import Entries, OverlaidCells
+from app.reports.overlay import Entries, OverlaidCells, Overlay, cell_changes
 
 _NOTHING: Mapping = {}
 
@@ -98,36 +98,64 @@ def overlaid_sub_cells(
     members: Mapping[str, Mapping],
     example: str,
     keys: frozenset[str],
-    main_changed: Mapping[int, tuple[Entries, Entries]],
+    main_then: OverlaidCells,
     now: Mapping[int, Chooser],
     then: Mapping[int, Chooser],
-    candidates: set[int],
+    special: set[int],
 ) -> OverlaidCells:
     """An earlier release's main and sub-cells of ``example``, told against ``members`` (the new
-    release's main cells with sub_cells(example, ...)). ``main_changed``: the companies whose
-    main cells differ between the two (company -> its entries now, then; the earlier main
-    cells' OverlaidCells.changed); ``now``, ``then``: the two releases' choosers; ``candidates``:
-    the companies that chose ``example`` in either. Any other company is in the same main cells
-    with the same submission and chose the example in neither, so it is in the same kpinot
-    cells too."""
-    changed: dict[int, tuple[Entries, Entries]] = {}
-    for company, (mine_now, mine_then) in main_changed.items():
-        changed[company] = (
-            _entries(mine_now, example, _status(now, company, example), keys),
-            _entries(mine_then, example, _status(then, company, example), keys),
-        )
-    for company in candidates:
-        if company in main_changed:
-            continue
-        status_now, status_then = _status(now, company, example), _status(then, company, example)
-        if status_now != status_then:
+    release's main cells with sub_cells(example, ...)).
+
+    ``main_then``: the earlier release's main cells, told against the new release's (their
+    overlays are taken as they are); ``now``, ``then``: the two releases' choosers;
+    ``special``: the companies that chose ``example`` in either release and whose main cells
+    or status for it differ between the two (more do no harm). Any other company whose main
+    cells differ chose the example in neither, so its kpinot changes are its main changes;
+    any other company at all is in the same main cells, with the same status or none, in both,
+    so in the same sub-cells too."""
+    changed = main_then.changed
+    per_cell: dict[str, dict] = {}
+    for company in special:
+        if company in changed:
+            mine_now, mine_then = changed[company]
+        else:
             chooser = now.get(company) or then[company]
-            main = dict.fromkeys(chooser.cells, chooser.submission)
-            changed[company] = (
-                _entries(main, example, status_now, keys),
-                _entries(main, example, status_then, keys),
-            )
-    return OverlaidCells(members, changed)
+            mine_now = mine_then = dict.fromkeys(chooser.cells, chooser.submission)
+        sides = (
+            _sub_entries(mine_now, example, _status(now, company, example), keys),
+            _sub_entries(mine_then, example, _status(then, company, example), keys),
+        )
+        for key, differing in cell_changes({company: sides}).items():
+            per_cell.setdefault(key, {}).update(differing)
+    cells = dict(main_then)
+    for key in keys:
+        kpi, rest = kpi_key(example, key), rest_key(example, key)
+        cells[kpi] = Overlay(members[kpi], per_cell.get(kpi, _NOTHING))
+        main_changes = main_then[key].changes if key in main_then else _NOTHING
+        own = per_cell.get(rest)
+        if own is None and special.isdisjoint(main_changes):
+            rest_changes = main_changes  # shared, never written to
+        else:
+            rest_changes = {c: v for c, v in main_changes.items() if c not in special}
+            rest_changes.update(own or _NOTHING)
+        cells[rest] = Overlay(members[rest], rest_changes)
+    return OverlaidCells.of_overlays(members, cells)
+
+
+def special_companies(
+    now: Mapping[int, Chooser], then: Mapping[int, Chooser], moved: Mapping[int, object]
+) -> dict[str, set[int]]:
+    """Example -> the ``special`` companies of overlaid_sub_cells: those that chose it in
+    either release and whose statuses differ between the two or that are in ``moved`` (the
+    companies whose main cells differ)."""
+    result: dict[str, set[int]] = {}
+    for company in now.keys() | then.keys():
+        statuses_now = now[company].statuses if company in now else _NOTHING
+        statuses_then = then[company].statuses if company in then else _NOTHING
+        if statuses_now != statuses_then or company in moved:
+            for example in statuses_now.keys() | statuses_then.keys():
+                result.setdefault(example, set()).add(company)
+    return result
 
 
 def _status(choosers: Mapping[int, Chooser], company: int, example: str) -> str | None:
@@ -135,14 +163,8 @@ def _status(choosers: Mapping[int, Chooser], company: int, example: str) -> str 
     return None if chooser is None else chooser.statuses.get(example)
 
 
-def _entries(main: Entries, example: str, status: str | None, keys: frozenset[str]) -> Entries:
-    """A company's main entries with its entries in the example's sub-cells."""
-    result = dict(main)
-    for key, submission in main.items():
-        if key not in keys:
-            continue
-        if status is None:
-            result[rest_key(example, key)] = submission
-        else:
-            result[kpi_key(example, key)] = status
-    return result
+def _sub_entries(main: Entries, example: str, status: str | None, keys: frozenset[str]):
+    """A company's entries in the example's sub-cells, from its main entries."""
+    if status is None:
+        return {rest_key(example, key): sub for key, sub in main.items() if key in keys}
+    return {kpi_key(example, key): status for key in main if key in keys}

@@ -54,6 +54,7 @@ from app.reports.kpi_cells import (
     kpi_key,
     overlaid_sub_cells,
     rest_key,
+    special_companies,
     sub_cells,
 )
 from app.reports.overlay import OverlaidCells
@@ -258,25 +259,21 @@ def _other_periods(ctx: BuildContext, keys: frozenset[str]) -> _Others:
 
 @dataclass(frozen=True)
 class _Same:
-    """Earlier releases of the same period: their choosers, and per release the companies that
-    chose each example then or now (the only ones whose sub-cells may differ, beside the
-    companies whose main cells did)."""
+    """Earlier releases of the same period: their choosers, and per release and example the
+    companies whose sub-cells of the example may differ from their main cells' changes (see
+    kpi_cells.overlaid_sub_cells)."""
 
     choosers: dict[int, dict[int, Chooser]]
-    candidates: dict[int, dict[str, set[int]]]
+    special: dict[int, dict[str, set[int]]]
 
 
 def _same_period(ctx: BuildContext, now: Mapping[int, Chooser]) -> _Same:
     choosers = stored_choosers(ctx.earlier_ids)
-    candidates: dict[int, dict[str, set[int]]] = {}
-    for rid, then in choosers.items():
-        per_example: dict[str, set[int]] = defaultdict(set)
-        for side in (now, then):
-            for cid, chooser in side.items():
-                for example in chooser.statuses:
-                    per_example[example].add(cid)
-        candidates[rid] = per_example
-    return _Same(choosers, candidates)
+    special: dict[int, dict[str, set[int]]] = {}
+    for rid, e in zip(ctx.earlier_ids, ctx.earlier, strict=True):
+        moved = e.members.changed if isinstance(e.members, OverlaidCells) else None
+        special[rid] = special_companies(now, choosers[rid], moved or {})
+    return _Same(choosers, special)
 
 
 def _earlier_for(example, members, ctx, now, same: _Same, others: _Others, keys) -> list[Earlier]:
@@ -284,9 +281,8 @@ def _earlier_for(example, members, ctx, now, same: _Same, others: _Others, keys)
     for rid, e in zip(ctx.earlier_ids, ctx.earlier, strict=True):
         then = same.choosers[rid]
         if isinstance(e.members, OverlaidCells) and e.members.now is ctx.cell_members:
-            candidates = same.candidates[rid].get(example, set())
-            changed = e.members.changed
-            cells = overlaid_sub_cells(members, example, keys, changed, now, then, candidates)
+            special = same.special[rid].get(example, set())
+            cells = overlaid_sub_cells(members, example, keys, e.members, now, then, special)
         else:  # whole cells (not told against this release's): whole sub-cells
             chosen = chosen_cells(then, keys).get(example, {})
             cells = dict(e.members) | sub_cells(example, C.all_cells(), e.members, chosen)

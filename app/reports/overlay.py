@@ -61,6 +61,20 @@ class Overlay(Mapping):
                 yield company
 
 
+def cell_changes(changed: Mapping[int, tuple[Entries, Entries]]) -> dict[str, dict]:
+    """Cell -> company -> its submission then (ABSENT: not a member then), for the companies of
+    ``changed`` (company -> its entries now, then) whose membership of the cell differs."""
+    per_cell: dict[str, dict] = {}
+    for company, (mine_now, mine_then) in changed.items():
+        for key, submission in mine_then.items():
+            if mine_now.get(key, ABSENT) != submission:
+                per_cell.setdefault(key, {})[company] = submission
+        for key in mine_now:
+            if key not in mine_then:
+                per_cell.setdefault(key, {})[company] = ABSENT
+    return per_cell
+
+
 class OverlaidCells(Mapping):
     """Every cell of an earlier release (cell key -> Overlay), from the new release's cells
     ``now`` and the companies that differ: ``changed`` maps each to (its entries now, its
@@ -69,18 +83,19 @@ class OverlaidCells(Mapping):
 
     def __init__(self, now: Mapping[str, Mapping], changed: Mapping[int, tuple[Entries, Entries]]):
         self.now = now
-        per_cell: dict[str, dict] = {}
-        for company, (mine_now, mine_then) in changed.items():
-            for key, submission in mine_then.items():
-                if mine_now.get(key, ABSENT) != submission:
-                    per_cell.setdefault(key, {})[company] = submission
-            for key in mine_now:
-                if key not in mine_then:
-                    per_cell.setdefault(key, {})[company] = ABSENT
-        self.changed = changed
+        per_cell = cell_changes(changed)
+        self.changed: Mapping[int, tuple[Entries, Entries]] | None = changed
         self._cells = {key: Overlay(now.get(key, {}), per_cell.get(key, {})) for key in now}
         for key in per_cell.keys() - self._cells.keys():
             self._cells[key] = Overlay({}, per_cell[key])
+
+    @classmethod
+    def of_overlays(cls, now: Mapping[str, Mapping], cells: dict[str, Overlay]) -> OverlaidCells:
+        """From overlays made elsewhere, each against the cell of ``now`` under its key (and
+        every key of ``now`` among them); ``changed`` is not known then (None)."""
+        self = cls.__new__(cls)
+        self.now, self.changed, self._cells = now, None, cells
+        return self
 
     def __getitem__(self, key: str) -> Overlay:
         return self._cells[key]

@@ -14,6 +14,7 @@ from app.reports.kpi_cells import (
     kpi_key,
     overlaid_sub_cells,
     rest_key,
+    special_companies,
     sub_cells,
 )
 from app.reports.overlay import OverlaidCells, Overlay
@@ -119,19 +120,15 @@ def test_an_earlier_release_told_by_its_changes_has_its_plain_sub_cells():
         keys = frozenset(main_now)
         choosers_now, choosers_then = _choosers(now, now_choices), _choosers(then, then_choices)
         chosen = chosen_cells(choosers_now, keys)
-        main_changed = OverlaidCells(main_now, _changed(now, then)).changed
+        main_then = OverlaidCells(main_now, _changed(now, then))
         for example in EXAMPLES:
             members = dict(main_now) | sub_cells(
                 example, _keys(main_now), main_now, chosen.get(example, {})
             )
-            candidates = {
-                c
-                for side in (choosers_now, choosers_then)
-                for c, chooser in side.items()
-                if example in chooser.statuses
-            }
+            special = special_companies(choosers_now, choosers_then, main_then.changed)
+            special = special.get(example, set())
             told = overlaid_sub_cells(
-                members, example, keys, main_changed, choosers_now, choosers_then, candidates
+                members, example, keys, main_then, choosers_now, choosers_then, special
             )
             plain = dict(main_then) | _plain_sub_cells(main_then, then_choices, example)
             for key, cell_then in plain.items():
@@ -165,10 +162,11 @@ def test_publishable_decides_the_same_with_told_sub_cells():
                 published = frozenset(k for k in plain_now if rng.random() < 0.7)
                 plain_then = dict(main_then) | _plain_sub_cells(main_then, then_choices, example)
                 whole.append(Earlier(plain_then, published))
-                candidates = set(choosers_now) | set(choosers_then)
-                changed = OverlaidCells(main_now, _changed(now, then)).changed
+                main_then = OverlaidCells(main_now, _changed(now, then))
+                # more companies than needed: every chooser of either release
+                everyone = set(choosers_now) | set(choosers_then)
                 cells = overlaid_sub_cells(
-                    members, example, keys, changed, choosers_now, choosers_then, candidates
+                    members, example, keys, main_then, choosers_now, choosers_then, everyone
                 )
                 told.append(Earlier(cells, published))
             forced = {k for k in main_now if rng.random() < 0.2}
