@@ -32,10 +32,10 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
-    union_all,
 )
 
 from app.models import Answer, Assessment
+from app.reports.weights import literal_rows
 from scoring import MAX_LEVEL
 
 _WORD_BITS = 62
@@ -108,7 +108,7 @@ class Packing:
             for a, items in enumerate(self.atoms)
             for item in items
         ]
-        return _relation(rows, "item_fields")
+        return literal_rows(rows, "item_fields")
 
     def fields(self, k: int) -> tuple[tuple[tuple[int, int], ...], ...]:
         """Where part ``k``'s four sums are, in the order of PACKED: per packed integer, the
@@ -140,11 +140,6 @@ class Packing:
 
     def _count_width(self, a: int) -> int:
         return len(self.atoms[a]).bit_length()
-
-
-def _relation(rows, name: str):
-    """A relation of literal rows (one SELECT per row; UNION ALL needs two or more)."""
-    return (union_all(*rows) if len(rows) > 1 else rows[0]).subquery(name)
 
 
 def levels():
@@ -241,7 +236,7 @@ class ItemLevels:
                     ),
                 )
             )
-        return _relation(rows, "item_words")
+        return literal_rows(rows, "item_words")
 
     def word_sums(self, relation):
         """The four words as aggregates over answer rows joined (outer) with ``relation``."""

@@ -31,7 +31,12 @@ def relation(tables: Sequence[Mapping[str, int]], name: str = "item_weights"):
         )
         for item in items
     ]
-    return (rows[0] if len(rows) == 1 else union_all(*rows)).subquery(name)
+    return literal_rows(rows, name)
+
+
+def literal_rows(rows: Sequence, name: str):
+    """A relation of literal rows (one SELECT each; UNION ALL needs two or more)."""
+    return (union_all(*rows) if len(rows) > 1 else rows[0]).subquery(name)
 
 
 def sum_count(column, weight):
