@@ -134,3 +134,31 @@ def test_admin_publishes_a_release_and_the_national_account_reads_it(
     assert chart.count() == 1
     assert_axe_clean(page)
     _shot(page, "staff-national-report")
+
+
+def test_benchmark_caption_is_on_screen_at_phone_width_in_english(
+    live_server, page, make_user, make_company
+):
+    """The benchmarks table is wider than a phone and scrolls sideways; its caption (the longer
+    English one) is wrapped within the screen, not cut off at its right edge."""
+    _submitted_companies(make_user, make_company, [1, 2, 3, 4, 5, 3, 2, 4, 1, 5, 2, 3, 4])
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server + "/login?lang=en")
+    assert_axe_clean(page)
+    page.get_by_label("Email address").fill("owner@example.jp")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda u: "/login" not in u)
+    assert_axe_clean(page)
+    page.get_by_role("link", name="会社0").first.click()
+    assert_axe_clean(page)
+    page.locator("a[href$='/results']").first.click()
+    caption = page.locator("#benchmarks-caption")
+    assert caption.inner_text() == "Median of the compared companies and your position"
+    scroller = page.locator("section.benchmarks .table-scroll")
+    table = page.locator("section.benchmarks table")
+    assert table.bounding_box()["width"] > scroller.bounding_box()["width"]  # it does scroll
+    box, frame = caption.bounding_box(), scroller.bounding_box()
+    assert box["x"] >= frame["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"]
+    assert_axe_clean(page)
+    _shot(page, "phone-benchmarks-en")
