@@ -19,6 +19,10 @@ stored). Lines: C = kpi + kpinot, and every line of app/reports/cells.py for kpi
 kpinot cells. Choices and statuses belong to the company, not to one fiscal year, so a kpi cell
 is also compared with the same cell of every earlier release of any other fiscal year or index
 version (differing by 0 or at least k companies, or hidden).
+
+Scale. The sub-cells are built from the companies that chose an indicator, kpinot cells are
+views, and an earlier release's sub-cells are told by their changes (app/reports/kpi_cells.py);
+the release check (``recompute``) walks the main cells instead, its own way to the same cells.
 """
 
 from __future__ import annotations
