@@ -19,7 +19,8 @@ near that peak (a thread snapshots whenever the traced heap grew by 5 % over the
 snapshot); tracemalloc slows the build several times, so its CPU figures are not comparable.
 --rebuilds N: then N more builds of the year, each after 1 % of its assessments were
 resubmitted and 0.5 % of the companies moved prefecture (chosen by company id: the same on every
-copy of the data); each compares with the builds before it.
+copy of the data), and, if the data has quantitative indicators (bench/report_kpis.py
+--add-only), some of them changed; each compares with the builds before it.
 
 The backend CPU is that of the session's own backend process: PostgreSQL's parallel workers are
 not in it. Run with PGOPTIONS="-c max_parallel_workers_per_gather=0" for a figure that holds

@@ -8,6 +8,7 @@ for ``--share`` of the companies (one to three each: a catalogue example drawn f
 eight or an own one, baseline three years back, one actual of last year for most). Then
 ``--rounds`` interleaved rounds of one release of the last year with the builders as shipped
 (panel + indicators) and one with the panel builder only: wall time of ``create_release``.
+With --add-only: only the indicators, added to the data already there, and nothing timed.
 """
 
 from __future__ import annotations
@@ -53,6 +54,11 @@ def main(argv=None) -> int:
     parser.add_argument("--share", type=float, default=0.4)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--reuse", action="store_true", help="keep the generated data")
+    parser.add_argument(
+        "--add-only",
+        action="store_true",
+        help="only add indicators to the data already there (e.g. for bench.profile_release)",
+    )
     args = parser.parse_args(argv)
     os.environ["DATABASE_URL"] = args.database
 
@@ -71,6 +77,11 @@ def main(argv=None) -> int:
     print(_load())
     with app.app_context():
         upgrade()
+        if args.add_only:
+            examples = [e.id for e in index.kpi_examples[:8]]
+            fy = fiscal_year_of(today_jst(), 4)
+            print(f"{add_indicators(db, args.share, examples, fy)} indicators")
+            return 0
         if not args.reuse:
             start = time.perf_counter()
             generate(db, args.companies, years, DEFAULT_VERSION, index.items)
