@@ -6,17 +6,8 @@ with either form; checked on random releases, choices and changes between them."
 
 import random
 
+from app.reports import kpi_cells as K
 from app.reports.disclosure import Earlier, Line, publishable
-from app.reports.kpi_cells import (
-    Chooser,
-    Without,
-    chosen_cells,
-    kpi_key,
-    overlaid_sub_cells,
-    rest_key,
-    special_companies,
-    sub_cells,
-)
 from app.reports.overlay import OverlaidCells, Overlay
 from tests.unit.test_overlay import LINES, _changed, _evolve, _random_place, _release
 
@@ -28,7 +19,7 @@ def _keys(cells) -> tuple[str, ...]:
     return tuple(cells)
 
 
-def _choosers(companies: dict, choices: dict) -> dict[int, Chooser]:
+def _choosers(companies: dict, choices: dict) -> dict[int, K.Chooser]:
     """Company -> Chooser, for the members that chose something."""
     result = {}
     for company, (place, submission) in companies.items():
@@ -36,7 +27,7 @@ def _choosers(companies: dict, choices: dict) -> dict[int, Chooser]:
         if statuses:
             cells = _release({company: (place, submission)})
             mine = tuple(key for key, members in cells.items() if members)
-            result[company] = Chooser(mine, submission, dict(statuses))
+            result[company] = K.Chooser(mine, submission, dict(statuses))
     return result
 
 
@@ -44,8 +35,8 @@ def _plain_sub_cells(main: dict, choices: dict, example: str) -> dict[str, dict]
     result = {}
     for key, members in main.items():
         chose = {c: choices[c][example] for c in members if example in choices.get(c, {})}
-        result[kpi_key(example, key)] = chose
-        result[rest_key(example, key)] = {c: s for c, s in members.items() if c not in chose}
+        result[K.kpi_key(example, key)] = chose
+        result[K.rest_key(example, key)] = {c: s for c, s in members.items() if c not in chose}
     return result
 
 
@@ -69,11 +60,11 @@ def _example_lines(example: str) -> tuple[Line, ...]:
     """As kpi_figures.example_lines, over the test's lines."""
     keys = {line.total for line in LINES} | {r for line in LINES for r in line.rows}
     result = []
-    for key_of in (kpi_key, rest_key):
+    for key_of in (K.kpi_key, K.rest_key):
         for line in LINES:
             rows = tuple(key_of(example, r) for r in line.rows)
             result.append(Line(key_of(example, line.total), rows))
-    result += [Line(k, (kpi_key(example, k), rest_key(example, k))) for k in sorted(keys)]
+    result += [Line(k, (K.kpi_key(example, k), K.rest_key(example, k))) for k in sorted(keys)]
     return tuple(result)
 
 
@@ -98,9 +89,9 @@ def test_sub_cells_are_the_plain_ones():
         ((companies, choices),) = _history(rng, 0)
         main = _release(companies)
         keys = frozenset(main)
-        chosen = chosen_cells(_choosers(companies, choices), keys)
+        chosen = K.chosen_cells(_choosers(companies, choices), keys)
         for example in EXAMPLES:
-            cells = sub_cells(example, _keys(main), main, chosen.get(example, {}))
+            cells = K.sub_cells(example, _keys(main), main, chosen.get(example, {}))
             plain = _plain_sub_cells(main, choices, example)
             assert cells.keys() == plain.keys()
             for key, members in plain.items():
@@ -108,7 +99,7 @@ def test_sub_cells_are_the_plain_ones():
                 assert dict(cell) == members and len(cell) == len(members)
                 assert all(cell.get(c, "-") == members.get(c, "-") for c in range(80))
                 assert all((c in cell) == (c in members) for c in range(80))
-            assert all(isinstance(cells[rest_key(example, k)], Without) for k in main)
+            assert all(isinstance(cells[K.rest_key(example, k)], K.Without) for k in main)
 
 
 def test_an_earlier_release_told_by_its_changes_has_its_plain_sub_cells():
@@ -119,15 +110,15 @@ def test_an_earlier_release_told_by_its_changes_has_its_plain_sub_cells():
         main_now, main_then = _release(now), _release(then)
         keys = frozenset(main_now)
         choosers_now, choosers_then = _choosers(now, now_choices), _choosers(then, then_choices)
-        chosen = chosen_cells(choosers_now, keys)
+        chosen = K.chosen_cells(choosers_now, keys)
         main_then = OverlaidCells(main_now, _changed(now, then))
         for example in EXAMPLES:
-            members = dict(main_now) | sub_cells(
+            members = dict(main_now) | K.sub_cells(
                 example, _keys(main_now), main_now, chosen.get(example, {})
             )
-            special = special_companies(choosers_now, choosers_then, main_then.changed)
+            special = K.special_companies(choosers_now, choosers_then, main_then.changed)
             special = special.get(example, set())
-            told = overlaid_sub_cells(
+            told = K.overlaid_sub_cells(
                 members, example, keys, main_then, choosers_now, choosers_then, special
             )
             plain = dict(main_then) | _plain_sub_cells(main_then, then_choices, example)
@@ -148,10 +139,10 @@ def test_publishable_decides_the_same_with_told_sub_cells():
         main_now = _release(now)
         keys = frozenset(main_now)
         choosers_now = _choosers(now, now_choices)
-        chosen = chosen_cells(choosers_now, keys)
+        chosen = K.chosen_cells(choosers_now, keys)
         for example in EXAMPLES:
             lines = _example_lines(example)
-            members = dict(main_now) | sub_cells(
+            members = dict(main_now) | K.sub_cells(
                 example, _keys(main_now), main_now, chosen.get(example, {})
             )
             plain_now = dict(main_now) | _plain_sub_cells(main_now, now_choices, example)
@@ -165,7 +156,7 @@ def test_publishable_decides_the_same_with_told_sub_cells():
                 main_then = OverlaidCells(main_now, _changed(now, then))
                 # more companies than needed: every chooser of either release
                 everyone = set(choosers_now) | set(choosers_then)
-                cells = overlaid_sub_cells(
+                cells = K.overlaid_sub_cells(
                     members, example, keys, main_then, choosers_now, choosers_then, everyone
                 )
                 told.append(Earlier(cells, published))
