@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from app.reports.overlay import Entries, OverlaidCells, Overlay, cell_changes
 
-_NOTHING: Mapping = {}
+_NOTHING: Mapping = MappingProxyType({})  # handed out as cells and changes: never written to
 
 
 def kpi_key(example: str, cell: str) -> str:
@@ -109,10 +110,10 @@ def overlaid_sub_cells(
     ``main_then``: the earlier release's main cells, told against the new release's (their
     overlays are taken as they are); ``now``, ``then``: the two releases' choosers;
     ``special``: the companies that chose ``example`` in either release and whose main cells
-    or status for it differ between the two (more do no harm). Any other company whose main
-    cells differ chose the example in neither, so its kpinot changes are its main changes;
-    any other company at all is in the same main cells, with the same status or none, in both,
-    so in the same sub-cells too."""
+    or status for it differ between the two (any superset will do: special_companies gives
+    one). Any other company whose main cells differ chose the example in neither, so its
+    kpinot changes are its main changes; any other company at all is in the same main cells,
+    with the same status or none, in both, so in the same sub-cells too."""
     changed = main_then.changed
     per_cell: dict[str, dict] = {}
     for company in special:

@@ -129,7 +129,7 @@ def live_choosers(release_id: int, index, today=None) -> dict[int, Chooser]:
             ind.target_year,
             ind.target_value,
             Company.fiscal_year_start_month,
-            *(m[name] for name in FACTS[1:]),
+            *(m[name] for name in _CHOOSER_FACTS),  # the last columns
         )
         .select_from(Indicator.__table__)
         .join(ReleaseMember, counted)
@@ -143,13 +143,17 @@ def live_choosers(release_id: int, index, today=None) -> dict[int, Chooser]:
         example = _example_of(row.example_id, row.example_version, index, catalogue)
         chooser = result.get(row.company_id)
         if chooser is None:
-            chooser = result[row.company_id] = _chooser(row[-len(FACTS) + 1 :])
+            chooser = result[row.company_id] = _chooser(row[-len(_CHOOSER_FACTS) :])
         mine = chooser.statuses
         mine[example] = _least_favourable(mine.get(example), code)
     return result
 
 
+_CHOOSER_FACTS = FACTS[1:]  # a stored member's assessment, submission and cell facts
+
+
 def _chooser(facts) -> Chooser:
+    """From a stored member's _CHOOSER_FACTS, in that order."""
     assessment_id, submission, *cell_facts = facts
     return Chooser(C.cells_for(*cell_facts), (assessment_id, submission), {})
 
@@ -175,7 +179,7 @@ def stored_choosers(release_ids) -> dict[int, dict[int, Chooser]]:
     k = ReleaseKpiMember.__table__.c
     m = ReleaseMember.__table__.c
     query = (
-        select(k.release_id, k.company_id, k.example, k.status, *(m[n] for n in FACTS[1:]))
+        select(k.release_id, k.company_id, k.example, k.status, *(m[n] for n in _CHOOSER_FACTS))
         .select_from(ReleaseKpiMember.__table__)
         .join(ReleaseMember, and_(m.release_id == k.release_id, m.company_id == k.company_id))
         .where(k.release_id.in_(list(release_ids)))
@@ -275,16 +279,34 @@ def _same_period(ctx: BuildContext, now: Mapping[int, Chooser]) -> _Same:
     choosers = stored_choosers(ctx.earlier_ids)
     special: dict[int, dict[str, set[int]]] = {}
     for rid, e in zip(ctx.earlier_ids, ctx.earlier, strict=True):
-        moved = e.members.changed if isinstance(e.members, OverlaidCells) else None
-        special[rid] = special_companies(now, choosers[rid], moved or {})
+        if _told_against(e, ctx):
+            if e.members.changed is None:  # without them the special companies are incomplete
+                raise ValueError(f"release {rid}: the companies that changed are not known")
+            special[rid] = special_companies(now, choosers[rid], e.members.changed)
     return _Same(choosers, special)
 
 
-def _earlier_for(example, members, ctx, now, same: _Same, others: _Others, keys) -> list[Earlier]:
+def _told_against(e: Earlier, ctx: BuildContext) -> bool:
+    """Whether an earlier release's main cells are told against the new release's."""
+    return isinstance(e.members, OverlaidCells) and e.members.now is ctx.cell_members
+
+
+def _earlier_for(
+    example: str,
+    members: Mapping[str, Mapping],
+    ctx: BuildContext,
+    now: Mapping[int, Chooser],
+    same: _Same,
+    others: _Others,
+    keys: frozenset[str],
+) -> list[Earlier]:
+    """The earlier releases for the example's disclosure pass: those of the period with their
+    main and sub-cells, those of other periods with their kpi cells (``keys``: the main cells,
+    frozenset(C.all_cells()))."""
     result = []
     for rid, e in zip(ctx.earlier_ids, ctx.earlier, strict=True):
         then = same.choosers[rid]
-        if isinstance(e.members, OverlaidCells) and e.members.now is ctx.cell_members:
+        if _told_against(e, ctx):
             special = same.special[rid].get(example, set())
             cells = overlaid_sub_cells(members, example, keys, e.members, now, then, special)
         else:  # whole cells (not told against this release's): whole sub-cells

@@ -79,7 +79,8 @@ class OverlaidCells(Mapping):
     """Every cell of an earlier release (cell key -> Overlay), from the new release's cells
     ``now`` and the companies that differ: ``changed`` maps each to (its entries now, its
     entries then), an entry being a cell it is a member of and its submission there (none
-    where it is not a member). Every cell key of ``now`` is a key."""
+    where it is not a member). Every cell key of ``now`` is a key. ``changed`` is kept (None
+    when made by ``of_overlays``)."""
 
     def __init__(self, now: Mapping[str, Mapping], changed: Mapping[int, tuple[Entries, Entries]]):
         self.now = now
@@ -93,6 +94,8 @@ class OverlaidCells(Mapping):
     def of_overlays(cls, now: Mapping[str, Mapping], cells: dict[str, Overlay]) -> OverlaidCells:
         """From overlays made elsewhere, each against the cell of ``now`` under its key (and
         every key of ``now`` among them); ``changed`` is not known then (None)."""
+        if not now.keys() <= cells.keys():  # disclosure would miss the companies of the rest
+            raise ValueError("an overlay for every cell of the new release is needed")
         self = cls.__new__(cls)
         self.now, self.changed, self._cells = now, None, cells
         return self

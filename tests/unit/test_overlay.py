@@ -5,8 +5,10 @@ rows, and the rows' own rows), several earlier releases and random changes betwe
 
 import random
 
+import pytest
+
 from app.reports.disclosure import Earlier, Line, difference, publishable
-from app.reports.overlay import OverlaidCells, Overlay
+from app.reports.overlay import ABSENT, OverlaidCells, Overlay
 
 TOTAL = "t"
 ROWS = ("a", "b", "c", "d")
@@ -105,3 +107,12 @@ def test_publishable_decides_the_same_with_overlaid_earlier_releases():
             assert publishable(now_cells, LINES, overlaid, k) == expected
             differing += expected != publishable(now_cells, LINES, (), k)
     assert differing > 50  # the earlier releases did change decisions, often
+
+
+def test_overlaid_cells_of_overlays_needs_every_cell_of_the_new_release():
+    now = {"t": {1: "s"}, "a": {1: "s"}}
+    cells = {"t": Overlay(now["t"], {})}
+    with pytest.raises(ValueError):
+        OverlaidCells.of_overlays(now, cells)
+    whole = OverlaidCells.of_overlays(now, cells | {"a": Overlay(now["a"], {1: ABSENT})})
+    assert whole.now is now and whole.changed is None and dict(whole["a"]) == {}
