@@ -115,19 +115,18 @@ def overlaid_sub_cells(
     kpinot changes are its main changes; any other company at all is in the same main cells,
     with the same status or none, in both, so in the same sub-cells too."""
     changed = main_then.changed
-    per_cell: dict[str, dict] = {}
+    sub_changed: dict[int, tuple[Entries, Entries]] = {}
     for company in special:
         if company in changed:
             mine_now, mine_then = changed[company]
         else:
             chooser = now.get(company) or then[company]
             mine_now = mine_then = dict.fromkeys(chooser.cells, chooser.submission)
-        sides = (
+        sub_changed[company] = (
             _sub_entries(mine_now, example, _status(now, company, example), keys),
             _sub_entries(mine_then, example, _status(then, company, example), keys),
         )
-        for key, differing in cell_changes({company: sides}).items():
-            per_cell.setdefault(key, {}).update(differing)
+    per_cell = cell_changes(sub_changed)
     cells = dict(main_then)
     for key in keys:
         kpi, rest = kpi_key(example, key), rest_key(example, key)
